@@ -1,0 +1,102 @@
+"""Dates as county offices write them.
+
+Accepted: ``2023-10-15``, ``2023/10/15``, ``2023.10.15``, ``2023年10月15日`` (spaces and full-width
+digits allowed), ``20231015``; month ends ``2023年10月底``/``10月末``/``2023年10月``; thirds of a month
+``10月上旬/中旬/下旬`` (the 10th, 20th and last day); and ``10月15日`` without a year when the caller
+knows the year from context. Anything else raises :class:`OfficeDateError` saying what was expected.
+"""
+
+from __future__ import annotations
+
+import calendar
+import re
+import unicodedata
+from dataclasses import dataclass
+from datetime import date, datetime
+
+ONGOING_MARKERS = ("长期坚持", "长期", "持续推进", "常态化")
+
+_FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
+_MONTH_PART = re.compile(r"(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月\s*(底|末|上旬|中旬|下旬|份)?")
+_MONTH_DAY = re.compile(r"(\d{1,2})\s*月\s*(\d{1,2})\s*日")
+
+
+class OfficeDateError(ValueError):
+    """A date that is not in any format an office uses, or that needs a year nobody gave."""
+
+    def __init__(self, text: str, reason: str) -> None:
+        self.text = text
+        self.reason = reason
+        super().__init__(f"无法识别的日期“{text}”：{reason}")
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """A rectification deadline: a date, an ongoing duty (并长期坚持), or both."""
+
+    due: date | None
+    ongoing: bool
+    text: str
+
+
+def _normalise(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).strip()
+
+
+def _month_end(year: int, month: int) -> int:
+    return calendar.monthrange(year, month)[1]
+
+
+def _build(text: str, year: int, month: int, day: int) -> date:
+    try:
+        return date(year, month, day)
+    except ValueError as exc:
+        raise OfficeDateError(text, f"不存在这一天（{exc}）") from None
+
+
+def parse_office_date(value: object, *, year: int | None = None) -> date:
+    """Parse one date; ``year`` supplies the year for forms such as ``10月底``."""
+    if isinstance(value, datetime):
+        return value.date()
+    if isinstance(value, date):
+        return value
+    if not isinstance(value, str) or not value.strip():
+        raise OfficeDateError(str(value), "应为日期，例如 2023年10月15日 或 2023-10-15")
+    text = _normalise(value)
+    if match := _FULL.search(text):
+        return _build(value, *(int(g) for g in match.groups()))
+    if match := _COMPACT.fullmatch(text):
+        return _build(value, *(int(g) for g in match.groups()))
+    if match := _MONTH_DAY.search(text):
+        if year is None:
+            raise OfficeDateError(value, "没有写年份，也无法从上下文得知年份")
+        return _build(value, year, int(match.group(1)), int(match.group(2)))
+    if match := _MONTH_PART.search(text):
+        explicit_year, month_text, part = match.groups()
+        the_year = int(explicit_year) if explicit_year else year
+        if the_year is None:
+            raise OfficeDateError(value, "没有写年份，也无法从上下文得知年份")
+        month = int(month_text)
+        if not 1 <= month <= 12:
+            raise OfficeDateError(value, f"月份 {month} 不存在")
+        day = {"上旬": 10, "中旬": 20}.get(part or "", _month_end(the_year, month))
+        return _build(value, the_year, month, day)
+    raise OfficeDateError(value, "应为日期，例如 2023年10月15日、2023-10-15、2023.10.15 或 10月底")
+
+
+def parse_deadline(value: object, *, year: int | None = None) -> Deadline:
+    """Parse a 整改时限 cell: a date, "长期坚持", or "10月底前完成并长期坚持"."""
+    if isinstance(value, date):
+        return Deadline(parse_office_date(value), False, value.isoformat())
+    text = _normalise(str(value or ""))
+    ongoing = any(marker in text for marker in ONGOING_MARKERS)
+    if not text:
+        raise OfficeDateError("", "整改时限为空")
+    try:
+        due = parse_office_date(text, year=year)
+    except OfficeDateError:
+        if not ongoing:
+            raise
+        due = None
+    return Deadline(due, ongoing, text)
