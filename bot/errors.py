@@ -12,6 +12,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 
 class DubanError(Exception):
@@ -51,6 +52,7 @@ class CollectionError(DubanError):
         self.source = source
         self.problem = problem
         self.url = url
+        self.evidence: Any = None  # the raw response that showed the problem, kept as evidence
         suffix = f"（{url}）" if url else ""
         super().__init__(f"数据源 {source} 采集失败：{problem}{suffix}")
 

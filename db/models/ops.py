@@ -1,0 +1,65 @@
+"""What duban did: alerts, the delivery outbox and job runs."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, Column
+from sqlmodel import Field, SQLModel
+
+from db.enums import AlertState, DeliveryStatus, RunStatus
+from db.types import UTCDateTime, enum_type, utcnow
+
+
+class Alert(SQLModel, table=True):
+    """One open question per (subject, kind, period) key, notified and followed until it clears."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(unique=True, index=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    kind: str
+    severity: str
+    subject: str
+    stage: str = ""  # the step last notified: remind-3, due, overdue …
+    state: AlertState = Field(default=AlertState.OPEN, sa_type=enum_type(AlertState))
+    first_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_seen_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    last_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    notify_count: int = 0
+    escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    silenced_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    state_reason: str | None = None
+    resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    payload: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Delivery(SQLModel, table=True):
+    """The outbox: a rendered message for one channel, written with the alert change it reports."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    dedup_key: str = Field(unique=True, index=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    channel_id: int | None = Field(default=None, foreign_key="channel.id")
+    channel_code: str
+    subject: str
+    body: str
+    mentions: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    alert_keys: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    status: DeliveryStatus = Field(default=DeliveryStatus.PENDING, sa_type=enum_type(DeliveryStatus))
+    attempts: int = 0
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = None
+
+
+class JobRun(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    job: str = Field(index=True)
+    trigger: str = "manual"
+    as_of: str | None = None
+    status: RunStatus = Field(default=RunStatus.RUNNING, sa_type=enum_type(RunStatus))
+    started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    counts: dict[str, int] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    error: str | None = None

@@ -1,0 +1,135 @@
+"""What a county's plan says: projects, people, channels, sources, indicators, items."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from db.enums import Binding, ChannelKind, Comparator, IndicatorKind, ItemStatus, PeriodKind
+from db.types import UTCDateTime, enum_type, utcnow
+
+
+class Project(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True)
+    name: str
+    county: str
+    programme: str = "乡村e镇"
+    plan_start: date | None = None
+    plan_end: date | None = None
+    timezone: str = "Asia/Shanghai"
+    document: str | None = None
+    source_file: str | None = None
+    updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class Person(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "name"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    name: str
+    unit: str | None = None
+    role: str | None = None
+    mobile: str | None = None
+    email: str | None = None
+    wecom_userid: str | None = None
+
+
+class Channel(SQLModel, table=True):
+    """A WeCom robot, a WeCom application audience or an email list.
+
+    ``settings`` holds only non-secret values and ``${ENV_VAR}`` references, resolved at send time.
+    """
+
+    __table_args__ = (UniqueConstraint("project_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    code: str
+    kind: ChannelKind = Field(sa_type=enum_type(ChannelKind))
+    name: str
+    leadership: bool = False
+    settings: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Subscription(SQLModel, table=True):
+    """Who is in a channel's audience; findings naming a member are routed to that channel."""
+
+    channel_id: int = Field(foreign_key="channel.id", primary_key=True)
+    person_id: int = Field(foreign_key="person.id", primary_key=True)
+
+
+class Source(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    code: str
+    kind: str
+    name: str | None = None
+    settings: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class Indicator(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "code"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    code: str
+    name: str
+    kind: IndicatorKind = Field(default=IndicatorKind.NUMERIC, sa_type=enum_type(IndicatorKind))
+    category: str | None = None
+    requirement: str | None = None
+    binding: Binding = Field(default=Binding.BINDING, sa_type=enum_type(Binding))
+    unit: str | None = None
+    comparator: Comparator = Field(default=Comparator.GE, sa_type=enum_type(Comparator))
+    target: float | None = None
+    target_high: float | None = None
+    period: PeriodKind = Field(default=PeriodKind.PER_YEAR, sa_type=enum_type(PeriodKind))
+    due: date | None = None
+    done: bool = False
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    done_evidence_id: int | None = Field(default=None, foreign_key="evidence.id")
+    responsible_unit: str | None = None
+    responsible_persons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    source_code: str | None = None
+    source_field: str | None = None
+
+
+class IndicatorTarget(SQLModel, table=True):
+    """A target for one year (and town) where the plan gives year-specific figures."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    indicator_id: int = Field(foreign_key="indicator.id", index=True)
+    year: int | None = None
+    town: str | None = None
+    value: float
+    high: float | None = None
+
+
+class RectificationItem(SQLModel, table=True):
+    __table_args__ = (UniqueConstraint("project_id", "batch", "number"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    batch: str = ""
+    number: str
+    problem: str
+    measures: str = ""
+    units: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    persons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    deadline: date | None = None
+    deadline_text: str | None = None
+    ongoing: bool = False
+    status: ItemStatus = Field(default=ItemStatus.OPEN, sa_type=enum_type(ItemStatus))
+    closed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    result: str | None = None
+    evidence_id: int | None = Field(default=None, foreign_key="evidence.id")
+
+
+class ItemChange(SQLModel, table=True):
+    """History of a rectification item: what changed, when, and why (import, 销号 …)."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    item_id: int = Field(foreign_key="rectificationitem.id", index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    reason: str
+    changes: dict[str, list[object]] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

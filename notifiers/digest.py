@@ -1,0 +1,82 @@
+"""Arrange one run's findings for one channel into a digest: one message, not forty.
+
+Sections follow severity, then deadline. Within a section, findings that concern the same people
+and the same deadline are one group, so "高权、王雪：以下 14 项 10月15日到期" is said once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from itertools import groupby
+
+from bot.findings import Finding, FindingKind
+
+
+@dataclass(frozen=True)
+class Group:
+    persons: tuple[str, ...]
+    due: date | None
+    workdays_left: int | None
+    findings: tuple[Finding, ...]
+
+
+@dataclass(frozen=True)
+class Section:
+    kind: FindingKind
+    label: str
+    severity: str
+    groups: tuple[Group, ...]
+
+    @property
+    def count(self) -> int:
+        return sum(len(g.findings) for g in self.groups)
+
+
+@dataclass(frozen=True)
+class Digest:
+    project_name: str
+    channel_name: str
+    as_of: date
+    sections: tuple[Section, ...]
+    resolved: tuple[Finding, ...] = ()
+    mentions: tuple[str, ...] = field(default=())  # names of the persons to @
+
+    @property
+    def count(self) -> int:
+        return sum(s.count for s in self.sections)
+
+
+GROUPED_KINDS = frozenset({FindingKind.DEADLINE_APPROACHING, FindingKind.DEADLINE_TODAY,
+                           FindingKind.OVERDUE, FindingKind.DELIVERABLE_DUE,
+                           FindingKind.DELIVERABLE_OVERDUE})
+
+
+def build_digest(project_name: str, channel_name: str, as_of: date, findings: Iterable[Finding],
+                 resolved: Iterable[Finding] = ()) -> Digest:
+    ordered = sorted(findings, key=lambda f: (f.severity.rank, _kind_rank(f.kind), f.due or date.max,
+                                              f.persons, natural_key(f.key)))
+    sections = []
+    for kind, members in groupby(ordered, key=lambda f: (f.severity, f.kind)):
+        severity, kind_ = kind
+        batch = list(members)
+        if kind_ in GROUPED_KINDS:
+            keyed = groupby(batch, key=lambda f: (f.persons, f.due, f.workdays_left))
+            groups = tuple(Group(p, d, w, tuple(fs)) for (p, d, w), fs in keyed)
+        else:
+            groups = tuple(Group(f.persons, f.due, f.workdays_left, (f,)) for f in batch)
+        sections.append(Section(kind_, kind_.label, severity.label, groups))
+    everyone = [p for f in ordered for p in f.persons]
+    return Digest(project_name, channel_name, as_of, tuple(sections), tuple(resolved),
+                  tuple(dict.fromkeys(everyone)))
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort "问题2" before "问题10"."""
+    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text))
+
+
+def _kind_rank(kind: FindingKind) -> int:
+    return list(FindingKind).index(kind)
