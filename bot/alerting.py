@@ -45,8 +45,7 @@ class AlertPolicy:
     repeat_every: timedelta = timedelta(days=7)
 
 
-def decide(memory: AlertMemory | None, finding: Finding | None, now: datetime,
-           policy: AlertPolicy) -> Reason:
+def decide(memory: AlertMemory | None, finding: Finding | None, now: datetime, policy: AlertPolicy) -> Reason:
     if finding is None:
         if memory is None or memory.state is AlertState.RESOLVED:
             return Reason.STILL_RESOLVED

@@ -1,12 +1,12 @@
 """The errors duban raises on purpose, each building its own message.
 
-    DubanError
-    ├── ConfigurationError      settings or channels that cannot work
-    │   └── PlanFileError       a plan file or ledger with a bad value: file, row/line, field
-    ├── CollectionError         a figure could not be collected; becomes a finding, never a zero
-    │   ├── FetchError          the source did not answer as it should (network, HTTP status)
-    │   └── LayoutError         the page answered but not in the expected shape
-    └── DeliveryError           a channel refused or failed; ``retryable`` says whether to try again
+DubanError
+├── ConfigurationError      settings or channels that cannot work
+│   └── PlanFileError       a plan file or ledger with a bad value: file, row/line, field
+├── CollectionError         a figure could not be collected; becomes a finding, never a zero
+│   ├── FetchError          the source did not answer as it should (network, HTTP status)
+│   └── LayoutError         the page answered but not in the expected shape
+└── DeliveryError           a channel refused or failed; ``retryable`` says whether to try again
 """
 
 from __future__ import annotations
@@ -27,7 +27,12 @@ class PlanFileError(ConfigurationError):
     """A plan file or ledger that cannot be imported; nothing from it was written."""
 
     def __init__(
-        self, path: Path | str, problem: str, *, line: int | None = None, row: int | None = None,
+        self,
+        path: Path | str,
+        problem: str,
+        *,
+        line: int | None = None,
+        row: int | None = None,
         field: str | None = None,
     ) -> None:
         self.path = Path(path)

@@ -49,11 +49,17 @@ def evaluate(
         for indicator in project.indicators:
             findings.extend(evaluate_indicator(indicator, as_of, calendar, policy))
         for source, error in project.failed_sources:
-            findings.append(Finding(
-                key=f"{project.code}/source/{source}/collection", project=project.code,
-                kind=FindingKind.COLLECTION_FAILED, severity=Severity.WARNING,
-                subject=f"数据源 {source} 采集失败", stage="failed", detail={"error": error},
-            ))
+            findings.append(
+                Finding(
+                    key=f"{project.code}/source/{source}/collection",
+                    project=project.code,
+                    kind=FindingKind.COLLECTION_FAILED,
+                    severity=Severity.WARNING,
+                    subject=f"数据源 {source} 采集失败",
+                    stage="failed",
+                    detail={"error": error},
+                )
+            )
     return sorted(findings, key=Finding.sort_key)
 
 
@@ -69,15 +75,26 @@ def evaluate_item(item: ItemFacts, as_of: date, calendar: WorkCalendar, policy: 
     if stage is None:
         return None
     kind = {"overdue": FindingKind.OVERDUE, "due": FindingKind.DEADLINE_TODAY}.get(
-        stage, FindingKind.DEADLINE_APPROACHING)
+        stage, FindingKind.DEADLINE_APPROACHING
+    )
     severity = Severity.WARNING if kind is FindingKind.DEADLINE_APPROACHING else Severity.CRITICAL
     label = f"{item.batch}问题{item.number}" if item.batch else f"问题{item.number}"
     return Finding(
         key=f"{item.project}/item/{item.batch or '-'}/{item.number}/deadline/{item.deadline}",
-        project=item.project, kind=kind, severity=severity, subject=label, stage=stage,
-        persons=item.persons, units=item.units, due=item.deadline, workdays_left=left,
-        detail={"problem": item.problem, "deadline_text": item.deadline_text,
-                "overdue_days": (as_of - item.deadline).days if as_of > item.deadline else 0},
+        project=item.project,
+        kind=kind,
+        severity=severity,
+        subject=label,
+        stage=stage,
+        persons=item.persons,
+        units=item.units,
+        due=item.deadline,
+        workdays_left=left,
+        detail={
+            "problem": item.problem,
+            "deadline_text": item.deadline_text,
+            "overdue_days": (as_of - item.deadline).days if as_of > item.deadline else 0,
+        },
     )
 
 
@@ -91,7 +108,9 @@ def evaluate_indicator(
     return []  # ratios, growth and multi-year targets are judged by later rules
 
 
-def _deliverable(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, policy: Policy) -> list[Finding]:
+def _deliverable(
+    indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, policy: Policy
+) -> list[Finding]:
     if indicator.done or indicator.due is None:
         return []
     left = calendar.workdays_between(as_of, indicator.due)
@@ -101,15 +120,21 @@ def _deliverable(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar,
     if stage is None:
         return []
     overdue = stage == "overdue"
-    return [Finding(
-        key=f"{indicator.project}/indicator/{indicator.code}/deliverable/{indicator.due}",
-        project=indicator.project,
-        kind=FindingKind.DELIVERABLE_OVERDUE if overdue else FindingKind.DELIVERABLE_DUE,
-        severity=_severity(indicator.binding, overdue), subject=f"{indicator.code} {indicator.name}",
-        stage=stage, persons=indicator.persons,
-        units=(indicator.responsible_unit,) if indicator.responsible_unit else (),
-        due=indicator.due, workdays_left=left, detail={"binding": indicator.binding.value},
-    )]
+    return [
+        Finding(
+            key=f"{indicator.project}/indicator/{indicator.code}/deliverable/{indicator.due}",
+            project=indicator.project,
+            kind=FindingKind.DELIVERABLE_OVERDUE if overdue else FindingKind.DELIVERABLE_DUE,
+            severity=_severity(indicator.binding, overdue),
+            subject=f"{indicator.code} {indicator.name}",
+            stage=stage,
+            persons=indicator.persons,
+            units=(indicator.responsible_unit,) if indicator.responsible_unit else (),
+            due=indicator.due,
+            workdays_left=left,
+            detail={"binding": indicator.binding.value},
+        )
+    ]
 
 
 def year_to_date(values: Iterable[MonthValue], year: int) -> tuple[float, int] | None:
@@ -134,26 +159,49 @@ def _yearly_target(indicator: IndicatorFacts, as_of: date) -> list[Finding]:
     amount, month = ytd
     required = target * month / 12
     detail = {
-        "year": year, "month": month, "amount": amount, "target": target, "unit": indicator.unit,
-        "required": required, "completion": amount / target * 100 if target else None,
-        "gap": required - amount, "gap_points": (required - amount) / target * 100 if target else 0,
-        "forecast": amount / month * 12, "sources": list(indicator.sources),
+        "year": year,
+        "month": month,
+        "amount": amount,
+        "target": target,
+        "unit": indicator.unit,
+        "required": required,
+        "completion": amount / target * 100 if target else None,
+        "gap": required - amount,
+        "gap_points": (required - amount) / target * 100 if target else 0,
+        "forecast": amount / month * 12,
+        "sources": list(indicator.sources),
         "binding": indicator.binding.value,
     }
-    base = dict(project=indicator.project, subject=f"{indicator.code} {indicator.name}",
-                persons=indicator.persons, detail=detail,
-                units=(indicator.responsible_unit,) if indicator.responsible_unit else ())
+    base = dict(
+        project=indicator.project,
+        subject=f"{indicator.code} {indicator.name}",
+        persons=indicator.persons,
+        detail=detail,
+        units=(indicator.responsible_unit,) if indicator.responsible_unit else (),
+    )
     if month == 12:
         if amount >= target:
             return []
-        return [Finding(key=f"{indicator.project}/indicator/{indicator.code}/missed/{year}",
-                        kind=FindingKind.TARGET_MISSED, stage="missed",
-                        severity=_severity(indicator.binding, True), **base)]  # type: ignore[arg-type]
+        return [
+            Finding(
+                key=f"{indicator.project}/indicator/{indicator.code}/missed/{year}",
+                kind=FindingKind.TARGET_MISSED,
+                stage="missed",
+                severity=_severity(indicator.binding, True),
+                **base,
+            )
+        ]  # type: ignore[arg-type]
     if amount >= required:
         return []
-    return [Finding(key=f"{indicator.project}/indicator/{indicator.code}/pace/{year}",
-                    kind=FindingKind.BEHIND_PACE, stage=f"month-{month:02d}",
-                    severity=_severity(indicator.binding, False), **base)]  # type: ignore[arg-type]
+    return [
+        Finding(
+            key=f"{indicator.project}/indicator/{indicator.code}/pace/{year}",
+            kind=FindingKind.BEHIND_PACE,
+            stage=f"month-{month:02d}",
+            severity=_severity(indicator.binding, False),
+            **base,
+        )
+    ]  # type: ignore[arg-type]
 
 
 def _severity(binding: Binding, serious: bool) -> Severity:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -23,10 +22,9 @@ class Settings(BaseModel):
 
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None
-    delivery: Literal["console", "live"] = "console"
     http_timeout: float = Field(default=15.0, gt=0)
     reminder_workdays: tuple[int, ...] = (5, 3, 1, 0)
-    approach_workdays: int = Field(default=5, ge=0)
+    repeat_days: int = Field(default=7, ge=1)  # an unchanged open alert is repeated this often
     log_level: str = "INFO"
 
     @property

@@ -36,16 +36,20 @@ class WorkCalendar:
         except NotImplementedError:
             if day.year not in self._warned:
                 self._warned.add(day.year)
-                log.warning("法定节假日表尚无 %s 年的数据，暂按周一至周五计算工作日；"
-                            "可用节假日覆盖文件补充", day.year)
+                log.warning(
+                    "法定节假日表尚无 %s 年的数据，暂按周一至周五计算工作日；可用节假日覆盖文件补充", day.year
+                )
             return day.weekday() < 5
 
     def workdays_between(self, start: date, end: date) -> int:
         """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
         if end < start:
             return -self.workdays_between(end, start)
-        return sum(1 for offset in range(1, (end - start).days + 1)
-                   if self.is_workday(start + timedelta(days=offset)))
+        return sum(
+            1
+            for offset in range(1, (end - start).days + 1)
+            if self.is_workday(start + timedelta(days=offset))
+        )
 
     def next_workday(self, day: date) -> date:
         while not self.is_workday(day):

@@ -44,7 +44,11 @@ class Cell:
 
 
 def parse_month_table(
-    html: bytes, *, source: str, month_header: str = "月份", selector: str | None = None,
+    html: bytes,
+    *,
+    source: str,
+    month_header: str = "月份",
+    selector: str | None = None,
     encoding: str | None = None,
 ) -> list[dict[str, str]]:
     """Rows of the month table as ``{header: cell text}``; a missing table or header raises."""
@@ -75,7 +79,11 @@ def month_of(text: str, source: str) -> str:
 
 
 def figures_from_rows(
-    rows: list[dict[str, str]], config: SourceConfig, evidence: Fetched, *, month_header: str,
+    rows: list[dict[str, str]],
+    config: SourceConfig,
+    evidence: Fetched,
+    *,
+    month_header: str,
     cumulative: bool,
 ) -> list[Figure]:
     """Turn table rows into figures for every indicator the source feeds."""
@@ -96,8 +104,16 @@ def figures_from_rows(
                 value = convert(value, page_unit, spec.unit)
             except (NumberFormatError, UnitError) as exc:
                 raise LayoutError(config.code, f"{row.get(month_key, '?')} 的“{spec.label}”：{exc}") from None
-            figures.append(Figure(spec.indicator, month_of(row.get(month_key, ""), config.code),
-                                  value, spec.unit, cumulative, evidence))
+            figures.append(
+                Figure(
+                    spec.indicator,
+                    month_of(row.get(month_key, ""), config.code),
+                    value,
+                    spec.unit,
+                    cumulative,
+                    evidence,
+                )
+            )
     return figures
 
 
@@ -114,11 +130,19 @@ class HtmlTableCollector(Collector):
         month_header = str(settings.get("month_header", "月份"))
         try:
             rows = parse_month_table(
-                fetched.body, source=source.code, month_header=month_header,
-                selector=settings.get("table_selector"), encoding=settings.get("encoding"),
+                fetched.body,
+                source=source.code,
+                month_header=month_header,
+                selector=settings.get("table_selector"),
+                encoding=settings.get("encoding"),
             )
-            figures = figures_from_rows(rows, source, fetched, month_header=month_header,
-                                        cumulative=bool(settings.get("cumulative", False)))
+            figures = figures_from_rows(
+                rows,
+                source,
+                fetched,
+                month_header=month_header,
+                cumulative=bool(settings.get("cumulative", False)),
+            )
         except LayoutError as error:
             error.evidence = fetched
             raise

@@ -12,9 +12,13 @@ from sqlmodel import Session, select
 
 from db.models import Evidence
 
-SUFFIXES = {"text/html": ".html", "application/json": ".json", "text/csv": ".csv",
-            "application/pdf": ".pdf",
-            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
+SUFFIXES = {
+    "text/html": ".html",
+    "application/json": ".json",
+    "text/csv": ".csv",
+    "application/pdf": ".pdf",
+    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+}
 
 
 def _suffix(content_type: str | None, origin: str) -> str:
@@ -42,8 +46,14 @@ def write_atomically(path: Path, data: bytes) -> None:
 
 
 def store_evidence(
-    session: Session, root: Path, data: bytes, *, origin: str, fetched_at: datetime,
-    content_type: str | None = None, http_status: int | None = None,
+    session: Session,
+    root: Path,
+    data: bytes,
+    *,
+    origin: str,
+    fetched_at: datetime,
+    content_type: str | None = None,
+    http_status: int | None = None,
 ) -> Evidence:
     """Keep ``data`` once by its sha256 and return its row (an existing one if already kept)."""
     digest = hashlib.sha256(data).hexdigest()
@@ -54,8 +64,15 @@ def store_evidence(
     target = root / relative
     if not target.exists():
         write_atomically(target, data)
-    row = Evidence(sha256=digest, path=relative.as_posix(), origin=origin, size=len(data),
-                   content_type=content_type, http_status=http_status, fetched_at=fetched_at)
+    row = Evidence(
+        sha256=digest,
+        path=relative.as_posix(),
+        origin=origin,
+        size=len(data),
+        content_type=content_type,
+        http_status=http_status,
+        fetched_at=fetched_at,
+    )
     session.add(row)
     session.flush()
     return row

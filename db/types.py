@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-
 from enum import StrEnum
 
 from sqlalchemy import DateTime
@@ -33,8 +32,6 @@ class UTCDateTime(TypeDecorator[datetime]):
 
 def utcnow() -> datetime:
     return datetime.now(UTC)
-
-
 
 
 def enum_type(enum_class: type[StrEnum]) -> SAEnum:

@@ -18,6 +18,7 @@ from bot.findings import Finding, FindingKind
 @dataclass(frozen=True)
 class Group:
     persons: tuple[str, ...]
+    units: tuple[str, ...]
     due: date | None
     workdays_left: int | None
     findings: tuple[Finding, ...]
@@ -49,28 +50,43 @@ class Digest:
         return sum(s.count for s in self.sections)
 
 
-GROUPED_KINDS = frozenset({FindingKind.DEADLINE_APPROACHING, FindingKind.DEADLINE_TODAY,
-                           FindingKind.OVERDUE, FindingKind.DELIVERABLE_DUE,
-                           FindingKind.DELIVERABLE_OVERDUE})
+GROUPED_KINDS = frozenset(
+    {
+        FindingKind.DEADLINE_APPROACHING,
+        FindingKind.DEADLINE_TODAY,
+        FindingKind.OVERDUE,
+        FindingKind.DELIVERABLE_DUE,
+        FindingKind.DELIVERABLE_OVERDUE,
+    }
+)
 
 
-def build_digest(project_name: str, channel_name: str, as_of: date, findings: Iterable[Finding],
-                 resolved: Iterable[Finding] = ()) -> Digest:
-    ordered = sorted(findings, key=lambda f: (f.severity.rank, _kind_rank(f.kind), f.due or date.max,
-                                              f.persons, natural_key(f.key)))
+def build_digest(
+    project_name: str,
+    channel_name: str,
+    as_of: date,
+    findings: Iterable[Finding],
+    resolved: Iterable[Finding] = (),
+) -> Digest:
+    ordered = sorted(
+        findings,
+        key=lambda f: (f.severity.rank, _kind_rank(f.kind), f.due or date.max, f.persons, natural_key(f.key)),
+    )
     sections = []
     for kind, members in groupby(ordered, key=lambda f: (f.severity, f.kind)):
         severity, kind_ = kind
         batch = list(members)
         if kind_ in GROUPED_KINDS:
-            keyed = groupby(batch, key=lambda f: (f.persons, f.due, f.workdays_left))
-            groups = tuple(Group(p, d, w, tuple(fs)) for (p, d, w), fs in keyed)
+            batch.sort(key=lambda f: (f.due or date.max, f.persons, f.units, natural_key(f.key)))
+            keyed = groupby(batch, key=lambda f: (f.persons, f.units, f.due, f.workdays_left))
+            groups = tuple(Group(p, u, d, w, tuple(fs)) for (p, u, d, w), fs in keyed)
         else:
-            groups = tuple(Group(f.persons, f.due, f.workdays_left, (f,)) for f in batch)
+            groups = tuple(Group(f.persons, f.units, f.due, f.workdays_left, (f,)) for f in batch)
         sections.append(Section(kind_, kind_.label, severity.label, groups))
     everyone = [p for f in ordered for p in f.persons]
-    return Digest(project_name, channel_name, as_of, tuple(sections), tuple(resolved),
-                  tuple(dict.fromkeys(everyone)))
+    return Digest(
+        project_name, channel_name, as_of, tuple(sections), tuple(resolved), tuple(dict.fromkeys(everyone))
+    )
 
 
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:

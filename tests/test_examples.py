@@ -271,9 +271,7 @@ def test_zhaohua_deadline_samples(
 
 def test_zhaohua_text_samples(zhaohua: PlanSpec) -> None:
     review, evaluation = by_number(zhaohua, "复核组"), by_number(zhaohua, "评价组")
-    assert review["8"].problem == (
-        "【项目管理问题】向商务部信息系统填报月报不完整,日报未实现智能对接。"
-    )
+    assert review["8"].problem == ("【项目管理问题】向商务部信息系统填报月报不完整,日报未实现智能对接。")
     assert review["2"].units == [
         "各乡镇人民政府",
         "区农业农村局",

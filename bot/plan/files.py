@@ -33,7 +33,9 @@ def parse_file(path: Path, *, year: int | None = None) -> Parsed:
         return Parsed(path, plan=load_plan_file(path))
     if suffix in LEDGER_SUFFIXES:
         return Parsed(path, items=read_ledger(path, year=year))
-    raise PlanFileError(path, f"不支持的文件类型 {suffix or '(无扩展名)'}；可导入 .yaml 方案文件或 .xlsx 台账")
+    raise PlanFileError(
+        path, f"不支持的文件类型 {suffix or '(无扩展名)'}；可导入 .yaml 方案文件或 .xlsx 台账"
+    )
 
 
 def import_files(
@@ -62,5 +64,6 @@ def _single_project(session: object, path: Path) -> str:
     codes = list(session.exec(select(Project.code)))  # type: ignore[attr-defined]
     if len(codes) == 1:
         return str(codes[0])
-    raise PlanFileError(path, "台账不写项目，请用 --project 指明导入到哪个项目"
-                        f"（现有：{'、'.join(codes) or '无'}）")
+    raise PlanFileError(
+        path, f"台账不写项目，请用 --project 指明导入到哪个项目（现有：{'、'.join(codes) or '无'}）"
+    )

@@ -58,8 +58,13 @@ def import_plan(session: Session, plan: PlanSpec, path: Path) -> ImportReport:
     project = _upsert(session, report, Project, project, values)
     assert project.id is not None
     people = {
-        p.name: _upsert(session, report, Person, _find(session, Person, project.id, name=p.name),
-                        p.model_dump() | {"project_id": project.id})
+        p.name: _upsert(
+            session,
+            report,
+            Person,
+            _find(session, Person, project.id, name=p.name),
+            p.model_dump() | {"project_id": project.id},
+        )
         for p in plan.people
     }
     for c in plan.channels:
@@ -71,9 +76,12 @@ def import_plan(session: Session, plan: PlanSpec, path: Path) -> ImportReport:
         _upsert(session, report, Source, _find(session, Source, project.id, code=s.code), values)
     for i in plan.indicators:
         values = i.model_dump(exclude={"targets", "source"}) | {
-            "project_id": project.id, "source_code": i.source,
+            "project_id": project.id,
+            "source_code": i.source,
         }
-        indicator = _upsert(session, report, Indicator, _find(session, Indicator, project.id, code=i.code), values)
+        indicator = _upsert(
+            session, report, Indicator, _find(session, Indicator, project.id, code=i.code), values
+        )
         _sync_targets(session, report, indicator, [t.model_dump() for t in i.targets])
     if plan.rectification:
         for item in plan.rectification.items:
@@ -95,12 +103,16 @@ def import_item(
         values["closed_at"] = utcnow()
     before = {k: getattr(existing, k) for k in values} if existing is not None else {}
     item = _upsert(session, report, RectificationItem, existing, values)
-    changes = {k: [_plain(before.get(k)), _plain(v)] for k, v in values.items()
-               if k != "closed_at" and before.get(k) != v}
+    changes = {
+        k: [_plain(before.get(k)), _plain(v)]
+        for k, v in values.items()
+        if k != "closed_at" and before.get(k) != v
+    }
     if changes:
         assert item.id is not None
-        session.add(ItemChange(item_id=item.id, reason=reason if existing else f"{reason}（新建）",
-                               changes=changes))
+        session.add(
+            ItemChange(item_id=item.id, reason=reason if existing else f"{reason}（新建）", changes=changes)
+        )
     return item
 
 
@@ -141,8 +153,11 @@ def _sync_members(session: Session, channel: Channel, members: list[Person]) -> 
     wanted = {p.id for p in members}
     current = set(session.exec(select(Subscription.person_id).where(Subscription.channel_id == channel.id)))
     for person_id in current - wanted:
-        session.exec(delete(Subscription).where(  # type: ignore[call-overload]
-            Subscription.channel_id == channel.id, Subscription.person_id == person_id))
+        session.exec(
+            delete(Subscription).where(  # type: ignore[call-overload]
+                Subscription.channel_id == channel.id, Subscription.person_id == person_id
+            )
+        )
     for person_id in wanted - current:
         assert channel.id is not None and person_id is not None
         session.add(Subscription(channel_id=channel.id, person_id=person_id))

@@ -61,11 +61,13 @@ def read_ledger(path: Path, *, year: int | None = None) -> list[ItemSpec]:
     finally:
         workbook.close()
     header_index, columns = _find_header(path, rows)
-    title_year = next((int(m.group(1)) for row in rows[:header_index] for v in row
-                       if v and (m := _YEAR.search(str(v)))), None)
+    title_year = next(
+        (int(m.group(1)) for row in rows[:header_index] for v in row if v and (m := _YEAR.search(str(v)))),
+        None,
+    )
     context = {"year": title_year or year}
     items: list[ItemSpec] = []
-    for offset, row in enumerate(rows[header_index + 1:], start=header_index + 2):
+    for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
         values = {name: _cell(row, index) for name, index in columns.items()}
         if not any(values.values()):
             continue

@@ -104,9 +104,9 @@ class ChannelSpec(Strict):
     @classmethod
     def _secrets_are_references(cls, value: dict[str, str]) -> dict[str, str]:
         for key, text in value.items():
-            if any(word in key for word in ("key", "secret", "password", "token")):
-                if not SECRET_REF.match(str(text)):
-                    raise ValueError(f"{key} 是密钥，只能写成环境变量引用，例如 ${{DUBAN_{key.upper()}}}")
+            is_secret = any(word in key for word in ("key", "secret", "password", "token"))
+            if is_secret and not SECRET_REF.match(str(text)):
+                raise ValueError(f"{key} 是密钥，只能写成环境变量引用，例如 ${{DUBAN_{key.upper()}}}")
         return value
 
 
@@ -180,10 +180,22 @@ class ItemSpec(Strict):
     @classmethod
     def _ongoing_from_wording(cls, data: Any) -> Any:
         if isinstance(data, dict) and isinstance(data.get("deadline"), str):
-            text = data["deadline"]
+            text = re.sub(r"\s+", "", data["deadline"])
             data = {**data, "deadline_text": data.get("deadline_text") or text}
             if any(marker in text for marker in ONGOING_MARKERS):
                 data["ongoing"] = True
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _date_cell_as_text(cls, data: Any) -> Any:
+        if (
+            isinstance(data, dict)
+            and isinstance(data.get("deadline"), date)
+            and not data.get("deadline_text")
+        ):
+            day = data["deadline"]
+            data = {**data, "deadline_text": f"{day.year}年{day.month}月{day.day}日"}
         return data
 
     @field_validator("deadline", mode="before")

@@ -15,6 +15,19 @@ from db.models.plan import (
 )
 
 __all__ = [
-    "Alert", "Channel", "CollectionAttempt", "Delivery", "Evidence", "Indicator", "IndicatorTarget", "ItemChange",
-    "JobRun", "Measurement", "Person", "Project", "RectificationItem", "Source", "Subscription",
+    "Alert",
+    "Channel",
+    "CollectionAttempt",
+    "Delivery",
+    "Evidence",
+    "Indicator",
+    "IndicatorTarget",
+    "ItemChange",
+    "JobRun",
+    "Measurement",
+    "Person",
+    "Project",
+    "RectificationItem",
+    "Source",
+    "Subscription",
 ]

@@ -1,0 +1,352 @@
+"""The ``duban`` command line. Loads ``.env``, builds settings and the app, then runs one verb."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from dotenv import load_dotenv
+
+from bot import output
+from bot.app import App
+from bot.clock import office_morning, today, wall_clock
+from bot.errors import DubanError
+from bot.settings import Settings
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+AS_OF_HELP = "按哪一天计算（YYYY-MM-DD），默认今天（北京时间）。"
+
+
+def _as_of(value: date | datetime | None) -> tuple[date, datetime]:
+    """The evaluation date and the "now" that goes with it (9:00 Beijing time for a given date)."""
+    if value is None:
+        return today(), wall_clock()
+    day = value.date() if isinstance(value, datetime) else value
+    return day, office_morning(day)
+
+
+def as_of_option(func: F) -> F:
+    return click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help=AS_OF_HELP)(func)
+
+
+def friendly_errors(func: F) -> F:
+    """Show a DubanError as one clear line and exit 1, instead of a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DubanError as error:
+            output.error(str(error))
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _app(ctx: click.Context) -> App:
+    app: App = ctx.obj
+    return app
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    envvar="DUBAN_DATA_DIR",
+    help="数据目录（数据库、证据文件、发件箱），默认 ./data；也可用环境变量 DUBAN_DATA_DIR。",
+)
+@click.option(
+    "--env-file",
+    type=click.Path(path_type=Path),
+    default=Path(".env"),
+    show_default=True,
+    help="读取密钥和设置的 .env 文件（不存在则跳过）。",
+)
+@click.option("-v", "--verbose", is_flag=True, help="显示调试日志。")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, env_file: Path, verbose: bool) -> None:
+    """督办（duban）：跟踪县域电商项目的实施方案目标和整改时限，按时提醒责任人。
+
+    \b
+    常用流程：
+      duban init                      建库（或升级到最新结构）
+      duban import examples/*.yaml    导入实施方案/整改方案，或 .xlsx 整改台账
+      duban refresh                   立即采集、评估并发送提醒
+      duban status                    查看项目、临近时限事项和最近运行
+      duban demo                      用内置示例完整演示一遍
+    """
+    if env_file.exists():
+        load_dotenv(env_file, override=False)
+    environ = dict(os.environ)
+    if data_dir is not None:
+        environ["DUBAN_DATA_DIR"] = str(data_dir)
+    try:
+        settings = Settings.from_env(environ)
+    except DubanError as error:
+        output.error(str(error))
+        sys.exit(2)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    ctx.obj = App.build(settings, environ, echo=output.show_message)
+
+
+@main.command()
+@click.pass_context
+@friendly_errors
+def init(ctx: click.Context) -> None:
+    """创建数据库，或把已有数据库升级到最新结构（可重复执行）。"""
+    app = _app(ctx)
+    app.init_database()
+    output.done(f"数据库已就绪：{output.safe_url(app.settings.db_url)}")
+
+
+@main.command("import")
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
+@click.option("--project", help="台账（.xlsx）导入到哪个项目（项目代码）；只有一个项目时可省略。")
+@click.option("--year", type=int, help="台账中“10月底”这类日期的年份（表头标题写了年份时可省略）。")
+@click.pass_context
+@friendly_errors
+def import_(ctx: click.Context, files: tuple[Path, ...], project: str | None, year: int | None) -> None:
+    """导入方案文件（.yaml）和整改台账（.xlsx）。
+
+    先检查全部文件，任何一个有错误就一个都不导入，并指出文件、行号和字段。
+    重复导入同一文件不会产生变化；台账中修改过的行会更新，已销号的事项保持销号。
+    """
+    from bot.plan.files import import_files
+
+    app = _app(ctx)
+    app.init_database()
+    reports = import_files(app.engine, list(files), project=project, year=year)
+    output.import_reports(reports)
+
+
+@main.command()
+@click.option("--project", help="只采集这个项目（项目代码）。")
+@click.option("--source", help="只采集这个数据源（数据源代码）。")
+@click.option("--month", help="只保存这个月份（YYYY-MM）的数据。")
+@click.pass_context
+@friendly_errors
+def collect(ctx: click.Context, project: str | None, source: str | None, month: str | None) -> None:
+    """从各数据源采集月度数据，连同原始页面一起保存为证据。"""
+    from jobs.refresh import run_collect
+
+    app = _app(ctx)
+    app.init_database()
+    with output.progress("采集数据源") as advance:
+        result = run_collect(
+            app, now=wall_clock(), project=project, source=source, month=month, on_done=advance
+        )
+    output.collect_result(result)
+
+
+@main.command()
+@as_of_option
+@click.option("--project", help="只评估这个项目。")
+@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出，供其他程序读取。")
+@click.pass_context
+@friendly_errors
+def evaluate(ctx: click.Context, as_of: datetime | None, project: str | None, as_json: bool) -> None:
+    """列出截至某日需要关注的事项（只显示，不发送、不记录）。"""
+    from bot.evaluation import evaluate as run
+    from db.engine import session_scope
+    from db.facts import load_projects
+
+    app = _app(ctx)
+    app.init_database()
+    day, _ = _as_of(as_of)
+    with session_scope(app.engine) as session:
+        facts = load_projects(session, [project] if project else None)
+    findings = run(facts, day, app.calendar, app.policy)
+    output.findings(findings, day, as_json=as_json)
+
+
+@main.command()
+@as_of_option
+@click.option("--project", help="只处理这个项目。")
+@click.option("--dry-run", is_flag=True, help="只显示将要发送的消息，不发送，也不记录提醒状态。")
+@click.pass_context
+@friendly_errors
+def notify(ctx: click.Context, as_of: datetime | None, project: str | None, dry_run: bool) -> None:
+    """评估并发送提醒：每个群一条汇总消息，已经提醒过的不重复提醒。"""
+    from jobs.evaluate import evaluate_and_queue
+    from jobs.refresh import run_deliver, run_evaluate
+
+    app = _app(ctx)
+    app.init_database()
+    day, now = _as_of(as_of)
+    if dry_run:
+        result = evaluate_and_queue(
+            app.engine,
+            as_of=day,
+            now=now,
+            calendar=app.calendar,
+            policy=app.policy,
+            alert_policy=app.alert_policy,
+            projects=[project] if project else None,
+            dry_run=True,
+        )
+        output.dry_run(result)
+        return
+    evaluated = run_evaluate(app, as_of=day, now=now, project=project)
+    delivered = run_deliver(app, now=now)
+    output.cycle_summary(None, evaluated, delivered, app.settings.outbox_dir)
+
+
+@main.command()
+@as_of_option
+@click.option("--project", help="只处理这个项目。")
+@click.option("--no-collect", is_flag=True, help="不采集，只用已有数据评估和发送。")
+@click.pass_context
+@friendly_errors
+def refresh(ctx: click.Context, as_of: datetime | None, project: str | None, no_collect: bool) -> None:
+    """立即刷新：采集 → 评估 → 发送提醒（与定时任务走同一流程）。"""
+    from jobs.refresh import run_cycle
+
+    app = _app(ctx)
+    app.init_database()
+    day, now = _as_of(as_of)
+    with output.progress("采集数据源") as advance:
+        result = run_cycle(
+            app, as_of=day, now=now, project=project, collect_first=not no_collect, on_collected=advance
+        )
+    output.cycle_summary(result.collected, result.evaluated, result.delivered, app.settings.outbox_dir)
+
+
+@main.command()
+@as_of_option
+@click.pass_context
+@friendly_errors
+def status(ctx: click.Context, as_of: datetime | None) -> None:
+    """查看各项目概况、临近时限的整改事项、最近一次采集和运行。"""
+    from bot.status import gather_status
+
+    app = _app(ctx)
+    app.init_database()
+    day, _ = _as_of(as_of)
+    output.status(gather_status(app, day))
+
+
+@main.command()
+@click.argument("indicator")
+@click.option("--project", required=True, help="项目代码。")
+@click.option("--month", required=True, help="月份 YYYY-MM。")
+@click.option("--value", required=True, type=float, help="数值（按指标的单位，或用 --unit 指定）。")
+@click.option("--unit", help="数值的单位（如 元、万元），会换算为指标的单位。")
+@click.option("--cumulative", is_flag=True, help="数值是本年累计，而不是当月。")
+@click.option(
+    "--evidence",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
+    help="佐证材料文件（截图、报表等），会按内容哈希保存。",
+)
+@click.option("--note", help="备注。")
+@click.pass_context
+@friendly_errors
+def record(
+    ctx: click.Context,
+    indicator: str,
+    project: str,
+    month: str,
+    value: float,
+    unit: str | None,
+    cumulative: bool,
+    evidence: Path | None,
+    note: str | None,
+) -> None:
+    """手工录入一个指标某月的数值（保留修订记录，不覆盖旧值）。"""
+    from bot.manual import record_figure
+
+    app = _app(ctx)
+    app.init_database()
+    row = record_figure(
+        app,
+        project=project,
+        indicator=indicator,
+        month=month,
+        value=value,
+        unit=unit,
+        cumulative=cumulative,
+        evidence=evidence,
+        note=note,
+        now=wall_clock(),
+    )
+    output.recorded(row, indicator)
+
+
+@main.command("close-item")
+@click.argument("number")
+@click.option("--project", required=True, help="项目代码。")
+@click.option("--batch", default="", help="问题批次（如 复核组），没有批次可省略。")
+@click.option("--result", "result_text", required=True, help="整改结果（销号说明）。")
+@click.option(
+    "--evidence", type=click.Path(exists=True, dir_okay=False, path_type=Path), help="佐证材料文件。"
+)
+@as_of_option
+@click.pass_context
+@friendly_errors
+def close_item(
+    ctx: click.Context,
+    number: str,
+    project: str,
+    batch: str,
+    result_text: str,
+    evidence: Path | None,
+    as_of: datetime | None,
+) -> None:
+    """整改事项销号：记录整改结果和佐证材料，此后不再提醒，并发一条“已解决”。"""
+    from bot.manual import close_item as close
+
+    app = _app(ctx)
+    app.init_database()
+    _, now = _as_of(as_of)
+    item = close(
+        app, project=project, batch=batch, number=number, result=result_text, evidence=evidence, now=now
+    )
+    output.done(f"已销号：{project} {batch}问题{item.number}")
+
+
+@main.command()
+@click.option(
+    "--as-of",
+    "as_of",
+    type=click.DateTime(["%Y-%m-%d"]),
+    default="2023-10-12",
+    show_default=True,
+    help="演示按哪一天计算。",
+)
+@click.pass_context
+@friendly_errors
+def demo(ctx: click.Context, as_of: datetime) -> None:
+    """完整演示：建库、导入 examples/ 的示例、启动本地演示数据后台、运行一次刷新并显示提醒。"""
+    from bot.demo.run import run_demo
+
+    app = _app(ctx)
+    run_demo(app, as_of.date())
+
+
+@main.command()
+@click.option(
+    "--at", "hour", default="09:00", show_default=True, help="每个工作日运行刷新的时间（北京时间）。"
+)
+@click.pass_context
+@friendly_errors
+def run(ctx: click.Context, hour: str) -> None:
+    """作为服务运行：每个工作日定时刷新，并每 5 分钟投递发件箱（Ctrl+C 停止）。"""
+    from bot.service import serve
+
+    app = _app(ctx)
+    app.init_database()
+    serve(app, hour)

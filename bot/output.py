@@ -1,0 +1,222 @@
+"""Everything the CLI shows a person. The only module that prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bs4 import BeautifulSoup
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.engine import make_url
+
+from bot.findings import Finding
+from notifiers.base import Format, Message
+
+if TYPE_CHECKING:
+    from bot.plan.importer import ImportReport
+    from bot.status import Status
+    from db.models import Measurement
+    from jobs.collect import CollectResult
+    from jobs.deliver import DeliverResult
+    from jobs.evaluate import EvaluateResult
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def error(text: str) -> None:
+    errors.print(f"[bold red]错误：[/]{escape(text)}")
+
+
+def done(text: str) -> None:
+    console.print(f"[green]✓[/] {escape(text)}")
+
+
+def safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def import_reports(reports: list[ImportReport]) -> None:
+    for report in reports:
+        if not report.changed:
+            done(f"{report.path}：与已导入内容一致，没有变化（项目 {report.project}）")
+            continue
+        parts = [
+            f"新增 {_counts(report.created)}" if report.created else "",
+            f"更新 {_counts(report.updated)}" if report.updated else "",
+        ]
+        done(f"{report.path} → 项目 {report.project}：{'；'.join(p for p in parts if p)}")
+
+
+TABLE_NAMES = {
+    "project": "项目",
+    "person": "人员",
+    "channel": "频道",
+    "source": "数据源",
+    "indicator": "指标",
+    "indicatortarget": "年度目标",
+    "rectificationitem": "整改事项",
+}
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return "，".join(f"{TABLE_NAMES.get(k, k)} {v} 项" for k, v in counts.items())
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Callable[[Any], None]]:
+    """A progress bar on a terminal; silent when output is piped or in CI."""
+    if not sys.stderr.isatty():
+        yield lambda _item: None
+        return
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    )
+    with bar:
+        task = bar.add_task(label, total=None)
+        yield lambda _item: bar.advance(task)
+
+
+def collect_result(result: CollectResult) -> None:
+    done(
+        f"采集 {result.sources} 个数据源：新增 {result.figures} 个数据（其中修订 {result.revisions} 个），"
+        f"失败 {len(result.failures)} 个"
+    )
+    for failure in result.failures:
+        error(failure)
+
+
+def findings(items: list[Finding], as_of: date, *, as_json: bool) -> None:
+    if as_json:
+        console.print_json(json.dumps([_finding_json(f) for f in items], ensure_ascii=False))
+        return
+    if not items:
+        done(f"截至 {as_of}，没有需要提醒的事项")
+        return
+    table = Table(title=f"截至 {as_of} 需要关注的事项（{len(items)} 项）", show_lines=False)
+    for column in ("级别", "类型", "项目", "事项", "时限", "剩余工作日", "责任人"):
+        table.add_column(column)
+    for f in items:
+        table.add_row(
+            f.severity.label,
+            f.kind.label,
+            f.project,
+            escape(f.subject),
+            str(f.due or ""),
+            "" if f.workdays_left is None else str(f.workdays_left),
+            "、".join(f.persons),
+        )
+    console.print(table)
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    return {
+        "key": f.key,
+        "project": f.project,
+        "kind": f.kind.value,
+        "severity": f.severity.value,
+        "subject": f.subject,
+        "stage": f.stage,
+        "persons": list(f.persons),
+        "units": list(f.units),
+        "due": f.due.isoformat() if f.due else None,
+        "workdays_left": f.workdays_left,
+        "detail": f.detail,
+    }
+
+
+def show_message(message: Message, path: Path) -> None:
+    """Echo a delivered message: the text as the group would read it, and where the file is."""
+    body = message.body
+    if message.format is Format.HTML:
+        body = BeautifulSoup(body, "html.parser").get_text("\n", strip=True)
+    mentions = " ".join(f"@{name}" for name in message.mentions)
+    title = f"→ {escape(message.channel_name)}（{message.channel}）"
+    console.print(
+        Panel(
+            escape(body.strip()) + (f"\n\n{escape(mentions)}" if mentions else ""),
+            title=title,
+            subtitle=f"已保存：{escape(str(path))}",
+            expand=False,
+        )
+    )
+
+
+def dry_run(result: EvaluateResult) -> None:
+    console.print(
+        f"[bold]预演：{len(result.findings)} 项发现，将发送 {len(result.queued)} 条消息（不发送、不记录）[/]"
+    )
+    for delivery in result.queued:
+        console.print(
+            Panel(escape(delivery.body.strip()), title=f"→ {escape(delivery.channel_code)}", expand=False)
+        )
+
+
+def cycle_summary(
+    collected: CollectResult | None, evaluated: EvaluateResult, delivered: DeliverResult, outbox: Path
+) -> None:
+    if collected is not None:
+        collect_result(collected)
+    done(
+        f"评估：{len(evaluated.findings)} 项需关注，其中 {evaluated.notified} 项本次提醒，"
+        f"{evaluated.resolved} 项已解决；生成 {evaluated.deliveries} 条汇总消息"
+    )
+    if evaluated.unrouted:
+        error(f"{evaluated.unrouted} 项提醒没有可发送的频道，请在方案文件的 channels 中配置")
+    done(
+        f"发送：成功 {delivered.sent} 条，待重试 {delivered.retrying} 条，失败 {delivered.dead} 条"
+        f"（发件箱：{outbox}）"
+    )
+
+
+def status(report: Status) -> None:
+    table = Table(title=f"项目概况（截至 {report.as_of}）")
+    for column in ("项目", "指标", "整改事项", "已销号", "未销号", "5个工作日内到期", "已逾期", "最近采集"):
+        table.add_column(column)
+    for p in report.projects:
+        table.add_row(
+            escape(p.name),
+            str(p.indicators),
+            str(p.items),
+            str(p.closed),
+            str(p.open),
+            str(p.due_soon),
+            str(p.overdue),
+            p.last_collection or "从未采集",
+        )
+    console.print(table)
+    if report.due_soon:
+        soon = Table(title="临近时限的整改事项")
+        for column in ("项目", "事项", "时限", "剩余工作日", "责任人"):
+            soon.add_column(column)
+        for row in report.due_soon:
+            soon.add_row(*(escape(str(cell)) for cell in row))
+        console.print(soon)
+    if report.last_runs:
+        runs = Table(title="最近运行")
+        for column in ("任务", "开始", "结果", "计数"):
+            runs.add_column(column)
+        for run in report.last_runs:
+            runs.add_row(*(escape(str(cell)) for cell in run))
+        console.print(runs)
+
+
+def recorded(row: Measurement | None, indicator: str) -> None:
+    if row is None:
+        done(f"{indicator}：与已有数值相同，未新增修订")
+    else:
+        done(f"{indicator} {row.month}：{row.value:g} {row.unit}（第 {row.revision} 版）")

@@ -1,0 +1,37 @@
+"""Channels with their audiences, as the routing reads them."""
+
+from __future__ import annotations
+
+from sqlmodel import Session, col, select
+
+from bot.routing import ChannelFacts, Member
+from db.models import Channel, Person, Project, Subscription
+
+
+def load_channels(session: Session, projects: list[str]) -> list[ChannelFacts]:
+    query = (
+        select(Channel, Project)
+        .join(Project)
+        .where(col(Project.code).in_(projects))
+        .order_by(Project.code, Channel.code)
+    )
+    channels = []
+    for channel, project in session.exec(query):
+        people = session.exec(
+            select(Person)
+            .join(Subscription)
+            .where(Subscription.channel_id == channel.id)
+            .order_by(Person.name)
+        )
+        channels.append(
+            ChannelFacts(
+                project=project.code,
+                code=channel.code,
+                kind=channel.kind.value,
+                name=channel.name,
+                leadership=channel.leadership,
+                members=tuple(Member(p.name, p.mobile, p.wecom_userid, p.email) for p in people),
+                settings=tuple(sorted(channel.settings.items())),
+            )
+        )
+    return channels

@@ -1,0 +1,45 @@
+"""Every job run leaves a :class:`JobRun` row: what ran, when, with what counts, and how it ended."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+from sqlalchemy.engine import Engine
+
+from db.engine import session_scope
+from db.enums import RunStatus
+from db.models import JobRun
+from db.types import utcnow
+
+
+@contextmanager
+def job_run(
+    engine: Engine,
+    job: str,
+    *,
+    trigger: str = "manual",
+    as_of: date | None = None,
+) -> Iterator[dict[str, int]]:
+    """Record a run around the block; the block fills the yielded counts."""
+    with session_scope(engine) as session:
+        run = JobRun(job=job, trigger=trigger, as_of=as_of.isoformat() if as_of else None)
+        session.add(run)
+    counts: dict[str, int] = {}
+    try:
+        yield counts
+    except BaseException as exc:
+        _finish(engine, run, RunStatus.FAILED, counts, f"{type(exc).__name__}: {exc}")
+        raise
+    _finish(engine, run, RunStatus.SUCCEEDED, counts, None)
+
+
+def _finish(
+    engine: Engine, run: JobRun, status: RunStatus, counts: dict[str, int], error: str | None
+) -> None:
+    with session_scope(engine) as session:
+        row = session.get(JobRun, run.id)
+        assert row is not None
+        row.status, row.counts, row.error, row.finished_at = status, dict(counts), error, utcnow()
+        session.add(row)
