@@ -1,6 +1,6 @@
 """All table models; importing this package registers them on ``SQLModel.metadata``."""
 
-from db.models.data import CollectionAttempt, Evidence, Measurement
+from db.models.data import CollectionAttempt, Evidence, Measurement, ReportFiling
 from db.models.ops import Alert, Delivery, JobRun
 from db.models.plan import (
     Channel,
@@ -28,6 +28,7 @@ __all__ = [
     "Person",
     "Project",
     "RectificationItem",
+    "ReportFiling",
     "Source",
     "Subscription",
 ]

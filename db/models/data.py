@@ -58,3 +58,16 @@ class CollectionAttempt(SQLModel, table=True):
     figures: int = 0
     error: str | None = None
     evidence_id: int | None = Field(default=None, foreign_key="evidence.id")
+
+
+class ReportFiling(SQLModel, table=True):
+    """Whether a month's report was filed in a reporting system (MOFCOM 填报状态 已填报/未填报)."""
+
+    __table_args__ = (UniqueConstraint("project_id", "source_code", "month"),)
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    source_code: str
+    month: str  # YYYY-MM: the month being reported on
+    filed: bool
+    checked_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    evidence_id: int | None = Field(default=None, foreign_key="evidence.id")

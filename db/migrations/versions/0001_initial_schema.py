@@ -287,6 +287,29 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_rectificationitem_project_id"), ["project_id"], unique=False)
 
     op.create_table(
+        "reportfiling",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("project_id", sa.Integer(), nullable=False),
+        sa.Column("source_code", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("month", sqlmodel.sql.sqltypes.AutoString(), nullable=False),
+        sa.Column("filed", sa.Boolean(), nullable=False),
+        sa.Column("checked_at", db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("evidence_id", sa.Integer(), nullable=True),
+        sa.ForeignKeyConstraint(
+            ["evidence_id"],
+            ["evidence.id"],
+        ),
+        sa.ForeignKeyConstraint(
+            ["project_id"],
+            ["project.id"],
+        ),
+        sa.PrimaryKeyConstraint("id"),
+        sa.UniqueConstraint("project_id", "source_code", "month"),
+    )
+    with op.batch_alter_table("reportfiling", schema=None) as batch_op:
+        batch_op.create_index(batch_op.f("ix_reportfiling_project_id"), ["project_id"], unique=False)
+
+    op.create_table(
         "source",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("project_id", sa.Integer(), nullable=False),
@@ -448,6 +471,10 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f("ix_source_project_id"))
 
     op.drop_table("source")
+    with op.batch_alter_table("reportfiling", schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f("ix_reportfiling_project_id"))
+
+    op.drop_table("reportfiling")
     with op.batch_alter_table("rectificationitem", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_rectificationitem_project_id"))
 
