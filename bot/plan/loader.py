@@ -9,7 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.errors import PlanFileError
-from bot.plan.schema import PlanSpec
+from bot.plan.schema import Located, PlanSpec
 
 
 def load_plan_file(path: Path) -> PlanSpec:
@@ -32,8 +32,12 @@ def load_plan_file(path: Path) -> PlanSpec:
     try:
         return PlanSpec.model_validate(data, context=context)
     except ValidationError as exc:
-        error = exc.errors()[0]
+        # A misspelt key also makes its real name "missing": report the misspelling first.
+        error = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         loc = list(error["loc"])
+        located = (error.get("ctx") or {}).get("error")
+        if isinstance(located, Located):
+            loc += list(located.loc)
         raise PlanFileError(
             path, _readable(error), line=_line_of(root, loc), field=_dotted(loc) or None
         ) from None

@@ -62,6 +62,14 @@ OfficeDate = Annotated[date | None, BeforeValidator(_office_date)]
 Names = Annotated[list[str], BeforeValidator(_names)]
 
 
+class Located(ValueError):
+    """A validation error that knows which field, below the model being validated, is at fault."""
+
+    def __init__(self, message: str, *loc: str | int) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
 
@@ -106,7 +114,8 @@ class ChannelSpec(Strict):
         for key, text in value.items():
             is_secret = any(word in key for word in ("key", "secret", "password", "token"))
             if is_secret and not SECRET_REF.match(str(text)):
-                raise ValueError(f"{key} 是密钥，只能写成环境变量引用，例如 ${{DUBAN_{key.upper()}}}")
+                example = f"${{DUBAN_{key.upper()}}}"
+                raise Located(f"{key} 是密钥，只能写成环境变量引用，例如 {example}", key)
         return value
 
 
@@ -228,27 +237,30 @@ class PlanSpec(Strict):
 
     @model_validator(mode="after")
     def _references_resolve(self) -> PlanSpec:
-        _unique("people", [p.name for p in self.people])
-        _unique("channels", [c.code for c in self.channels])
-        _unique("sources", [s.code for s in self.sources])
-        _unique("indicators", [i.code for i in self.indicators])
+        _unique("people", "name", [p.name for p in self.people])
+        _unique("channels", "code", [c.code for c in self.channels])
+        _unique("sources", "code", [s.code for s in self.sources])
+        _unique("indicators", "code", [i.code for i in self.indicators])
         if self.rectification:
-            _unique("rectification.items", [(i.batch, i.number) for i in self.rectification.items])
+            numbers = [(i.batch, i.number) for i in self.rectification.items]
+            _unique("rectification", "number", numbers, "items")
         known_people = {p.name for p in self.people}
-        for channel in self.channels:
+        for index, channel in enumerate(self.channels):
             missing = [name for name in channel.members if name not in known_people]
             if missing:
-                raise ValueError(f"频道 {channel.code} 的成员 {'、'.join(missing)} 不在 people 中")
+                message = f"频道 {channel.code} 的成员 {'、'.join(missing)} 不在 people 中"
+                raise Located(message, "channels", index, "members")
         source_codes = {s.code for s in self.sources}
-        for indicator in self.indicators:
+        for index, indicator in enumerate(self.indicators):
             if indicator.source and indicator.source not in source_codes:
-                raise ValueError(f"指标 {indicator.code} 的数据源 {indicator.source} 不在 sources 中")
+                message = f"指标 {indicator.code} 的数据源 {indicator.source} 不在 sources 中"
+                raise Located(message, "indicators", index, "source")
         return self
 
 
-def _unique(section: str, keys: list[Any]) -> None:
+def _unique(section: str, field: str, keys: list[Any], *inner: str) -> None:
     seen: set[Any] = set()
-    for key in keys:
+    for index, key in enumerate(keys):
         if key in seen:
-            raise ValueError(f"{section} 中 {key} 重复")
+            raise Located(f"{section} 中 {key} 重复", section, *inner, index, field)
         seen.add(key)
