@@ -9,7 +9,7 @@ import yaml
 from pydantic import ValidationError
 
 from bot.errors import PlanFileError
-from bot.plan.schema import Located, PlanSpec
+from bot.plan.schema import LocatedError, PlanSpec
 
 
 def load_plan_file(path: Path) -> PlanSpec:
@@ -36,7 +36,7 @@ def load_plan_file(path: Path) -> PlanSpec:
         error = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")
         loc = list(error["loc"])
         located = (error.get("ctx") or {}).get("error")
-        if isinstance(located, Located):
+        if isinstance(located, LocatedError):
             loc += list(located.loc)
         raise PlanFileError(
             path, _readable(error), line=_line_of(root, loc), field=_dotted(loc) or None

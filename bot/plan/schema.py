@@ -62,7 +62,7 @@ OfficeDate = Annotated[date | None, BeforeValidator(_office_date)]
 Names = Annotated[list[str], BeforeValidator(_names)]
 
 
-class Located(ValueError):
+class LocatedError(ValueError):
     """A validation error that knows which field, below the model being validated, is at fault."""
 
     def __init__(self, message: str, *loc: str | int) -> None:
@@ -115,7 +115,7 @@ class ChannelSpec(Strict):
             is_secret = any(word in key for word in ("key", "secret", "password", "token"))
             if is_secret and not SECRET_REF.match(str(text)):
                 example = f"${{DUBAN_{key.upper()}}}"
-                raise Located(f"{key} 是密钥，只能写成环境变量引用，例如 {example}", key)
+                raise LocatedError(f"{key} 是密钥，只能写成环境变量引用，例如 {example}", key)
         return value
 
 
@@ -249,12 +249,12 @@ class PlanSpec(Strict):
             missing = [name for name in channel.members if name not in known_people]
             if missing:
                 message = f"频道 {channel.code} 的成员 {'、'.join(missing)} 不在 people 中"
-                raise Located(message, "channels", index, "members")
+                raise LocatedError(message, "channels", index, "members")
         source_codes = {s.code for s in self.sources}
         for index, indicator in enumerate(self.indicators):
             if indicator.source and indicator.source not in source_codes:
                 message = f"指标 {indicator.code} 的数据源 {indicator.source} 不在 sources 中"
-                raise Located(message, "indicators", index, "source")
+                raise LocatedError(message, "indicators", index, "source")
         return self
 
 
@@ -262,5 +262,5 @@ def _unique(section: str, field: str, keys: list[Any], *inner: str) -> None:
     seen: set[Any] = set()
     for index, key in enumerate(keys):
         if key in seen:
-            raise Located(f"{section} 中 {key} 重复", section, *inner, index, field)
+            raise LocatedError(f"{section} 中 {key} 重复", section, *inner, index, field)
         seen.add(key)
