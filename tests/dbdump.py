@@ -11,5 +11,7 @@ from sqlmodel import SQLModel
 
 def dump(engine: Engine) -> dict[str, list[tuple[Any, ...]]]:
     with engine.connect() as connection:
-        return {name: sorted(map(tuple, connection.execute(select(table))), key=repr)
-                for name, table in SQLModel.metadata.tables.items()}
+        return {
+            name: sorted(map(tuple, connection.execute(select(table))), key=repr)
+            for name, table in SQLModel.metadata.tables.items()
+        }

@@ -13,8 +13,15 @@ from tests.conftest import EXAMPLES
 def duban(data: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DUBAN_")}
     env.update(COLUMNS="200", DUBAN_DATA_DIR=str(data))
-    return subprocess.run([sys.executable, "-m", "bot", *args], capture_output=True, text=True,
-                          env=env, cwd=cwd or data.parent, timeout=120, check=False)
+    return subprocess.run(
+        [sys.executable, "-m", "bot", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        cwd=cwd or data.parent,
+        timeout=120,
+        check=False,
+    )
 
 
 def test_demo_prints_the_messages_it_sends(tmp_path: Path) -> None:
@@ -81,6 +88,17 @@ def test_status_and_evaluate_take_an_as_of_date(tmp_path: Path) -> None:
 
 def test_help_explains_every_verb(tmp_path: Path) -> None:
     result = duban(tmp_path / "data", "--help")
-    for verb in ("init", "import", "collect", "evaluate", "notify", "refresh", "status", "record",
-                 "close-item", "demo", "run"):
+    for verb in (
+        "init",
+        "import",
+        "collect",
+        "evaluate",
+        "notify",
+        "refresh",
+        "status",
+        "record",
+        "close-item",
+        "demo",
+        "run",
+    ):
         assert f"  {verb} " in result.stdout

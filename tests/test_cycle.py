@@ -79,8 +79,15 @@ def test_next_stage_is_told_once_and_closing_resolves_once(county: App) -> None:
     assert "以下 13 项整改事项的时限为 2023年10月15日（星期日），今天是到期前最后一个工作日" in latest
     assert "以下 1 项整改事项的时限为 2023年10月20日（星期五），还剩 5 个工作日" in latest
 
-    close_item(county, project="pianguan", batch="", number="1", result="已报备省市商务局",
-               evidence=None, now=office_morning(friday))
+    close_item(
+        county,
+        project="pianguan",
+        batch="",
+        number="1",
+        result="已报备省市商务局",
+        evidence=None,
+        now=office_morning(friday),
+    )
     monday = date(2023, 10, 16)
     result = run_cycle(county, as_of=monday, now=office_morning(monday), collect_first=False)
     assert result.evaluated.resolved == 1
@@ -95,8 +102,10 @@ def test_next_stage_is_told_once_and_closing_resolves_once(county: App) -> None:
 
 
 def test_changed_layout_is_a_recorded_failure_not_a_zero(app: App) -> None:
-    rows = [{("销售额（万元）" if k.startswith("网络零售额") else k): v for k, v in r.items()}
-            for r in monthly_rows()]
+    rows = [
+        {("销售额（万元）" if k.startswith("网络零售额") else k): v for k, v in r.items()}
+        for r in monthly_rows()
+    ]
     with running_backend({"/wenxi/monthly": render_monthly(rows)}) as url:
         import_files(app.engine, [EXAMPLES / "wenxi.yaml"])
         app.environ = {"DUBAN_DEMO_BACKEND_URL": url}
@@ -129,14 +138,42 @@ def test_a_missing_secret_is_named_not_guessed(app: App) -> None:
 def test_hand_entered_figure_keeps_revisions(county: App, tmp_path: Path) -> None:
     proof = tmp_path / "9月报表截图.png"
     proof.write_bytes(b"\x89PNG fake screenshot bytes")
-    first = record_figure(county, project="wenxi", indicator="S36", month="2023-10", value=2_600_000,
-                          unit="元", cumulative=False, evidence=proof, note=None,
-                          now=office_morning(AS_OF))
-    same = record_figure(county, project="wenxi", indicator="S36", month="2023-10", value=260,
-                         unit=None, cumulative=False, evidence=None, note=None, now=office_morning(AS_OF))
-    second = record_figure(county, project="wenxi", indicator="S36", month="2023-10", value=270,
-                           unit="万元", cumulative=False, evidence=None, note="更正",
-                           now=office_morning(AS_OF))
+    first = record_figure(
+        county,
+        project="wenxi",
+        indicator="S36",
+        month="2023-10",
+        value=2_600_000,
+        unit="元",
+        cumulative=False,
+        evidence=proof,
+        note=None,
+        now=office_morning(AS_OF),
+    )
+    same = record_figure(
+        county,
+        project="wenxi",
+        indicator="S36",
+        month="2023-10",
+        value=260,
+        unit=None,
+        cumulative=False,
+        evidence=None,
+        note=None,
+        now=office_morning(AS_OF),
+    )
+    second = record_figure(
+        county,
+        project="wenxi",
+        indicator="S36",
+        month="2023-10",
+        value=270,
+        unit="万元",
+        cumulative=False,
+        evidence=None,
+        note="更正",
+        now=office_morning(AS_OF),
+    )
     assert first is not None and first.value == 260 and first.revision == 1
     assert same is None  # the same value again is not a revision
     assert second is not None and second.revision == 2

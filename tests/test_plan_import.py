@@ -95,8 +95,12 @@ def test_changed_row_updates_and_keeps_status_and_history(app: App, tmp_path: Pa
     [
         (MINIMAL.replace("10月底", "下个月"), 21, "rectification.items.0.deadline", "无法识别的日期"),
         (MINIMAL.replace('mobile: "13800000001"', 'mobile: "1380000"'), 7, "people.0.mobile", "1380000"),
-        (MINIMAL.replace("webhook_key: ${DUBAN_WECOM_KEY_DEMO}", "webhook_key: 693a91f6-7xxx"),
-         14, "channels.0.settings.webhook_key", "环境变量引用"),
+        (
+            MINIMAL.replace("webhook_key: ${DUBAN_WECOM_KEY_DEMO}", "webhook_key: 693a91f6-7xxx"),
+            14,
+            "channels.0.settings.webhook_key",
+            "环境变量引用",
+        ),
         (MINIMAL.replace("members: [高权]", "members: [高权, 李四]"), 12, "channels.0.members", "李四"),
         (MINIMAL.replace("  county: 演示县\n", ""), 1, "project.county", "缺少"),
         (MINIMAL.replace("problem:", "problme:"), 19, "rectification.items.0.problme", "不认识的字段"),
