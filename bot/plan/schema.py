@@ -93,11 +93,17 @@ class ProjectSpec(Strict):
 
 class PersonSpec(Strict):
     name: str = Field(min_length=1)
+
     unit: str | None = None
     role: str | None = None
     mobile: str | None = Field(default=None, pattern=r"^1\d{10}$")
     email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
     wecom_userid: str | None = None
+
+    @field_validator("mobile", mode="before")
+    @classmethod
+    def _mobile_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value  # YAML reads 13800000001 as a number
 
 
 class ChannelSpec(Strict):
