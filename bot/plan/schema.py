@@ -93,7 +93,6 @@ class ProjectSpec(Strict):
 
 class PersonSpec(Strict):
     name: str = Field(min_length=1)
-
     unit: str | None = None
     role: str | None = None
     mobile: str | None = Field(default=None, pattern=r"^1\d{10}$")
