@@ -57,3 +57,8 @@ def render_digest(digest: Digest, *, html: bool) -> str:
     template = environment().get_template("digest.html.j2" if html else "digest.md.j2")
     grouped = {kind.value for kind in GROUPED_KINDS}
     return template.render(digest=digest, grouped=grouped, subject=subject_of(digest))
+
+
+def render_template(name: str, **context: object) -> str:
+    """Render one template file (HTML ones autoescaped) with ``context``."""
+    return environment().get_template(name).render(**context)

@@ -54,7 +54,9 @@ class Delivery(SQLModel, table=True):
     # Delivery (issue 5): what the row is, the plain-text alternative for email, files to attach,
     # how many wire parts the channel has accepted (a crash resumes after them), and a note the
     # channel returned with an accepted message (e.g. WeCom's invaliduser).
-    kind: str = Field(default="digest", sa_column_kwargs={"server_default": "digest"})  # digest | summary | admin | test
+    kind: str = Field(
+        default="digest", sa_column_kwargs={"server_default": "digest"}
+    )  # digest | summary | admin | test
     text_body: str | None = None
     attachments: list[dict[str, str]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
