@@ -84,6 +84,8 @@ class EmailNotifier(Notifier):
                 if self.smtp.user:
                     smtp.login(self.smtp.user, self.smtp.password or "")
                 refused = smtp.send_message(email)
+        except UnicodeEncodeError:
+            raise self.fail("邮箱用户名或密码含有非 ASCII 字符，SMTP 登录不支持", retryable=False) from None
         except smtplib.SMTPAuthenticationError as exc:
             raise self._refused(
                 "邮件服务器拒绝登录：用户名或密码（授权码）不对", exc, retryable=False
