@@ -105,6 +105,8 @@ class EmailNotifier(Notifier):
         except TimeoutError:
             raise self.fail("邮件服务器在限定时间内没有应答（超时）", retryable=True) from None
         except (smtplib.SMTPException, OSError) as exc:
+            if isinstance(exc.__context__, TimeoutError):  # smtplib wraps a read timeout
+                raise self.fail("邮件服务器在限定时间内没有应答（超时）", retryable=True) from None
             raise self.fail(
                 f"连不上邮件服务器 {self.smtp.host}:{self.smtp.port}：{exc}", retryable=True
             ) from None

@@ -143,6 +143,8 @@ class WeComAppNotifier(Notifier):
                 f"获取 access_token 失败：应用的 secret 不正确（errcode {reply['errcode']}）", retryable=False
             )
         check(reply, self.fail)
+        if not reply.get("access_token"):
+            raise self.fail("获取 access_token 失败：应答里没有 access_token", retryable=True)
         return str(reply["access_token"]), int(reply.get("expires_in", 7200))
 
     def _fail_with(self, token: str) -> Callable[..., DeliveryError]:

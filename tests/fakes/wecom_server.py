@@ -55,6 +55,7 @@ class FakeWeCom:
     expires_in: int = 7200
     untrusted_ip: bool = False
     hang_seconds: float = 2.0  # how long an injected "timeout" keeps the client waiting
+    expire_after: int | None = None  # revoke every token after this many accepted app messages
 
     def __post_init__(self) -> None:
         self.received: list[Received] = []  # accepted messages only
@@ -69,8 +70,8 @@ class FakeWeCom:
 
     # -- what tests use ---------------------------------------------------------------------
     def inject(self, *outcomes: int | str) -> None:
-        """The next requests fail so: an errcode (int < 100 or ≥ 1000 or -1), an HTTP status
-        (500-599, 404), or "timeout"."""
+        """The next requests fail so: an errcode (-1, 45009…), an HTTP status (400-599), or
+        "timeout"; 0 lets one request through normally."""
         with self._lock:
             self._script.extend(outcomes)
 
@@ -89,6 +90,7 @@ class FakeWeCom:
         with self._lock:
             self.requests += 1
             scripted = self._script.popleft() if self._script else None
+        scripted = None if scripted == 0 else scripted  # 0: this request is answered normally
         if scripted == "timeout":
             time.sleep(self.hang_seconds)
             return 200, {"errcode": 0, "errmsg": "ok (too late)"}
@@ -177,6 +179,9 @@ class FakeWeCom:
     def _accept(self, kind: str, who: str, payload: dict[str, Any], at: datetime) -> None:
         with self._lock:
             self.received.append(Received(kind, who, payload, at))
+            apps = sum(1 for r in self.received if r.kind == "app")
+        if kind == "app" and self.expire_after and apps % self.expire_after == 0:
+            self.expire_tokens()
 
 
 def _err(code: int, message: str) -> dict[str, Any]:
