@@ -79,7 +79,7 @@ def deliver_pending(
             .where(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
             .order_by(col(Delivery.id))
         ).all()
-    run.loop(deque(i for i in due if i is not None), now)
+    run.loop(deque(i for i in due if i is not None))
     return run.result
 
 
@@ -105,14 +105,16 @@ class _Run:
         self.admin, self.margin = admin, margin
         self.result = DeliverResult()
         self.work: dict[int, _Work] = {}
+        self.queue: deque[int] = deque()
         self.held: dict[str, datetime] = {}  # endpoints that failed retryably: retry no sooner than
 
-    def loop(self, queue: deque[int], now: datetime) -> None:
+    def loop(self, queue: deque[int]) -> None:
         """Round-robin over the rows so one robot's rate window does not hold up the others."""
+        self.queue = queue
         waits: dict[int, float] = {}
         while queue:
             delivery_id = queue.popleft()
-            wait = self.advance(delivery_id, now, queue)
+            wait = self.advance(delivery_id)
             if wait is None:
                 waits.pop(delivery_id, None)
                 continue
@@ -124,9 +126,9 @@ class _Run:
                 self.result.waited += pause
                 waits.clear()
 
-    def advance(self, delivery_id: int, now: datetime, queue: deque[int]) -> float | None:
+    def advance(self, delivery_id: int) -> float | None:
         """Send what can be sent now; the seconds to wait, or None when the row is settled."""
-        work = self.work.get(delivery_id) or self.claim(delivery_id, now)
+        work = self.work.get(delivery_id) or self.claim(delivery_id)
         if work is None:
             return None
         key, per_minute = work.notifier.rate_key, work.notifier.per_minute
@@ -139,20 +141,20 @@ class _Run:
             try:
                 note = work.notifier.send_part(work.message, part)
             except DeliveryError as error:
-                self.failed(delivery_id, work.notifier, error, queue)
+                self.failed(delivery_id, work.notifier, error)
                 return None
             except Exception as exc:  # a bug must not stop the batch; the row is retried
                 log.exception("发送时出现意外错误")
                 text = mask(redact(f"{type(exc).__name__}: {exc}"), list(work.notifier.secrets()))
                 error = DeliveryError(work.message.channel, text, retryable=True)
-                self.failed(delivery_id, work.notifier, error, queue)
+                self.failed(delivery_id, work.notifier, error)
                 return None
             work.done += 1
             self.accepted(delivery_id, work, note)
         self.work.pop(delivery_id, None)
         return None
 
-    def claim(self, delivery_id: int, now: datetime) -> _Work | None:
+    def claim(self, delivery_id: int) -> _Work | None:
         """Take the row (a lease) and cut it into parts; None if it is not ours to send now."""
         problem: DeliveryError | None = None
         with session_scope(self.engine) as session:
@@ -180,7 +182,7 @@ class _Run:
                 delivery.next_attempt_at = self.clock() + LEASE
                 session.add(delivery)
         if problem is not None:
-            self.failed(delivery_id, None, problem, None)
+            self.failed(delivery_id, None, problem)
             return None
         work.done = min(work.done, len(work.parts))
         self.work[delivery_id] = work
@@ -215,9 +217,7 @@ class _Run:
                 delivery.next_attempt_at = self.clock() + LEASE
             session.add(delivery)
 
-    def failed(
-        self, delivery_id: int, notifier: Notifier | None, error: DeliveryError, queue: deque[int] | None
-    ) -> None:
+    def failed(self, delivery_id: int, notifier: Notifier | None, error: DeliveryError) -> None:
         self.work.pop(delivery_id, None)
         log.warning("%s", error)
         alert: Delivery | None = None
@@ -241,8 +241,8 @@ class _Run:
             if alert is not None:
                 session.flush()
                 self.result.admin_alerts += 1
-        if alert is not None and alert.id is not None and queue is not None:
-            queue.append(alert.id)  # tell the administrator in this same run
+        if alert is not None and alert.id is not None:
+            self.queue.append(alert.id)  # tell the administrator in this same run
 
 
 def _message(delivery: Delivery, channel: Channel | None) -> Message:
