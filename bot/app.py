@@ -80,9 +80,13 @@ class App:
         With ``DUBAN_DELIVERY=console`` (the default) every message is shown on the console and
         written to the outbox folder, so a demo or a new setup needs no secrets.
         """
-        console = ConsoleFileNotifier(self.settings.outbox_dir, self.echo)
         if self.settings.delivery == "console":
-            return console
+            return ConsoleFileNotifier(self.settings.outbox_dir, self.echo)
+        return self.live_notifier(channel)
+
+    def live_notifier(self, channel: Channel | None) -> Notifier:
+        """The real notifier, whatever ``DUBAN_DELIVERY`` says (``duban notify-test`` uses it)."""
+        console = ConsoleFileNotifier(self.settings.outbox_dir, self.echo)
         if channel is None:
             addresses = [a.strip() for a in (self.settings.admin_email or "").split(",") if a.strip()]
             if not addresses:

@@ -350,3 +350,25 @@ def run(ctx: click.Context, hour: str) -> None:
     app = _app(ctx)
     app.init_database()
     serve(app, hour)
+
+
+@main.command("notify-test")
+@click.argument("channel")
+@click.option("--project", help="频道代码在多个项目中重复时，指定项目代码。")
+@click.pass_context
+@friendly_errors
+def notify_test(ctx: click.Context, channel: str, project: str | None) -> None:
+    """向一个频道发送测试消息，检查它的配置（群机器人 key、应用 secret、邮箱等）。
+
+    \b
+    CHANNEL 是方案文件中的频道代码；写 admin 则测试管理员告警的去向（DUBAN_ADMIN_EMAIL）。
+    不论 DUBAN_DELIVERY 怎么设置，测试消息都会真实发送。失败时说明原因和处理办法。
+    """
+    from jobs.notify_test import send_test_message
+
+    app = _app(ctx)
+    app.init_database()
+    outcome = send_test_message(app, channel, project=project, now=wall_clock())
+    output.notify_test(outcome, console_mode=app.settings.delivery == "console")
+    if not outcome.ok:
+        sys.exit(1)

@@ -31,7 +31,15 @@ ADVICE = (
     ("登录", "核对邮箱账号和授权码（DUBAN_SMTP_USER / DUBAN_SMTP_PASSWORD）。"),
     ("收件", "核对方案文件中人员的 email 或频道设置里的 to。"),
     ("证书", "邮件服务器证书不受信任：改用正确的主机名，或用 DUBAN_SMTP_CA_FILE 指定内部 CA。"),
+    ("连不上企业微信", "检查本机能否访问企业微信接口（DUBAN_WECOM_API_BASE）、DNS 和代理设置。"),
+    ("连不上邮件", "检查邮件服务器地址和端口（DUBAN_SMTP_HOST / DUBAN_SMTP_PORT / DUBAN_SMTP_SECURITY）。"),
+    ("超时", "检查网络；对方长时间不应答时，正式提醒会自动重试。"),
 )
+
+
+def advice_for(error: str) -> str:
+    """What an administrator should do about a delivery error, in one sentence."""
+    return next((text for word, text in ADVICE if word in error), "查看错误原因，修正频道配置。")
 
 
 @dataclass(frozen=True)
@@ -57,7 +65,7 @@ def queue_admin_alert(
     dedup = f"admin/dead/{failed.id}"
     if session.exec(select(Delivery).where(Delivery.dedup_key == dedup)).first() is not None:
         return None
-    advice = next((text for word, text in ADVICE if word in error), "查看错误原因，修正频道配置。")
+    advice = advice_for(error)
     body = render_template(
         "admin_alert.txt.j2",
         channel_name=channel_name,
