@@ -7,8 +7,10 @@ What the API allows, and so how a digest goes out:
   ``<@userid>``.
 * ``text`` (at most 2048 bytes) is the only type with ``mentioned_mobile_list`` /
   ``mentioned_list``. So when every person to @ has a WeCom userid, the last markdown part ends
-  with their ``<@userid>``; when someone is known only by mobile, one short ``text`` follows the
-  digest and @s everyone by userid or mobile. (``markdown_v2`` cannot @ at all; it is not used.)
+  with their ``<@userid>``; when someone is known only by mobile, the digest's closing lines (as
+  many as fit 2048 bytes, markdown signs removed) go as a ``text`` that @s everyone by userid or
+  mobile — the pair costs an extra message only when the last markdown part would be over half
+  full. (``markdown_v2`` cannot @ at all; it is not used.)
 * ``image`` (base64 + md5, at most 2 MB) carries a summary's chart.
 * 20 messages a minute per robot, failed ones included: the delivery job paces by ``rate_key``.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
@@ -77,15 +80,23 @@ class WeComRobotNotifier(Notifier):
         if message.format is Format.HTML:
             raise self.fail("群机器人不能发送 HTML 正文（这条消息是按邮件生成的）", retryable=False)
         userids, mobiles, unreachable = self._mentions(message.mentions)
-        inline = bool(userids) and not mobiles
-        suffix = "\n" + " ".join(f"<@{u}>" for u in userids) if inline else ""
-        pieces = split_text(message.body, self.max_bytes - MARK_RESERVE - utf8_len(suffix))
-        total = len(pieces)
-        wires = [_marked(piece, i, total) for i, piece in enumerate(pieces)]
-        wires[-1] += suffix
-        kinds: list[tuple[str, str, bytes]] = [("markdown", w, b"") for w in wires]
         if mobiles:
-            kinds.append(("text", _mention_text(message.mentions, unreachable), b""))
+            pieces, tail = self._with_text_tail(message.body)
+        else:
+            suffix = "\n" + " ".join(f"<@{u}>" for u in userids) if userids else ""
+            pieces, tail = split_text(message.body, self.max_bytes - MARK_RESERVE - utf8_len(suffix)), None
+            pieces[-1] += suffix
+        total = len(pieces) + (1 if mobiles else 0)
+        kinds: list[tuple[str, str, bytes]] = [
+            ("markdown", _marked(p, i, total), b"") for i, p in enumerate(pieces)
+        ]
+        if mobiles:
+            text = (
+                _plain(_marked(tail, total - 1, total))
+                if tail
+                else _mention_text(message.mentions, unreachable)
+            )
+            kinds.append(("text", text, b""))
         for attachment in message.attachments:
             if attachment.is_image and attachment.content_type in ("image/png", "image/jpeg"):
                 kinds.append(("image", attachment.filename, attachment.data))
@@ -104,6 +115,23 @@ class WeComRobotNotifier(Notifier):
             )
             for i, (kind, content, data) in enumerate(kinds)
         ]
+
+    def _with_text_tail(self, body: str) -> tuple[list[str], str | None]:
+        """Markdown pieces and the tail that goes as the ``text`` carrying the @mobile mentions.
+
+        The tail is the largest run of final lines that fits a text message, so the mentions cost
+        no extra message unless the last markdown piece is more than half full.
+        """
+        pieces = split_text(body, self.max_bytes - MARK_RESERVE)
+        lines = pieces[-1].split("\n")
+        size, start = 0, len(lines)
+        while start > 0 and size + utf8_len(_plain(lines[start - 1])) + 1 <= TEXT_MAX_BYTES - MARK_RESERVE:
+            start -= 1
+            size += utf8_len(_plain(lines[start])) + 1
+        if start == len(lines):
+            return pieces, None  # not even one line fits: a short mention text follows instead
+        head = "\n".join(lines[:start]).strip("\n")
+        return [*pieces[:-1], *([head] if head.strip() else [])], "\n".join(lines[start:])
 
     def send_part(self, message: Message, part: Part) -> str | None:
         reply = post_json(self.session, self._url(), self._payload(part), self.timeout, self.fail)
@@ -155,6 +183,12 @@ def _marked(piece: str, index: int, total: int) -> str:
     head = f"> 接上条（{index + 1}/{total}）\n" if index else ""
     tail = f"\n> 未完，见下一条（{index + 1}/{total}）" if index < total - 1 else ""
     return head + piece + tail
+
+
+def _plain(markdown: str) -> str:
+    """Markdown as a text message shows it: without bold markers, heading and quote signs."""
+    lines = [re.sub(r"^(#{1,6} |> ?)", "", line).replace("**", "") for line in markdown.split("\n")]
+    return "\n".join(lines)
 
 
 def _mention_text(names: Sequence[str], unreachable: Sequence[str]) -> str:

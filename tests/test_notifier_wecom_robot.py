@@ -58,15 +58,35 @@ def test_mentions_by_userid_are_inline_in_markdown(fake: FakeWeCom) -> None:
     assert sent["markdown"]["content"].endswith("<@gaoquan> <@zhangzhuren>")
 
 
-def test_a_person_known_only_by_mobile_is_mentioned_in_a_following_text(fake: FakeWeCom) -> None:
+def test_a_short_digest_that_must_at_a_mobile_goes_as_one_text(fake: FakeWeCom) -> None:
     notes = robot(fake).send(message("**整改逾期**\n- 问题1", ("高权", "王雪", "李四")))
-    digest, mention = fake.robot_messages()
-    assert digest["msgtype"] == "markdown" and "<@" not in digest["markdown"]["content"]
-    assert mention["msgtype"] == "text"
-    assert mention["text"]["mentioned_list"] == ["gaoquan"]
-    assert mention["text"]["mentioned_mobile_list"] == ["13800000002"]
-    assert "高权、王雪" in mention["text"]["content"]
+    (sent,) = fake.robot_messages()
+    assert sent["msgtype"] == "text"
+    assert sent["text"]["content"] == "整改逾期\n- 问题1"  # markdown signs removed
+    assert sent["text"]["mentioned_list"] == ["gaoquan"]
+    assert sent["text"]["mentioned_mobile_list"] == ["13800000002"]
     assert notes == ["无法 @：李四（没有手机号或企业微信账号）"]
+
+
+def test_a_long_digest_that_must_at_a_mobile_ends_with_a_text_tail(fake: FakeWeCom) -> None:
+    lines = [LINE.format(i) for i in range(40)]  # about 5.6 KB
+    body = "**【紧急】整改逾期 40 项**\n" + "\n".join(lines) + "\n请各责任人按时限落实。"
+    robot(fake).send(message(body, ("王雪",)))
+    first, tail = fake.robot_messages()
+    assert first["msgtype"] == "markdown" and tail["msgtype"] == "text"  # two messages, as without @
+    assert tail["text"]["mentioned_mobile_list"] == ["13800000002"]
+    assert tail["text"]["content"].endswith("请各责任人按时限落实。")
+    assert len(tail["text"]["content"].encode()) <= 2048
+    got = [ln for ln in first["markdown"]["content"].split("\n") + tail["text"]["content"].split("\n")]
+    assert [ln for ln in got if ln.startswith("- 问题")] == lines
+
+
+def test_mentions_fall_back_to_a_short_text_when_the_tail_cannot_be_one(fake: FakeWeCom) -> None:
+    body = "- " + "很长的一行" * 530  # cut into two pieces, the last still longer than a text message
+    robot(fake).send(message(body, ("王雪",)))
+    *digest, mention = fake.robot_messages()
+    assert all(m["msgtype"] == "markdown" for m in digest)
+    assert mention["text"]["content"] == "请 王雪 查看上面的督办提醒，按时限落实。"
 
 
 def test_a_chart_goes_as_an_image_message(fake: FakeWeCom) -> None:
