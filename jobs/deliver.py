@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete
+from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
 from bot.errors import ConfigurationError, DeliveryError
 from bot.secrets import mask
@@ -178,15 +178,29 @@ class _Run:
                     delivery.next_attempt_at = until
                     session.add(delivery)
                     return None
-                delivery.attempts += 1
-                delivery.next_attempt_at = self.clock() + LEASE
-                session.add(delivery)
+                if not self._take(session, delivery_id):
+                    return None  # another sender took it a moment ago
         if problem is not None:
             self.failed(delivery_id, None, problem)
             return None
         work.done = min(work.done, len(work.parts))
         self.work[delivery_id] = work
         return work
+
+    def _take(self, session: Session, delivery_id: int) -> bool:
+        """Compare-and-set the lease, so that of two senders exactly one gets the row."""
+        at = self.clock()
+        taken = session.execute(
+            update(Delivery)
+            .where(
+                col(Delivery.id) == delivery_id,
+                col(Delivery.status) == DeliveryStatus.PENDING,
+                col(Delivery.next_attempt_at) <= at,
+            )
+            .values(attempts=col(Delivery.attempts) + 1, next_attempt_at=at + LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
 
     def reserve(self, key: str, per_minute: int) -> float:
         """Seconds to wait for ``key``'s window, or 0 after recording this attempt."""
