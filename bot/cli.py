@@ -372,3 +372,31 @@ def notify_test(ctx: click.Context, channel: str, project: str | None) -> None:
     output.notify_test(outcome, console_mode=app.settings.delivery == "console")
     if not outcome.ok:
         sys.exit(1)
+
+
+@main.command()
+@as_of_option
+@click.option(
+    "--period", type=click.Choice(["week", "month"]), default="week", show_default=True, help="周报或月报。"
+)
+@click.option("--project", help="只处理这个项目。")
+@click.pass_context
+@friendly_errors
+def summary(ctx: click.Context, as_of: datetime | None, period: str, project: str | None) -> None:
+    """给领导小组发送周报/月报：关键指标对照目标和序时进度（附图表）、逾期和临近到期的事项。"""
+    from jobs.refresh import run_deliver
+    from jobs.summary import queue_summaries
+
+    app = _app(ctx)
+    app.init_database()
+    day, now = _as_of(as_of)
+    queued = queue_summaries(
+        app.engine,
+        as_of=day,
+        now=now,
+        period=period,
+        attachments_dir=app.settings.data_dir / "attachments",
+        projects=[project] if project else None,
+    )
+    delivered = run_deliver(app, now=now)
+    output.summary_result(queued, delivered)

@@ -239,3 +239,12 @@ def notify_test(outcome: Any, *, console_mode: bool) -> None:
             "[dim]提示：当前 DUBAN_DELIVERY=console，正式提醒只写入发件箱文件夹；"
             "确认配置无误后设置 DUBAN_DELIVERY=live。[/]"
         )
+
+
+def summary_result(queued: Any, delivered: DeliverResult) -> None:
+    done(f"领导小组汇报：新排入 {queued.queued} 条，本期已发过 {queued.already} 条")
+    for code in queued.projects_without_leaders:
+        console.print(
+            f"[yellow]注意：[/]项目 {escape(code)} 没有领导小组频道（leadership: true），未生成汇报"
+        )
+    done(f"发送：成功 {delivered.sent} 条，待重试 {delivered.retrying} 条，失败 {delivered.dead} 条")
