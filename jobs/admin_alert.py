@@ -22,6 +22,8 @@ from notifiers.render import render_template
 log = logging.getLogger(__name__)
 ADMIN_KIND = "admin"
 SUBJECT = "【督办系统】消息发送失败，需要管理员处理"
+FAILING_SUBJECT = "【督办系统】消息多次发送失败，仍在重试"
+STILL_FAILING_AFTER = 6  # attempts: about an hour of backoff (1 + 2 + 4 + 8 + 16 + 32 minutes)
 
 ADVICE = (
     ("93000", "群机器人已失效：在群里重新添加机器人，把新 webhook key 写进 .env 对应的变量。"),
@@ -57,12 +59,17 @@ def queue_admin_alert(
     error: str,
     route: AdminRoute,
     now: datetime,
+    *,
+    stopped: bool = True,
 ) -> Delivery | None:
-    """Add the admin row for ``failed`` (in the caller's transaction); None if it needs none."""
+    """Add the admin row for ``failed`` (in the caller's transaction); None if it needs none.
+
+    ``stopped``: the row is dead; otherwise it keeps failing and is still being retried (said once).
+    """
     if failed.kind == ADMIN_KIND:
         log.critical("管理员告警本身发送失败，不再转发：%s", error)
         return None
-    dedup = f"admin/dead/{failed.id}"
+    dedup = f"admin/{'dead' if stopped else 'failing'}/{failed.id}"
     if session.exec(select(Delivery).where(Delivery.dedup_key == dedup)).first() is not None:
         return None
     advice = advice_for(error)
@@ -76,13 +83,14 @@ def queue_admin_alert(
         error=error,
         advice=advice,
         delivery_id=failed.id,
+        stopped=stopped,
     )
     alert = Delivery(
         dedup_key=dedup,
         project_id=failed.project_id,
         channel_id=route.channel_id,
         channel_code=route.channel_code,
-        subject=SUBJECT,
+        subject=SUBJECT if stopped else FAILING_SUBJECT,
         body=body,
         text_body=body,
         kind=ADMIN_KIND,
@@ -90,5 +98,6 @@ def queue_admin_alert(
         next_attempt_at=now,
     )
     session.add(alert)
-    log.error("频道 %s 的消息 %s 无法送达，已通知管理员：%s", failed.channel_code, failed.id, error)
+    what = "无法送达" if stopped else f"已连续失败 {failed.attempts} 次"
+    log.error("频道 %s 的消息 %s %s，已通知管理员：%s", failed.channel_code, failed.id, what, error)
     return alert

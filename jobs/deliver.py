@@ -27,7 +27,7 @@ from bot.secrets import mask
 from db.engine import session_scope
 from db.enums import ChannelKind, DeliveryStatus
 from db.models import Channel, Delivery, SendAttempt
-from jobs.admin_alert import ADMIN_KIND, AdminRoute, queue_admin_alert
+from jobs.admin_alert import ADMIN_KIND, STILL_FAILING_AFTER, AdminRoute, queue_admin_alert
 from notifiers.base import Attachment, Format, Message, Notifier, Part
 from notifiers.pacing import MARGIN, WINDOW, wait_needed
 from notifiers.wecom import redact
@@ -239,19 +239,22 @@ class _Run:
             delivery = session.get(Delivery, delivery_id)
             assert delivery is not None
             delivery.last_error = str(error)
+            channel = session.get(Channel, delivery.channel_id) if delivery.channel_id else None
+            name = channel.name if channel else delivery.channel_code
             if error.retryable:
                 delivery.next_attempt_at = self.clock() + backoff(delivery.attempts)
                 if notifier is not None and notifier.rate_key:
                     self.held[notifier.rate_key] = delivery.next_attempt_at
                 self.result.retrying += 1
-                session.add(delivery)
-                return
-            delivery.status = DeliveryStatus.DEAD
-            self.result.dead += 1
+                if delivery.attempts == STILL_FAILING_AFTER:  # say it once; retrying goes on
+                    alert = queue_admin_alert(
+                        session, delivery, name, error.problem, self.admin, self.clock(), stopped=False
+                    )
+            else:
+                delivery.status = DeliveryStatus.DEAD
+                self.result.dead += 1
+                alert = queue_admin_alert(session, delivery, name, error.problem, self.admin, self.clock())
             session.add(delivery)
-            channel = session.get(Channel, delivery.channel_id) if delivery.channel_id else None
-            name = channel.name if channel else delivery.channel_code
-            alert = queue_admin_alert(session, delivery, name, error.problem, self.admin, self.clock())
             if alert is not None:
                 session.flush()
                 self.result.admin_alerts += 1

@@ -266,3 +266,17 @@ def test_status_is_checked_again_before_sending(tmp_path: Path, clock: FakeClock
     again = deliver(app, clock)  # a second sender at the same instant finds nothing pending
     assert (first.sent, again.sent) == (1, 0)
     assert len(contents(fake)) == 1
+
+
+def test_a_channel_that_keeps_failing_is_reported_once_and_still_retried(
+    tmp_path: Path, clock: FakeClock, fake: FakeWeCom
+) -> None:
+    app = live_app(tmp_path, clock, wecom_url=fake.url)
+    queue(app, "work", DIGEST.format(n=1), now=clock())
+    fake.inject(*[502] * 8)
+    until_settled(app, clock, runs=400)
+    digest, alert = rows(app)
+    assert digest.status is DeliveryStatus.SENT and digest.attempts == 9
+    assert alert.kind == "admin" and alert.subject == "【督办系统】消息多次发送失败，仍在重试"
+    assert "已连续 6 次发送失败，仍在自动重试" in alert.body
+    assert contents(fake) == [DIGEST.format(n=1)]
