@@ -144,8 +144,9 @@ class _Run:
                 self.failed(delivery_id, work.notifier, error)
                 return None
             except Exception as exc:  # a bug must not stop the batch; the row is retried
-                log.exception("发送时出现意外错误")
+                # No traceback in the log: its text could carry a key from a URL.
                 text = mask(redact(f"{type(exc).__name__}: {exc}"), list(work.notifier.secrets()))
+                log.error("发送时出现意外错误：%s", text)
                 error = DeliveryError(work.message.channel, text, retryable=True)
                 self.failed(delivery_id, work.notifier, error)
                 return None
