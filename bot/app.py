@@ -8,16 +8,25 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlmodel import select
 
 from bot.alerting import AlertPolicy
+from bot.clock import wall_clock
+from bot.errors import ConfigurationError
 from bot.evaluation import Policy
 from bot.settings import Settings
 from bot.workdays import WorkCalendar
 from collectors.registry import Registry, default_registry
-from db.engine import make_engine, upgrade
+from db.channels import channel_audience
+from db.engine import make_engine, session_scope, upgrade
 from db.models import Channel
+from jobs.admin_alert import AdminRoute
 from notifiers.base import Message, Notifier
 from notifiers.console import ConsoleFileNotifier
+from notifiers.email import EmailNotifier, Recipient
+from notifiers.factory import LiveConfig, build_notifier
+from notifiers.wecom_app import TokenCache
+from notifiers.wecom_robot import Contact
 
 Echo = Callable[[Message, Path], None]
 
@@ -30,6 +39,7 @@ class App:
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     registry: Registry = field(default_factory=default_registry)
     echo: Echo | None = None
+    tokens: TokenCache = field(default_factory=lambda: TokenCache(wall_clock))
 
     @classmethod
     def build(cls, settings: Settings, environ: Mapping[str, str], *, echo: Echo | None = None) -> App:
@@ -47,7 +57,64 @@ class App:
     def init_database(self) -> None:
         upgrade(self.engine)
 
+    @property
+    def live(self) -> LiveConfig:
+        s = self.settings
+        return LiveConfig(
+            wecom_api_base=s.wecom_api_base,
+            wecom_corp_id=s.wecom_corp_id,
+            wecom_agent_id=s.wecom_agent_id,
+            smtp_host=s.smtp_host,
+            smtp_port=s.smtp_port,
+            smtp_security=s.smtp_security,
+            smtp_user=s.smtp_user,
+            smtp_from=s.smtp_from,
+            smtp_from_name=s.smtp_from_name,
+            smtp_ca_file=s.smtp_ca_file,
+            timeout=s.http_timeout,
+        )
+
     def notifier_for(self, channel: Channel | None) -> Notifier:
-        # Live WeCom and email notifiers plug in here; until then every channel is shown on the
-        # console and written to the outbox folder.
-        return ConsoleFileNotifier(self.settings.outbox_dir, self.echo)
+        """The channel's notifier; ``None`` is the administrator route (admin email or console).
+
+        With ``DUBAN_DELIVERY=console`` (the default) every message is shown on the console and
+        written to the outbox folder, so a demo or a new setup needs no secrets.
+        """
+        if self.settings.delivery == "console":
+            return ConsoleFileNotifier(self.settings.outbox_dir, self.echo)
+        return self.live_notifier(channel)
+
+    def live_notifier(self, channel: Channel | None) -> Notifier:
+        """The real notifier, whatever ``DUBAN_DELIVERY`` says (``duban notify-test`` uses it)."""
+        console = ConsoleFileNotifier(self.settings.outbox_dir, self.echo)
+        if channel is None:
+            addresses = [a.strip() for a in (self.settings.admin_email or "").split(",") if a.strip()]
+            if not addresses:
+                return console
+            recipients = [Recipient("督办系统管理员", a) for a in addresses]
+            return EmailNotifier(channel="admin", smtp=self.live.smtp(self.environ), recipients=recipients)
+        with session_scope(self.engine) as session:
+            members, everyone = channel_audience(session, channel)
+        contacts = {p.name: Contact(p.name, p.mobile, p.wecom_userid) for p in everyone}
+        return build_notifier(
+            kind=channel.kind,
+            code=channel.code,
+            settings=channel.settings,
+            members=members,
+            contacts=contacts,
+            config=self.live,
+            environ=self.environ,
+            tokens=self.tokens,
+        )
+
+    def admin_route(self) -> AdminRoute:
+        """Where administrator alerts go: ``DUBAN_ADMIN_CHANNEL`` if set, else the admin notifier."""
+        code = self.settings.admin_channel
+        if not code:
+            return AdminRoute()
+        with session_scope(self.engine) as session:
+            found = session.exec(select(Channel).where(Channel.code == code)).all()
+        if len(found) != 1:
+            problem = "找不到" if not found else "有多个同名频道"
+            raise ConfigurationError(f"DUBAN_ADMIN_CHANNEL={code}：{problem}这个频道代码")
+        return AdminRoute(found[0].id, code)

@@ -350,3 +350,53 @@ def run(ctx: click.Context, hour: str) -> None:
     app = _app(ctx)
     app.init_database()
     serve(app, hour)
+
+
+@main.command("notify-test")
+@click.argument("channel")
+@click.option("--project", help="频道代码在多个项目中重复时，指定项目代码。")
+@click.pass_context
+@friendly_errors
+def notify_test(ctx: click.Context, channel: str, project: str | None) -> None:
+    """向一个频道发送测试消息，检查它的配置（群机器人 key、应用 secret、邮箱等）。
+
+    \b
+    CHANNEL 是方案文件中的频道代码；写 admin 则测试管理员告警的去向（DUBAN_ADMIN_EMAIL）。
+    不论 DUBAN_DELIVERY 怎么设置，测试消息都会真实发送。失败时说明原因和处理办法。
+    """
+    from jobs.notify_test import send_test_message
+
+    app = _app(ctx)
+    app.init_database()
+    outcome = send_test_message(app, channel, project=project, now=wall_clock())
+    output.notify_test(outcome, console_mode=app.settings.delivery == "console")
+    if not outcome.ok:
+        sys.exit(1)
+
+
+@main.command()
+@as_of_option
+@click.option(
+    "--period", type=click.Choice(["week", "month"]), default="week", show_default=True, help="周报或月报。"
+)
+@click.option("--project", help="只处理这个项目。")
+@click.pass_context
+@friendly_errors
+def summary(ctx: click.Context, as_of: datetime | None, period: str, project: str | None) -> None:
+    """给领导小组发送周报/月报：关键指标对照目标和序时进度（附图表）、逾期和临近到期的事项。"""
+    from jobs.refresh import run_deliver
+    from jobs.summary import queue_summaries
+
+    app = _app(ctx)
+    app.init_database()
+    day, now = _as_of(as_of)
+    queued = queue_summaries(
+        app.engine,
+        as_of=day,
+        now=now,
+        period=period,
+        attachments_dir=app.settings.data_dir / "attachments",
+        projects=[project] if project else None,
+    )
+    delivered = run_deliver(app, now=now)
+    output.summary_result(queued, delivered)

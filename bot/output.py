@@ -220,3 +220,31 @@ def recorded(row: Measurement | None, indicator: str) -> None:
         done(f"{indicator}：与已有数值相同，未新增修订")
     else:
         done(f"{indicator} {row.month}：{row.value:g} {row.unit}（第 {row.revision} 版）")
+
+
+def notify_test(outcome: Any, *, console_mode: bool) -> None:
+    """The result of ``duban notify-test``: sent (with notes), or what is wrong and what to do."""
+    where = f"{escape(outcome.channel_name)}（{escape(outcome.channel)}，{escape(outcome.kind)}）"
+    if outcome.ok:
+        done(f"测试消息已发送到 {where}，共 {outcome.parts} 条请求，对方已接受。")
+        for note in outcome.notes:
+            console.print(f"[yellow]注意：[/]{escape(note)}")
+    else:
+        error(f"测试消息没有发出去：{outcome.problem}")
+        errors.print(f"[bold]怎么办：[/]{escape(outcome.advice)}")
+        if outcome.retryable:
+            errors.print("这类错误通常是暂时的（网络、对方繁忙）；正式提醒会自动重试。")
+    if console_mode:
+        console.print(
+            "[dim]提示：当前 DUBAN_DELIVERY=console，正式提醒只写入发件箱文件夹；"
+            "确认配置无误后设置 DUBAN_DELIVERY=live。[/]"
+        )
+
+
+def summary_result(queued: Any, delivered: DeliverResult) -> None:
+    done(f"领导小组汇报：新排入 {queued.queued} 条，本期已发过 {queued.already} 条")
+    for code in queued.projects_without_leaders:
+        console.print(
+            f"[yellow]注意：[/]项目 {escape(code)} 没有领导小组频道（leadership: true），未生成汇报"
+        )
+    done(f"发送：成功 {delivered.sent} 条，待重试 {delivered.retrying} 条，失败 {delivered.dead} 条")

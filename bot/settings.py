@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
@@ -26,6 +27,21 @@ class Settings(BaseModel):
     reminder_workdays: tuple[int, ...] = (5, 3, 1, 0)
     repeat_days: int = Field(default=7, ge=1)  # an unchanged open alert is repeated this often
     log_level: str = "INFO"
+    # Delivery (docs/delivery.md). "console" shows messages and writes them to the outbox folder
+    # (the demo, tests, a new setup); "live" sends to WeCom and email.
+    delivery: Literal["console", "live"] = "console"
+    wecom_api_base: str = "https://qyapi.weixin.qq.com"  # a private deployment or a test server
+    wecom_corp_id: str | None = None
+    wecom_agent_id: str | None = None
+    smtp_host: str | None = None
+    smtp_port: int = Field(default=465, gt=0, lt=65536)
+    smtp_security: Literal["ssl", "starttls", "none"] = "ssl"
+    smtp_user: str | None = None
+    smtp_from: str | None = None
+    smtp_from_name: str = "督办提醒"
+    smtp_ca_file: str | None = None
+    admin_channel: str | None = None  # channel code that receives administrator alerts
+    admin_email: str | None = None  # or these addresses (comma separated)
 
     @property
     def db_url(self) -> str:

@@ -35,3 +35,16 @@ def load_channels(session: Session, projects: list[str]) -> list[ChannelFacts]:
             )
         )
     return channels
+
+
+def channel_audience(session: Session, channel: Channel) -> tuple[list[Member], list[Member]]:
+    """A channel's members, and every person of its project (whom a message may @)."""
+    members = session.exec(
+        select(Person).join(Subscription).where(Subscription.channel_id == channel.id).order_by(Person.name)
+    ).all()
+    everyone = session.exec(select(Person).where(Person.project_id == channel.project_id)).all()
+    return [_member(p) for p in members], [_member(p) for p in everyone]
+
+
+def _member(person: Person) -> Member:
+    return Member(person.name, person.mobile, person.wecom_userid, person.email)

@@ -1,28 +1,42 @@
-"""Deliver the outbox: each pending message to its channel, marked sent only once accepted.
+"""Deliver the outbox: each pending message to its channel, part by part, paced, never lost.
 
-A retryable failure waits with exponential backoff; a permanent one marks the message dead for an
-administrator to look at. Each message's outcome is committed on its own, so a crash re-sends at
-most the one message that was in flight (at-least-once; see README).
+Stages for one row: claim it (a lease, so a second sender leaves it alone) → cut it into parts →
+for each part not yet accepted: wait for the channel's rate window, record the attempt, send,
+record the acceptance → mark it sent. Every step commits on its own, so a crash resumes after the
+last part the channel accepted (README: delivery guarantee). A retryable failure waits with
+exponential backoff (and holds back that endpoint's other rows for this run); a permanent one
+marks the row DEAD and queues an administrator alert in the same transaction.
 """
 
 from __future__ import annotations
 
 import logging
+import time
+from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from pathlib import Path
 
+from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
-from sqlmodel import col, select
+from sqlmodel import Session, col, select
 
-from bot.errors import DeliveryError
+from bot.errors import ConfigurationError, DeliveryError
+from bot.secrets import mask
 from db.engine import session_scope
 from db.enums import ChannelKind, DeliveryStatus
-from db.models import Channel, Delivery
-from notifiers.base import Format, Message, Notifier
+from db.models import Channel, Delivery, SendAttempt
+from jobs.admin_alert import ADMIN_KIND, STILL_FAILING_AFTER, AdminRoute, queue_admin_alert
+from notifiers.base import Attachment, Format, Message, Notifier, Part
+from notifiers.pacing import MARGIN, WINDOW, wait_needed
+from notifiers.wecom import redact
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=6)
+LEASE = timedelta(minutes=10)  # a row claimed by a sender that died is taken up again after this
+
+Clock = Callable[[], datetime]
 
 
 @dataclass
@@ -30,54 +44,251 @@ class DeliverResult:
     sent: int = 0
     retrying: int = 0
     dead: int = 0
+    parts: int = 0  # requests the channels accepted
+    waited: float = 0.0  # seconds spent waiting for rate windows
+    admin_alerts: int = 0
 
 
 def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
 
+def elapsed_clock(now: datetime) -> Clock:
+    """``now`` moving forward with the monotonic clock: the run's time, also for replayed days."""
+    start = time.monotonic()
+    return lambda: now + timedelta(seconds=time.monotonic() - start)
+
+
 def deliver_pending(
-    engine: Engine, notifier_for: Callable[[Channel | None], Notifier], *, now: datetime
+    engine: Engine,
+    notifier_for: Callable[[Channel | None], Notifier],
+    *,
+    now: datetime,
+    clock: Clock | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    admin: AdminRoute | None = None,
+    margin: timedelta = MARGIN,
 ) -> DeliverResult:
-    result = DeliverResult()
+    """Send every row due at ``now``; waits for rate windows with ``sleep`` as ``clock`` runs."""
+    clock = clock or elapsed_clock(now)
+    run = _Run(engine, notifier_for, clock, sleep, admin or AdminRoute(), margin)
     with session_scope(engine) as session:
+        session.execute(delete(SendAttempt).where(col(SendAttempt.at) < now - timedelta(hours=1)))
         due = session.exec(
             select(Delivery.id)
-            .where(
-                Delivery.status == DeliveryStatus.PENDING,
-                Delivery.next_attempt_at <= now,
-            )
+            .where(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
             .order_by(col(Delivery.id))
         ).all()
-    for delivery_id in due:
-        with session_scope(engine) as session:
+    run.loop(deque(i for i in due if i is not None))
+    return run.result
+
+
+@dataclass
+class _Work:
+    notifier: Notifier
+    message: Message
+    parts: list[Part]
+    done: int  # parts accepted so far
+
+
+class _Run:
+    def __init__(
+        self,
+        engine: Engine,
+        notifier_for: Callable[[Channel | None], Notifier],
+        clock: Clock,
+        sleep: Callable[[float], None],
+        admin: AdminRoute,
+        margin: timedelta,
+    ) -> None:
+        self.engine, self.notifier_for, self.clock, self.sleep = engine, notifier_for, clock, sleep
+        self.admin, self.margin = admin, margin
+        self.result = DeliverResult()
+        self.work: dict[int, _Work] = {}
+        self.queue: deque[int] = deque()
+        self.held: dict[str, datetime] = {}  # endpoints that failed retryably: retry no sooner than
+
+    def loop(self, queue: deque[int]) -> None:
+        """Round-robin over the rows so one robot's rate window does not hold up the others."""
+        self.queue = queue
+        waits: dict[int, float] = {}
+        while queue:
+            delivery_id = queue.popleft()
+            wait = self.advance(delivery_id)
+            if wait is None:
+                waits.pop(delivery_id, None)
+                continue
+            waits[delivery_id] = wait
+            queue.append(delivery_id)
+            if len(waits) >= len(queue):  # every row left is waiting for its window
+                pause = min(waits.values())
+                self.sleep(pause)
+                self.result.waited += pause
+                waits.clear()
+
+    def advance(self, delivery_id: int) -> float | None:
+        """Send what can be sent now; the seconds to wait, or None when the row is settled."""
+        work = self.work.get(delivery_id) or self.claim(delivery_id)
+        if work is None:
+            return None
+        key, per_minute = work.notifier.rate_key, work.notifier.per_minute
+        while work.done < len(work.parts):
+            if key and per_minute:
+                wait = self.reserve(key, per_minute)
+                if wait > 0:
+                    return wait
+            part = work.parts[work.done]
+            try:
+                note = work.notifier.send_part(work.message, part)
+            except DeliveryError as error:
+                self.failed(delivery_id, work.notifier, error)
+                return None
+            except Exception as exc:  # a bug must not stop the batch; the row is retried
+                # No traceback in the log: its text could carry a key from a URL.
+                text = mask(redact(f"{type(exc).__name__}: {exc}"), list(work.notifier.secrets()))
+                log.error("发送时出现意外错误：%s", text)
+                error = DeliveryError(work.message.channel, text, retryable=True)
+                self.failed(delivery_id, work.notifier, error)
+                return None
+            work.done += 1
+            self.accepted(delivery_id, work, note)
+        self.work.pop(delivery_id, None)
+        return None
+
+    def claim(self, delivery_id: int) -> _Work | None:
+        """Take the row (a lease) and cut it into parts; None if it is not ours to send now."""
+        problem: DeliveryError | None = None
+        with session_scope(self.engine) as session:
             delivery = session.get(Delivery, delivery_id)
             if delivery is None or delivery.status is not DeliveryStatus.PENDING:
-                continue  # another sender took it
+                return None
+            if delivery.next_attempt_at > self.clock():
+                return None  # another sender holds its lease, or it was put off in this run
             channel = session.get(Channel, delivery.channel_id) if delivery.channel_id else None
-            message = Message(
-                delivery_id=delivery_id or 0,
-                channel=delivery.channel_code,
-                channel_name=channel.name if channel else delivery.channel_code,
-                subject=delivery.subject,
-                body=delivery.body,
-                format=Format.HTML if channel and channel.kind is ChannelKind.EMAIL else Format.MARKDOWN,
-                mentions=tuple(delivery.mentions),
-            )
-            delivery.attempts += 1
             try:
-                notifier_for(channel).send(message)
+                notifier = self.notifier_for(channel)
+                message = _message(delivery, channel)
+                work = _Work(notifier, message, notifier.parts(message), delivery.parts_sent)
+            except ConfigurationError as error:
+                problem = DeliveryError(delivery.channel_code, str(error), retryable=False)
             except DeliveryError as error:
-                delivery.last_error = str(error)
-                if error.retryable:
-                    delivery.next_attempt_at = now + backoff(delivery.attempts)
-                    result.retrying += 1
-                else:
-                    delivery.status = DeliveryStatus.DEAD
-                    result.dead += 1
-                log.warning("%s", error)
+                problem = error
             else:
-                delivery.status, delivery.sent_at, delivery.last_error = DeliveryStatus.SENT, now, None
-                result.sent += 1
+                until = self.held.get(notifier.rate_key or "")
+                if until is not None:  # its endpoint just failed: wait with it, not an attempt
+                    delivery.next_attempt_at = until
+                    session.add(delivery)
+                    return None
+                if not self._take(session, delivery_id):
+                    return None  # another sender took it a moment ago
+        if problem is not None:
+            self.failed(delivery_id, None, problem)
+            return None
+        work.done = min(work.done, len(work.parts))
+        self.work[delivery_id] = work
+        return work
+
+    def _take(self, session: Session, delivery_id: int) -> bool:
+        """Compare-and-set the lease, so that of two senders exactly one gets the row."""
+        at = self.clock()
+        taken = session.execute(
+            update(Delivery)
+            .where(
+                col(Delivery.id) == delivery_id,
+                col(Delivery.status) == DeliveryStatus.PENDING,
+                col(Delivery.next_attempt_at) <= at,
+            )
+            .values(attempts=col(Delivery.attempts) + 1, next_attempt_at=at + LEASE)
+            .execution_options(synchronize_session=False)
+        )
+        return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
+
+    def reserve(self, key: str, per_minute: int) -> float:
+        """Seconds to wait for ``key``'s window, or 0 after recording this attempt."""
+        with session_scope(self.engine) as session:
+            at = self.clock()
+            since = at - WINDOW - self.margin
+            recent = session.exec(
+                select(SendAttempt.at).where(SendAttempt.rate_key == key, col(SendAttempt.at) > since)
+            ).all()
+            wait = wait_needed(recent, per_minute, at, margin=self.margin)
+            if wait <= 0:
+                session.add(SendAttempt(rate_key=key, at=at))
+            return wait
+
+    def accepted(self, delivery_id: int, work: _Work, note: str | None) -> None:
+        self.result.parts += 1
+        with session_scope(self.engine) as session:
+            delivery = session.get(Delivery, delivery_id)
+            assert delivery is not None
+            delivery.parts_sent = work.done
+            if note:
+                delivery.note = f"{delivery.note}；{note}" if delivery.note else note
+            if work.done >= len(work.parts):
+                delivery.status, delivery.sent_at = DeliveryStatus.SENT, self.clock()
+                delivery.last_error = None
+                self.result.sent += 1
+            else:
+                delivery.next_attempt_at = self.clock() + LEASE
             session.add(delivery)
-    return result
+
+    def failed(self, delivery_id: int, notifier: Notifier | None, error: DeliveryError) -> None:
+        self.work.pop(delivery_id, None)
+        log.warning("%s", error)
+        alert: Delivery | None = None
+        with session_scope(self.engine) as session:
+            delivery = session.get(Delivery, delivery_id)
+            assert delivery is not None
+            delivery.last_error = str(error)
+            channel = session.get(Channel, delivery.channel_id) if delivery.channel_id else None
+            name = channel.name if channel else delivery.channel_code
+            if error.retryable:
+                delivery.next_attempt_at = self.clock() + backoff(delivery.attempts)
+                if notifier is not None and notifier.rate_key:
+                    self.held[notifier.rate_key] = delivery.next_attempt_at
+                self.result.retrying += 1
+                if delivery.attempts == STILL_FAILING_AFTER:  # say it once; retrying goes on
+                    alert = queue_admin_alert(
+                        session, delivery, name, error.problem, self.admin, self.clock(), stopped=False
+                    )
+            else:
+                delivery.status = DeliveryStatus.DEAD
+                self.result.dead += 1
+                alert = queue_admin_alert(session, delivery, name, error.problem, self.admin, self.clock())
+            session.add(delivery)
+            if alert is not None:
+                session.flush()
+                self.result.admin_alerts += 1
+        if alert is not None and alert.id is not None:
+            self.queue.append(alert.id)  # tell the administrator in this same run
+
+
+def _message(delivery: Delivery, channel: Channel | None) -> Message:
+    email = channel is not None and channel.kind is ChannelKind.EMAIL
+    if delivery.kind == ADMIN_KIND or delivery.kind == "test":
+        fmt = Format.TEXT if email or channel is None else Format.MARKDOWN
+    else:
+        fmt = Format.HTML if email else Format.MARKDOWN
+    return Message(
+        delivery_id=delivery.id or 0,
+        channel=delivery.channel_code,
+        channel_name=channel.name if channel else delivery.channel_code,
+        subject=delivery.subject,
+        body=delivery.body,
+        format=fmt,
+        mentions=tuple(delivery.mentions),
+        text=delivery.text_body,
+        attachments=tuple(_attachment(a) for a in delivery.attachments),
+        kind=delivery.kind,
+    )
+
+
+def _attachment(spec: dict[str, str]) -> Attachment:
+    path = Path(spec["path"])
+    try:
+        data = path.read_bytes()
+    except OSError:
+        problem = f"附件文件 {path} 不见了"
+        raise DeliveryError(spec.get("filename", path.name), problem, retryable=False) from None
+    filename = spec.get("filename", path.name)
+    return Attachment(filename, spec["content_type"], data, spec.get("inline_id") or None)

@@ -194,6 +194,7 @@ def _queue(
                 channel_code=channel.code,
                 subject=subject_of(digest),
                 body=render_digest(digest, html=channel.kind in HTML_CHANNELS),
+                text_body=render_digest(digest, text=True) if channel.kind in HTML_CHANNELS else None,
                 mentions=list(digest.mentions),
                 alert_keys=[f.key for f in open_findings + cleared],
                 created_at=now,

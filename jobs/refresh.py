@@ -72,8 +72,10 @@ def run_evaluate(
 
 def run_deliver(app: App, *, now: datetime, trigger: str = "manual") -> DeliverResult:
     with job_run(app.engine, "deliver", trigger=trigger) as counts:
-        result = deliver_pending(app.engine, app.notifier_for, now=now)
-        counts.update(sent=result.sent, retrying=result.retrying, dead=result.dead)
+        result = deliver_pending(app.engine, app.notifier_for, now=now, admin=app.admin_route())
+        counts.update(
+            sent=result.sent, retrying=result.retrying, dead=result.dead, admin_alerts=result.admin_alerts
+        )
     return result
 
 

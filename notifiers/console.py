@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 from db.evidence import write_atomically
-from notifiers.base import Format, Message, Notifier
+from notifiers.base import Format, Message, Notifier, Part
 
 SUFFIX = {Format.MARKDOWN: ".md", Format.HTML: ".html", Format.TEXT: ".txt"}
 
@@ -23,8 +23,11 @@ class ConsoleFileNotifier(Notifier):
     def path_for(self, message: Message) -> Path:
         return self.outbox / f"{message.delivery_id:06d}-{message.channel}{SUFFIX[message.format]}"
 
-    def send(self, message: Message) -> None:
+    def send_part(self, message: Message, part: Part) -> str | None:
         path = self.path_for(message)
         write_atomically(path, message.body.encode("utf-8"))
+        for attachment in message.attachments:
+            write_atomically(path.with_name(f"{path.stem}-{attachment.filename}"), attachment.data)
         if self.echo is not None:
             self.echo(message, path)
+        return None

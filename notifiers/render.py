@@ -53,7 +53,14 @@ def subject_of(digest: Digest) -> str:
     return f"【督办提醒】{digest.project_name}：{digest.count} 项需关注（{digest.as_of:%Y-%m-%d}）"
 
 
-def render_digest(digest: Digest, *, html: bool) -> str:
-    template = environment().get_template("digest.html.j2" if html else "digest.md.j2")
+def render_digest(digest: Digest, *, html: bool = False, text: bool = False) -> str:
+    """The digest as markdown (WeCom), HTML (email) or plain text (the email's alternative)."""
+    name = "digest.html.j2" if html else "digest.txt.j2" if text else "digest.md.j2"
+    template = environment().get_template(name)
     grouped = {kind.value for kind in GROUPED_KINDS}
     return template.render(digest=digest, grouped=grouped, subject=subject_of(digest))
+
+
+def render_template(name: str, **context: object) -> str:
+    """Render one template file (HTML ones autoescaped) with ``context``."""
+    return environment().get_template(name).render(**context)

@@ -22,7 +22,9 @@ def run_demo(app: App, as_of: date) -> None:
     """Rebuild ``<data dir>/demo``, import the examples, collect from a local backend, notify."""
     demo_dir = app.settings.data_dir / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)
-    settings = app.settings.model_copy(update={"data_dir": demo_dir, "database_url": None})
+    settings = app.settings.model_copy(
+        update={"data_dir": demo_dir, "database_url": None, "delivery": "console"}
+    )
     with running_backend() as base_url:
         environ = {**app.environ, "DUBAN_DEMO_BACKEND_URL": base_url}
         demo = App.build(settings, environ, echo=app.echo)

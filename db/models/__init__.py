@@ -1,7 +1,7 @@
 """All table models; importing this package registers them on ``SQLModel.metadata``."""
 
 from db.models.data import CollectionAttempt, Evidence, Measurement, ReportFiling
-from db.models.ops import Alert, Delivery, JobRun
+from db.models.ops import Alert, Delivery, JobRun, SendAttempt
 from db.models.plan import (
     Channel,
     Indicator,
@@ -29,6 +29,7 @@ __all__ = [
     "Project",
     "RectificationItem",
     "ReportFiling",
+    "SendAttempt",
     "Source",
     "Subscription",
 ]

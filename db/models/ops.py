@@ -51,6 +51,30 @@ class Delivery(SQLModel, table=True):
     next_attempt_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     last_error: str | None = None
+    # Delivery (issue 5): what the row is, the plain-text alternative for email, files to attach,
+    # how many wire parts the channel has accepted (a crash resumes after them), and a note the
+    # channel returned with an accepted message (e.g. WeCom's invaliduser).
+    kind: str = Field(
+        default="digest", sa_column_kwargs={"server_default": "digest"}
+    )  # digest | summary | admin | test
+    text_body: str | None = None
+    attachments: list[dict[str, str]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    parts_sent: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    note: str | None = None
+
+
+class SendAttempt(SQLModel, table=True):
+    """One attempt to send to a rate-limited endpoint, successful or not (WeCom counts both).
+
+    ``rate_key`` is a hash of the endpoint (the robot's key), never the key itself. Rows older
+    than the rate window are pruned by the delivery job.
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    rate_key: str = Field(index=True)
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
 
 
 class JobRun(SQLModel, table=True):

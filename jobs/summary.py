@@ -1,0 +1,102 @@
+"""Queue the leaders' summary (weekly or monthly) for every leadership channel, with its chart.
+
+One outbox row per (period, project, channel), so asking twice in a week queues it once. The
+chart is written as a content-addressed file under ``<data dir>/attachments`` and referred to by
+the row: embedded in the email (``cid:chart``), sent to a WeCom group as an image message.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import select
+
+from db.engine import session_scope
+from db.enums import ChannelKind
+from db.evidence import write_atomically
+from db.facts import load_projects
+from db.models import Channel, Delivery, Project
+from notifiers.chart import progress_chart
+from notifiers.render import render_template
+from notifiers.summary import Summary, build_summary
+
+CHART_ID = "chart"
+SUMMARY_KIND = "summary"
+
+
+@dataclass
+class SummaryResult:
+    queued: int = 0
+    already: int = 0
+    projects_without_leaders: list[str] = field(default_factory=list)
+
+
+def queue_summaries(
+    engine: Engine,
+    *,
+    as_of: date,
+    now: datetime,
+    period: str,
+    attachments_dir: Path,
+    projects: list[str] | None = None,
+) -> SummaryResult:
+    result = SummaryResult()
+    with session_scope(engine) as session:
+        for facts in load_projects(session, projects):
+            project = session.exec(select(Project).where(Project.code == facts.code)).one()
+            leaders = session.exec(
+                select(Channel).where(Channel.project_id == project.id, Channel.leadership == True)  # noqa: E712
+            ).all()
+            if not leaders:
+                result.projects_without_leaders.append(facts.code)
+                continue
+            summary = build_summary(facts, as_of, period)
+            chart = _chart_file(summary, attachments_dir) if summary.figures else None
+            subject = f"【督办{summary.kind_label}】{summary.project_name}（{summary.period_label}）"
+            for channel in leaders:
+                dedup = f"summary/{period}/{summary.period_label}/{facts.code}/{channel.code}"
+                if session.exec(select(Delivery).where(Delivery.dedup_key == dedup)).first() is not None:
+                    result.already += 1
+                    continue
+                email = channel.kind is ChannelKind.EMAIL
+                body = (
+                    render_template(
+                        "summary.html.j2", s=summary, subject=subject, chart=CHART_ID if chart else ""
+                    )
+                    if email
+                    else render_template("summary.md.j2", s=summary)
+                )
+                session.add(
+                    Delivery(
+                        dedup_key=dedup,
+                        project_id=project.id or 0,
+                        channel_id=channel.id,
+                        channel_code=channel.code,
+                        subject=subject,
+                        body=body,
+                        text_body=render_template("summary.txt.j2", s=summary) if email else None,
+                        kind=SUMMARY_KIND,
+                        attachments=[chart] if chart else [],
+                        created_at=now,
+                        next_attempt_at=now,
+                    )
+                )
+                result.queued += 1
+    return result
+
+
+def _chart_file(summary: Summary, folder: Path) -> dict[str, str]:
+    png = progress_chart(f"{summary.project_name} 关键指标（{summary.period_label}）", summary.bars())
+    path = folder / f"{hashlib.sha256(png).hexdigest()}.png"
+    if not path.exists():
+        write_atomically(path, png)
+    return {
+        "path": str(path.resolve()),
+        "filename": "关键指标.png",
+        "content_type": "image/png",
+        "inline_id": CHART_ID,
+    }

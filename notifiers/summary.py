@@ -1,0 +1,121 @@
+"""The leaders' summary (weekly or monthly): key figures against target and pace, and the items.
+
+Pure: a project's facts and the as-of date in, a :class:`Summary` out. The templates
+``summary.*.j2`` say it in a few lines; :mod:`notifiers.chart` draws the figures.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from bot.evaluation import year_to_date
+from bot.facts import ProjectFacts
+from db.enums import Comparator, IndicatorKind, ItemStatus, PeriodKind
+from notifiers.chart import Bar
+
+PERIODS = {"week": "周报", "month": "月报"}
+
+
+@dataclass(frozen=True)
+class Figure:
+    code: str
+    name: str
+    unit: str
+    amount: float
+    target: float
+    month: int
+    completion: float  # % of target
+    pace: float  # % required by the end of ``month``
+    binding: str
+
+    @property
+    def behind(self) -> bool:
+        return self.completion < self.pace
+
+
+@dataclass(frozen=True)
+class DueItem:
+    label: str
+    due: date
+    persons: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Summary:
+    project_name: str
+    period: str  # week | month
+    period_label: str  # 2023年第41周 / 2023年10月
+    as_of: date
+    figures: tuple[Figure, ...]
+    items_total: int
+    items_closed: int
+    overdue: tuple[DueItem, ...]
+    due_soon: tuple[DueItem, ...]
+
+    @property
+    def kind_label(self) -> str:
+        return PERIODS[self.period]
+
+    @property
+    def behind(self) -> int:
+        return sum(1 for f in self.figures if f.behind)
+
+    def bars(self) -> list[Bar]:
+        return [Bar(f.code, f.name, f.completion, f.pace) for f in self.figures]
+
+
+def build_summary(project: ProjectFacts, as_of: date, period: str, *, soon_days: int = 14) -> Summary:
+    """Figures up to the last full month reported before ``as_of``; items as of ``as_of``."""
+    if period not in PERIODS:
+        raise ValueError(f"period must be one of {sorted(PERIODS)}")
+    figures = []
+    for indicator in project.indicators:
+        if indicator.kind is not IndicatorKind.NUMERIC or indicator.period is not PeriodKind.PER_YEAR:
+            continue
+        if indicator.comparator is not Comparator.GE:
+            continue
+        reported = [v for v in indicator.values if v.month < f"{as_of:%Y-%m}"]
+        if not reported:
+            continue
+        year = int(max(v.month for v in reported)[:4])
+        target = indicator.year_targets.get(year, indicator.target)
+        ytd = year_to_date(reported, year)
+        if not target or ytd is None:
+            continue
+        amount, month = ytd
+        figures.append(
+            Figure(
+                indicator.code,
+                indicator.name,
+                indicator.unit or "",
+                amount,
+                target,
+                month,
+                amount / target * 100,
+                month / 12 * 100,
+                indicator.binding.value,
+            )
+        )
+    items = list(project.items)
+    open_items = [i for i in items if i.status is ItemStatus.OPEN and i.deadline is not None]
+
+    def due_item(item) -> DueItem:  # type: ignore[no-untyped-def]
+        label = f"{item.batch}问题{item.number}" if item.batch else f"问题{item.number}"
+        return DueItem(label, item.deadline, item.persons)
+
+    overdue = [due_item(i) for i in open_items if i.deadline < as_of and not i.ongoing]
+    soon = [due_item(i) for i in open_items if 0 <= (i.deadline - as_of).days <= soon_days]
+    iso = as_of.isocalendar()
+    label = f"{iso.year}年第{iso.week}周" if period == "week" else f"{as_of.year}年{as_of.month}月"
+    return Summary(
+        project.name,
+        period,
+        label,
+        as_of,
+        tuple(figures),
+        len(items),
+        sum(1 for i in items if i.status is ItemStatus.CLOSED),
+        tuple(sorted(overdue, key=lambda d: d.due)),
+        tuple(sorted(soon, key=lambda d: d.due)),
+    )

@@ -1,0 +1,102 @@
+"""``duban notify-test CHANNEL``: a real message now, or a clear reason why not."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner, Result
+
+from bot.cli import main
+from tests.fakes.smtp_server import smtp_server
+from tests.fakes.wecom_server import FakeWeCom, running
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+@pytest.fixture
+def fake() -> Iterator[FakeWeCom]:
+    with running(FakeWeCom(robot_keys={"pianguan-robot-key"})) as server:
+        yield server
+
+
+def duban(tmp_path: Path, *args: str, **env: str) -> Result:
+    environ = {"DUBAN_DATA_DIR": str(tmp_path / "data"), "DUBAN_HTTP_TIMEOUT": "1", **env}
+    runner = CliRunner()
+    return runner.invoke(main, ["--env-file", str(tmp_path / "none.env"), *args], env=environ)
+
+
+@pytest.fixture
+def imported(tmp_path: Path) -> Path:
+    result = duban(tmp_path, "import", str(EXAMPLES / "pianguan.yaml"))
+    assert result.exit_code == 0, result.output
+    return tmp_path
+
+
+def test_a_working_robot_gets_the_test_message(imported: Path, fake: FakeWeCom) -> None:
+    result = duban(
+        imported,
+        "notify-test",
+        "pianguan-work",
+        DUBAN_WECOM_API_BASE=fake.url,
+        DUBAN_WECOM_KEY_PIANGUAN="pianguan-robot-key",
+    )
+    assert result.exit_code == 0, result.output
+    assert "测试消息已发送到 偏关县乡村e镇工作群" in result.output
+    assert "DUBAN_DELIVERY=console" in result.output  # reminds that real reminders are not sent yet
+    (sent,) = fake.robot_messages("pianguan-robot-key")
+    assert "督办系统测试消息" in sent["markdown"]["content"]
+
+
+def test_an_invalid_key_says_what_is_wrong_and_hides_the_key(imported: Path, fake: FakeWeCom) -> None:
+    result = duban(
+        imported,
+        "notify-test",
+        "pianguan-work",
+        DUBAN_WECOM_API_BASE=fake.url,
+        DUBAN_WECOM_KEY_PIANGUAN="stale-key-0042",
+    )
+    assert result.exit_code == 1
+    assert "93000" in result.output and "重新添加机器人" in result.output
+    assert "stale-key-0042" not in result.output
+
+
+def test_a_missing_variable_is_named(imported: Path, fake: FakeWeCom) -> None:
+    result = duban(imported, "notify-test", "pianguan-work", DUBAN_WECOM_API_BASE=fake.url)
+    assert result.exit_code == 1
+    assert "DUBAN_WECOM_KEY_PIANGUAN" in result.output and ".env" in result.output
+
+
+def test_an_unreachable_server_is_retryable(imported: Path) -> None:
+    result = duban(
+        imported,
+        "notify-test",
+        "pianguan-work",
+        DUBAN_WECOM_API_BASE="http://127.0.0.1:9",
+        DUBAN_WECOM_KEY_PIANGUAN="k",
+    )
+    assert result.exit_code == 1
+    assert "连不上企业微信接口" in result.output and "自动重试" in result.output
+
+
+def test_email_channel(imported: Path) -> None:
+    with smtp_server(imported) as box:
+        result = duban(
+            imported,
+            "notify-test",
+            "pianguan-leaders",
+            DUBAN_SMTP_HOST="127.0.0.1",
+            DUBAN_SMTP_PORT=str(box.port),
+            DUBAN_SMTP_SECURITY="none",
+            DUBAN_SMTP_FROM="duban@example.com",
+        )
+    assert result.exit_code == 0, result.output
+    (mail,) = box.received
+    assert mail["Subject"] == "【督办系统】测试消息"
+    assert mail["To"].addresses[0].display_name == "张主任"
+
+
+def test_an_unknown_channel(imported: Path) -> None:
+    result = duban(imported, "notify-test", "no-such-channel")
+    assert result.exit_code == 1 and "找不到频道 no-such-channel" in result.output

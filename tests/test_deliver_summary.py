@@ -1,0 +1,58 @@
+"""``duban summary``: the leaders' email with the chart embedded, through the outbox, once a period."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from click.testing import CliRunner, Result
+
+from bot.cli import main
+from tests.fakes.smtp_server import smtp_server
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
+
+
+def duban(tmp_path: Path, *args: str, **env: str) -> Result:
+    environ = {"DUBAN_DATA_DIR": str(tmp_path / "data"), **env}
+    return CliRunner().invoke(main, ["--env-file", str(tmp_path / "none.env"), *args], env=environ)
+
+
+def test_monthly_summary_email_with_the_chart(tmp_path: Path) -> None:
+    assert duban(tmp_path, "import", str(EXAMPLES / "wenxi.yaml")).exit_code == 0
+    recorded = duban(
+        tmp_path,
+        "record",
+        "S36",
+        "--project",
+        "wenxi",
+        "--month",
+        "2023-09",
+        "--value",
+        "1808.6",
+        "--cumulative",
+    )
+    assert recorded.exit_code == 0, recorded.output
+    with smtp_server(tmp_path) as box:
+        env = {
+            "DUBAN_DELIVERY": "live",
+            "DUBAN_SMTP_HOST": "127.0.0.1",
+            "DUBAN_SMTP_PORT": str(box.port),
+            "DUBAN_SMTP_SECURITY": "none",
+            "DUBAN_SMTP_FROM": "duban@example.com",
+        }
+        first = duban(
+            tmp_path, "summary", "--period", "month", "--as-of", "2023-10-12", "--project", "wenxi", **env
+        )
+        again = duban(
+            tmp_path, "summary", "--period", "month", "--as-of", "2023-10-20", "--project", "wenxi", **env
+        )
+    assert first.exit_code == 0, first.output
+    assert "新排入 1 条" in first.output and "本期已发过 1 条" in again.output
+    (mail,) = box.received  # once per period
+    assert mail["Subject"] == "【督办月报】闻喜县桐城e镇项目（2023年10月）"
+    html = mail.get_body(("html",))
+    assert html is not None and 'src="cid:chart"' in html.get_content()
+    (image,) = [p for p in mail.walk() if p.get("Content-ID") == "<chart>"]
+    assert image.get_content().startswith(b"\x89PNG")
+    plain = mail.get_body(("plain",))
+    assert plain is not None and "S36 网络零售额：1,808.6 / 3,000 万元" in plain.get_content()
