@@ -110,15 +110,13 @@ def user() -> None:
 @click.option(
     "--role",
     type=click.Choice(["staff", "leader"]),
-    default="staff",
-    show_default=True,
-    help="staff：工作人员（可刷新、确认、静默）；leader：领导（只读）。",
+    help="staff：工作人员（可刷新、确认、静默，新用户默认）；leader：领导（只读）。不写则保留原角色。",
 )
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（供脚本使用），否则交互输入。")
 @click.pass_context
 @friendly_errors
 def user_add(
-    ctx: click.Context, username: str, display_name: str | None, role: str, password_stdin: bool
+    ctx: click.Context, username: str, display_name: str | None, role: str | None, password_stdin: bool
 ) -> None:
     """添加网页用户，或重设已有用户的密码和角色（密码以 argon2 哈希保存）。"""
     from bot.web.users import save_user
@@ -129,7 +127,7 @@ def user_add(
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次")
-    created = save_user(
+    created, saved = save_user(
         app.engine, username=username, password=password, display_name=display_name, role=role
     )
-    output.done(f"{'已添加' if created else '已更新'}网页用户 {username}（{output.role_label(role)}）")
+    output.done(f"{'已添加' if created else '已更新'}网页用户 {username}（{output.role_label(saved)}）")

@@ -12,7 +12,7 @@ import logging
 import queue
 import secrets
 import threading
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 from pathlib import Path
 from typing import Any
 
@@ -251,7 +251,7 @@ def _until(text: str) -> datetime:
         day = date.fromisoformat(text)
     except ValueError:
         raise alerts.AlertActionError("请选择静默截止日期") from None
-    return datetime.combine(day + timedelta(days=1), time(0), tzinfo=OFFICE_TZ)  # through that whole day
+    return datetime.combine(day, time(23, 59, 59), tzinfo=OFFICE_TZ)  # through that whole day
 
 
 async def _headers(request: Request, call_next: Any) -> Response:
@@ -285,7 +285,7 @@ def create_app(app: App, config: WebConfig) -> Starlette:
                 max_age=config.session_hours * 3600,
                 same_site="strict",
                 https_only=config.secure_cookies,
-            )
+            ),
         ],
         exception_handlers={HTTPException: site_error(site)},
     )

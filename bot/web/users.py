@@ -17,9 +17,12 @@ _DUMMY_HASH = _hasher.hash("duban-no-such-user")
 
 
 def save_user(
-    engine: Engine, *, username: str, password: str, display_name: str | None = None, role: str = "staff"
-) -> bool:
-    """Add a user, or reset an existing one's password, name and role; True if added."""
+    engine: Engine, *, username: str, password: str, display_name: str | None = None, role: str | None = None
+) -> tuple[bool, str]:
+    """Add a user, or reset an existing one's password (and name and role, if given).
+
+    Returns (added, the role the user now has). A new user without a role is staff.
+    """
     username = username.strip()
     if not username:
         raise ConfigurationError("用户名不能为空")
@@ -32,10 +35,12 @@ def save_user(
             user = WebUser(username=username, display_name=display_name or username, password_hash="")
         elif display_name:
             user.display_name = display_name
-        user.password_hash, user.role, user.active = _hasher.hash(password), UserRole(role), True
+        if role is not None:
+            user.role = UserRole(role)
+        user.password_hash, user.active = _hasher.hash(password), True
         session.add(user)
         session.commit()
-    return created
+        return created, user.role.value
 
 
 def authenticate(engine: Engine, username: str, password: str) -> WebUser | None:
