@@ -23,6 +23,7 @@ def _log_to_stdout() -> None:
     handler = logging.StreamHandler(sys.stdout)
     handler.setFormatter(logging.Formatter(LOG_FORMAT, "%Y-%m-%d %H:%M:%S"))
     root.handlers = [handler]
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines name jobs and outcomes
 
 
 def register(main: click.Group) -> None:

@@ -156,6 +156,15 @@ def serve(app: App, config: ScheduleConfig, *, web: tuple[str, int] | None = Non
     log.info("duban 服务已停止")
 
 
+def _has_users(app: App) -> bool:
+    from sqlmodel import Session, select
+
+    from db.models import WebUser
+
+    with Session(app.engine) as session:
+        return session.exec(select(WebUser.id)).first() is not None
+
+
 def _start_web(app: App, address: tuple[str, int]) -> Any:
     import uvicorn
 
@@ -172,4 +181,6 @@ def _start_web(app: App, address: tuple[str, int]) -> Any:
     server = uvicorn.Server(config)
     threading.Thread(target=server.run, name="web", daemon=True).start()
     log.info("网页：http://%s:%d/", *address)
+    if not _has_users(app):
+        log.warning("还没有网页用户：用 duban user add 用户名 添加后才能登录")
     return server
