@@ -213,14 +213,17 @@ def notify(ctx: click.Context, as_of: datetime | None, project: str | None, dry_
 @click.pass_context
 @friendly_errors
 def refresh(ctx: click.Context, as_of: datetime | None, project: str | None, no_collect: bool) -> None:
-    """立即刷新：采集 → 评估 → 发送提醒（与定时任务走同一流程）。"""
-    from jobs.refresh import run_cycle
+    """立即刷新：采集 → 评估 → 发送提醒（与定时任务走同一流程；服务运行时也可使用）。
+
+    与定时任务、网页上的“立即刷新”共用一把运行锁：已有任务在运行时会说明是谁、从何时开始，然后退出。
+    """
+    from jobs.scheduled import run_refresh
 
     app = _app(ctx)
     app.init_database()
     day, now = _as_of(as_of)
     with output.progress("采集数据源") as advance:
-        result = run_cycle(
+        result = run_refresh(
             app, as_of=day, now=now, project=project, collect_first=not no_collect, on_collected=advance
         )
     output.cycle_summary(result.collected, result.evaluated, result.delivered, app.settings.outbox_dir)
@@ -337,21 +340,6 @@ def demo(ctx: click.Context, as_of: datetime) -> None:
     run_demo(app, as_of.date())
 
 
-@main.command()
-@click.option(
-    "--at", "hour", default="09:00", show_default=True, help="每个工作日运行刷新的时间（北京时间）。"
-)
-@click.pass_context
-@friendly_errors
-def run(ctx: click.Context, hour: str) -> None:
-    """作为服务运行：每个工作日定时刷新，并每 5 分钟投递发件箱（Ctrl+C 停止）。"""
-    from bot.service import serve
-
-    app = _app(ctx)
-    app.init_database()
-    serve(app, hour)
-
-
 @main.command("notify-test")
 @click.argument("channel")
 @click.option("--project", help="频道代码在多个项目中重复时，指定项目代码。")
@@ -395,8 +383,13 @@ def summary(ctx: click.Context, as_of: datetime | None, period: str, project: st
         as_of=day,
         now=now,
         period=period,
-        attachments_dir=app.settings.data_dir / "attachments",
+        attachments_dir=app.settings.attachments_dir,
         projects=[project] if project else None,
     )
     delivered = run_deliver(app, now=now)
     output.summary_result(queued, delivered)
+
+
+from bot.cli_service import register  # noqa: E402  (the service's verbs: run, schedule, web, user)
+
+register(main)

@@ -248,3 +248,20 @@ def summary_result(queued: Any, delivered: DeliverResult) -> None:
             f"[yellow]注意：[/]项目 {escape(code)} 没有领导小组频道（leadership: true），未生成汇报"
         )
     done(f"发送：成功 {delivered.sent} 条，待重试 {delivered.retrying} 条，失败 {delivered.dead} 条")
+
+
+def schedule(rows: list[tuple[Any, list[Any]]], now: Any, outbox_minutes: int) -> None:
+    """The timetable ``duban schedule`` shows: each job, its rule, and its next runs."""
+    table = Table(title=f"定时任务（从 {now:%Y-%m-%d %H:%M} 起，北京时间）")
+    for column in ("任务", "做什么", "规则", "接下来"):
+        table.add_column(column)
+    weekdays = "一二三四五六日"
+    for spec, fires in rows:
+        upcoming = "\n".join(f"{f:%Y-%m-%d %H:%M} 星期{weekdays[f.weekday()]}" for f in fires) or "无"
+        table.add_row(spec.id, spec.label, escape(spec.when.describe()), upcoming)
+    table.add_row("outbox", "发送待发消息、补跑错过的任务", f"每 {outbox_minutes} 分钟", "")
+    console.print(table)
+
+
+def role_label(role: str) -> str:
+    return {"staff": "工作人员", "leader": "领导（只读）"}.get(role, role)

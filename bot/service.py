@@ -1,60 +1,186 @@
-"""``duban run``: the unattended service (a first version; the scheduling issue builds it out).
+"""``duban run``: the unattended service.
 
-A daily refresh at a fixed Beijing time on Chinese working days, and the outbox sender every five
-minutes so a message that failed is retried while the service runs.
+APScheduler only triggers; what runs when is decided by :mod:`bot.schedule` (pure) and the run
+table. Restart safety is the run table, not a pickled job store: every scheduled run records the
+slot it stands for, and a slot that finished is never run again. On start, and on every outbox
+sweep (every few minutes), each job's latest due slot runs if it has not run yet, so a machine that
+was off or asleep runs a missed job once when it comes back. All runs take the database lock, so
+nothing overlaps with a ``duban refresh`` from a terminal or the web page.
 """
 
 from __future__ import annotations
 
 import logging
 import signal
+import threading
+import time as systime
+from collections.abc import Callable
+from datetime import datetime, timedelta
 from types import FrameType
+from typing import Any
 
-from apscheduler.schedulers.blocking import BlockingScheduler
-from apscheduler.triggers.cron import CronTrigger
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
 from bot.app import App
-from bot.clock import today, wall_clock
+from bot.clock import wall_clock
+from bot.schedule import JobSpec, ScheduleConfig, catch_up_slot, job_specs, next_fires, slot_key
 from bot.workdays import OFFICE_TZ
-from jobs.refresh import run_cycle, run_deliver
+from jobs.lock import AlreadyRunningError
+from jobs.scheduled import last_handled, run_scheduled, send_outbox
 
-log = logging.getLogger(__name__)
+log = logging.getLogger("duban.service")
 
 
-def serve(app: App, at: str) -> None:
-    hour, minute = (int(part) for part in at.split(":"))
-    scheduler = BlockingScheduler(timezone=OFFICE_TZ)
+class SpecTrigger(BaseTrigger):
+    """An APScheduler trigger that asks :mod:`bot.schedule` for the next firing."""
 
-    def daily_refresh() -> None:
-        day = today()
-        if not app.calendar.is_workday(day):
-            log.info("%s 不是工作日，跳过每日刷新", day)
+    def __init__(self, spec: JobSpec, app: App) -> None:
+        self.spec, self.app = spec, app
+
+    def get_next_fire_time(self, previous_fire_time: datetime | None, now: datetime) -> datetime | None:
+        after = previous_fire_time or now - timedelta(microseconds=1)
+        fires = next_fires(self.spec, after, self.app.calendar)
+        return fires[0] if fires else None
+
+    def __str__(self) -> str:
+        return self.spec.when.describe()
+
+
+class Service:
+    def __init__(self, app: App, config: ScheduleConfig, *, clock: Callable[[], datetime] = wall_clock):
+        self.app, self.config, self.clock = app, config, clock
+        self.specs = job_specs(config)
+
+    def due(self, spec: JobSpec, now: datetime, trigger: str) -> bool:
+        """Run the latest due slot of ``spec`` if it has not run; True if it ran (or tried)."""
+        slot = catch_up_slot(spec, now, self.app.calendar, last_handled(self.app.engine, spec.id))
+        if slot is None:
+            return False
+        log.info("开始 %s（%s），时段 %s，触发：%s", spec.id, spec.label, slot_key(slot), trigger)
+        started = systime.monotonic()
+        try:
+            counts = run_scheduled(self.app, spec, slot=slot, now=now, trigger=trigger, clock=self.clock)
+        except AlreadyRunningError as busy:
+            log.info("%s 暂缓：%s；稍后自动补跑", spec.id, busy)
+            return False
+        except Exception:
+            log.exception("失败 %s（时段 %s），已记录在运行记录中", spec.id, slot_key(slot))
+            return True
+        if counts is None:
+            log.info("跳过 %s：时段 %s 已经运行过", spec.id, slot_key(slot))
+            return False
+        log.info("完成 %s：%s（用时 %.1f 秒）", spec.id, _counts(counts), systime.monotonic() - started)
+        return True
+
+    def catch_up(self, now: datetime, trigger: str = "catch-up") -> list[str]:
+        """Every job whose latest slot has not run yet runs it now, once; returns their ids."""
+        return [spec.id for spec in self.specs if self.due(spec, now, trigger)]
+
+    def sweep(self) -> None:
+        """Every few minutes: send what is due in the outbox, and run any slot that was missed."""
+        now = self.clock()
+        self.catch_up(now)
+        try:
+            counts = send_outbox(self.app, now=now, clock=self.clock)
+        except AlreadyRunningError:
+            return  # whoever holds the lock sends its own messages
+        except Exception:
+            log.exception("发送待发消息失败")
             return
-        run_cycle(app, as_of=day, now=wall_clock(), trigger="scheduled")
+        if counts is not None:
+            log.info("完成 outbox：%s", _counts(counts))
 
-    scheduler.add_job(
-        daily_refresh,
-        CronTrigger(hour=hour, minute=minute, timezone=OFFICE_TZ),
-        id="daily-refresh",
-        max_instances=1,
-        coalesce=True,
-        misfire_grace_time=3600,
-    )
-    scheduler.add_job(
-        lambda: run_deliver(app, now=wall_clock(), trigger="scheduled"),
-        IntervalTrigger(minutes=5),
-        id="deliver",
-        max_instances=1,
-        coalesce=True,
-    )
+    def scheduler(self) -> BackgroundScheduler:
+        scheduler = BackgroundScheduler(timezone=OFFICE_TZ)
+        for spec in self.specs:
+            scheduler.add_job(
+                self._fire,
+                SpecTrigger(spec, self.app),
+                kwargs={"spec": spec},
+                id=spec.id,
+                name=spec.label,
+                max_instances=1,
+                coalesce=True,  # asleep through several firings: one run when it wakes
+                misfire_grace_time=None,
+            )
+        scheduler.add_job(
+            self.sweep,
+            IntervalTrigger(minutes=self.config.outbox_minutes, timezone=OFFICE_TZ),
+            id="outbox",
+            name="发送待发消息并补跑错过的任务",
+            max_instances=1,
+            coalesce=True,
+        )
+        return scheduler
 
-    def stop(signum: int, _frame: FrameType | None) -> None:
-        log.info("收到信号 %s，正在停止", signum)
-        scheduler.shutdown(wait=False)
+    def _fire(self, spec: JobSpec) -> None:
+        self.due(spec, self.clock(), "scheduled")
 
-    signal.signal(signal.SIGTERM, stop)
-    signal.signal(signal.SIGINT, stop)
-    for job in scheduler.get_jobs():
-        log.info("已计划任务 %s：%s", job.id, job.trigger)
+    def describe(self, now: datetime, count: int = 3) -> list[tuple[JobSpec, list[datetime]]]:
+        return [(spec, next_fires(spec, now, self.app.calendar, count)) for spec in self.specs]
+
+
+def _counts(counts: dict[str, Any]) -> str:
+    return " ".join(f"{k}={v}" for k, v in counts.items()) or "无"
+
+
+def serve(app: App, config: ScheduleConfig, *, web: tuple[str, int] | None = None) -> None:
+    """Run until SIGTERM or SIGINT: catch up, then the scheduler (and the web page, if asked)."""
+    service = Service(app, config)
+    stop = threading.Event()
+
+    def on_signal(signum: int, _frame: FrameType | None) -> None:
+        log.info("收到信号 %s，正在停止（等待进行中的任务结束）", signal.Signals(signum).name)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, on_signal)
+    signal.signal(signal.SIGINT, on_signal)
+    now = service.clock()
+    for spec, fires in service.describe(now, 1):
+        when = f"{fires[0]:%Y-%m-%d %H:%M}" if fires else "无"
+        log.info("计划任务 %s（%s）：%s；下次 %s", spec.id, spec.label, spec.when.describe(), when)
+    log.info("计划任务 outbox：每 %d 分钟发送待发消息并补跑错过的任务", config.outbox_minutes)
+    server = _start_web(app, web) if web else None
+    scheduler = service.scheduler()
     scheduler.start()
+    catch_up = threading.Thread(target=service.catch_up, args=(now,), name="catch-up", daemon=True)
+    catch_up.start()
+    log.info("duban 服务已启动")
+    stop.wait()
+    scheduler.shutdown(wait=True)
+    catch_up.join()
+    if server is not None:
+        server.should_exit = True
+    log.info("duban 服务已停止")
+
+
+def _has_users(app: App) -> bool:
+    from sqlmodel import Session, select
+
+    from db.models import WebUser
+
+    with Session(app.engine) as session:
+        return session.exec(select(WebUser.id)).first() is not None
+
+
+def _start_web(app: App, address: tuple[str, int]) -> Any:
+    import uvicorn
+
+    from bot.web.app import create_app
+    from bot.web.config import WebConfig
+
+    config = uvicorn.Config(
+        create_app(app, WebConfig.from_app(app)),
+        host=address[0],
+        port=address[1],
+        log_level="warning",
+        proxy_headers=True,
+    )
+    server = uvicorn.Server(config)
+    threading.Thread(target=server.run, name="web", daemon=True).start()
+    log.info("网页：http://%s:%d/", *address)
+    if not _has_users(app):
+        log.warning("还没有网页用户：用 duban user add 用户名 添加后才能登录")
+    return server

@@ -52,6 +52,10 @@ class Settings(BaseModel):
         return self.data_dir / "evidence"
 
     @property
+    def attachments_dir(self) -> Path:
+        return self.data_dir / "attachments"
+
+    @property
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
 

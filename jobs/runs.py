@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import date
 
 from sqlalchemy.engine import Engine
@@ -13,6 +14,9 @@ from db.enums import RunStatus
 from db.models import JobRun
 from db.types import utcnow
 
+# The run a stage belongs to: a refresh's collect, evaluate and deliver rows point at the refresh.
+_parent: ContextVar[int | None] = ContextVar("parent_run", default=None)
+
 
 @contextmanager
 def job_run(
@@ -21,17 +25,31 @@ def job_run(
     *,
     trigger: str = "manual",
     as_of: date | None = None,
+    slot: str | None = None,
 ) -> Iterator[dict[str, int]]:
-    """Record a run around the block; the block fills the yielded counts."""
+    """Record a run around the block; the block fills the yielded counts.
+
+    Runs started inside the block are recorded as its stages (``parent_id``). ``slot`` names the
+    scheduled time a scheduled run stands for.
+    """
     with session_scope(engine) as session:
-        run = JobRun(job=job, trigger=trigger, as_of=as_of.isoformat() if as_of else None)
+        run = JobRun(
+            job=job,
+            trigger=trigger,
+            as_of=as_of.isoformat() if as_of else None,
+            slot=slot,
+            parent_id=_parent.get(),
+        )
         session.add(run)
     counts: dict[str, int] = {}
+    token = _parent.set(run.id)
     try:
         yield counts
     except BaseException as exc:
         _finish(engine, run, RunStatus.FAILED, counts, f"{type(exc).__name__}: {exc}")
         raise
+    finally:
+        _parent.reset(token)
     _finish(engine, run, RunStatus.SUCCEEDED, counts, None)
 
 

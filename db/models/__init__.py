@@ -13,6 +13,7 @@ from db.models.plan import (
     Source,
     Subscription,
 )
+from db.models.service import JobLock, UserRole, WebUser
 
 __all__ = [
     "Alert",
@@ -23,6 +24,7 @@ __all__ = [
     "Indicator",
     "IndicatorTarget",
     "ItemChange",
+    "JobLock",
     "JobRun",
     "Measurement",
     "Person",
@@ -32,4 +34,6 @@ __all__ = [
     "SendAttempt",
     "Source",
     "Subscription",
+    "UserRole",
+    "WebUser",
 ]

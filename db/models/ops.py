@@ -78,10 +78,16 @@ class SendAttempt(SQLModel, table=True):
 
 
 class JobRun(SQLModel, table=True):
+    """One run of a job. ``slot`` is the scheduled time a scheduled run stands for (its identity for
+    catch-up: a slot with a succeeded run is never run again); ``parent_id`` ties a stage (collect,
+    evaluate, deliver) to the refresh or scheduled run it belongs to."""
+
     id: int | None = Field(default=None, primary_key=True)
     job: str = Field(index=True)
     trigger: str = "manual"
     as_of: str | None = None
+    slot: str | None = Field(default=None, index=True)
+    parent_id: int | None = Field(default=None, foreign_key="jobrun.id")
     status: RunStatus = Field(default=RunStatus.RUNNING, sa_type=enum_type(RunStatus))
     started_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     finished_at: datetime | None = Field(default=None, sa_type=UTCDateTime)

@@ -1,0 +1,259 @@
+"""What the pages show, read from the database into plain rows for the templates.
+
+Progress against target and pace uses the same rules as the messages (:mod:`bot.evaluation`), so
+the page and the WeCom group never disagree about whether an indicator is behind.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from sqlmodel import Session, col, select
+
+from bot.evaluation import Policy, evaluate_indicator, year_to_date
+from bot.facts import IndicatorFacts
+from bot.findings import FindingKind, Severity
+from bot.workdays import OFFICE_TZ, WorkCalendar
+from db.enums import LABELS, AlertState, IndicatorKind, ItemStatus, PeriodKind
+from db.facts import load_projects
+from db.models import Alert, JobRun, Measurement, Project, RectificationItem
+
+JOB_LABELS = {
+    "refresh": "立即刷新",
+    "collect-monthly": "月度采集",
+    "daily": "每日评估提醒",
+    "summary-weekly": "领导小组周报",
+    "summary-monthly": "领导小组月报",
+    "collect": "采集",
+    "evaluate": "评估",
+    "deliver": "发送",
+}
+TRIGGER_LABELS = {"manual": "命令行", "web": "网页", "scheduled": "定时", "catch-up": "补跑", "demo": "演示"}
+STATUS_LABELS = {"running": "进行中", "succeeded": "完成", "failed": "失败"}
+COUNT_LABELS = {
+    "figures": "采集数据",
+    "failures": "采集失败",
+    "findings": "需关注",
+    "queued": "生成消息",
+    "sent": "已发送",
+    "errors": "发送出错",
+    "sources": "数据源",
+    "notified": "本次提醒",
+    "resolved": "已解决",
+    "retrying": "待重试",
+    "dead": "发送失败",
+}
+STATE_LABELS = {"open": "待处理", "acknowledged": "已确认", "silenced": "已静默"}
+
+
+@dataclass
+class Figure:
+    month: str
+    value: float
+    evidence_id: int | None
+
+
+@dataclass
+class Bar:
+    """One indicator's progress: completion of the year's target, and where the pace line is."""
+
+    code: str
+    name: str
+    binding: str
+    unit: str
+    target: float
+    amount: float
+    month: int
+    completion: float  # % of the year's target reached
+    pace: float  # % of the target the pace (序时进度) requires by now
+    tone: str  # ok | info | warning | critical: the colour
+    verdict: str
+    figures: list[Figure] = field(default_factory=list)
+
+
+@dataclass
+class Other:
+    code: str
+    name: str
+    binding: str
+    target: str
+    state: str
+
+
+@dataclass
+class Item:
+    label: str
+    problem: str
+    persons: str
+    deadline: str
+    state: str
+    tone: str
+
+
+@dataclass
+class ProjectPage:
+    code: str
+    name: str
+    bars: list[Bar]
+    others: list[Other]
+    items: list[Item]
+    alerts: list[Alert]
+
+
+def project_codes(session: Session) -> list[tuple[str, str]]:
+    return [(p.code, p.name) for p in session.exec(select(Project).order_by(Project.code))]
+
+
+def project_page(
+    session: Session, code: str, as_of: date, calendar: WorkCalendar, policy: Policy
+) -> ProjectPage | None:
+    facts = load_projects(session, [code])
+    if not facts:
+        return None
+    project = facts[0]
+    evidence = _figures(session, code)
+    bars: list[Bar] = []
+    others: list[Other] = []
+    for indicator in project.indicators:
+        bar = _bar(indicator, as_of, calendar, policy)
+        if bar is not None:
+            bar.figures = evidence.get(indicator.code, [])
+            bars.append(bar)
+        else:
+            others.append(_other(indicator, as_of, calendar))
+    return ProjectPage(
+        code=project.code,
+        name=project.name,
+        bars=bars,
+        others=others,
+        items=_items(session, code, as_of, calendar),
+        alerts=_alerts(session, code),
+    )
+
+
+def _bar(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, policy: Policy) -> Bar | None:
+    if indicator.kind is not IndicatorKind.NUMERIC or indicator.period is not PeriodKind.PER_YEAR:
+        return None
+    reported = [v for v in indicator.values if v.month < f"{as_of:%Y-%m}"]
+    if not reported:
+        return None
+    year = int(max(v.month for v in reported)[:4])
+    target = indicator.year_targets.get(year, indicator.target)
+    ytd = year_to_date(reported, year)
+    if not target or ytd is None:
+        return None
+    amount, month = ytd
+    findings = evaluate_indicator(indicator, as_of, calendar, policy)
+    if findings:
+        tone = findings[0].severity.value
+        verdict = findings[0].kind.label
+    else:
+        tone, verdict = "ok", "已完成年度目标" if amount >= target else "达到序时进度"
+    return Bar(
+        code=indicator.code,
+        name=indicator.name,
+        binding=LABELS[indicator.binding],
+        unit=indicator.unit or "",
+        target=target,
+        amount=amount,
+        month=month,
+        completion=amount / target * 100,
+        pace=month / 12 * 100,
+        tone=tone,
+        verdict=verdict,
+    )
+
+
+def _other(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar) -> Other:
+    if indicator.kind is IndicatorKind.DELIVERABLE:
+        if indicator.done:
+            state = "已完成"
+        elif indicator.due is None:
+            state = "未完成"
+        elif indicator.due < as_of:
+            state = f"逾期（时限 {indicator.due}）"
+        else:
+            state = f"时限 {indicator.due}，剩 {calendar.workdays_between(as_of, indicator.due)} 个工作日"
+        target = "建设任务"
+    else:
+        unit = indicator.unit or ""
+        high = f"～{indicator.target_high:g}" if indicator.target_high is not None else ""
+        target = (
+            f"{LABELS[indicator.comparator]} {indicator.target:g}{high} {unit}" if indicator.target else ""
+        )
+        latest = indicator.values[-1] if indicator.values else None
+        state = f"{latest.month}：{latest.value:g} {unit}" if latest else "暂无数据"
+    return Other(indicator.code, indicator.name, LABELS[indicator.binding], target, state)
+
+
+def _figures(session: Session, code: str) -> dict[str, list[Figure]]:
+    """Each indicator's latest figure per month, with the evidence it came from."""
+    from db.models import Indicator
+
+    rows = session.exec(
+        select(Indicator.code, Measurement)
+        .join(Measurement, col(Measurement.indicator_id) == col(Indicator.id))
+        .join(Project, col(Project.id) == col(Indicator.project_id))
+        .where(Project.code == code, col(Measurement.town).is_(None))
+        .order_by(col(Measurement.month), col(Measurement.revision))
+    ).all()
+    latest: dict[str, dict[str, Figure]] = {}
+    for indicator, m in rows:
+        latest.setdefault(indicator, {})[m.month] = Figure(m.month, m.value, m.evidence_id)
+    return {k: list(v.values()) for k, v in latest.items()}
+
+
+def _items(session: Session, code: str, as_of: date, calendar: WorkCalendar) -> list[Item]:
+    rows = session.exec(
+        select(RectificationItem)
+        .join(Project)
+        .where(Project.code == code)
+        .order_by(col(RectificationItem.id))
+    ).all()
+    items = []
+    for r in rows:
+        if r.status is ItemStatus.CLOSED:
+            state, tone = "已销号", "done"
+        elif r.deadline is None:
+            state, tone = "未销号（无时限）", "info"
+        elif r.deadline < as_of:
+            state, tone = (
+                ("长期坚持", "info") if r.ongoing else (f"逾期 {(as_of - r.deadline).days} 天", "critical")
+            )
+        else:
+            left = calendar.workdays_between(as_of, r.deadline)
+            state, tone = f"剩 {left} 个工作日", "warning" if left <= 5 else "ok"
+        label = f"{r.batch}问题{r.number}" if r.batch else f"问题{r.number}"
+        problem = r.problem if len(r.problem) <= 60 else r.problem[:58] + "……"
+        deadline = r.deadline_text or (str(r.deadline) if r.deadline else "")
+        items.append(Item(label, problem, "、".join(r.persons), deadline, state, tone))
+    order = {"critical": 0, "warning": 1, "ok": 2, "info": 3, "done": 4}
+    return sorted(items, key=lambda i: order[i.tone])
+
+
+def _alerts(session: Session, code: str) -> list[Alert]:
+    rows = session.exec(
+        select(Alert).join(Project).where(Project.code == code, Alert.state != AlertState.RESOLVED)
+    ).all()
+    return sorted(rows, key=lambda a: (Severity(a.severity).rank, a.id or 0))
+
+
+def alert_kind(alert: Alert) -> str:
+    try:
+        return FindingKind(alert.kind).label
+    except ValueError:
+        return alert.kind
+
+
+def recent_runs(session: Session, limit: int = 10) -> list[JobRun]:
+    """The latest runs people started or the schedule started (not their inner stages)."""
+    return list(
+        session.exec(
+            select(JobRun).where(col(JobRun.parent_id).is_(None)).order_by(col(JobRun.id).desc()).limit(limit)
+        )
+    )
+
+
+def local(moment: datetime | None) -> str:
+    return f"{moment.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}" if moment else ""

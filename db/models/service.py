@@ -1,0 +1,43 @@
+"""What the service itself keeps: the run lock and the people who may open the web page."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlmodel import Field, SQLModel
+
+from db.types import UTCDateTime, enum_type, utcnow
+
+
+class JobLock(SQLModel, table=True):
+    """One row per held lock; the row exists only while someone holds it.
+
+    ``heartbeat_at`` is renewed while the holder works, so a holder that died (power cut, kill -9)
+    is recognised as stale and its lock taken over after a timeout.
+    """
+
+    name: str = Field(primary_key=True)
+    holder: str  # host:pid:purpose of the process holding it
+    label: str  # what is running, in words for the "already running" message
+    started_at: datetime = Field(sa_type=UTCDateTime)
+    heartbeat_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class UserRole(StrEnum):
+    STAFF = "staff"  # sees everything, refreshes, acknowledges and silences alerts
+    LEADER = "leader"  # read-only view
+
+    @property
+    def label(self) -> str:
+        return {"staff": "工作人员", "leader": "领导（只读）"}[self.value]
+
+
+class WebUser(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(unique=True, index=True)
+    display_name: str
+    role: UserRole = Field(default=UserRole.STAFF, sa_type=enum_type(UserRole))
+    password_hash: str  # argon2id, never the password
+    active: bool = True
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)

@@ -1,0 +1,141 @@
+"""One run at a time, across processes and machines: a lock row in the database.
+
+``duban refresh`` from a terminal, the web page's 立即刷新 and the scheduler's jobs all take the
+same lock, so two of them never collect or send at once. The lock is a row in ``joblock``:
+taking it is an INSERT that only one process can win (the name is the primary key), letting go
+deletes it. Works the same on SQLite and PostgreSQL, with no advisory-lock dialect.
+
+A holder renews ``heartbeat_at`` while it works. A process that died holding the lock (power cut,
+kill -9) stops renewing, and after ``stale_after`` the next taker replaces it with one
+conditional UPDATE, which again only one process can win.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session
+
+from bot.clock import wall_clock
+from bot.errors import DubanError
+from bot.workdays import OFFICE_TZ
+from db.models import JobLock
+
+log = logging.getLogger(__name__)
+
+RUN_LOCK = "run"  # the one lock every collecting or sending job takes
+STALE_AFTER = timedelta(minutes=10)
+BEAT_EVERY = timedelta(seconds=30)
+
+
+class AlreadyRunningError(DubanError):
+    """Someone else holds the lock: says who, and since when (Beijing time)."""
+
+    def __init__(self, label: str, since: datetime, holder: str) -> None:
+        self.label, self.since, self.holder = label, since, holder
+        local = since.astimezone(OFFICE_TZ)
+        super().__init__(
+            f"已有任务正在运行：{label}（开始于 {local:%Y-%m-%d %H:%M:%S}，进程 {holder}），请等它结束后再试"
+        )
+
+
+def new_holder(purpose: str) -> str:
+    return f"{socket.gethostname()}:{os.getpid()}:{purpose}:{uuid.uuid4().hex[:6]}"
+
+
+def acquire(
+    engine: Engine,
+    *,
+    holder: str,
+    label: str,
+    now: datetime,
+    name: str = RUN_LOCK,
+    stale_after: timedelta = STALE_AFTER,
+) -> None:
+    """Take the lock or raise :class:`AlreadyRunningError`; a holder silent for ``stale_after`` loses it."""
+    for _ in range(3):  # the holder may let go between our INSERT and our SELECT: try again
+        try:
+            with Session(engine) as session, session.begin():
+                session.add(JobLock(name=name, holder=holder, label=label, started_at=now, heartbeat_at=now))
+            return
+        except IntegrityError:
+            pass
+        with Session(engine) as session, session.begin():
+            taken = session.execute(
+                update(JobLock)
+                .where(JobLock.name == name, JobLock.heartbeat_at < now - stale_after)  # type: ignore[arg-type]
+                .values(holder=holder, label=label, started_at=now, heartbeat_at=now)
+            )
+            if taken.rowcount == 1:  # type: ignore[attr-defined]
+                log.warning("接管了一个失去心跳的运行锁 %s（原持有者已停止响应）", name)
+                return
+            current = session.get(JobLock, name)
+            if current is not None:
+                raise AlreadyRunningError(current.label, current.started_at, current.holder)
+    raise AlreadyRunningError(label, now, "?")  # pragma: no cover - three races in a row
+
+
+def heartbeat(engine: Engine, *, holder: str, now: datetime, name: str = RUN_LOCK) -> bool:
+    """Renew the lock; False if it is no longer ours (it was taken over as stale)."""
+    with Session(engine) as session, session.begin():
+        result = session.execute(
+            update(JobLock)
+            .where(JobLock.name == name, JobLock.holder == holder)  # type: ignore[arg-type]
+            .values(heartbeat_at=now)
+        )
+        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+
+
+def release(engine: Engine, *, holder: str, name: str = RUN_LOCK) -> None:
+    with Session(engine) as session, session.begin():
+        session.execute(delete(JobLock).where(JobLock.name == name, JobLock.holder == holder))  # type: ignore[arg-type]
+
+
+def current(engine: Engine, name: str = RUN_LOCK) -> JobLock | None:
+    with Session(engine) as session:
+        return session.get(JobLock, name)
+
+
+@contextmanager
+def held(
+    engine: Engine,
+    *,
+    label: str,
+    purpose: str = "run",
+    name: str = RUN_LOCK,
+    clock: Callable[[], datetime] = wall_clock,
+    stale_after: timedelta = STALE_AFTER,
+    beat_every: timedelta = BEAT_EVERY,
+) -> Iterator[str]:
+    """Hold the lock around the block, renewing it from a background thread; yields the holder id.
+
+    The lock keeps real time (``clock``), whatever date a run evaluates as of.
+    """
+    holder = new_holder(purpose)
+    acquire(engine, holder=holder, label=label, now=clock(), name=name, stale_after=stale_after)
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(beat_every.total_seconds()):
+            if not heartbeat(engine, holder=holder, now=clock(), name=name):
+                log.error("运行锁 %s 已被其他进程接管（本进程心跳中断过久）", name)
+                return
+
+    thread = threading.Thread(target=beat, name=f"lock-{name}", daemon=True)
+    thread.start()
+    try:
+        yield holder
+    finally:
+        stop.set()
+        thread.join()
+        release(engine, holder=holder, name=name)

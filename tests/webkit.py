@@ -1,0 +1,73 @@
+"""Helpers for the web tests: the 闻喜 and 偏关 examples after one cycle, and a real server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import re
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+
+import requests
+import uvicorn
+
+from bot.app import App
+from bot.clock import office_morning
+from bot.plan.files import import_files
+from bot.web.app import create_app
+from bot.web.config import WebConfig
+from bot.web.users import save_user
+from jobs.refresh import run_cycle
+from tests.conftest import EXAMPLES
+
+AS_OF = date(2023, 10, 12)
+STAFF = ("zhang", "correct horse battery", "张科长")
+LEADER = ("li", "leader pass phrase", "李县长")
+
+
+def county(app: App, backend: str) -> App:
+    """The examples imported, one cycle run as of 2023-10-12, a staff user and a leader."""
+    import_files(app.engine, [EXAMPLES / "pianguan.yaml", EXAMPLES / "wenxi.yaml"])
+    app.environ = {"DUBAN_DEMO_BACKEND_URL": backend}
+    run_cycle(app, as_of=AS_OF, now=office_morning(AS_OF), trigger="demo")
+    save_user(app.engine, username=STAFF[0], password=STAFF[1], display_name=STAFF[2])
+    save_user(app.engine, username=LEADER[0], password=LEADER[1], display_name=LEADER[2], role="leader")
+    return app
+
+
+@contextmanager
+def serving(app: App) -> Iterator[str]:
+    """The web app on a real uvicorn server on 127.0.0.1; yields its base URL."""
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    config = uvicorn.Config(create_app(app, WebConfig.from_app(app, as_of=AS_OF)), log_level="warning")
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.02)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(10)
+        sock.close()
+
+
+def csrf_of(html: str) -> str:
+    found = re.search(r'name="csrf" value="([^"]+)"', html)
+    assert found, "every form carries a CSRF token"
+    return found.group(1)
+
+
+def logged_in(base: str, who: tuple[str, str, str] = STAFF) -> requests.Session:
+    browser = requests.Session()
+    token = csrf_of(browser.get(f"{base}/login", timeout=10).text)
+    answer = browser.post(
+        f"{base}/login", data={"username": who[0], "password": who[1], "csrf": token}, timeout=10
+    )
+    assert answer.ok and "退出" in answer.text
+    return browser
