@@ -32,8 +32,13 @@ def record_measurement(
     source_code: str | None = None,
     town: str | None = None,
     note: str | None = None,
+    locator: str | None = None,
 ) -> Measurement | None:
-    """Store ``value`` unless the latest revision already says the same; returns the new row."""
+    """Store ``value`` unless the latest revision already says the same; returns the new row.
+
+    Collected and hand-entered figures both come through here. A different value for a month
+    already recorded becomes revision n+1; the earlier revisions stay as they were.
+    """
     assert indicator.id is not None
     latest = latest_measurement(session, indicator_id=indicator.id, month=month, town=town)
     if latest is not None and latest.value == value and latest.cumulative == cumulative:
@@ -49,6 +54,7 @@ def record_measurement(
         source_code=source_code,
         revision=(latest.revision + 1) if latest else 1,
         evidence_id=evidence.id if evidence else None,
+        locator=locator,
         note=note,
     )
     session.add(row)
