@@ -160,10 +160,16 @@ class HttpClient:
             )
         except requests.Timeout:
             raise FetchError(source, f"{self.timeout:g} 秒内没有响应", url=url) from None
-        except requests.ConnectionError:
-            raise FetchError(source, "无法连接", url=url) from None
+        except requests.ConnectionError as exc:
+            # A read timeout on a retried GET arrives wrapped as a ConnectionError.
+            timed_out = "timed out" in str(exc).lower()
+            problem = f"{self.timeout:g} 秒内没有响应" if timed_out else "无法连接"
+            raise FetchError(source, problem, url=url) from None
         chunks: list[bytes] = []
         received = 0
+        # Check the length ourselves instead of letting urllib3 raise: its error drops the bytes
+        # that did arrive, and a truncated page is evidence too.
+        response.raw.enforce_content_length = False
         try:
             for chunk in response.iter_content(64 * 1024):
                 chunks.append(chunk)
@@ -173,23 +179,21 @@ class HttpClient:
                 if received > MAX_BODY:
                     raise FetchError(source, f"响应超过 {MAX_BODY // 1024 // 1024} MB，已放弃", url=url)
         except _TooSlowError:
-            raise _error(
-                source,
-                f"{self.timeout:g} 秒内没有传完（已收到 {received} 字节）",
-                url,
-                _fetched(response, chunks, now),
-            ) from None
+            problem = f"{self.timeout:g} 秒内没有传完（已收到 {received} 字节）"
+            raise _error(source, problem, url, _fetched(response, chunks, now)) from None
         except (requests.ConnectionError, requests.exceptions.ChunkedEncodingError) as exc:
-            if isinstance(exc, requests.ConnectionError) and "timed out" in str(exc).lower():
+            if "timed out" in str(exc).lower():
                 problem = f"{self.timeout:g} 秒内没有传完（已收到 {received} 字节）"
             else:
-                expected = response.headers.get("Content-Length")
-                problem = f"页面没有传完整（收到 {received} 字节" + (
-                    f"，应为 {expected} 字节）" if expected else "）"
-                )
+                problem = f"页面没有传完整（连接中断，已收到 {received} 字节）"
             raise _error(source, problem, url, _fetched(response, chunks, now)) from None
         finally:
             response.close()
+        missing = response.raw.length_remaining
+        if missing:
+            expected = response.headers.get("Content-Length")
+            problem = f"页面没有传完整（收到 {received} 字节，应为 {expected} 字节）"
+            raise _error(source, problem, url, _fetched(response, chunks, now))
         return _fetched(response, chunks, now), response.headers
 
 
