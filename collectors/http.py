@@ -42,6 +42,9 @@ def make_session(*, retries: int = 2, backoff: float = 0.5) -> requests.Session:
         status_forcelist=(502, 503, 504),
         allowed_methods=("GET", "HEAD"),
         raise_on_status=False,
+        # 429 is ours to handle (bounded Retry-After, clear failure); left on, urllib3 would
+        # retry a 429 by itself and sleep for whatever Retry-After says.
+        respect_retry_after_header=False,
     )
     session = requests.Session()
     session.headers["User-Agent"] = USER_AGENT

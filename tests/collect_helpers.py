@@ -40,11 +40,15 @@ def make_db(tmp_path: Path, sources: Sequence[SourceConfig]) -> Engine:
         projects: dict[str, Project] = {}
         for source in sources:
             if source.project not in projects:
-                projects[source.project] = Project(code=source.project, name=f"项目{source.project}", county="某县")
+                projects[source.project] = Project(
+                    code=source.project, name=f"项目{source.project}", county="某县"
+                )
                 session.add(projects[source.project])
                 session.flush()
             owner = projects[source.project]
-            session.add(Source(project_id=owner.id, code=source.code, kind=source.kind, settings=source.settings))
+            session.add(
+                Source(project_id=owner.id, code=source.code, kind=source.kind, settings=source.settings)
+            )
             for spec in source.figures:
                 session.add(
                     Indicator(

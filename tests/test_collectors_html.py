@@ -96,7 +96,7 @@ def test_http_500_is_a_fetch_failure_with_the_error_page(tmp_path, portal):
 def test_slow_response_beyond_the_timeout(tmp_path, portal):
     portal.delay = 3
     started = time.monotonic()
-    with pytest.raises(FetchError, match="0.5 秒内没有"):
+    with pytest.raises(FetchError, match=r"0\.5 秒内没有"):
         collect(tmp_path, source(portal), timeout=0.5)
     assert time.monotonic() - started < 2.5
 
@@ -130,7 +130,9 @@ def test_blank_and_non_numeric_cells(tmp_path):
 def test_page_units_are_converted_to_the_indicator_unit(tmp_path):
     rows = [{"月份": "2023年9月", "网络零售额(元)": "18,560,000"}]
     with running_backend({"/m": render_monthly(rows)}) as url:
-        collected = collect(tmp_path, config("html", {"url": f"{url}/m"}, ("S36", "网络零售额（万元）", "万元")))
+        collected = collect(
+            tmp_path, config("html", {"url": f"{url}/m"}, ("S36", "网络零售额（万元）", "万元"))
+        )
     assert [(f.value, f.unit) for f in collected.figures] == [(1856.0, "万元")]
 
 

@@ -45,7 +45,12 @@ def test_not_numbers_raise(text):
 
 @pytest.mark.parametrize(
     ("value", "source", "target", "expected"),
-    [(18_560_000, "元", "万元", 1856.0), (1.5, "亿元", "万元", 15000.0), (12, "万人次", "人次", 120000), (3, "个", "个", 3)],
+    [
+        (18_560_000, "元", "万元", 1856.0),
+        (1.5, "亿元", "万元", 15000.0),
+        (12, "万人次", "人次", 120000),
+        (3, "个", "个", 3),
+    ],
 )
 def test_units(value, source, target, expected):
     assert convert(value, source, target) == pytest.approx(expected)
@@ -103,7 +108,10 @@ def test_unreadable_months_raise(cell):
 
 
 def test_month_templates_and_the_reporting_month():
-    assert fill_month("/r?period={month}&y={year}&m={mm}&p={yyyymm}", "2023-09") == "/r?period=2023-09&y=2023&m=09&p=202309"
+    assert (
+        fill_month("/r?period={month}&y={year}&m={mm}&p={yyyymm}", "2023-09")
+        == "/r?period=2023-09&y=2023&m=09&p=202309"
+    )
     assert previous_months(NOW, 1) == ["2023-09"]
     assert previous_months(datetime.fromisoformat("2024-01-03T01:00:00+00:00"), 2) == ["2023-11", "2023-12"]
 

@@ -40,7 +40,9 @@ class ShopApi:
         page = int(request.query.get("pageNo", "1"))
         pages = max(1, -(-len(self.records) // self.page_size))
         chunk = self.records[(page - 1) * self.page_size : page * self.page_size]
-        return _json({"code": 0, "msg": "success", "data": {"list": chunk, "pageNo": page, "totalPage": pages}})
+        return _json(
+            {"code": 0, "msg": "success", "data": {"list": chunk, "pageNo": page, "totalPage": pages}}
+        )
 
 
 def _json(data: object, status: int = 200, headers: dict[str, str] | None = None) -> Response:

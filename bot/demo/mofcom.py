@@ -26,7 +26,8 @@ LOGIN = """<!DOCTYPE html>
 """
 
 REPORT = """<!DOCTYPE html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>月报查询 - 农村电子商务和社区商业信息管理系统</title></head>
+<html lang="zh-CN"><head><meta charset="utf-8">
+<title>月报查询 - 农村电子商务和社区商业信息管理系统</title></head>
 <body><div class="top">农村电子商务和社区商业信息管理系统 <span>{area}（县级账号）</span></div>
 <div class="crumb">数据填报 &gt; 月报 &gt; 月报查询</div>
 <div class="report-head"><span class="period">报告期：{year}年{month}月</span>
@@ -49,13 +50,27 @@ INDICATORS = (
     ("电商培训人次", "人次"),
 )
 FIGURES: dict[str, tuple[tuple[str, str], ...]] = {
-    "2023-08": (("1,326.5", "9,812.4"), ("512.3", "3,640.8"), ("18.6", "132.9"), ("214", "214"), ("120", "865")),
-    "2023-09": (("1,418.2", "11,230.6"), ("566.0", "4,206.8"), ("19.9", "152.8"), ("218", "218"), ("96", "961")),
+    "2023-08": (
+        ("1,326.5", "9,812.4"),
+        ("512.3", "3,640.8"),
+        ("18.6", "132.9"),
+        ("214", "214"),
+        ("120", "865"),
+    ),
+    "2023-09": (
+        ("1,418.2", "11,230.6"),
+        ("566.0", "4,206.8"),
+        ("19.9", "152.8"),
+        ("218", "218"),
+        ("96", "961"),
+    ),
 }
 
 
 class Mofcom:
-    def __init__(self, *, area: str = "四川省广元市昭化区", username: str = "510811sw", password: str = "Zh@2023mofcom") -> None:
+    def __init__(
+        self, *, area: str = "四川省广元市昭化区", username: str = "510811sw", password: str = "Zh@2023mofcom"
+    ) -> None:
         self.area, self.username, self.password = area, username, password
         self.figures = dict(FIGURES)
         self.sessions: set[str] = set()
@@ -96,6 +111,10 @@ class Mofcom:
             for n, ((name, unit), (now, ytd)) in enumerate(zip(INDICATORS, cells, strict=True), start=1)
         )
         body = REPORT.format(
-            area=escape(self.area), year=year, month=int(month), state="已填报" if values else "未填报", rows=rows
+            area=escape(self.area),
+            year=year,
+            month=int(month),
+            state="已填报" if values else "未填报",
+            rows=rows,
         )
         return Response(200, body.encode("utf-8"))

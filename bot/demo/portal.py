@@ -77,7 +77,10 @@ class Portal:
         note = f'<div class="error">{escape(error)}</div>' if error else ""
         body = LOGIN_PAGE.format(token=self.tokens[visitor], error=note).encode("gbk")
         return Response(
-            200, body, "text/html; charset=gbk", headers={"Set-Cookie": f"VISITOR={visitor}; Path=/; HttpOnly"}
+            200,
+            body,
+            "text/html; charset=gbk",
+            headers={"Set-Cookie": f"VISITOR={visitor}; Path=/; HttpOnly"},
         )
 
     def login(self, request: Request) -> Response:
@@ -116,7 +119,15 @@ class Portal:
         headers = list(self.rows[0]) if self.rows else ["月份"]
         shown = [CHANGED_HEADERS.get(h, h) if self.changed_layout else h for h in headers]
         head = "".join(f"<th>{escape(h)}</th>" for h in shown)
-        rows = "\n".join("<tr>" + "".join(f"<td>{escape(r[h])}</td>" for h in headers) + "</tr>" for r in chunk)
+        rows = "\n".join(
+            "<tr>" + "".join(f"<td>{escape(r[h])}</td>" for h in headers) + "</tr>" for r in chunk
+        )
         prev = f'<a href="?page={page - 1}">上一页</a>' if page > 1 else ""
-        nxt = f'<a href="/admin/report?page={page + 1}">下一页</a>' if page < pages else '<a class="disabled">下一页</a>'
-        return REPORT_PAGE.format(head=head, rows=rows, page=page, pages=pages, prev=prev, next=nxt).encode("gbk")
+        nxt = (
+            f'<a href="/admin/report?page={page + 1}">下一页</a>'
+            if page < pages
+            else '<a class="disabled">下一页</a>'
+        )
+        return REPORT_PAGE.format(head=head, rows=rows, page=page, pages=pages, prev=prev, next=nxt).encode(
+            "gbk"
+        )
