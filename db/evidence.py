@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy import insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from bot.errors import ConfigurationError
@@ -50,6 +52,22 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+def write_evidence_file(
+    root: Path, data: bytes, *, origin: str, content_type: str | None
+) -> tuple[str, Path]:
+    """Write ``data`` under its sha256 (once); return the digest and the path relative to ``root``.
+
+    Safe from any thread and before the database row exists: the name is the content, so a file
+    written for a row that never commits is harmless and is reused by the next identical page.
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path(digest[:2]) / f"{digest}{_suffix(content_type, origin)}"
+    target = root / relative
+    if not target.exists():
+        write_atomically(target, data)
+    return digest, relative
+
+
 def store_evidence(
     session: Session,
     root: Path,
@@ -61,14 +79,10 @@ def store_evidence(
     http_status: int | None = None,
 ) -> Evidence:
     """Keep ``data`` once by its sha256 and return its row (an existing one if already kept)."""
-    digest = hashlib.sha256(data).hexdigest()
+    digest, relative = write_evidence_file(root, data, origin=origin, content_type=content_type)
     existing = session.exec(select(Evidence).where(Evidence.sha256 == digest)).first()
     if existing is not None:
         return existing
-    relative = Path(digest[:2]) / f"{digest}{_suffix(content_type, origin)}"
-    target = root / relative
-    if not target.exists():
-        write_atomically(target, data)
     row = Evidence(
         sha256=digest,
         path=relative.as_posix(),
@@ -81,6 +95,34 @@ def store_evidence(
     session.add(row)
     session.flush()
     return row
+
+
+def evidence_id(
+    session: Session,
+    root: Path,
+    data: bytes,
+    *,
+    origin: str,
+    fetched_at: datetime,
+    content_type: str | None = None,
+    http_status: int | None = None,
+) -> int:
+    """:func:`store_evidence` for bulk work: the same row, without loading it as an object."""
+    digest, relative = write_evidence_file(root, data, origin=origin, content_type=content_type)
+    table = Evidence.__table__  # type: ignore[attr-defined]
+    found = session.execute(sa_select(table.c.id).where(table.c.sha256 == digest)).scalar()
+    if found is not None:
+        return int(found)
+    values = {
+        "sha256": digest,
+        "path": relative.as_posix(),
+        "origin": origin,
+        "size": len(data),
+        "content_type": content_type,
+        "http_status": http_status,
+        "fetched_at": fetched_at,
+    }
+    return int(session.execute(insert(table).values(values).returning(table.c.id)).scalar_one())
 
 
 def evidence_file(root: Path, row: Evidence) -> Path:

@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
@@ -27,9 +28,9 @@ from collectors.lanes import run_by_host
 from collectors.registry import Registry
 from db.engine import session_scope
 from db.enums import Origin
-from db.evidence import store_evidence
-from db.measurements import record_measurement
-from db.models import CollectionAttempt, Evidence, Indicator, Project, ReportFiling, Source
+from db.evidence import evidence_id, write_evidence_file
+from db.measurements import NewValue, record_measurements
+from db.models import CollectionAttempt, Indicator, Project, ReportFiling, Source
 
 log = logging.getLogger(__name__)
 MAX_PARALLEL_SOURCES = 8
@@ -118,8 +119,11 @@ def collect(
         secrets: list[str] = []
         try:
             resolved, secrets = _with_secrets(config, environ)
-            return registry.create(config.kind, env).collect(resolved, now=now, month=month), secrets
+            collected = registry.create(config.kind, env).collect(resolved, now=now, month=month)
+            _write_evidence_files(evidence_dir, collected)
+            return collected, secrets
         except CollectionError as exc:
+            _write_evidence_files(evidence_dir, exc)
             return exc, secrets
         except ConfigurationError as exc:
             return CollectionError(config.code, f"配置有误：{exc}"), secrets
@@ -134,18 +138,45 @@ def collect(
         per_host=env.http.host_limit,
         workers=max(1, min(workers, len(configs))),
     )
-    for (project_id, config), (outcome, secrets) in lanes:
-        if month is not None and isinstance(outcome, Collected) and not outcome.whole:
-            outcome.figures = [f for f in outcome.figures if f.month == month]
-            outcome.filings = [f for f in outcome.filings if f.month == month]
-        _store(engine, evidence_dir, project_id, config, outcome, now, result, secrets)
+    for batch in lanes:
+        # Whatever finished while the last batch was stored commits together: fewer commits, and
+        # still all of a source's results or none.
+        after_commit: list[Callable[[], None]] = []
+        with session_scope(engine) as session:
+            for (project_id, config), (outcome, secrets) in batch:
+                if month is not None and isinstance(outcome, Collected) and not outcome.whole:
+                    outcome.figures = [f for f in outcome.figures if f.month == month]
+                    outcome.filings = [f for f in outcome.filings if f.month == month]
+                _store(session, evidence_dir, project_id, config, outcome, now, result, secrets)
+                if isinstance(outcome, Collected):
+                    after_commit += outcome.after_commit
+        for action in after_commit:
+            try:
+                action()
+            except OSError as exc:
+                log.error("收件文件移动失败：%s", exc)
         if on_done is not None:
-            on_done(config)
+            for (_, config), _ in batch:
+                on_done(config)
     return result
 
 
+def _write_evidence_files(root: Path, outcome: Collected | CollectionError) -> None:
+    """Hash and write the evidence in the worker thread, off the storing thread's critical path."""
+    if isinstance(outcome, CollectionError):
+        pages = [outcome.evidence] if outcome.evidence is not None else []
+    else:
+        pages = [f.evidence for f in outcome.figures] + [f.evidence for f in outcome.filings]
+        pages += [e.evidence for e in outcome.failures if e.evidence is not None]
+    written: set[int] = set()
+    for page in pages:
+        if id(page) not in written:
+            written.add(id(page))
+            write_evidence_file(root, page.body, origin=page.url, content_type=page.content_type)
+
+
 def _store(
-    engine: Engine,
+    session: Session,
     evidence_dir: Path,
     project_id: int,
     config: SourceConfig,
@@ -154,13 +185,13 @@ def _store(
     result: CollectResult,
     secrets: list[str],
 ) -> None:
-    kept: dict[int, Evidence] = {}  # one page yields many figures: hash and store it once
+    kept: dict[int, int] = {}  # one page yields many figures: hash and store it once
 
-    def keep(session: Session, raw: Fetched | None) -> Evidence | None:
+    def keep(session: Session, raw: Fetched | None) -> int | None:
         if raw is None:
             return None
         if id(raw) not in kept:
-            kept[id(raw)] = store_evidence(
+            kept[id(raw)] = evidence_id(
                 session,
                 evidence_dir,
                 raw.body,
@@ -173,7 +204,6 @@ def _store(
 
     def failed(session: Session, error: CollectionError) -> None:
         text = mask(str(error), secrets)
-        evidence = keep(session, getattr(error, "evidence", None))
         session.add(
             CollectionAttempt(
                 project_id=project_id,
@@ -181,42 +211,36 @@ def _store(
                 ok=False,
                 error=text,
                 started_at=now,
-                evidence_id=evidence.id if evidence else None,
+                evidence_id=keep(session, getattr(error, "evidence", None)),
             )
         )
         result.failures.append(text)
         log.warning("采集失败：%s", text)
 
-    with session_scope(engine) as session:
-        if isinstance(outcome, CollectionError):
-            failed(session, outcome)
-            return
-        if not outcome.attempted:
-            return
-        stored, last = _store_figures(session, project_id, config, outcome, keep, result), None
-        for filing in outcome.filings:
-            last = keep(session, filing.evidence)
-            _upsert_filing(session, project_id, config.code, filing.month, filing.filed, now, last)
-            result.filings += 1
-        if outcome.figures or outcome.filings or not outcome.failures:
-            last = keep(session, outcome.figures[-1].evidence) if outcome.figures else last
-            session.add(
-                CollectionAttempt(
-                    project_id=project_id,
-                    source_code=config.code,
-                    ok=True,
-                    figures=len(outcome.figures),
-                    started_at=now,
-                    evidence_id=last.id if last else None,
-                )
+    if isinstance(outcome, CollectionError):
+        failed(session, outcome)
+        return
+    if not outcome.attempted:
+        return
+    stored, last = _store_figures(session, project_id, config, outcome, keep, result), None
+    for filing in outcome.filings:
+        last = keep(session, filing.evidence)
+        _upsert_filing(session, project_id, config.code, filing.month, filing.filed, now, last)
+        result.filings += 1
+    if outcome.figures or outcome.filings or not outcome.failures:
+        last = keep(session, outcome.figures[-1].evidence) if outcome.figures else last
+        session.add(
+            CollectionAttempt(
+                project_id=project_id,
+                source_code=config.code,
+                ok=True,
+                figures=len(outcome.figures),
+                started_at=now,
+                evidence_id=last,
             )
-        for error in outcome.failures:  # after the ok row: the latest attempt shows the problem
-            failed(session, error)
-    for action in outcome.after_commit:
-        try:
-            action()
-        except OSError as exc:
-            log.error("数据源 %s 的收尾操作失败：%s", config.code, exc)
+        )
+    for error in outcome.failures:  # after the ok row: the latest attempt shows the problem
+        failed(session, error)
     log.info(
         "数据源 %s/%s：%d 个数据，%d 个为新值", config.project, config.code, len(outcome.figures), stored
     )
@@ -227,32 +251,35 @@ def _store_figures(
     project_id: int,
     config: SourceConfig,
     outcome: Collected,
-    keep: Callable[[Session, Fetched | None], Evidence | None],
+    keep: Callable[[Session, Fetched | None], int | None],
     result: CollectResult,
 ) -> int:
-    indicators = {
-        i.code: i for i in session.exec(select(Indicator).where(Indicator.project_id == project_id))
-    }
-    stored = 0
-    for figure in outcome.figures:
-        row = record_measurement(
-            session,
-            indicator=indicators[figure.indicator],
-            month=figure.month,
-            value=figure.value,
-            unit=figure.unit,
-            origin=Origin.COLLECTED,
+    indicators = dict(
+        session.execute(
+            sa_select(Indicator.code, Indicator.id).where(  # type: ignore[call-overload]
+                Indicator.project_id == project_id, Indicator.source_code == config.code
+            )
+        ).all()
+    )
+    values = [
+        NewValue(
+            indicators[figure.indicator],
+            figure.month,
+            figure.value,
+            figure.unit,
+            Origin.COLLECTED,
             cumulative=figure.cumulative,
-            evidence=keep(session, figure.evidence),
+            evidence_id=keep(session, figure.evidence),
             source_code=config.code,
             town=figure.town,
             locator=figure.where,
         )
-        if row is not None:
-            stored += 1
-            result.revisions += row.revision > 1
-    result.figures += stored
-    return stored
+        for figure in outcome.figures
+    ]
+    revisions = record_measurements(session, values)
+    result.figures += len(revisions)
+    result.revisions += sum(revision > 1 for revision in revisions)
+    return len(revisions)
 
 
 def _upsert_filing(
@@ -262,7 +289,7 @@ def _upsert_filing(
     month: str,
     filed: bool,
     now: datetime,
-    evidence: Evidence | None,
+    evidence: int | None,
 ) -> None:
     row = session.exec(
         select(ReportFiling).where(
@@ -272,5 +299,5 @@ def _upsert_filing(
         )
     ).first() or ReportFiling(project_id=project_id, source_code=source_code, month=month, filed=filed)
     row.filed, row.checked_at = filed, now
-    row.evidence_id = evidence.id if evidence else row.evidence_id
+    row.evidence_id = evidence or row.evidence_id
     session.add(row)
