@@ -16,6 +16,8 @@ from bot.errors import ConfigurationError
 from bot.evaluation import Policy
 from bot.settings import Settings
 from bot.workdays import WorkCalendar
+from collectors.base import CollectorEnv
+from collectors.http import HttpClient
 from collectors.registry import Registry, default_registry
 from db.channels import channel_audience
 from db.engine import make_engine, session_scope, upgrade
@@ -40,6 +42,7 @@ class App:
     registry: Registry = field(default_factory=default_registry)
     echo: Echo | None = None
     tokens: TokenCache = field(default_factory=lambda: TokenCache(wall_clock))
+    _collector_env: CollectorEnv | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, environ: Mapping[str, str], *, echo: Echo | None = None) -> App:
@@ -53,6 +56,14 @@ class App:
     @property
     def alert_policy(self) -> AlertPolicy:
         return AlertPolicy(repeat_every=timedelta(days=self.settings.repeat_days))
+
+    @property
+    def collector_env(self) -> CollectorEnv:
+        """One HTTP client for the app's life, so backends' session cookies are reused."""
+        if self._collector_env is None:
+            http = HttpClient(timeout=self.settings.http_timeout, host_limit=self.settings.host_concurrency)
+            self._collector_env = CollectorEnv(http, self.settings.data_dir)
+        return self._collector_env
 
     def init_database(self) -> None:
         upgrade(self.engine)

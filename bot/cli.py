@@ -390,6 +390,40 @@ def summary(ctx: click.Context, as_of: datetime | None, period: str, project: st
     output.summary_result(queued, delivered)
 
 
+@main.command()
+@click.argument("indicator")
+@click.option("--month", required=True, help="月份 YYYY-MM。")
+@click.option("--project", help="项目代码（指标代码在多个项目中都有时必填）。")
+@click.option(
+    "--export",
+    "export_dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="把佐证文件和一份说明复制到这个文件夹，交给评价组。",
+)
+@click.pass_context
+@friendly_errors
+def evidence(
+    ctx: click.Context, indicator: str, month: str, project: str | None, export_dir: Path | None
+) -> None:
+    """查看某指标某月的数值从哪里来：每一版的数值、原始页面/文件、获取时间和哈希。"""
+    from collectors.months import MONTH
+    from db.engine import session_scope
+    from db.evidence import evidence_trail, export_trail, intact
+
+    if not MONTH.match(month):
+        raise click.BadParameter(f"月份“{month}”应写成 YYYY-MM，例如 2023-09", param_hint="--month")
+    app = _app(ctx)
+    app.init_database()
+    root = app.settings.evidence_dir
+    with session_scope(app.engine) as session:
+        trail = evidence_trail(session, indicator=indicator, month=month, project=project)
+    sound = {r.evidence.id: intact(root, r.evidence) for r in trail.revisions if r.evidence is not None}
+    output.evidence_trail(trail, root, sound)
+    if export_dir is not None:
+        written = export_trail(trail, root, export_dir)
+        output.done(f"已导出 {len(written)} 个文件到 {export_dir}")
+
+
 from bot.cli_service import register  # noqa: E402  (the service's verbs: run, schedule, web, user)
 
 register(main)

@@ -5,6 +5,7 @@ DubanError
 │   └── PlanFileError       a plan file or ledger with a bad value: file, row/line, field
 ├── CollectionError         a figure could not be collected; becomes a finding, never a zero
 │   ├── FetchError          the source did not answer as it should (network, HTTP status)
+│   │   └── LoginError      the source refused the login (wrong password, session not kept)
 │   └── LayoutError         the page answered but not in the expected shape
 └── DeliveryError           a channel refused or failed; ``retryable`` says whether to try again
 """
@@ -63,6 +64,10 @@ class CollectionError(DubanError):
 
 
 class FetchError(CollectionError):
+    pass
+
+
+class LoginError(FetchError):
     pass
 
 

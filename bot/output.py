@@ -24,6 +24,7 @@ from notifiers.base import Format, Message
 if TYPE_CHECKING:
     from bot.plan.importer import ImportReport
     from bot.status import Status
+    from db.evidence import Trail
     from db.models import Measurement
     from jobs.collect import CollectResult
     from jobs.deliver import DeliverResult
@@ -265,3 +266,51 @@ def schedule(rows: list[tuple[Any, list[Any]]], now: Any, outbox_minutes: int) -
 
 def role_label(role: str) -> str:
     return {"staff": "工作人员", "leader": "领导（只读）"}.get(role, role)
+
+
+def evidence_trail(trail: Trail, root: Path, sound: dict[int | None, bool]) -> None:
+    """Where a month's figure came from: each revision, its evidence file, and recent attempts."""
+    indicator = trail.indicator
+    console.print(
+        f"[bold]{escape(trail.project.name)} · {indicator.code} {escape(indicator.name)} · {trail.month}[/]"
+    )
+    if not trail.revisions:
+        console.print("  这个月还没有数值。")
+    for revision in trail.revisions:
+        m, ev = revision.measurement, revision.evidence
+        kind = {"collected": "自动采集", "manual": "手工录入", "imported": "导入"}.get(
+            m.origin.value, m.origin.value
+        )
+        scope = "本年累计" if m.cumulative else "当月"
+        source = f"，数据源 {m.source_code}" if m.source_code else ""
+        console.print(
+            f"  第 {m.revision} 版：[bold]{m.value:g} {escape(m.unit)}[/]（{scope}，{kind}{source}，"
+            f"记录于 {m.recorded_at:%Y-%m-%d %H:%M} UTC）"
+        )
+        if m.locator:
+            console.print(f"    位置：{escape(m.locator)}")
+        if ev is None:
+            console.print("    [yellow]没有佐证文件[/]")
+            continue
+        status = f"，HTTP {ev.http_status}" if ev.http_status is not None else ""
+        console.print(
+            f"    来源：{escape(ev.origin)}（获取于 {ev.fetched_at:%Y-%m-%d %H:%M:%S} UTC{status}）"
+        )
+        check = "[green]完好[/]" if sound.get(ev.id) else "[red]缺失或已被改动[/]"
+        console.print(
+            f"    文件：{escape(str(root / ev.path))}（{ev.size} 字节，SHA-256 {ev.sha256[:16]}…，{check}）"
+        )
+    if trail.filing is not None:
+        filing, _ = trail.filing
+        state = "已填报" if filing.filed else "未填报"
+        console.print(
+            f"  填报状态（{filing.source_code}）：{state}，核对于 {filing.checked_at:%Y-%m-%d %H:%M} UTC"
+        )
+    for attempt, ev in trail.attempts:
+        result = (
+            f"成功，{attempt.figures} 个数据"
+            if attempt.ok
+            else f"[red]失败[/]：{escape(attempt.error or '')}"
+        )
+        kept = f"（原始页面：{escape(ev.origin)}）" if ev is not None and not attempt.ok else ""
+        console.print(f"  采集 {attempt.started_at:%Y-%m-%d %H:%M} UTC：{result}{kept}")

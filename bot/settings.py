@@ -24,6 +24,7 @@ class Settings(BaseModel):
     data_dir: Path = DEFAULT_DATA_DIR
     database_url: str | None = None
     http_timeout: float = Field(default=15.0, gt=0)
+    host_concurrency: int = Field(default=4, ge=1)  # requests at a time to one backend host
     reminder_workdays: tuple[int, ...] = (5, 3, 1, 0)
     repeat_days: int = Field(default=7, ge=1)  # an unchanged open alert is repeated this often
     log_level: str = "INFO"

@@ -1,20 +1,34 @@
 """The collector contract: a source in, figures and the raw bytes behind them out.
 
 A collector only fetches and parses; storing figures and evidence is the collect job's work, so
-every kind of source is stored the same way.
+every kind of source (and a figure entered by hand) is stored the same way.
+
+Errors (see :mod:`bot.errors`): a collector raises a :class:`~bot.errors.CollectionError` when the
+source yields nothing usable, with the raw response in ``error.evidence`` whenever there was one.
+When one part of a source fails and others succeed (one rejected file among several), the part's
+error goes into :attr:`Collected.failures` and the rest is returned.
 """
 
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from bot.errors import CollectionError
+    from collectors.http import HttpClient
 
 
 @dataclass(frozen=True)
 class FigureSpec:
-    """Which indicator a source feeds, and what the source calls that figure."""
+    """Which indicator a source feeds, and what the source calls that figure.
+
+    ``label`` is the indicator's ``source_field``: a column header, a row label or a JSON path.
+    """
 
     indicator: str
     label: str
@@ -32,10 +46,14 @@ class SourceConfig:
 
 @dataclass(frozen=True)
 class Fetched:
-    """Raw bytes as received: the evidence for every figure parsed from them."""
+    """Raw bytes as received: the evidence for every figure parsed from them.
+
+    ``url`` is where the bytes really came from (after redirects) or the file's name; ``status``
+    is the HTTP status, ``None`` for a file.
+    """
 
     url: str
-    status: int
+    status: int | None
     content_type: str | None
     body: bytes
     fetched_at: datetime
@@ -50,21 +68,49 @@ class Figure:
     cumulative: bool
     evidence: Fetched
     town: str | None = None
+    where: str | None = None  # where in the evidence: "第 2 页，行“2023年9月”，列“网络零售额（万元）”"
+
+
+@dataclass(frozen=True)
+class Filing:
+    """A reporting system's 填报状态 for one month (MOFCOM 已填报 / 未填报)."""
+
+    month: str
+    filed: bool
+    status_text: str
+    evidence: Fetched
 
 
 @dataclass
 class Collected:
     figures: list[Figure] = field(default_factory=list)
+    filings: list[Filing] = field(default_factory=list)
+    failures: list[CollectionError] = field(default_factory=list)
+    # Work to do only once the results are committed (moving an inbox file to processed/).
+    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    attempted: bool = True  # False when there was nothing to collect (an empty inbox)
+    whole: bool = False  # a file is stored whole: ``collect --month`` does not drop other months
+
+
+@dataclass(frozen=True)
+class CollectorEnv:
+    """What every collector may use: the shared HTTP client and the data directory."""
+
+    http: HttpClient
+    data_dir: Path
 
 
 class Collector(ABC):
     """Fetches a source and returns its figures, or raises :class:`bot.errors.CollectionError`.
 
-    A raised error carries the raw response in ``evidence`` when there was one, so a changed
-    layout is recorded with the page that showed it.
+    ``month`` (``YYYY-MM``) asks for one month where the source is read month by month; ``None``
+    means the source's default (every month a table lists, or the month just ended).
     """
 
     kind: str
 
+    def __init__(self, env: CollectorEnv) -> None:
+        self.env = env
+
     @abstractmethod
-    def collect(self, source: SourceConfig, *, now: datetime) -> Collected: ...
+    def collect(self, source: SourceConfig, *, now: datetime, month: str | None = None) -> Collected: ...

@@ -1,14 +1,29 @@
-"""The explicit table of collector kinds. A plan's ``sources[].kind`` must name one of these."""
+"""The explicit table of collector kinds. A plan's ``sources[].kind`` must name one of these.
+
+======================  ==========================================================
+``html``                report tables on HTML pages, with or without a form login
+``html_table``          the first name of ``html`` (login-less plans still use it)
+``mofcom``              MOFCOM 农村电子商务和社区商业信息管理系统 monthly report
+``json``                token-authenticated JSON APIs
+``file``                Excel/CSV exports dropped into an inbox folder
+======================  ==========================================================
+
+Hand entry (``duban record``) is not a collector: it stores through the same
+:func:`db.measurements.record_measurement` path.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
 from bot.errors import ConfigurationError
-from collectors.base import Collector
-from collectors.html_table import HtmlTableCollector
+from collectors.base import Collector, CollectorEnv
+from collectors.files import FileCollector
+from collectors.html import HtmlCollector
+from collectors.json_api import JsonCollector
+from collectors.mofcom import MofcomCollector
 
-Factory = Callable[..., Collector]
+Factory = Callable[[CollectorEnv], Collector]
 
 
 class Registry:
@@ -20,13 +35,13 @@ class Registry:
             raise ConfigurationError(f"采集器类型 {kind} 重复注册")
         self._factories[kind] = factory
 
-    def create(self, kind: str, **options: object) -> Collector:
+    def create(self, kind: str, env: CollectorEnv) -> Collector:
         try:
             factory = self._factories[kind]
         except KeyError:
             known = "、".join(sorted(self._factories))
             raise ConfigurationError(f"不认识的数据源类型 {kind}（可用：{known}）") from None
-        return factory(**options)
+        return factory(env)
 
     @property
     def kinds(self) -> list[str]:
@@ -35,5 +50,7 @@ class Registry:
 
 def default_registry() -> Registry:
     registry = Registry()
-    registry.register(HtmlTableCollector.kind, HtmlTableCollector)
+    for collector in (HtmlCollector, MofcomCollector, JsonCollector, FileCollector):
+        registry.register(collector.kind, collector)
+    registry.register("html_table", HtmlCollector)
     return registry

@@ -1,16 +1,22 @@
-"""Content-addressed evidence files: ``evidence/ab/abcdef….bin``, written atomically."""
+"""Content-addressed evidence files: ``evidence/ab/abcdef….html``, written atomically, and the
+trail from a stored figure back to them (``duban evidence``)."""
 
 from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import tempfile
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from sqlmodel import Session, select
+from sqlalchemy import insert
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, col, select
 
-from db.models import Evidence
+from bot.errors import ConfigurationError
+from db.models import CollectionAttempt, Evidence, Indicator, Measurement, Project, ReportFiling
 
 SUFFIXES = {
     "text/html": ".html",
@@ -18,6 +24,7 @@ SUFFIXES = {
     "text/csv": ".csv",
     "application/pdf": ".pdf",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
+    "application/vnd.ms-excel": ".xls",
 }
 
 
@@ -45,6 +52,22 @@ def write_atomically(path: Path, data: bytes) -> None:
         raise
 
 
+def write_evidence_file(
+    root: Path, data: bytes, *, origin: str, content_type: str | None
+) -> tuple[str, Path]:
+    """Write ``data`` under its sha256 (once); return the digest and the path relative to ``root``.
+
+    Safe from any thread and before the database row exists: the name is the content, so a file
+    written for a row that never commits is harmless and is reused by the next identical page.
+    """
+    digest = hashlib.sha256(data).hexdigest()
+    relative = Path(digest[:2]) / f"{digest}{_suffix(content_type, origin)}"
+    target = root / relative
+    if not target.exists():
+        write_atomically(target, data)
+    return digest, relative
+
+
 def store_evidence(
     session: Session,
     root: Path,
@@ -56,14 +79,10 @@ def store_evidence(
     http_status: int | None = None,
 ) -> Evidence:
     """Keep ``data`` once by its sha256 and return its row (an existing one if already kept)."""
-    digest = hashlib.sha256(data).hexdigest()
+    digest, relative = write_evidence_file(root, data, origin=origin, content_type=content_type)
     existing = session.exec(select(Evidence).where(Evidence.sha256 == digest)).first()
     if existing is not None:
         return existing
-    relative = Path(digest[:2]) / f"{digest}{_suffix(content_type, origin)}"
-    target = root / relative
-    if not target.exists():
-        write_atomically(target, data)
     row = Evidence(
         sha256=digest,
         path=relative.as_posix(),
@@ -76,3 +95,143 @@ def store_evidence(
     session.add(row)
     session.flush()
     return row
+
+
+def evidence_id(
+    session: Session,
+    root: Path,
+    data: bytes,
+    *,
+    origin: str,
+    fetched_at: datetime,
+    content_type: str | None = None,
+    http_status: int | None = None,
+) -> int:
+    """:func:`store_evidence` for bulk work: the same row, without loading it as an object."""
+    digest, relative = write_evidence_file(root, data, origin=origin, content_type=content_type)
+    table = Evidence.__table__  # type: ignore[attr-defined]
+    found = session.execute(sa_select(table.c.id).where(table.c.sha256 == digest)).scalar()
+    if found is not None:
+        return int(found)
+    values = {
+        "sha256": digest,
+        "path": relative.as_posix(),
+        "origin": origin,
+        "size": len(data),
+        "content_type": content_type,
+        "http_status": http_status,
+        "fetched_at": fetched_at,
+    }
+    return int(session.execute(insert(table).values(values).returning(table.c.id)).scalar_one())
+
+
+def evidence_file(root: Path, row: Evidence) -> Path:
+    return root / row.path
+
+
+def intact(root: Path, row: Evidence) -> bool:
+    """True when the stored file is there and still hashes to its recorded sha256."""
+    path = evidence_file(root, row)
+    return path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == row.sha256
+
+
+@dataclass(frozen=True)
+class Revision:
+    measurement: Measurement
+    evidence: Evidence | None
+
+
+@dataclass(frozen=True)
+class Trail:
+    """Where one indicator's figure for one month came from: every revision and its evidence."""
+
+    project: Project
+    indicator: Indicator
+    month: str
+    revisions: list[Revision]
+    attempts: list[tuple[CollectionAttempt, Evidence | None]]  # the source's latest tries
+    filing: tuple[ReportFiling, Evidence | None] | None
+
+
+def evidence_trail(session: Session, *, indicator: str, month: str, project: str | None = None) -> Trail:
+    """Every revision of ``indicator`` for ``month`` with its evidence, oldest first."""
+    query = select(Indicator, Project).join(Project).where(Indicator.code == indicator)
+    if project:
+        query = query.where(Project.code == project)
+    found = session.exec(query).all()
+    if not found:
+        where = f"项目 {project} " if project else ""
+        raise ConfigurationError(f"{where}没有指标 {indicator}")
+    if len(found) > 1:
+        codes = "、".join(sorted(p.code for _, p in found))
+        raise ConfigurationError(f"指标 {indicator} 在多个项目中都有（{codes}），请用 --project 指定")
+    row, owner = found[0]
+    measurements = session.exec(
+        select(Measurement)
+        .where(Measurement.indicator_id == row.id, Measurement.month == month)
+        .order_by(col(Measurement.town), col(Measurement.revision))
+    ).all()
+    revisions = [
+        Revision(m, session.get(Evidence, m.evidence_id) if m.evidence_id else None) for m in measurements
+    ]
+    attempts: list[tuple[CollectionAttempt, Evidence | None]] = []
+    filing = None
+    if row.source_code:
+        tries = session.exec(
+            select(CollectionAttempt)
+            .where(CollectionAttempt.project_id == owner.id, CollectionAttempt.source_code == row.source_code)
+            .order_by(col(CollectionAttempt.id).desc())
+            .limit(5)
+        ).all()
+        attempts = [(a, session.get(Evidence, a.evidence_id) if a.evidence_id else None) for a in tries]
+        filed = session.exec(
+            select(ReportFiling).where(
+                ReportFiling.project_id == owner.id,
+                ReportFiling.source_code == row.source_code,
+                ReportFiling.month == month,
+            )
+        ).first()
+        if filed is not None:
+            filing = (filed, session.get(Evidence, filed.evidence_id) if filed.evidence_id else None)
+    return Trail(owner, row, month, revisions, attempts, filing)
+
+
+def export_trail(trail: Trail, root: Path, target: Path) -> list[Path]:
+    """Copy the evidence of every revision into ``target`` with a 说明.txt an evaluator can read.
+
+    A stored file that no longer matches its sha256 is not exported as if it were sound: the
+    note says so.
+    """
+    target.mkdir(parents=True, exist_ok=True)
+    written: list[Path] = []
+    lines = [
+        f"{trail.project.name}（{trail.project.code}）",
+        f"指标 {trail.indicator.code} {trail.indicator.name}，{trail.month}",
+        "",
+    ]
+    for revision in trail.revisions:
+        m, ev = revision.measurement, revision.evidence
+        kind = {"collected": "自动采集", "manual": "手工录入", "imported": "导入"}.get(
+            m.origin.value, m.origin.value
+        )
+        head = f"第 {m.revision} 版：{m.value:g} {m.unit}（{'本年累计' if m.cumulative else '当月'}，{kind}"
+        lines.append(head + f"，记录于 {m.recorded_at:%Y-%m-%d %H:%M} UTC）")
+        if m.locator:
+            lines.append(f"  位置：{m.locator}")
+        if ev is None:
+            lines.append("  没有佐证文件")
+            continue
+        name = f"{trail.indicator.code}-{trail.month}-v{m.revision}-{ev.sha256[:12]}{Path(ev.path).suffix}"
+        sound = intact(root, ev)
+        if sound:
+            shutil.copyfile(evidence_file(root, ev), target / name)
+            written.append(target / name)
+        status = f"，HTTP {ev.http_status}" if ev.http_status is not None else ""
+        lines += [
+            f"  来源：{ev.origin}（获取于 {ev.fetched_at:%Y-%m-%d %H:%M:%S} UTC{status}）",
+            f"  文件：{name if sound else '（存档文件缺失或已被改动，未导出）'}",
+            f"  SHA-256：{ev.sha256}",
+        ]
+    note = target / "说明.txt"
+    write_atomically(note, ("\n".join(lines) + "\n").encode("utf-8"))
+    return [*written, note]

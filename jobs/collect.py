@@ -1,27 +1,36 @@
-"""Collect → store with evidence. Sources run concurrently; each source's figures, evidence and
-attempt row commit together, so a crash leaves either all of a source's results or none."""
+"""Collect → store with evidence. The scheduler, ``duban collect`` and ``duban refresh`` all come here.
+
+Sources run concurrently, at most ``host_limit`` at a time per host (:mod:`collectors.lanes`), and
+are stored as they finish, so a slow backend holds only itself. Each source's figures, evidence,
+filings and attempt rows commit together: a crash leaves either all of a source's results or none.
+A source that fails leaves a failed :class:`CollectionAttempt` with the page that showed the
+problem; the evaluation turns the latest failed attempt into a ``collection_failed`` finding.
+"""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
 from bot.errors import CollectionError, ConfigurationError
-from bot.secrets import resolve
-from collectors.base import Collected, Collector, FigureSpec, SourceConfig
+from bot.secrets import REFERENCE, mask, resolve
+from collectors.base import Collected, CollectorEnv, Fetched, FigureSpec, SourceConfig
+from collectors.http import host_of
+from collectors.lanes import run_by_host
 from collectors.registry import Registry
 from db.engine import session_scope
 from db.enums import Origin
-from db.evidence import store_evidence
-from db.measurements import record_measurement
-from db.models import CollectionAttempt, Evidence, Indicator, Project, Source
+from db.evidence import evidence_id, write_evidence_file
+from db.measurements import NewValue, record_measurements
+from db.models import CollectionAttempt, Indicator, Project, ReportFiling, Source
 
 log = logging.getLogger(__name__)
 MAX_PARALLEL_SOURCES = 8
@@ -32,6 +41,7 @@ class CollectResult:
     sources: int = 0
     figures: int = 0
     revisions: int = 0
+    filings: int = 0
     failures: list[str] = field(default_factory=list)
 
 
@@ -54,25 +64,49 @@ def load_sources(
     return configs
 
 
-def _with_secrets(config: SourceConfig, environ: Mapping[str, str]) -> SourceConfig:
-    settings = {
-        k: resolve(v, environ, what=f"数据源 {config.code} 的 {k}") if isinstance(v, str) else v
-        for k, v in config.settings.items()
-    }
-    return SourceConfig(config.project, config.code, config.kind, settings, config.figures)
+def _with_secrets(config: SourceConfig, environ: Mapping[str, str]) -> tuple[SourceConfig, list[str]]:
+    """Resolve every ``${ENV}`` in the settings (nested ones too); also return the values used."""
+    used: list[str] = []
+
+    def walk(value: Any, key: str) -> Any:
+        if isinstance(value, str):
+            used.extend(environ.get(name, "") for name in REFERENCE.findall(value))
+            return resolve(value, environ, what=f"数据源 {config.code} 的 {key}")
+        if isinstance(value, dict):
+            return {k: walk(v, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+        if isinstance(value, list):
+            return [walk(v, key) for v in value]
+        return value
+
+    settings = walk(config.settings, "")
+    return SourceConfig(config.project, config.code, config.kind, settings, config.figures), used
+
+
+def lane_of(config: SourceConfig) -> str:
+    """The host a source's requests go to; sources without one (files) get a lane of their own."""
+    settings = config.settings
+    for key in ("url", "base_url", "login_url"):
+        url = settings.get(key)
+        if isinstance(url, str) and "://" in url and "${" not in url.split("://", 1)[1].split("/", 1)[0]:
+            return host_of(url)
+    return f"{config.project}/{config.code}"
+
+
+Outcome = tuple[Collected | CollectionError, list[str]]
 
 
 def collect(
     engine: Engine,
     registry: Registry,
+    env: CollectorEnv,
     evidence_dir: Path,
     *,
     now: datetime,
     environ: Mapping[str, str],
-    timeout: float,
     project: str | None = None,
     source: str | None = None,
     month: str | None = None,
+    workers: int = MAX_PARALLEL_SOURCES,
     on_done: Callable[[SourceConfig], None] | None = None,
 ) -> CollectResult:
     """Collect every matching source once and store what each yields (or why it failed)."""
@@ -80,97 +114,121 @@ def collect(
         configs = load_sources(session, project=project, source=source)
     result = CollectResult(sources=len(configs))
 
-    def run_one(entry: tuple[int, SourceConfig]) -> tuple[int, SourceConfig, Collected | Exception]:
-        project_id, config = entry
+    def run_one(entry: tuple[int, SourceConfig]) -> Outcome:
+        _, config = entry
+        secrets: list[str] = []
         try:
-            collector: Collector = registry.create(config.kind, timeout=timeout)
-            return project_id, config, collector.collect(_with_secrets(config, environ), now=now)
-        except (CollectionError, ConfigurationError) as exc:
-            return project_id, config, exc
+            resolved, secrets = _with_secrets(config, environ)
+            collected = registry.create(config.kind, env).collect(resolved, now=now, month=month)
+            _write_evidence_files(evidence_dir, collected)
+            return collected, secrets
+        except CollectionError as exc:
+            _write_evidence_files(evidence_dir, exc)
+            return exc, secrets
+        except ConfigurationError as exc:
+            return CollectionError(config.code, f"配置有误：{exc}"), secrets
+        except Exception as exc:  # a bug in one collector must not stop the others
+            log.exception("数据源 %s/%s 采集程序出错", config.project, config.code)
+            return CollectionError(config.code, f"采集程序出错：{type(exc).__name__}: {exc}"), secrets
 
-    workers = max(1, min(MAX_PARALLEL_SOURCES, len(configs)))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="collect") as pool:
-        for project_id, config, outcome in pool.map(run_one, configs):
-            if month is not None and isinstance(outcome, Collected):
-                outcome = Collected([f for f in outcome.figures if f.month == month])
-            _store(engine, evidence_dir, project_id, config, outcome, now, result)
-            if on_done is not None:
+    lanes = run_by_host(
+        configs,
+        lambda entry: lane_of(entry[1]),
+        run_one,
+        per_host=env.http.host_limit,
+        workers=max(1, min(workers, len(configs))),
+    )
+    for batch in lanes:
+        # Whatever finished while the last batch was stored commits together: fewer commits, and
+        # still all of a source's results or none.
+        after_commit: list[Callable[[], None]] = []
+        with session_scope(engine) as session:
+            for (project_id, config), (outcome, secrets) in batch:
+                if month is not None and isinstance(outcome, Collected) and not outcome.whole:
+                    outcome.figures = [f for f in outcome.figures if f.month == month]
+                    outcome.filings = [f for f in outcome.filings if f.month == month]
+                _store(session, evidence_dir, project_id, config, outcome, now, result, secrets)
+                if isinstance(outcome, Collected):
+                    after_commit += outcome.after_commit
+        for action in after_commit:
+            try:
+                action()
+            except OSError as exc:
+                log.error("收件文件移动失败：%s", exc)
+        if on_done is not None:
+            for (_, config), _ in batch:
                 on_done(config)
     return result
 
 
+def _write_evidence_files(root: Path, outcome: Collected | CollectionError) -> None:
+    """Hash and write the evidence in the worker thread, off the storing thread's critical path."""
+    if isinstance(outcome, CollectionError):
+        pages = [outcome.evidence] if outcome.evidence is not None else []
+    else:
+        pages = [f.evidence for f in outcome.figures] + [f.evidence for f in outcome.filings]
+        pages += [e.evidence for e in outcome.failures if e.evidence is not None]
+    written: set[int] = set()
+    for page in pages:
+        if id(page) not in written:
+            written.add(id(page))
+            write_evidence_file(root, page.body, origin=page.url, content_type=page.content_type)
+
+
 def _store(
-    engine: Engine,
+    session: Session,
     evidence_dir: Path,
     project_id: int,
     config: SourceConfig,
-    outcome: Collected | Exception,
+    outcome: Collected | CollectionError,
     now: datetime,
     result: CollectResult,
+    secrets: list[str],
 ) -> None:
-    with session_scope(engine) as session:
-        if isinstance(outcome, Exception):
-            raw = getattr(outcome, "evidence", None)
-            evidence = (
-                store_evidence(
-                    session,
-                    evidence_dir,
-                    raw.body,
-                    origin=raw.url,
-                    fetched_at=raw.fetched_at,
-                    content_type=raw.content_type,
-                    http_status=raw.status,
-                )
-                if raw is not None
-                else None
-            )
-            session.add(
-                CollectionAttempt(
-                    project_id=project_id,
-                    source_code=config.code,
-                    ok=False,
-                    error=str(outcome),
-                    started_at=now,
-                    evidence_id=evidence.id if evidence else None,
-                )
-            )
-            result.failures.append(str(outcome))
-            log.warning("采集失败：%s", outcome)
-            return
-        indicators = {
-            i.code: i for i in session.exec(select(Indicator).where(Indicator.project_id == project_id))
-        }
-        stored = 0
-        kept: dict[int, Evidence] = {}  # one page yields many figures: hash and store it once
-        last_evidence = None
-        for figure in outcome.figures:
-            raw = figure.evidence
-            if id(raw) not in kept:
-                kept[id(raw)] = store_evidence(
-                    session,
-                    evidence_dir,
-                    raw.body,
-                    origin=raw.url,
-                    fetched_at=raw.fetched_at,
-                    content_type=raw.content_type,
-                    http_status=raw.status,
-                )
-            last_evidence = kept[id(raw)]
-            row = record_measurement(
+    kept: dict[int, int] = {}  # one page yields many figures: hash and store it once
+
+    def keep(session: Session, raw: Fetched | None) -> int | None:
+        if raw is None:
+            return None
+        if id(raw) not in kept:
+            kept[id(raw)] = evidence_id(
                 session,
-                indicator=indicators[figure.indicator],
-                month=figure.month,
-                value=figure.value,
-                unit=figure.unit,
-                origin=Origin.COLLECTED,
-                cumulative=figure.cumulative,
-                evidence=last_evidence,
-                source_code=config.code,
-                town=figure.town,
+                evidence_dir,
+                raw.body,
+                origin=raw.url,
+                fetched_at=raw.fetched_at,
+                content_type=raw.content_type,
+                http_status=raw.status,
             )
-            if row is not None:
-                stored += 1
-                result.revisions += row.revision > 1
+        return kept[id(raw)]
+
+    def failed(session: Session, error: CollectionError) -> None:
+        text = mask(str(error), secrets)
+        session.add(
+            CollectionAttempt(
+                project_id=project_id,
+                source_code=config.code,
+                ok=False,
+                error=text,
+                started_at=now,
+                evidence_id=keep(session, getattr(error, "evidence", None)),
+            )
+        )
+        result.failures.append(text)
+        log.warning("采集失败：%s", text)
+
+    if isinstance(outcome, CollectionError):
+        failed(session, outcome)
+        return
+    if not outcome.attempted:
+        return
+    stored, last = _store_figures(session, project_id, config, outcome, keep, result), None
+    for filing in outcome.filings:
+        last = keep(session, filing.evidence)
+        _upsert_filing(session, project_id, config.code, filing.month, filing.filed, now, last)
+        result.filings += 1
+    if outcome.figures or outcome.filings or not outcome.failures:
+        last = keep(session, outcome.figures[-1].evidence) if outcome.figures else last
         session.add(
             CollectionAttempt(
                 project_id=project_id,
@@ -178,10 +236,68 @@ def _store(
                 ok=True,
                 figures=len(outcome.figures),
                 started_at=now,
-                evidence_id=last_evidence.id if last_evidence else None,
+                evidence_id=last,
             )
         )
-        result.figures += stored
-        log.info(
-            "数据源 %s/%s：%d 个数据，%d 个为新值", config.project, config.code, len(outcome.figures), stored
+    for error in outcome.failures:  # after the ok row: the latest attempt shows the problem
+        failed(session, error)
+    log.info(
+        "数据源 %s/%s：%d 个数据，%d 个为新值", config.project, config.code, len(outcome.figures), stored
+    )
+
+
+def _store_figures(
+    session: Session,
+    project_id: int,
+    config: SourceConfig,
+    outcome: Collected,
+    keep: Callable[[Session, Fetched | None], int | None],
+    result: CollectResult,
+) -> int:
+    indicators = dict(
+        session.execute(
+            sa_select(Indicator.code, Indicator.id).where(  # type: ignore[call-overload]
+                Indicator.project_id == project_id, Indicator.source_code == config.code
+            )
+        ).all()
+    )
+    values = [
+        NewValue(
+            indicators[figure.indicator],
+            figure.month,
+            figure.value,
+            figure.unit,
+            Origin.COLLECTED,
+            cumulative=figure.cumulative,
+            evidence_id=keep(session, figure.evidence),
+            source_code=config.code,
+            town=figure.town,
+            locator=figure.where,
         )
+        for figure in outcome.figures
+    ]
+    revisions = record_measurements(session, values)
+    result.figures += len(revisions)
+    result.revisions += sum(revision > 1 for revision in revisions)
+    return len(revisions)
+
+
+def _upsert_filing(
+    session: Session,
+    project_id: int,
+    source_code: str,
+    month: str,
+    filed: bool,
+    now: datetime,
+    evidence: int | None,
+) -> None:
+    row = session.exec(
+        select(ReportFiling).where(
+            ReportFiling.project_id == project_id,
+            ReportFiling.source_code == source_code,
+            ReportFiling.month == month,
+        )
+    ).first() or ReportFiling(project_id=project_id, source_code=source_code, month=month, filed=filed)
+    row.filed, row.checked_at = filed, now
+    row.evidence_id = evidence or row.evidence_id
+    session.add(row)

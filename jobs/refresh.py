@@ -35,16 +35,21 @@ def run_collect(
         result = collect(
             app.engine,
             app.registry,
+            app.collector_env,
             app.settings.evidence_dir,
             now=now,
             environ=app.environ,
-            timeout=app.settings.http_timeout,
             project=project,
             source=source,
             month=month,
             on_done=on_done,
         )
-        counts.update(sources=result.sources, figures=result.figures, failures=len(result.failures))
+        counts.update(
+            sources=result.sources,
+            figures=result.figures,
+            filings=result.filings,
+            failures=len(result.failures),
+        )
     return result
 
 

@@ -83,7 +83,7 @@ def running_backend(pages: dict[str, bytes] | None = None) -> Iterator[str]:
         "Handler", (_Handler,), {"pages": pages or {"/wenxi/monthly": render_monthly(monthly_rows())}}
     )
     server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, name="demo-backend", daemon=True)
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), name="demo-backend", daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.server_address[1]}"

@@ -44,6 +44,7 @@ class Measurement(SQLModel, table=True):
     revision: int = 1
     recorded_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
     evidence_id: int | None = Field(default=None, foreign_key="evidence.id")
+    locator: str | None = None  # where in the evidence: page, row and column, or JSON path
     note: str | None = None
 
 

@@ -1,0 +1,81 @@
+"""Spreadsheet bytes → rows of cells, for .xlsx (openpyxl), .xls (xlrd) and .csv. Pure functions.
+
+Cells come back as Python values: numbers stay numbers, Excel dates become datetimes, CSV cells
+stay text (``"1,234.5"`` is parsed later, with the rest).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import zipfile
+
+import openpyxl
+import xlrd
+
+from collectors.encoding import EncodingError, decode
+from collectors.figures import Cell
+
+Sheet = tuple[str, list[list[Cell]]]
+
+
+class SheetError(ValueError):
+    pass
+
+
+def read_sheets(body: bytes, name: str, *, encoding: str | None = None) -> list[Sheet]:
+    suffix = name.lower().rsplit(".", 1)[-1]
+    if suffix == "csv":
+        return [("CSV", _csv(body, encoding))]
+    if suffix == "xlsx":
+        return _xlsx(body)
+    if suffix == "xls":
+        return _xls(body)
+    raise SheetError(f"不支持的文件类型 .{suffix}（可用 .xlsx、.xls、.csv）")
+
+
+def _csv(body: bytes, encoding: str | None) -> list[list[Cell]]:
+    try:
+        text = decode(body, forced=encoding, candidates=())
+    except (EncodingError, UnicodeDecodeError, LookupError) as exc:
+        raise SheetError(f"CSV 文字无法解码：{exc}") from None
+    sample = text[:4096]
+    try:
+        dialect: type[csv.Dialect] | csv.Dialect = csv.Sniffer().sniff(sample, delimiters=",\t;")
+    except csv.Error:
+        dialect = csv.excel
+    return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
+
+
+def _xlsx(body: bytes) -> list[Sheet]:
+    try:
+        book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise SheetError(f"不是有效的 .xlsx 文件（{exc.__class__.__name__}），文件可能损坏或未传完") from None
+    try:
+        return [(ws.title, [list(row) for row in ws.iter_rows(values_only=True)]) for ws in book.worksheets]
+    finally:
+        book.close()
+
+
+def _xls(body: bytes) -> list[Sheet]:
+    try:
+        book = xlrd.open_workbook(file_contents=body)
+    except (xlrd.XLRDError, OSError, ValueError, AssertionError) as exc:
+        raise SheetError(f"不是有效的 .xls 文件（{exc}）") from None
+    sheets: list[Sheet] = []
+    for ws in book.sheets():
+        rows: list[list[Cell]] = []
+        for r in range(ws.nrows):
+            row: list[Cell] = []
+            for c in range(ws.ncols):
+                cell = ws.cell(r, c)
+                if cell.ctype == xlrd.XL_CELL_DATE:
+                    row.append(xlrd.xldate_as_datetime(cell.value, book.datemode))
+                elif cell.ctype in (xlrd.XL_CELL_EMPTY, xlrd.XL_CELL_BLANK):
+                    row.append(None)
+                else:
+                    row.append(cell.value)
+            rows.append(row)
+        sheets.append((ws.name, rows))
+    return sheets
