@@ -10,6 +10,7 @@ problem; the evaluation turns the latest failed attempt into a ``collection_fail
 from __future__ import annotations
 
 import logging
+from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -18,7 +19,7 @@ from typing import Any
 
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from bot.errors import CollectionError, ConfigurationError
 from bot.secrets import REFERENCE, mask, resolve
@@ -48,20 +49,32 @@ class CollectResult:
 def load_sources(
     session: Session, *, project: str | None = None, source: str | None = None
 ) -> list[tuple[int, SourceConfig]]:
-    query = select(Source, Project).join(Project).order_by(Project.code, Source.code)
+    """Every matching source with the figures it feeds; two queries, however many sources."""
+    query = sa_select(Project.id, Project.code, Source.code, Source.kind, Source.settings).join(  # type: ignore[call-overload]
+        Source, Source.project_id == Project.id
+    )
     if project:
         query = query.where(Project.code == project)
     if source:
         query = query.where(Source.code == source)
-    configs = []
-    for row, owner in session.exec(query):
-        indicators = session.exec(
-            select(Indicator).where(Indicator.project_id == owner.id, Indicator.source_code == row.code)
-        ).all()
-        figures = tuple(FigureSpec(i.code, i.source_field or i.name, i.unit or "") for i in indicators)
-        assert owner.id is not None
-        configs.append((owner.id, SourceConfig(owner.code, row.code, row.kind, dict(row.settings), figures)))
-    return configs
+    rows = session.execute(query.order_by(Project.code, Source.code)).all()
+    feeds: dict[tuple[int, str], list[FigureSpec]] = defaultdict(list)
+    indicators = sa_select(  # type: ignore[call-overload]
+        Indicator.project_id,
+        Indicator.source_code,
+        Indicator.code,
+        Indicator.source_field,
+        Indicator.name,
+        Indicator.unit,
+    ).where(col(Indicator.source_code).is_not(None), col(Indicator.project_id).in_({r[0] for r in rows}))
+    for project_id, source_code, code, field_, name, unit in session.execute(
+        indicators.order_by(Indicator.id)
+    ):
+        feeds[(project_id, source_code)].append(FigureSpec(code, field_ or name, unit or ""))
+    return [
+        (project_id, SourceConfig(project_code, code, kind, dict(settings), tuple(feeds[(project_id, code)])))
+        for project_id, project_code, code, kind, settings in rows
+    ]
 
 
 def _with_secrets(config: SourceConfig, environ: Mapping[str, str]) -> tuple[SourceConfig, list[str]]:
