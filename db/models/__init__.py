@@ -1,7 +1,7 @@
 """All table models; importing this package registers them on ``SQLModel.metadata``."""
 
 from db.models.data import CollectionAttempt, Evidence, Measurement, ReportFiling
-from db.models.ops import Alert, Delivery, JobRun
+from db.models.ops import Alert, AlertEvent, Delivery, JobRun
 from db.models.plan import (
     Channel,
     Indicator,
@@ -16,6 +16,7 @@ from db.models.plan import (
 
 __all__ = [
     "Alert",
+    "AlertEvent",
     "Channel",
     "CollectionAttempt",
     "Delivery",
