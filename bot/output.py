@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,12 +19,13 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from bot.findings import Finding
+from bot.workdays import OFFICE_TZ
 from notifiers.base import Format, Message
 
 if TYPE_CHECKING:
     from bot.plan.importer import ImportReport
     from bot.status import Status
-    from db.models import Measurement
+    from db.models import Alert, Measurement
     from jobs.collect import CollectResult
     from jobs.deliver import DeliverResult
     from jobs.evaluate import EvaluateResult
@@ -220,3 +221,35 @@ def recorded(row: Measurement | None, indicator: str) -> None:
         done(f"{indicator}：与已有数值相同，未新增修订")
     else:
         done(f"{indicator} {row.month}：{row.value:g} {row.unit}（第 {row.revision} 版）")
+
+
+def office_time(moment: datetime) -> str:
+    return moment.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def alert_list(rows: list[Alert]) -> None:
+    if not rows:
+        done("没有提醒")
+        return
+    table = Table(title=f"提醒（{len(rows)} 项）")
+    for column in ("编号", "事项", "状态", "阶段", "已提醒", "上次提醒", "说明"):
+        table.add_column(column)
+    for alert in rows:
+        table.add_row(
+            escape(alert.key.split("/", 1)[1]),
+            escape(alert.subject),
+            ALERT_STATES[alert.state.value],
+            alert.stage or "—",
+            f"{alert.notify_count} 次",
+            office_time(alert.last_notified_at) if alert.last_notified_at else "—",
+            escape(alert.state_reason or ""),
+        )
+    console.print(table)
+
+
+def alerts_changed(rows: list[Alert], verb: str) -> None:
+    for alert in rows:
+        done(f"{verb}：{alert.subject}（{alert.key}）")
+
+
+ALERT_STATES = {"open": "待处理", "acknowledged": "已确认", "silenced": "静默中", "resolved": "已解决"}
