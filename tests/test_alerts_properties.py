@@ -50,7 +50,8 @@ def new_project(app, items: list[dict]) -> str:
             "people": [{"name": "甲"}, {"name": "乙"}, {"name": "领导"}],
             "channels": [
                 {"code": f"{code}-work", "kind": "wecom_robot", "name": "工作群", "members": ["甲", "乙"]},
-                {"code": f"{code}-lead", "kind": "email", "name": "领导小组", "members": ["领导"], "leadership": True},
+                {"code": f"{code}-lead", "kind": "email", "name": "领导小组", "members": ["领导"],
+                 "leadership": True},
             ],
             "rectification": {
                 "items": [
