@@ -68,9 +68,10 @@ _KIND_LABELS = {
     FindingKind.NEGATIVE_VALUE: "数据为负数",
 }
 
-# Stages that are named steps of a deadline, in the order they come; other stages ("month-05",
-# "checkin-2023-11", "window-open" …) order by their own text within their prefix.
-_STEP_ORDER = {"due": 1, "overdue": 2, "escalated": 3}
+# Stages that are named steps, in the order they come; other stages ("month-05", "checkin-2023-11",
+# "window-1-open" …) order by their own text, after the deadline steps and before "missed" — the
+# verdict that ends a target's monthly track (month-11 → missed on one key).
+_STEP_ORDER = {"due": 1, "overdue": 2, "escalated": 3, "missed": 9}
 
 
 def stage_rank(stage: str) -> tuple[int, int, str]:

@@ -12,6 +12,19 @@ from bot.facts import ProjectFacts
 from db.enums import IndicatorKind, ItemStatus
 
 DEFAULT_NOTE = "情况已消除"
+KIND_NOTES = {
+    "behind_pace": "已赶上序时进度",
+    "ratio_below": "已达到要求",
+    "growth_below": "增速已达到要求",
+    "target_due": "已达到目标",
+    "missing_figure": "数据已补报",
+    "implausible_jump": "数据已核实更正",
+    "negative_value": "数据已核实更正",
+    "stale_source": "数据源已恢复采集",
+    "collection_failed": "数据源已恢复采集",
+    "report_window": "系统显示已填报",
+    "no_evidence": "佐证材料已补充",
+}
 
 
 def cleared_notes(projects: Iterable[ProjectFacts]) -> dict[str, str]:
@@ -34,13 +47,13 @@ def cleared_notes(projects: Iterable[ProjectFacts]) -> dict[str, str]:
     return notes
 
 
-def note_for(key: str, notes: dict[str, str]) -> str:
-    """The note of the longest matching prefix, or the plain default."""
+def note_for(key: str, notes: dict[str, str], kind: str = "") -> str:
+    """The note of the longest matching prefix, else what clearing means for the alert's kind."""
     best = ""
     for prefix in _prefixes(key):
         if prefix in notes and len(prefix) > len(best):
             best = prefix
-    return notes.get(best, DEFAULT_NOTE)
+    return notes.get(best) or KIND_NOTES.get(kind, DEFAULT_NOTE)
 
 
 def _prefixes(key: str) -> list[str]:

@@ -103,7 +103,7 @@ def _evaluate_in(
     cleared = [(a, judge(a, None)) for key, a in alerts.items() if key not in current]
     notes = cleared_notes(facts)
     to_notify = [f for f, reason in decisions if reason.notifies]
-    resolved = [(a, reason, note_for(a.key, notes)) for a, reason in cleared if reason.resolves]
+    resolved = [(a, reason, note_for(a.key, notes, a.kind)) for a, reason in cleared if reason.resolves]
     told_resolved = [as_finding(a, note) for a, reason, note in resolved if reason is Reason.RESOLVED]
     channels = load_channels(session, codes)
     told = _queue(session, channels, to_notify, told_resolved, names, as_of, now, result)

@@ -71,7 +71,7 @@ def test_year_to_date_figures_are_read_as_such():
 def test_december_judges_the_year_and_escalates_a_binding_miss():
     s36 = indicator(values=monthly(2023, [90] * 12))
     f = only(run(s36, as_of=date(2024, 1, 15)), FindingKind.TARGET_MISSED)
-    assert f.key == "t/indicator/S36/missed/2023" and f.escalate and f.severity is Severity.CRITICAL
+    assert f.key == "t/indicator/S36/year/2023" and f.escalate and f.severity is Severity.CRITICAL
     assert run(indicator(values=monthly(2023, [100] * 12)), as_of=date(2024, 1, 15)) == []
 
 
@@ -94,7 +94,7 @@ def test_per_town_targets_are_judged_town_by_town():
         town_values={"桐城镇": monthly(2023, [2, 2]), "东镇": monthly(2023, [1, 0])},
     )  # fmt: skip
     findings = run(s37, as_of=date(2023, 3, 15))
-    assert [f.key for f in findings] == ["t/indicator/S37/town/东镇/pace/2023"]  # 1 of the 2 needed
+    assert [f.key for f in findings] == ["t/indicator/S37/town/东镇/year/2023"]  # 1 of the 2 needed
     assert findings[0].subject == "S37 新增法人单位（东镇）" and findings[0].detail["required"] == 2
 
 
@@ -104,10 +104,10 @@ def test_cumulative_targets_are_paced_over_the_plan_and_judged_at_its_end():
     )
     start, end = date(2023, 1, 1), date(2023, 12, 31)
     f = only(run(s05, as_of=date(2023, 4, 15), start=start, end=end), FindingKind.BEHIND_PACE)
-    assert f.key == "t/indicator/S05/pace/plan" and (f.detail["required"], f.detail["forecast"]) == (3, 8)
+    assert f.key == "t/indicator/S05/plan" and (f.detail["required"], f.detail["forecast"]) == (3, 8)
     s05 = replace(s05, values=monthly(2023, [1] * 11 + [0]))
     missed = only(run(s05, as_of=date(2024, 1, 15), start=start, end=end), FindingKind.TARGET_MISSED)
-    assert (missed.key, missed.detail["amount"], missed.escalate) == ("t/indicator/S05/missed/plan", 11, True)
+    assert (missed.key, missed.detail["amount"], missed.escalate) == ("t/indicator/S05/plan", 11, True)
 
 
 def test_a_once_target_is_reminded_like_a_deadline_then_missed():

@@ -76,7 +76,7 @@ def evaluate_ratio(
     final = month == 12
     return [
         Finding(
-            key=f"{key}/{'missed' if final else 'ratio'}/{year}",
+            key=f"{key}/ratio/{year}",
             kind=FindingKind.TARGET_MISSED if final else FindingKind.RATIO_BELOW,
             severity=severity(indicator.binding, final),
             stage="missed" if final else f"month-{month:02d}",

@@ -106,7 +106,7 @@ def _yearly(
             return []
         return [
             Finding(
-                key=f"{key}/missed/{year}",
+                key=f"{key}/year/{year}",
                 kind=FindingKind.TARGET_MISSED,
                 stage="missed",
                 severity=severity(indicator.binding, True),
@@ -133,7 +133,7 @@ def _yearly(
     }
     return [
         Finding(
-            key=f"{key}/pace/{year}",
+            key=f"{key}/year/{year}",
             kind=FindingKind.BEHIND_PACE,
             stage=f"month-{month:02d}",
             severity=severity(indicator.binding, False),
@@ -162,7 +162,7 @@ def _cumulative(
     if end is not None and last >= f"{end:%Y-%m}":
         return [
             Finding(
-                key=f"{key}/missed/plan",
+                key=f"{key}/plan",
                 kind=FindingKind.TARGET_MISSED,
                 stage="missed",
                 severity=severity(indicator.binding, True),
@@ -189,7 +189,7 @@ def _cumulative(
     }
     return [
         Finding(
-            key=f"{key}/pace/plan",
+            key=f"{key}/plan",
             kind=FindingKind.BEHIND_PACE,
             stage=f"month-{last}",
             severity=severity(indicator.binding, False),
