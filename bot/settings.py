@@ -25,6 +25,7 @@ class Settings(BaseModel):
     http_timeout: float = Field(default=15.0, gt=0)
     reminder_workdays: tuple[int, ...] = (5, 3, 1, 0)
     repeat_days: int = Field(default=7, ge=1)  # an unchanged open alert is repeated this often
+    calendar_file: Path | None = None  # holidays / make-up days the calendar package lacks (YAML)
     log_level: str = "INFO"
 
     @property

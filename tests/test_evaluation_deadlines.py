@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import replace
-from datetime import date
+from datetime import date, timedelta
 
 import pytest
 
@@ -183,3 +183,25 @@ def test_mofcom_report_resolves_when_filed_and_an_unfiled_month_stays_open():
     ]
     filed = replace(open_, filings={("mofcom", "2023-09"): True, ("mofcom", "2023-10"): True})
     assert stages(filed, date(2023, 11, 2)) == []
+
+
+def test_an_override_file_adds_holidays_and_make_up_days(tmp_path):
+    from bot.errors import ConfigurationError
+
+    path = tmp_path / "calendar.yaml"
+    path.write_text("holidays: [2030-01-02]\nworkdays: [2030-01-05]\n", encoding="utf-8")
+    calendar = WorkCalendar.from_file(path)
+    assert not calendar.is_workday(date(2030, 1, 2)) and calendar.is_workday(date(2030, 1, 5))
+    assert calendar.workdays_between(date(2029, 12, 31), date(2030, 1, 7)) == 5  # 1, 3, 4, 5(Sat), 7
+    path.write_text("holidays: [2030-01-02]\nworkdays: [2030-01-02]\n", encoding="utf-8")
+    with pytest.raises(ConfigurationError, match="既是假日又是工作日"):
+        WorkCalendar.from_file(path)
+
+
+def test_counting_across_years_matches_counting_day_by_day():
+    calendar = WorkCalendar()
+    start = date(2022, 12, 20)
+    for end in (date(2023, 1, 3), date(2024, 2, 29), date(2025, 12, 31)):
+        slow = sum(calendar.is_workday(start + timedelta(n)) for n in range(1, (end - start).days + 1))
+        assert calendar.workdays_between(start, end) == slow
+        assert calendar.workdays_between(end, start) == -slow
