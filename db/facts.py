@@ -7,7 +7,10 @@ selected explicitly rather than as ORM objects, which would cost far more per ro
 
 from __future__ import annotations
 
+import gc
 from collections import defaultdict
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -20,6 +23,7 @@ from bot.facts import (
     ItemFacts,
     MonthValue,
     ProjectFacts,
+    Series,
     SourceFacts,
 )
 from bot.workdays import OFFICE_TZ
@@ -28,7 +32,6 @@ from db.models import (
     Evidence,
     Indicator,
     IndicatorTarget,
-    Measurement,
     Project,
     RectificationItem,
     ReportFiling,
@@ -37,6 +40,25 @@ from db.models import (
 
 
 def load_projects(session: Session, codes: list[str] | None = None) -> list[ProjectFacts]:
+    """Every project asked for (all when ``codes`` is None) as facts, with its latest figures."""
+    with _no_gc():
+        return _load(session, codes)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cycle collector: a national load allocates millions of tuples that never form
+    cycles, and the collector would traverse them over and over while they pile up."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(session: Session, codes: list[str] | None) -> list[ProjectFacts]:
     query = select(Project).order_by(Project.code)
     if codes:
         query = query.where(col(Project.code).in_(codes))
@@ -47,7 +69,7 @@ def load_projects(session: Session, codes: list[str] | None = None) -> list[Proj
         """Restrict to the projects asked for; with none named, every row is wanted anyway."""
         return col(column).in_(ids) if codes else true()
 
-    indicators = _indicators(session, only, {p.id: p.code for p in projects})
+    indicators = _indicators(session, only, {p.id: p.code for p in projects}, ids if codes else None)
     items = _items(session, only)
     sources = _sources(session, only)
     filings: dict[int, dict[tuple[str, str], bool]] = defaultdict(dict)
@@ -81,7 +103,9 @@ def _settings(raw: dict[str, Any]) -> AlertSettings:
     )
 
 
-def _indicators(session: Session, only: Any, codes: dict[Any, str]) -> dict[int | None, list[IndicatorFacts]]:
+def _indicators(
+    session: Session, only: Any, codes: dict[Any, str], ids: list[Any] | None
+) -> dict[int | None, list[IndicatorFacts]]:
     targets: dict[int, dict[int, float]] = defaultdict(dict)
     towns: dict[int, dict[tuple[int | None, str], float]] = defaultdict(dict)
     for t in session.exec(
@@ -91,7 +115,7 @@ def _indicators(session: Session, only: Any, codes: dict[Any, str]) -> dict[int 
             targets[t.indicator_id][t.year] = t.value
         elif t.town is not None:
             towns[t.indicator_id][(t.year, t.town)] = t.value
-    values, town_values, sources = _figures(session, only)
+    values, town_values, sources = _figures(session, only, ids)
     proofs = dict(
         session.exec(
             select(Evidence.id, Evidence.sha256)
@@ -100,7 +124,9 @@ def _indicators(session: Session, only: Any, codes: dict[Any, str]) -> dict[int 
         ).all()
     )
     grouped: dict[int | None, list[IndicatorFacts]] = defaultdict(list)
-    for row in session.exec(select(Indicator).where(only(Indicator.project_id)).order_by(Indicator.code)):
+    # Columns, not ORM objects: tens of thousands of indicators nationally, read once.
+    columns = select(*Indicator.__table__.columns)  # type: ignore[attr-defined]
+    for row in session.exec(columns.where(only(Indicator.project_id)).order_by(Indicator.code)):
         i = row.id or 0
         grouped[row.project_id].append(
             IndicatorFacts(
@@ -134,44 +160,67 @@ def _indicators(session: Session, only: Any, codes: dict[Any, str]) -> dict[int 
     return grouped
 
 
-def _figures(session: Session, only: Any) -> tuple[Any, Any, Any]:
-    """Latest revision per (indicator, month, town), in month order, with where each came from."""
-    latest: dict[tuple[int, str | None], dict[str, MonthValue]] = defaultdict(dict)
-    origins: dict[int, set[str]] = defaultdict(set)
-    months: dict[str, str] = {}  # one string object per month: millions of figures share a few
-    query = (
-        select(
-            Measurement.indicator_id,
-            Measurement.month,
-            Measurement.town,
-            Measurement.value,
-            Measurement.cumulative,
-            Measurement.source_code,
-            Measurement.origin,
-        )
-        .join(Indicator)
-        .where(only(Indicator.project_id))
-        .order_by(Measurement.indicator_id, Measurement.month, Measurement.town, Measurement.revision)
+def _figures(session: Session, only: Any, ids: list[Any] | None) -> tuple[Any, Any, Any]:
+    """Latest revision per (indicator, month, town), in month order, with where each came from.
+
+    This is the one big scan (millions of rows nationally), so it goes through the driver's cursor
+    with plain SQL: no per-row type processing, no buffering of ORM rows.
+    """
+    sql = (
+        "SELECT m.indicator_id, m.month, m.town, m.value, m.cumulative, "
+        "COALESCE(m.source_code, m.origin) FROM measurement m"
     )
-    for indicator_id, month, town, value, cumulative, source, origin in session.exec(query):
-        month = months.setdefault(month, month)
-        latest[(indicator_id, town)][month] = MonthValue(month, value, bool(cumulative))
-        origins[indicator_id].add(source or origin.value)
-    values: dict[int, tuple[MonthValue, ...]] = {}
-    town_values: dict[int, dict[str, tuple[MonthValue, ...]]] = defaultdict(dict)
-    for (indicator_id, town), by_month in latest.items():
-        series = tuple(by_month[m] for m in sorted(by_month))
-        if town is None:
-            values[indicator_id] = series
-        else:
-            town_values[indicator_id][town] = series
+    if ids is not None:
+        # Plan ids are integers from our own rows, so inlining them is safe and keeps this one query.
+        sql += " JOIN indicator i ON i.id = m.indicator_id WHERE i.project_id IN ("
+        sql += ",".join(str(int(i)) for i in ids) + ")" if ids else "NULL)"
+    sql += " ORDER BY m.indicator_id, m.month, m.town, m.revision"
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(sql)
+    values: dict[int, Series] = {}
+    towns: dict[int, dict[str, dict[str, MonthValue]]] = defaultdict(lambda: defaultdict(dict))
+    origins: dict[int, set[str]] = defaultdict(set)
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # most indicators report the same months
+    current: int | None = None
+    months: list[str] = []
+    amounts: list[float] = []
+    flags: list[bool] = []
+    seen = ""
+
+    def flush() -> None:
+        if current is not None and months:
+            key = tuple(months)
+            values[current] = Series(shared.setdefault(key, key), tuple(amounts), tuple(flags))
+
+    while rows := cursor.fetchmany(20_000):
+        for indicator_id, month, town, value, cumulative, origin in rows:
+            if indicator_id != current:
+                flush()
+                current, months, amounts, flags, seen = indicator_id, [], [], [], ""
+            if origin != seen:
+                origins[indicator_id].add(origin)
+                seen = origin
+            if town is not None:
+                towns[indicator_id][town][month] = MonthValue(month, value, cumulative == 1)
+            elif months and months[-1] == month:
+                amounts[-1], flags[-1] = value, cumulative == 1  # a later revision of the month
+            else:
+                months.append(month)
+                amounts.append(value)
+                flags.append(cumulative == 1)
+    flush()
+    cursor.close()
+    town_values = {
+        i: {town: Series.of(by_month.values()) for town, by_month in by_town.items()}
+        for i, by_town in towns.items()
+    }
     return values, town_values, origins
 
 
 def _items(session: Session, only: Any) -> dict[int, list[tuple[Any, ...]]]:
     grouped: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
     query = (
-        select(RectificationItem)
+        select(*RectificationItem.__table__.columns)  # type: ignore[attr-defined]
         .where(only(RectificationItem.project_id))
         .order_by(RectificationItem.project_id, RectificationItem.batch, RectificationItem.id)
     )

@@ -9,11 +9,14 @@ are examined, so old history does not nag forever.
 from __future__ import annotations
 
 from datetime import date
+from functools import cache
+from operator import truediv
+from typing import Any
 
 from bot.evaluation.policy import Policy
-from bot.evaluation.series import month_amounts, previous_month
+from bot.evaluation.series import month_amounts, month_of, previous_month
 from bot.evaluation.targets import reported
-from bot.facts import IndicatorFacts, MonthValue, ProjectFacts
+from bot.facts import IndicatorFacts, ProjectFacts, Series
 from bot.findings import Finding, FindingKind, Severity
 from db.enums import IndicatorKind
 
@@ -21,12 +24,14 @@ LOOKBACK = 24  # months
 MANUAL_KINDS = frozenset({"manual"})
 
 
-def _months(first: str, last: str) -> list[str]:
+@cache  # the same few (first, last) pairs for every indicator of a run
+def _months(first: str, last: str) -> tuple[str, ...]:
+    """The months from ``first`` to ``last``, at most the last ``LOOKBACK`` of them."""
     months, month = [], last
     while month >= first and len(months) < LOOKBACK:
         months.append(month)
         month = previous_month(month)
-    return months[::-1]
+    return tuple(months[::-1])
 
 
 def _who(indicator: IndicatorFacts) -> dict[str, object]:
@@ -44,19 +49,20 @@ def missing_figures(
     """Months without a figure, once ``missing_after_day`` of the following month has passed."""
     if indicator.kind is IndicatorKind.DELIVERABLE or not indicator.tracked:
         return []
-    due_month = previous_month(f"{as_of:%Y-%m}")
+    due_month = previous_month(month_of(as_of))
     if as_of.day <= policy.missing_after_day:
         due_month = previous_month(due_month)
-    have = {v.month for v in indicator.values}
+    have = set(indicator.values.months)
     for values in indicator.town_values.values():
-        have.update(v.month for v in values)
-    first = f"{project.plan_start:%Y-%m}" if project.plan_start else min(have, default=due_month)
+        have.update(values.months)
+    first = month_of(project.plan_start) if project.plan_start else min(have, default=due_month)
     if indicator.source is None and have:
         first = max(first, min(have))  # hand-entered figures are expected from the first one on
-    last = min(due_month, f"{project.plan_end:%Y-%m}") if project.plan_end else due_month
-    gaps = [m for m in _months(first, last) if m not in have]
-    if not gaps:
+    last = min(due_month, month_of(project.plan_end)) if project.plan_end else due_month
+    expected = _months(first, last)
+    if have.issuperset(expected):
         return []
+    gaps = [m for m in expected if m not in have]
     return [
         Finding(
             key=f"{indicator.project}/indicator/{indicator.code}/missing",
@@ -74,23 +80,19 @@ def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[F
     if indicator.kind is not IndicatorKind.NUMERIC:
         return []
     findings: list[Finding] = []
-    series: list[tuple[str, tuple[MonthValue, ...]]] = [("", indicator.values)]
+    series: list[tuple[str, Series]] = [("", indicator.values)]
     series += sorted(indicator.town_values.items())
-    horizon = _months("0000-00", f"{as_of:%Y-%m}")[0]
+    horizon = _months("0000-00", month_of(as_of))[0]
     for town, values in series:
-        amounts = month_amounts(reported(values, as_of))
+        recent = reported(values, as_of).between(horizon, "9999-12")
+        if not recent:
+            continue
+        amounts = month_amounts(recent)
         where = f"/town/{town}" if town else ""
-        suffix = f"（{town}）" if town else ""
-        negative = [m for m, a in amounts.items() if a < 0 and m >= horizon]
-        jumps = []
-        for month, amount in amounts.items():
-            before = amounts.get(previous_month(month))
-            if month < horizon or before is None or before <= 0 or amount <= 0:
-                continue
-            ratio = amount / before
-            if ratio >= policy.jump_factor or ratio <= 1 / policy.jump_factor:
-                jumps.append({"month": month, "before": before, "amount": amount, "ratio": ratio})
-        base = _who(indicator) | {"subject": f"{indicator.code} {indicator.name}{suffix}"}
+        base = _who(indicator) | {
+            "subject": f"{indicator.code} {indicator.name}" + (f"（{town}）" if town else "")
+        }
+        negative = [m for m, a in amounts.items() if a < 0] if min(amounts.values()) < 0 else []
         if negative:
             findings.append(
                 Finding(
@@ -102,7 +104,7 @@ def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[F
                     **base,  # type: ignore[arg-type]
                 )
             )
-        if jumps:
+        if jumps := _jumps(amounts, policy.jump_factor):
             findings.append(
                 Finding(
                     key=f"{indicator.project}/indicator/{indicator.code}{where}/jump",
@@ -114,6 +116,24 @@ def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[F
                 )
             )
     return findings
+
+
+def _jumps(amounts: dict[str, float], factor: float) -> list[dict[str, Any]]:
+    """Adjacent months whose ratio is beyond ``factor`` either way (both months positive)."""
+    values = list(amounts.values())
+    if len(values) > 1 and min(values) > 0:
+        ratios = list(map(truediv, values[1:], values[:-1]))  # a quick screen at C speed
+        if max(ratios) < factor and min(ratios) > 1 / factor:
+            return []
+    jumps = []
+    for month, amount in amounts.items():
+        before = amounts.get(previous_month(month))
+        if before is None or before <= 0 or amount <= 0:
+            continue
+        ratio = amount / before
+        if ratio >= factor or ratio <= 1 / factor:
+            jumps.append({"month": month, "before": before, "amount": amount, "ratio": ratio})
+    return jumps
 
 
 def source_health(project: ProjectFacts, as_of: date, policy: Policy) -> list[Finding]:

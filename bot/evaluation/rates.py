@@ -108,8 +108,8 @@ def growth_at(
 def _reference_at(reference: IndicatorFacts | None, month: str) -> MonthValue | None:
     if reference is None:
         return None
-    candidates = [v for v in reference.values if v.month <= month]
-    return candidates[-1] if candidates else None
+    earlier = reference.values.before(month + "~")  # "~" sorts after every day of the month
+    return earlier[-1] if earlier else None
 
 
 def evaluate_growth(

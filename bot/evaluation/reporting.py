@@ -12,7 +12,7 @@ from datetime import date
 
 from bot.evaluation.hygiene import LOOKBACK
 from bot.evaluation.policy import Policy
-from bot.evaluation.series import previous_month
+from bot.evaluation.series import month_of, previous_month
 from bot.facts import ProjectFacts, SourceFacts
 from bot.findings import Finding, FindingKind, Severity
 from bot.workdays import WorkCalendar
@@ -24,7 +24,7 @@ OPEN, CLOSING, MISSED = "window-1-open", "window-2-closing", "window-3-missed"
 def window_stage(as_of: date, month_reported: str, calendar: WorkCalendar, policy: Policy) -> str | None:
     """The reminder stage for the report on ``month_reported`` as of ``as_of``, or None (not yet)."""
     first_day, last_day = policy.report_window
-    current = f"{as_of:%Y-%m}"
+    current = month_of(as_of)
     if previous_month(current) != month_reported:
         return MISSED if month_reported < previous_month(current) else None
     opens = calendar.next_workday(as_of.replace(day=first_day))
@@ -52,9 +52,9 @@ def reporting_window(
 def _source(
     project: ProjectFacts, source: SourceFacts, as_of: date, calendar: WorkCalendar, policy: Policy
 ) -> list[Finding]:
-    last = previous_month(f"{as_of:%Y-%m}")
+    last = previous_month(month_of(as_of))
     seen = [m for (code, m) in project.filings if code == source.code]
-    first = f"{project.plan_start:%Y-%m}" if project.plan_start else min(seen, default=last)
+    first = month_of(project.plan_start) if project.plan_start else min(seen, default=last)
     months, month = [], last
     while month >= first and len(months) < LOOKBACK:
         months.append(month)

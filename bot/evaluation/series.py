@@ -6,39 +6,38 @@ the amount of each month and the year-to-date amount, so the rules never care wh
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
+from datetime import date
+from functools import cache
 
-from bot.facts import MonthValue
+from bot.facts import Series
 
 
-def month_amounts(values: Iterable[MonthValue]) -> dict[str, float]:
+def month_amounts(values: Series) -> dict[str, float]:
     """The amount of each month; a year-to-date figure minus the previous year-to-date of its year."""
+    if not values.any_cumulative:
+        return dict(zip(values.months, values.amounts, strict=True))  # the usual case, at C speed
     amounts: dict[str, float] = {}
-    previous: tuple[str, float] | None = None  # (year, ytd) of the last cumulative value seen
-    for v in values:
-        year = v.month[:4]
-        if v.cumulative:
-            before = previous[1] if previous and previous[0] == year else 0.0
-            amounts[v.month] = v.value - before
-            previous = (year, v.value)
-        else:
-            amounts[v.month] = v.value
-            ytd = (previous[1] if previous and previous[0] == year else 0.0) + v.value
-            previous = (year, ytd)
+    previous: tuple[str, float] | None = None  # (year, ytd) of the last value seen
+    for month, value, cumulative in zip(values.months, values.amounts, values.cumulative, strict=True):
+        year = month[:4]
+        before = previous[1] if previous and previous[0] == year else 0.0
+        amounts[month] = value - before if cumulative else value
+        previous = (year, value if cumulative else before + value)
     return amounts
 
 
-def year_to_date(values: Iterable[MonthValue], year: int, upto: int = 12) -> tuple[float, int] | None:
+def year_to_date(values: Series, year: int, upto: int = 12) -> tuple[float, int] | None:
     """(year-to-date amount, last reported month ≤ ``upto``) of ``year``, or None with no figure."""
-    prefix = f"{year:04d}-"
-    limit = f"{year:04d}-{upto:02d}"
-    in_year = [v for v in values if v.month.startswith(prefix) and v.month <= limit]
+    in_year = values.between(f"{year:04d}-01", f"{year:04d}-{upto:02d}")
     if not in_year:
         return None
-    last = in_year[-1]
-    if last.cumulative:
-        return last.value, int(last.month[5:7])
-    return sum(month_amounts(in_year).values()), int(last.month[5:7])
+    last = int(in_year.months[-1][5:7])
+    if in_year.cumulative[-1]:
+        return in_year.amounts[-1], last
+    if not in_year.any_cumulative:
+        return sum(in_year.amounts), last
+    return sum(month_amounts(in_year).values()), last
 
 
 def pace_share(month: int, curve: Sequence[float]) -> float:
@@ -67,6 +66,13 @@ def forecast_method(month: int, curve: Sequence[float]) -> str:
     return f"按前 {month} 个月的月均值推算"
 
 
+@cache  # a handful of distinct days per run, asked for every indicator
+def month_of(day: date) -> str:
+    """``YYYY-MM`` of a date."""
+    return f"{day.year:04d}-{day.month:02d}"
+
+
+@cache  # a few hundred distinct months, asked millions of times in a national run
 def previous_month(month: str) -> str:
     year, number = int(month[:4]), int(month[5:7])
     return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"

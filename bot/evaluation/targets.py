@@ -17,12 +17,13 @@ from bot.evaluation.series import (
     forecast,
     forecast_method,
     month_amounts,
+    month_of,
     months_between,
     pace_method,
     pace_share,
     year_to_date,
 )
-from bot.facts import IndicatorFacts, MonthValue
+from bot.facts import IndicatorFacts, Series
 from bot.findings import Finding, FindingKind
 from bot.workdays import WorkCalendar
 from db.enums import Comparator, PeriodKind
@@ -36,10 +37,9 @@ def meets(value: float, comparator: Comparator, target: float, high: float | Non
     return value >= target
 
 
-def reported(values: tuple[MonthValue, ...], as_of: date) -> tuple[MonthValue, ...]:
+def reported(values: Series, as_of: date) -> Series:
     """The figures of complete months: those before the as-of month."""
-    current = f"{as_of.year:04d}-{as_of.month:02d}"
-    return tuple(v for v in values if v.month < current)
+    return values.before(month_of(as_of))
 
 
 def _base(indicator: IndicatorFacts, subject: str | None = None) -> dict[str, Any]:
@@ -85,9 +85,7 @@ def evaluate_numeric(
     return _once(indicator, as_of, calendar, policy)
 
 
-def _yearly(
-    indicator: IndicatorFacts, values: tuple[MonthValue, ...], target_for: Any, town: str
-) -> list[Finding]:
+def _yearly(indicator: IndicatorFacts, values: Series, target_for: Any, town: str) -> list[Finding]:
     if not values:
         return []
     year = int(values[-1].month[:4])
@@ -151,7 +149,7 @@ def _cumulative(
     target = indicator.target
     if target is None or not values or indicator.comparator is not Comparator.GE:
         return []
-    first = f"{start:%Y-%m}" if start else values[0].month
+    first = month_of(start) if start else values[0].month
     amount = sum(a for m, a in month_amounts(values).items() if m >= first)
     last = values[-1].month
     key = f"{indicator.project}/indicator/{indicator.code}"
@@ -159,7 +157,7 @@ def _cumulative(
     detail["completion"] = amount / target * 100 if target else None
     if amount >= target:
         return []
-    if end is not None and last >= f"{end:%Y-%m}":
+    if end is not None and last >= month_of(end):
         return [
             Finding(
                 key=f"{key}/plan",
@@ -173,7 +171,7 @@ def _cumulative(
         ]
     if start is None or end is None:
         return []
-    total = months_between(first, f"{end:%Y-%m}")
+    total = months_between(first, month_of(end))
     elapsed = months_between(first, last)
     required = target * elapsed / total
     if amount >= required:
