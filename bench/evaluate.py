@@ -160,7 +160,9 @@ def measure(name: str, path: Path) -> dict[str, float]:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--dir", type=Path, default=ROOT / "data" / "bench")
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--phase", choices=["baseline", "evaluate"])
@@ -178,7 +180,9 @@ def main() -> None:
         print(f"generated {path} in {time.perf_counter() - started:.1f} s")
     base = measure("baseline", path)
     run = measure("evaluate", path)
-    print(f"baseline (bare SQL scan of {base['figures']:,} figures): {base['seconds']:.2f} s, {base['rss_mb']:.0f} MB")
+    print(
+        f"baseline (bare SQL scan of {base['figures']:,} figures): {base['seconds']:.2f} s, {base['rss_mb']:.0f} MB"
+    )
     print(
         f"evaluate: {run['projects']:,} projects, {run['figures']:,} figures, {run['items']:,} items → "
         f"{run['findings']:,} findings in {run['seconds']:.2f} s (loading {run['load_ms'] / 1000:.2f} s), "
@@ -186,7 +190,8 @@ def main() -> None:
     )
     met = run["seconds"] <= TARGET_SECONDS and run["rss_mb"] <= TARGET_MB
     print(
-        f"RESULT seconds={run['seconds']:.2f} rss_mb={run['rss_mb']:.0f} baseline_seconds={base['seconds']:.2f} "
+        f"RESULT seconds={run['seconds']:.2f} rss_mb={run['rss_mb']:.0f} "
+        f"baseline_seconds={base['seconds']:.2f} "
         f"figures={run['figures']} items={run['items']} findings={run['findings']} "
         f"target={'met' if met else 'missed'}"
     )
