@@ -181,7 +181,8 @@ def main() -> None:
     base = measure("baseline", path)
     run = measure("evaluate", path)
     print(
-        f"baseline (bare SQL scan of {base['figures']:,} figures): {base['seconds']:.2f} s, {base['rss_mb']:.0f} MB"
+        f"baseline (bare SQL scan of {base['figures']:,} figures): "
+        f"{base['seconds']:.2f} s, {base['rss_mb']:.0f} MB"
     )
     print(
         f"evaluate: {run['projects']:,} projects, {run['figures']:,} figures, {run['items']:,} items → "
