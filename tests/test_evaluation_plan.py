@@ -48,9 +48,9 @@ def test_plan_data_reaches_the_facts(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        (("pace: [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100]", "pace: [5, 10, 100]"), "12 个月"),
-        (("pace: [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100]", "pace: [5, 4, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100]"), "逐月不减"),
-        (("pace: [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 100]", "pace: [5, 10, 20, 30, 40, 50, 60, 70, 80, 90, 95, 99]"), "应为 100"),
+        (("pace: [5, 10, 20,", "pace: [20,"), "12 个月"),
+        (("pace: [5, 10, 20,", "pace: [5, 4, 20,"), "逐月不减"),
+        (("95, 100]", "95, 99]"), "应为 100"),
         (("reference: CITY", "reference: TOWN"), "reference TOWN 不在 indicators 中"),
         (("kind: growth, unit", "unit"), "只用于增速类指标"),
         (("escalate_after_workdays: 5", "escalate_after_workdays: -1"), "escalate_after_workdays"),
@@ -75,7 +75,8 @@ def test_migration_0004_upgrades_a_database_with_rows(tmp_path):
         conn.execute(
             text(
                 "INSERT INTO indicator (project_id, code, name, kind, binding, comparator, period, done, "
-                "responsible_persons) VALUES (1, 'S1', '指标', 'numeric', 'binding', 'ge', 'per_year', 0, '[]')"
+                "responsible_persons) "
+                "VALUES (1, 'S1', '指标', 'numeric', 'binding', 'ge', 'per_year', 0, '[]')"
             )
         )
     upgrade(engine)
