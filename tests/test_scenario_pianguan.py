@@ -119,3 +119,12 @@ def test_replaying_every_day_again_sends_nothing(replay):
         result = run_day(app, day, "pianguan")
         assert result.queued == [], day
     assert outbox_count(app) == before
+
+
+def test_a_restarted_service_sends_nothing_already_sent(replay):
+    """A new process on the same database (as after a restart) finds everything already told."""
+    from bot.app import App
+
+    app, _, _ = replay
+    restarted = App.build(app.settings, {})
+    assert all(run_day(restarted, day, "pianguan").queued == [] for day in days(date(2023, 10, 16), LAST))
