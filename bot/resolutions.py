@@ -1,12 +1,14 @@
 """Why an alert cleared, in words for its "已解决" note: 销号 with its result, done, filed …
 
 Pure: the same facts the evaluation read. An alert key starts with its subject's key, so the
-note is found by the longest subject prefix; anything else cleared because the figures changed.
+clearing is found by the longest subject prefix. Not every disappearance is good news: an open
+item whose deadline moved, or last year's missed target, closes quietly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
 
 from bot.facts import ProjectFacts
 from db.enums import IndicatorKind, ItemStatus
@@ -27,33 +29,58 @@ KIND_NOTES = {
 }
 
 
-def cleared_notes(projects: Iterable[ProjectFacts]) -> dict[str, str]:
-    """Subject key prefix → note, for everything that is closed, done or filed."""
-    notes: dict[str, str] = {}
+@dataclass(frozen=True)
+class Clearing:
+    """How an alert whose finding is gone is closed: ``quiet`` closes it without a "已解决" note,
+    because the question was not answered — it moved (a new deadline) or lapsed (a past year)."""
+
+    note: str
+    quiet: bool = False
+
+
+LAPSED = Clearing("考核期已过，结果已归档", quiet=True)
+
+
+def clearings(projects: Iterable[ProjectFacts]) -> dict[str, Clearing]:
+    """Subject key prefix → how its alerts close, for every item, deliverable and filed report."""
+    found: dict[str, Clearing] = {}
     for project in projects:
         for item in project.items:
             if item.status is ItemStatus.CLOSED:
                 when = f"（{item.closed_on:%Y-%m-%d}）" if item.closed_on else ""
                 result = f"：{item.result}" if item.result else ""
-                notes[f"{item.subject_key}/"] = f"已销号{when}{result}"
+                found[f"{item.subject_key}/"] = Clearing(f"已销号{when}{result}")
+            else:  # still open, so its old alert went away only because the deadline changed
+                now = item.deadline.isoformat() if item.deadline else "长期坚持"
+                found[f"{item.subject_key}/"] = Clearing(f"整改时限已调整为 {now}", quiet=True)
         for indicator in project.indicators:
-            if indicator.kind is IndicatorKind.DELIVERABLE and indicator.done:
+            if indicator.kind is not IndicatorKind.DELIVERABLE:
+                continue
+            key = f"{project.code}/indicator/{indicator.code}/"
+            if indicator.done:
                 when = f"（{indicator.done_on:%Y-%m-%d}）" if indicator.done_on else ""
                 proof = "，佐证材料已存证" if indicator.done_evidence else ""
-                notes[f"{project.code}/indicator/{indicator.code}/"] = f"已完成{when}{proof}"
+                found[key] = Clearing(f"已完成{when}{proof}")
+            else:
+                found[f"{key}deliverable/"] = Clearing("完成时限已调整", quiet=True)
         for (source, month), filed in project.filings.items():
             if filed:
-                notes[f"{project.code}/report/{source}/{month}"] = "系统显示已填报"
-    return notes
+                found[f"{project.code}/report/{source}/{month}"] = Clearing("系统显示已填报")
+    return found
 
 
-def note_for(key: str, notes: dict[str, str], kind: str = "") -> str:
-    """The note of the longest matching prefix, else what clearing means for the alert's kind."""
+def clearing_for(key: str, found: dict[str, Clearing], kind: str = "", stage: str = "") -> Clearing:
+    """The clearing of the longest matching prefix; else a lapsed verdict closes quietly, and
+    anything else cleared because the figures changed."""
     best = ""
     for prefix in _prefixes(key):
-        if prefix in notes and len(prefix) > len(best):
+        if prefix in found and len(prefix) > len(best):
             best = prefix
-    return notes.get(best) or KIND_NOTES.get(kind, DEFAULT_NOTE)
+    if best:
+        return found[best]
+    if kind == "target_missed" or stage == "missed":
+        return LAPSED
+    return Clearing(KIND_NOTES.get(kind, DEFAULT_NOTE))
 
 
 def _prefixes(key: str) -> list[str]:

@@ -20,7 +20,7 @@ EVENT_WORDS = {
     Reason.NEW_STAGE: "进入新阶段",
     Reason.REPEAT: "到了重复提醒的间隔",
     Reason.RESOLVED: "情况已消除",
-    Reason.RESOLVED_QUIETLY: "情况已消除（此前未发出过提醒，不另行通知）",
+    Reason.RESOLVED_QUIETLY: "关闭，不发“已解决”",
 }
 
 

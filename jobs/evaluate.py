@@ -20,7 +20,7 @@ from sqlmodel import Session, col, select
 from bot.alerting import AlertPolicy, Reason, decide
 from bot.evaluation import Policy, evaluate
 from bot.findings import Finding
-from bot.resolutions import cleared_notes, note_for
+from bot.resolutions import clearing_for, clearings
 from bot.routing import ChannelFacts, route
 from bot.workdays import WorkCalendar
 from db.channels import load_channels
@@ -101,9 +101,15 @@ def _evaluate_in(
     current = {f.key for f in result.findings}
     decisions = [(f, judge(alerts.get(f.key), f)) for f in result.findings]
     cleared = [(a, judge(a, None)) for key, a in alerts.items() if key not in current]
-    notes = cleared_notes(facts)
+    known = clearings(facts)
     to_notify = [f for f, reason in decisions if reason.notifies]
-    resolved = [(a, reason, note_for(a.key, notes, a.kind)) for a, reason in cleared if reason.resolves]
+    resolved = []
+    for alert, reason in cleared:
+        how = clearing_for(alert.key, known, alert.kind, alert.stage)
+        if how.quiet and reason in (Reason.RESOLVED, Reason.NOT_WORKDAY):
+            reason = Reason.RESOLVED_QUIETLY  # it moved or lapsed: "已解决" would be untrue
+        if reason.resolves:
+            resolved.append((alert, reason, how.note))
     told_resolved = [as_finding(a, note) for a, reason, note in resolved if reason is Reason.RESOLVED]
     channels = load_channels(session, codes)
     told = _queue(session, channels, to_notify, told_resolved, names, as_of, now, result)
