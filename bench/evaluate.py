@@ -64,6 +64,20 @@ def generate(path: Path) -> None:
         [(p,) for p in range(1, PROJECTS + 1)],
     )
     db.executemany(
+        "INSERT INTO source (project_id, code, kind, name, settings) VALUES (?, 'mofcom', 'mofcom', "
+        "'商务部农村电商信息系统', '{}')",
+        [(p,) for p in range(1, PROJECTS + 1)],
+    )
+    db.executemany(  # 填报状态 for every month; one project in ten has not filed the latest month
+        "INSERT INTO reportfiling (project_id, source_code, month, filed, checked_at) "
+        "VALUES (?, 'mofcom', ?, ?, ?)",
+        [
+            (p, month, not (p % 10 == 0 and month == month_labels()[-1]), STAMP)
+            for p in range(1, PROJECTS + 1)
+            for month in month_labels()
+        ],
+    )
+    db.executemany(
         "INSERT INTO collectionattempt (project_id, source_code, started_at, ok, figures, error) "
         "VALUES (?, 'backend', ?, ?, 0, ?)",
         [(p, STAMP, p % 50 != 0, None if p % 50 else "页面结构变了") for p in range(1, PROJECTS + 1)],

@@ -12,6 +12,9 @@ from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from functools import partial
+from itertools import chain, groupby
+from operator import itemgetter
 from typing import Any
 
 from sqlalchemy import case, func, true
@@ -164,57 +167,47 @@ def _figures(session: Session, only: Any, ids: list[Any] | None) -> tuple[Any, A
     """Latest revision per (indicator, month, town), in month order, with where each came from.
 
     This is the one big scan (millions of rows nationally), so it goes through the driver's cursor
-    with plain SQL: no per-row type processing, no buffering of ORM rows.
+    with plain SQL, and each indicator's rows are transposed into columns by ``zip`` — the
+    per-figure work stays in C.
     """
-    sql = (
-        "SELECT m.indicator_id, m.month, m.town, m.value, m.cumulative, "
-        "COALESCE(m.source_code, m.origin) FROM measurement m"
-    )
+    where = ""
     if ids is not None:
         # Plan ids are integers from our own rows, so inlining them is safe and keeps this one query.
-        sql += " JOIN indicator i ON i.id = m.indicator_id WHERE i.project_id IN ("
-        sql += ",".join(str(int(i)) for i in ids) + ")" if ids else "NULL)"
-    sql += " ORDER BY m.indicator_id, m.month, m.town, m.revision"
+        where = f" AND m.indicator_id IN (SELECT id FROM indicator WHERE project_id IN ({_ints(ids)}))"
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(sql)
+    cursor.execute(
+        "SELECT m.indicator_id, m.month, m.value, m.cumulative, COALESCE(m.source_code, m.origin) "
+        f"FROM measurement m WHERE m.town IS NULL{where} ORDER BY m.indicator_id, m.month, m.town, m.revision"
+    )
+    rows = chain.from_iterable(iter(partial(cursor.fetchmany, 20_000), []))
     values: dict[int, Series] = {}
-    towns: dict[int, dict[str, dict[str, MonthValue]]] = defaultdict(lambda: defaultdict(dict))
-    origins: dict[int, set[str]] = defaultdict(set)
+    origins: dict[int, set[str]] = {}
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # most indicators report the same months
-    current: int | None = None
-    months: list[str] = []
-    amounts: list[float] = []
-    flags: list[bool] = []
-    seen = ""
-
-    def flush() -> None:
-        if current is not None and months:
-            key = tuple(months)
-            values[current] = Series(shared.setdefault(key, key), tuple(amounts), tuple(flags))
-
-    while rows := cursor.fetchmany(20_000):
-        for indicator_id, month, town, value, cumulative, origin in rows:
-            if indicator_id != current:
-                flush()
-                current, months, amounts, flags, seen = indicator_id, [], [], [], ""
-            if origin != seen:
-                origins[indicator_id].add(origin)
-                seen = origin
-            if town is not None:
-                towns[indicator_id][town][month] = MonthValue(month, value, cumulative == 1)
-            elif months and months[-1] == month:
-                amounts[-1], flags[-1] = value, cumulative == 1  # a later revision of the month
-            else:
-                months.append(month)
-                amounts.append(value)
-                flags.append(cumulative == 1)
-    flush()
+    for indicator_id, group in groupby(rows, key=itemgetter(0)):
+        _, months, amounts, flags, sources = zip(*group, strict=True)
+        if len(set(months)) < len(months):  # revisions: the last one of each month counts
+            latest = dict(zip(months, zip(amounts, flags, strict=True), strict=True))
+            months, (amounts, flags) = tuple(latest), tuple(zip(*latest.values(), strict=True))
+        values[indicator_id] = Series(shared.setdefault(months, months), amounts, tuple(map(bool, flags)))
+        origins[indicator_id] = set(sources)
+    cursor.execute(
+        "SELECT m.indicator_id, m.month, m.town, m.value, m.cumulative, COALESCE(m.source_code, m.origin) "
+        f"FROM measurement m WHERE m.town IS NOT NULL{where} ORDER BY m.indicator_id, m.month, m.revision"
+    )
+    towns: dict[int, dict[str, dict[str, MonthValue]]] = defaultdict(lambda: defaultdict(dict))
+    for indicator_id, month, town, value, cumulative, source in cursor.fetchall():
+        towns[indicator_id][town][month] = MonthValue(month, value, bool(cumulative))
+        origins.setdefault(indicator_id, set()).add(source)
     cursor.close()
     town_values = {
         i: {town: Series.of(by_month.values()) for town, by_month in by_town.items()}
         for i, by_town in towns.items()
     }
     return values, town_values, origins
+
+
+def _ints(ids: list[Any]) -> str:
+    return ",".join(str(int(i)) for i in ids) or "NULL"
 
 
 def _items(session: Session, only: Any) -> dict[int, list[tuple[Any, ...]]]:
