@@ -24,7 +24,6 @@ KIND_NOTES = {
     "negative_value": "数据已核实更正",
     "stale_source": "数据源已恢复采集",
     "collection_failed": "数据源已恢复采集",
-    "report_window": "系统显示已填报",
     "no_evidence": "佐证材料已补充",
 }
 
@@ -80,6 +79,8 @@ def clearing_for(key: str, found: dict[str, Clearing], kind: str = "", stage: st
         return found[best]
     if kind == "target_missed" or stage == "missed":
         return LAPSED
+    if kind == "report_window":  # no row says 已填报: the month left the window unchecked
+        return Clearing("未能核实填报状态，请到系统中确认", quiet=True)
     return Clearing(KIND_NOTES.get(kind, DEFAULT_NOTE))
 
 

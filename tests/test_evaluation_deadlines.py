@@ -205,3 +205,9 @@ def test_counting_across_years_matches_counting_day_by_day():
         slow = sum(calendar.is_workday(start + timedelta(n)) for n in range(1, (end - start).days + 1))
         assert calendar.workdays_between(start, end) == slow
         assert calendar.workdays_between(end, start) == -slow
+
+
+def test_a_month_nobody_checked_is_not_declared_unfiled():
+    mofcom = SourceFacts("mofcom", "mofcom", "商务部农村电商信息系统")
+    unchecked = project(plan_start=date(2023, 1, 1), sources=(mofcom,))
+    assert stages(unchecked, date(2023, 11, 2)) == [("report_window", "window-1-open")]  # October only

@@ -34,6 +34,12 @@ def _months(first: str, last: str) -> tuple[str, ...]:
     return tuple(months[::-1])
 
 
+@cache
+def _horizon(month: str) -> str:
+    """The earliest month the odd-value checks look at."""
+    return _months("0000-00", month)[0]
+
+
 def _who(indicator: IndicatorFacts) -> dict[str, object]:
     return dict(
         project=indicator.project,
@@ -82,7 +88,7 @@ def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[F
     findings: list[Finding] = []
     series: list[tuple[str, Series]] = [("", indicator.values)]
     series += sorted(indicator.town_values.items())
-    horizon = _months("0000-00", month_of(as_of))[0]
+    horizon = _horizon(month_of(as_of))
     for town, values in series:
         recent = reported(values, as_of).between(horizon, "9999-12")
         if not recent:

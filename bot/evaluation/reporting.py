@@ -3,7 +3,8 @@
 For every source of kind ``mofcom``, last month's report is reminded on the first working day of
 the window, again ``report_warn_workdays`` working days before it closes while the system still
 shows 未填报, and marked missed after the window. It resolves when the system shows 已填报. An
-earlier month that is still unfiled stays a finding until it is filed (补报).
+earlier month the system showed as 未填报 stays a finding until it is filed (补报); a month nobody
+checked is not declared unfiled.
 """
 
 from __future__ import annotations
@@ -53,14 +54,14 @@ def _source(
     project: ProjectFacts, source: SourceFacts, as_of: date, calendar: WorkCalendar, policy: Policy
 ) -> list[Finding]:
     last = previous_month(month_of(as_of))
-    seen = [m for (code, m) in project.filings if code == source.code]
-    first = month_of(project.plan_start) if project.plan_start else min(seen, default=last)
-    months, month = [], last
-    while month >= first and len(months) < LOOKBACK:
-        months.append(month)
-        month = previous_month(month)
+    first = month_of(project.plan_start) if project.plan_start else "0000-00"
+    # Last month's report always; an earlier month only where the system was seen to say 未填报 —
+    # a month nobody checked is not declared unfiled.
+    unfiled = {m for (code, m), filed in project.filings.items() if code == source.code and not filed}
+    earlier = sorted((m for m in unfiled if first <= m < last), reverse=True)[: LOOKBACK - 1]
+    months = [*earlier, last]
     findings = []
-    for month in reversed(months):
+    for month in sorted(months):
         if project.filings.get((source.code, month)):
             continue
         stage = window_stage(as_of, month, calendar, policy)

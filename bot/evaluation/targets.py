@@ -8,6 +8,7 @@ target (建筑面积 ≥ 100 平方米 by 2023-12-31) is reminded like a deadlin
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 from typing import Any
 
@@ -85,11 +86,13 @@ def evaluate_numeric(
     return _once(indicator, as_of, calendar, policy)
 
 
-def _yearly(indicator: IndicatorFacts, values: Series, target_for: Any, town: str) -> list[Finding]:
+def _yearly(
+    indicator: IndicatorFacts, values: Series, target_for: Callable[[int], float | None], town: str
+) -> list[Finding]:
     if not values:
         return []
     year = int(values[-1].month[:4])
-    target: float | None = target_for(year)
+    target = target_for(year)
     ytd = year_to_date(values, year)
     if target is None or ytd is None:
         return []
