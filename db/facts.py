@@ -8,13 +8,11 @@ selected explicitly rather than as ORM objects, which would cost far more per ro
 from __future__ import annotations
 
 import gc
-from collections import defaultdict
+import json
+from collections import defaultdict, namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
-from functools import partial
-from itertools import chain, groupby
-from operator import itemgetter
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import case, func, true
@@ -24,12 +22,13 @@ from bot.facts import (
     AlertSettings,
     IndicatorFacts,
     ItemFacts,
-    MonthValue,
     ProjectFacts,
     Series,
     SourceFacts,
 )
 from bot.workdays import OFFICE_TZ
+from db.enums import Binding, Comparator, IndicatorKind, PeriodKind
+from db.figures import ints, load_figures
 from db.models import (
     CollectionAttempt,
     Evidence,
@@ -106,6 +105,14 @@ def _settings(raw: dict[str, Any]) -> AlertSettings:
     )
 
 
+# One row of the indicator SELECT, by name.
+_IndicatorRow = namedtuple(
+    "_IndicatorRow",
+    "id project_id code name kind binding unit comparator target target_high period due done done_at "
+    "done_evidence_id responsible_persons responsible_unit source_code pace base_code reference_code",
+)
+
+
 def _indicators(
     session: Session, only: Any, codes: dict[Any, str], ids: list[Any] | None
 ) -> dict[int | None, list[IndicatorFacts]]:
@@ -118,7 +125,7 @@ def _indicators(
             targets[t.indicator_id][t.year] = t.value
         elif t.town is not None:
             towns[t.indicator_id][(t.year, t.town)] = t.value
-    values, town_values, sources = _figures(session, only, ids)
+    values, town_values, sources = load_figures(session, ids)
     proofs = dict(
         session.exec(
             select(Evidence.id, Evidence.sha256)
@@ -127,87 +134,52 @@ def _indicators(
         ).all()
     )
     grouped: dict[int | None, list[IndicatorFacts]] = defaultdict(list)
-    # Columns, not ORM objects: tens of thousands of indicators nationally, read once.
-    columns = select(*Indicator.__table__.columns)  # type: ignore[attr-defined]
-    for row in session.exec(columns.where(only(Indicator.project_id)).order_by(Indicator.code)):
-        i = row.id or 0
-        grouped[row.project_id].append(
+    # Straight from the driver: tens of thousands of indicators nationally, read once; the few
+    # typed columns are converted here (SQLite hands back text, PostgreSQL typed values).
+    where = f" WHERE project_id IN ({ints(ids)})" if ids is not None else ""
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"SELECT {', '.join(_IndicatorRow._fields)} FROM indicator{where} ORDER BY code")
+    for row in map(_IndicatorRow._make, cursor.fetchall()):
+        i, project_id = row.id, row.project_id
+        grouped[project_id].append(
             IndicatorFacts(
-                project=codes[row.project_id],
+                project=codes[project_id],
                 code=row.code,
                 name=row.name,
-                kind=row.kind,
-                binding=row.binding,
+                kind=IndicatorKind(row.kind),
+                binding=Binding(row.binding),
                 unit=row.unit,
-                comparator=row.comparator,
+                comparator=Comparator(row.comparator),
                 target=row.target,
                 target_high=row.target_high,
-                period=row.period,
-                due=row.due,
-                done=row.done,
-                done_on=row.done_at.astimezone(OFFICE_TZ).date() if row.done_at else None,
+                period=PeriodKind(row.period),
+                due=_date(row.due),
+                done=bool(row.done),
+                done_on=_office_date(_aware(row.done_at)),
                 done_evidence=proofs.get(row.done_evidence_id) if row.done_evidence_id else None,
-                persons=tuple(row.responsible_persons),
+                persons=tuple(_json(row.responsible_persons)),
                 responsible_unit=row.responsible_unit,
                 year_targets=targets.get(i, {}),
                 town_targets=towns.get(i, {}),
-                values=values.get(i, ()),
+                values=values.get(i) or Series(),
                 town_values=town_values.get(i, {}),
                 sources=tuple(sorted(sources.get(i, ()))),
                 source=row.source_code,
-                pace=tuple(row.pace),
+                pace=tuple(_json(row.pace)),
                 base=row.base_code,
                 reference=row.reference_code,
             )
         )
+    cursor.close()
     return grouped
 
 
-def _figures(session: Session, only: Any, ids: list[Any] | None) -> tuple[Any, Any, Any]:
-    """Latest revision per (indicator, month, town), in month order, with where each came from.
-
-    This is the one big scan (millions of rows nationally), so it goes through the driver's cursor
-    with plain SQL, and each indicator's rows are transposed into columns by ``zip`` — the
-    per-figure work stays in C.
-    """
-    where = ""
-    if ids is not None:
-        # Plan ids are integers from our own rows, so inlining them is safe and keeps this one query.
-        where = f" AND m.indicator_id IN (SELECT id FROM indicator WHERE project_id IN ({_ints(ids)}))"
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(
-        "SELECT m.indicator_id, m.month, m.value, m.cumulative, COALESCE(m.source_code, m.origin) "
-        f"FROM measurement m WHERE m.town IS NULL{where} ORDER BY m.indicator_id, m.month, m.town, m.revision"
-    )
-    rows = chain.from_iterable(iter(partial(cursor.fetchmany, 20_000), []))
-    values: dict[int, Series] = {}
-    origins: dict[int, set[str]] = {}
-    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # most indicators report the same months
-    for indicator_id, group in groupby(rows, key=itemgetter(0)):
-        _, months, amounts, flags, sources = zip(*group, strict=True)
-        if len(set(months)) < len(months):  # revisions: the last one of each month counts
-            latest = dict(zip(months, zip(amounts, flags, strict=True), strict=True))
-            months, (amounts, flags) = tuple(latest), tuple(zip(*latest.values(), strict=True))
-        values[indicator_id] = Series(shared.setdefault(months, months), amounts, tuple(map(bool, flags)))
-        origins[indicator_id] = set(sources)
-    cursor.execute(
-        "SELECT m.indicator_id, m.month, m.town, m.value, m.cumulative, COALESCE(m.source_code, m.origin) "
-        f"FROM measurement m WHERE m.town IS NOT NULL{where} ORDER BY m.indicator_id, m.month, m.revision"
-    )
-    towns: dict[int, dict[str, dict[str, MonthValue]]] = defaultdict(lambda: defaultdict(dict))
-    for indicator_id, month, town, value, cumulative, source in cursor.fetchall():
-        towns[indicator_id][town][month] = MonthValue(month, value, bool(cumulative))
-        origins.setdefault(indicator_id, set()).add(source)
-    cursor.close()
-    town_values = {
-        i: {town: Series.of(by_month.values()) for town, by_month in by_town.items()}
-        for i, by_town in towns.items()
-    }
-    return values, town_values, origins
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _ints(ids: list[Any]) -> str:
-    return ",".join(str(int(i)) for i in ids) or "NULL"
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
 
 
 def _items(session: Session, only: Any) -> dict[int, list[tuple[Any, ...]]]:
