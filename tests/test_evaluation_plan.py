@@ -84,3 +84,29 @@ def test_migration_0004_upgrades_a_database_with_rows(tmp_path):
         (facts,) = load_projects(session)
     assert facts.indicators[0].pace == () and facts.settings.reminder_workdays is None
     command.downgrade(alembic_config(engine), "0001")
+
+
+def test_the_loader_keeps_the_latest_revision_and_town_figures(tmp_path):
+    from sqlmodel import select
+
+    from db.enums import Origin
+    from db.measurements import record_measurement
+    from db.models import Indicator
+
+    app = make_app(tmp_path)
+    import_files(app.engine, [write(tmp_path, PLAN)])
+    with session_scope(app.engine) as session:
+        q1 = session.exec(select(Indicator).where(Indicator.code == "Q1")).one()
+        for month, value, town in [
+            ("2023-02", 90.0, None), ("2023-01", 100.0, None), ("2023-01", 110.0, None),
+            ("2023-01", 7.0, "城关镇"), ("2023-01", 8.0, "城关镇"),
+        ]:  # fmt: skip
+            record_measurement(
+                session, indicator=q1, month=month, value=value, unit="万元", origin=Origin.MANUAL, town=town
+            )
+    with session_scope(app.engine) as session:
+        (facts,) = load_projects(session, ["qinxian"])
+    q1_facts = next(i for i in facts.indicators if i.code == "Q1")
+    assert [(v.month, v.value) for v in q1_facts.values] == [("2023-01", 110.0), ("2023-02", 90.0)]
+    assert [(v.month, v.value) for v in q1_facts.town_values["城关镇"]] == [("2023-01", 8.0)]
+    assert q1_facts.sources == ("manual",)
