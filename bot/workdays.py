@@ -37,7 +37,8 @@ class WorkCalendar:
         self._holidays = frozenset(holidays)
         self._workdays = frozenset(workdays)
         self._warned: set[int] = set()
-        self._running: dict[int, list[int]] = {}  # year → working days up to each day of the year
+        # year → (ordinal of 1 January, working days up to each day of the year)
+        self._running: dict[int, tuple[int, list[int]]] = {}
 
     @classmethod
     def from_file(cls, path: Path) -> WorkCalendar:
@@ -77,14 +78,14 @@ class WorkCalendar:
 
     def _upto(self, day: date) -> int:
         """Working days from 1 January of ``day``'s year up to and including ``day``."""
-        running = self._running.get(day.year)
-        if running is None:
+        year = self._running.get(day.year)
+        if year is None:
             first, total, running = date(day.year, 1, 1), 0, []
             for offset in range((date(day.year, 12, 31) - first).days + 1):
                 total += self.is_workday(first + timedelta(days=offset))
                 running.append(total)
-            self._running[day.year] = running
-        return running[day.timetuple().tm_yday - 1]
+            year = self._running[day.year] = (first.toordinal(), running)
+        return year[1][day.toordinal() - year[0]]
 
     def workdays_between(self, start: date, end: date) -> int:
         """Working days after ``start`` up to and including ``end`` (negative if ``end`` is earlier)."""
