@@ -306,16 +306,21 @@ def close_item(
     evidence: Path | None,
     as_of: datetime | None,
 ) -> None:
-    """整改事项销号：记录整改结果和佐证材料，此后不再提醒，并发一条“已解决”。"""
+    """整改事项销号：记录整改结果和佐证材料，此后不再提醒，并立即发一条“已解决”。"""
     from bot.manual import close_item as close
+    from jobs.refresh import run_deliver, run_evaluate
 
     app = _app(ctx)
     app.init_database()
-    _, now = _as_of(as_of)
+    day, now = _as_of(as_of)
     item = close(
         app, project=project, batch=batch, number=number, result=result_text, evidence=evidence, now=now
     )
     output.done(f"已销号：{project} {batch}问题{item.number}")
+    # Evaluate the project now, so the "已解决" goes out with the closing rather than tomorrow.
+    evaluated = run_evaluate(app, as_of=day, now=now, project=project, trigger="close-item")
+    delivered = run_deliver(app, now=now, trigger="close-item")
+    output.cycle_summary(None, evaluated, delivered, app.settings.outbox_dir)
 
 
 @main.command()

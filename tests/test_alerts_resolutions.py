@@ -53,3 +53,25 @@ def test_a_moved_deadline_closes_the_old_alert_without_a_resolution(tmp_path):
         ).first()
     assert old.state is AlertState.RESOLVED and last is not None
     assert last.event == "resolved" and "整改时限已调整为 2023-10-27" in last.reason
+
+
+def test_close_item_on_the_command_line_sends_its_resolution_at_once(tmp_path):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    app = make_app(tmp_path)
+    import_example(app, "pianguan.yaml")
+    assert run_day(app, date(2023, 10, 16), "pianguan").queued  # all 14 overdue, told
+    data = ["--data-dir", str(tmp_path / "data"), "--env-file", str(tmp_path / "none.env")]
+    closed = CliRunner().invoke(
+        main,
+        [*data, "close-item", "2", "--project", "pianguan", "--result", "已拨付", "--as-of", "2023-10-16"],
+    )
+    assert closed.exit_code == 0, closed.output
+    assert "1 项已解决" in closed.output
+    with Session(app.engine) as session:
+        alert = session.exec(select(Alert).where(Alert.key == "pianguan/item/-/2/deadline/2023-10-15")).one()
+        assert alert.state is AlertState.RESOLVED
+    later = [k for d in run_day(app, date(2023, 10, 17), "pianguan").queued for k in d.alert_keys]
+    assert not [k for k in later if k.startswith("pianguan/item/-/2/")]  # exactly one resolution
