@@ -111,3 +111,27 @@ def test_closing_an_item_stops_reminders_and_resolves_once(app, items, offsets, 
     assert len(after) <= 1  # one resolution at most, and never a reminder
     workday_after = any(app.calendar.is_workday(d) for d in sequence[split:])
     assert len(after) == (1 if told_before and workday_after else 0)
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    deadline=st.integers(0, SPAN).map(lambda n: START + timedelta(n)),
+    ongoing=st.booleans(),
+    first=st.integers(0, SPAN + 60),
+    gap=st.integers(0, 60),
+)
+def test_an_items_stage_never_moves_backwards_as_days_pass(deadline, ongoing, first, gap):
+    from bot.evaluation import Policy
+    from bot.evaluation.deadlines import evaluate_item
+    from bot.facts import ItemFacts
+    from bot.findings import stage_rank
+    from bot.workdays import WorkCalendar
+    from db.enums import ItemStatus
+
+    calendar, policy = WorkCalendar(), Policy()
+    facts = ItemFacts("p", "", "1", "问题", ("甲",), (), deadline, None, ongoing, ItemStatus.OPEN)
+    earlier = evaluate_item(facts, START + timedelta(first), calendar, policy)
+    later = evaluate_item(facts, START + timedelta(first + gap), calendar, policy)
+    if earlier is not None:
+        assert later is not None and later.key == earlier.key  # an open item never falls silent
+        assert stage_rank(later.stage) >= stage_rank(earlier.stage)
