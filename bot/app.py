@@ -47,7 +47,10 @@ class App:
     @classmethod
     def build(cls, settings: Settings, environ: Mapping[str, str], *, echo: Echo | None = None) -> App:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        return cls(settings, environ, make_engine(settings.db_url), echo=echo)
+        calendar = (
+            WorkCalendar.from_file(settings.calendar_file) if settings.calendar_file else WorkCalendar()
+        )
+        return cls(settings, environ, make_engine(settings.db_url), calendar=calendar, echo=echo)
 
     @property
     def policy(self) -> Policy:

@@ -309,16 +309,21 @@ def close_item(
     evidence: Path | None,
     as_of: datetime | None,
 ) -> None:
-    """整改事项销号：记录整改结果和佐证材料，此后不再提醒，并发一条“已解决”。"""
+    """整改事项销号：记录整改结果和佐证材料，此后不再提醒，并立即发一条“已解决”。"""
     from bot.manual import close_item as close
+    from jobs.refresh import run_deliver, run_evaluate
 
     app = _app(ctx)
     app.init_database()
-    _, now = _as_of(as_of)
+    day, now = _as_of(as_of)
     item = close(
         app, project=project, batch=batch, number=number, result=result_text, evidence=evidence, now=now
     )
     output.done(f"已销号：{project} {batch}问题{item.number}")
+    # Evaluate the project now, so the "已解决" goes out with the closing rather than tomorrow.
+    evaluated = run_evaluate(app, as_of=day, now=now, project=project, trigger="close-item")
+    delivered = run_deliver(app, now=now, trigger="close-item")
+    output.cycle_summary(None, evaluated, delivered, app.settings.outbox_dir)
 
 
 @main.command()
@@ -422,6 +427,80 @@ def evidence(
     if export_dir is not None:
         written = export_trail(trail, root, export_dir)
         output.done(f"已导出 {len(written)} 个文件到 {export_dir}")
+
+
+@main.command()
+@click.option("--project", help="只看这个项目。")
+@click.option("--all", "show_all", is_flag=True, help="也列出已解决的提醒。")
+@click.pass_context
+@friendly_errors
+def alerts(ctx: click.Context, project: str | None, show_all: bool) -> None:
+    """列出提醒及其状态（ack / silence 要用到其中的“编号”）。"""
+    from bot.acks import list_alerts
+    from db.engine import session_scope
+
+    app = _app(ctx)
+    app.init_database()
+    with session_scope(app.engine) as session:
+        rows = list_alerts(session, project=project, include_resolved=show_all)
+    output.alert_list(rows)
+
+
+@main.command()
+@click.argument("key")
+@click.option("--project", required=True, help="项目代码。")
+@click.option("--reason", required=True, help="原因（记入处理记录），例如“已在周会上布置”。")
+@click.option("--by", "actor", help="谁确认的（记入处理记录）。")
+@click.pass_context
+@friendly_errors
+def ack(ctx: click.Context, key: str, project: str, reason: str, actor: str | None) -> None:
+    """确认（已知悉）一个提醒：同一阶段不再重复提醒，进入新阶段（如逾期、上报）时仍会提醒。
+
+    KEY 是 duban alerts 列出的编号，也可以只写前缀（如 item/-/13）以确认该事项的全部提醒。
+    """
+    from bot.acks import acknowledge
+    from db.engine import session_scope
+
+    app = _app(ctx)
+    app.init_database()
+    with session_scope(app.engine) as session:
+        changed = acknowledge(session, project=project, key=key, reason=reason, actor=actor, now=wall_clock())
+        output.alerts_changed(changed, "已确认")
+
+
+@main.command()
+@click.argument("key")
+@click.option("--project", required=True, help="项目代码。")
+@click.option("--days", type=click.IntRange(min=1), help="静默多少天。")
+@click.option("--until", "until_day", type=click.DateTime(["%Y-%m-%d"]), help="静默到哪一天（含当天）。")
+@click.option("--reason", required=True, help="原因（记入处理记录），例如“已报县政府协调，月底前不催”。")
+@click.option("--by", "actor", help="谁决定的（记入处理记录）。")
+@click.pass_context
+@friendly_errors
+def silence(
+    ctx: click.Context,
+    key: str,
+    project: str,
+    days: int | None,
+    until_day: datetime | None,
+    reason: str,
+    actor: str | None,
+) -> None:
+    """静默一个提醒一段时间：期间不发任何提醒（解决时仍会发“已解决”）。用 --days 或 --until 给出时长。"""
+    from datetime import timedelta
+
+    from bot.acks import silence as mute
+    from db.engine import session_scope
+
+    if (days is None) == (until_day is None):
+        raise click.UsageError("请给出 --days 或 --until 其中之一")
+    now = wall_clock()
+    until = now + timedelta(days=days) if days else office_morning(until_day.date() + timedelta(days=1))  # type: ignore[union-attr]
+    app = _app(ctx)
+    app.init_database()
+    with session_scope(app.engine) as session:
+        changed = mute(session, project=project, key=key, until=until, reason=reason, actor=actor, now=now)
+        output.alerts_changed(changed, f"已静默至 {output.office_time(until)}")
 
 
 from bot.cli_service import register  # noqa: E402  (the service's verbs: run, schedule, web, user)

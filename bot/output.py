@@ -6,7 +6,7 @@ import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -19,13 +19,14 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from bot.findings import Finding
+from bot.workdays import OFFICE_TZ
 from notifiers.base import Format, Message
 
 if TYPE_CHECKING:
     from bot.plan.importer import ImportReport
     from bot.status import Status
     from db.evidence import Trail
-    from db.models import Measurement
+    from db.models import Alert, Measurement
     from jobs.collect import CollectResult
     from jobs.deliver import DeliverResult
     from jobs.evaluate import EvaluateResult
@@ -108,20 +109,59 @@ def findings(items: list[Finding], as_of: date, *, as_json: bool) -> None:
     if not items:
         done(f"截至 {as_of}，没有需要提醒的事项")
         return
-    table = Table(title=f"截至 {as_of} 需要关注的事项（{len(items)} 项）", show_lines=False)
-    for column in ("级别", "类型", "项目", "事项", "时限", "剩余工作日", "责任人"):
-        table.add_column(column)
+    from notifiers.render import environment
+
+    sentence = environment().get_template("lines.j2").module.finding  # the messages' own wording
+    table = Table(title=f"截至 {as_of} 需要关注的事项（{len(items)} 项）", show_lines=True)
+    for column in ("级别", "类型", "项目", "时限", "阶段"):
+        table.add_column(column, no_wrap=column != "类型")
+    table.add_column("说明", overflow="fold", ratio=1)
     for f in items:
+        who = f" 责任人：{'、'.join(f.persons)}" if f.persons and f.kind.value in _NAMED_BY_HEADING else ""
         table.add_row(
             f.severity.label,
             f.kind.label,
             f.project,
-            escape(f.subject),
             str(f.due or ""),
-            "" if f.workdays_left is None else str(f.workdays_left),
-            "、".join(f.persons),
+            stage_label(f.stage, f.workdays_left),
+            escape(str(sentence(f)) + who),
         )
     console.print(table)
+
+
+# In messages these kinds name their people in the group heading, so the sentence does not.
+_NAMED_BY_HEADING = {
+    "deadline_approaching",
+    "deadline_today",
+    "overdue",
+    "deliverable_due",
+    "deliverable_overdue",
+}
+_STAGES = {
+    "due": "到期",
+    "overdue": "逾期",
+    "escalated": "逾期·已上报",
+    "missed": "未完成",
+    "stale": "久未更新",
+    "failed": "失败",
+    "window-1-open": "填报开放",
+    "window-2-closing": "即将截止",
+    "window-3-missed": "已过填报期",
+}
+
+
+def stage_label(stage: str, workdays_left: int | None) -> str:
+    """A stage in words: 还剩5个工作日, 逾期·已上报, 3月, 2023-10报告 …"""
+    if stage.startswith("remind-"):
+        return f"还剩{workdays_left}个工作日"
+    if stage.startswith("month-"):
+        return f"{int(stage[-2:])}月" if len(stage) == 8 else stage[6:]
+    if stage.startswith("checkin-"):
+        return f"{stage[8:]}报告"
+    for prefix, word in (("missing-", "缺"), ("found-", "")):
+        if stage.startswith(prefix):
+            return word + stage[len(prefix) :]
+    return _STAGES.get(stage, stage)
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
@@ -137,6 +177,7 @@ def _finding_json(f: Finding) -> dict[str, Any]:
         "due": f.due.isoformat() if f.due else None,
         "workdays_left": f.workdays_left,
         "detail": f.detail,
+        "escalate": f.escalate,
     }
 
 
@@ -314,3 +355,35 @@ def evidence_trail(trail: Trail, root: Path, sound: dict[int | None, bool]) -> N
         )
         kept = f"（原始页面：{escape(ev.origin)}）" if ev is not None and not attempt.ok else ""
         console.print(f"  采集 {attempt.started_at:%Y-%m-%d %H:%M} UTC：{result}{kept}")
+
+
+def office_time(moment: datetime) -> str:
+    return moment.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def alert_list(rows: list[Alert]) -> None:
+    if not rows:
+        done("没有提醒")
+        return
+    table = Table(title=f"提醒（{len(rows)} 项）")
+    for column in ("编号", "事项", "状态", "阶段", "已提醒", "上次提醒", "说明"):
+        table.add_column(column)
+    for alert in rows:
+        table.add_row(
+            escape(alert.key.split("/", 1)[1]),
+            escape(alert.subject),
+            ALERT_STATES[alert.state.value],
+            alert.stage or "—",
+            f"{alert.notify_count} 次",
+            office_time(alert.last_notified_at) if alert.last_notified_at else "—",
+            escape(alert.state_reason or ""),
+        )
+    console.print(table)
+
+
+def alerts_changed(rows: list[Alert], verb: str) -> None:
+    for alert in rows:
+        done(f"{verb}：{alert.subject}（{alert.key}）")
+
+
+ALERT_STATES = {"open": "待处理", "acknowledged": "已确认", "silenced": "静默中", "resolved": "已解决"}

@@ -2,8 +2,9 @@
 
 * A finding goes to every working channel (not the leadership's) with a member it names; if it
   names nobody in any channel, to all of the project's working channels, so nothing is unheard.
-* Overdue items, missed targets and resolved alerts that were escalated also go to the leadership
-  channels (领导小组).
+* An escalated finding also goes to the leadership channels (领导小组): an item or deliverable
+  still open ``escalate_after_workdays`` working days after its date, a missed binding target —
+  and so does the resolution of an alert that had been escalated.
 """
 
 from __future__ import annotations
@@ -11,9 +12,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 
-from bot.findings import Finding, FindingKind
-
-ESCALATED = frozenset({FindingKind.OVERDUE, FindingKind.TARGET_MISSED, FindingKind.DELIVERABLE_OVERDUE})
+from bot.findings import Finding
 
 
 @dataclass(frozen=True)
@@ -50,7 +49,7 @@ def route(findings: list[Finding], channels: list[ChannelFacts]) -> dict[Channel
         named = [c for c in working if c.names() & set(finding.persons)]
         for channel in named or working:
             routed[channel].append(finding)
-        if finding.kind in ESCALATED:
+        if finding.escalate:
             for channel in project_channels:
                 if channel.leadership:
                     routed[channel].append(finding)

@@ -27,6 +27,7 @@ class Settings(BaseModel):
     host_concurrency: int = Field(default=4, ge=1)  # requests at a time to one backend host
     reminder_workdays: tuple[int, ...] = (5, 3, 1, 0)
     repeat_days: int = Field(default=7, ge=1)  # an unchanged open alert is repeated this often
+    calendar_file: Path | None = None  # holidays / make-up days the calendar package lacks (YAML)
     log_level: str = "INFO"
     # Delivery (docs/delivery.md). "console" shows messages and writes them to the outbox folder
     # (the demo, tests, a new setup); "live" sends to WeCom and email.

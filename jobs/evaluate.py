@@ -1,8 +1,9 @@
 """Evaluate → alert state → outbox, in one transaction.
 
 The findings decide, per alert key, whether to notify (:func:`bot.alerting.decide`); the alerts
-that change and the digests that report them are written together, so a crash leaves either
-both or neither. Re-running the same day finds nothing new to say and queues nothing.
+that change, their transition events and the digests that report them are written together, so a
+crash leaves either all or none. Re-running a day, or an earlier day, finds nothing new to say
+and queues nothing. An alert's stage only advances once its finding reached a channel's outbox.
 """
 
 from __future__ import annotations
@@ -16,15 +17,17 @@ from datetime import date, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.alerting import AlertMemory, AlertPolicy, Reason, decide
+from bot.alerting import AlertPolicy, Reason, decide
 from bot.evaluation import Policy, evaluate
-from bot.findings import Finding, FindingKind, Severity
+from bot.findings import Finding
+from bot.resolutions import clearing_for, clearings
 from bot.routing import ChannelFacts, route
 from bot.workdays import WorkCalendar
 from db.channels import load_channels
-from db.enums import AlertState
 from db.facts import load_projects
 from db.models import Alert, Channel, Delivery, Project
+from jobs.alert_state import as_finding, memory_of, notified, observe
+from jobs.alert_state import resolved as mark_resolved
 from notifiers.digest import build_digest
 from notifiers.render import render_digest, subject_of
 
@@ -85,75 +88,46 @@ def _evaluate_in(
     facts = load_projects(session, projects)
     codes = [p.code for p in facts]
     names = {p.code: p.name for p in facts}
-    result.findings = evaluate(facts, as_of, calendar, policy)
-    alerts = {a.key: a for a in session.exec(select(Alert).join(Project).where(col(Project.code).in_(codes)))}
     project_ids = {p.code: p.id for p in session.exec(select(Project).where(col(Project.code).in_(codes)))}
-    to_notify: list[Finding] = []
-    for finding in result.findings:
-        alert = alerts.get(finding.key)
-        if decide(_memory(alert), finding, now, alert_policy).notifies:
-            to_notify.append(finding)
-        alerts[finding.key] = _remember(session, alert, finding, project_ids[finding.project], now)
+    result.findings = evaluate(facts, as_of, calendar, policy)
+    alerts = {
+        a.key: a for a in session.exec(select(Alert).where(col(Alert.project_id).in_(project_ids.values())))
+    }
+    workday = calendar.is_workday(as_of)
+
+    def judge(alert: Alert | None, finding: Finding | None) -> Reason:
+        return decide(memory_of(alert), finding, now, alert_policy, as_of=as_of, workday=workday)
+
     current = {f.key for f in result.findings}
-    resolved = [
-        alert
-        for key, alert in alerts.items()
-        if key not in current and decide(_memory(alert), None, now, alert_policy) is Reason.RESOLVED
-    ]
-    for alert in resolved:
-        alert.state, alert.resolved_at, alert.state_reason = AlertState.RESOLVED, now, "情况已消除"
-        session.add(alert)
-    result.resolved = len(resolved)
+    decisions = [(f, judge(alerts.get(f.key), f)) for f in result.findings]
+    cleared = [(a, judge(a, None)) for key, a in alerts.items() if key not in current]
+    known = clearings(facts)
+    to_notify = [f for f, reason in decisions if reason.notifies]
+    resolved = []
+    for alert, reason in cleared:
+        how = clearing_for(alert.key, known, alert.kind, alert.stage)
+        if how.quiet and reason in (Reason.RESOLVED, Reason.NOT_WORKDAY):
+            reason = Reason.RESOLVED_QUIETLY  # it moved or lapsed: "已解决" would be untrue
+        if reason.resolves:
+            resolved.append((alert, reason, how.note))
+    told_resolved = [as_finding(a, note) for a, reason, note in resolved if reason is Reason.RESOLVED]
     channels = load_channels(session, codes)
-    told = _queue(session, channels, to_notify, [_as_finding(a) for a in resolved], names, as_of, now, result)
-    for key in told:
-        alert = alerts[key]
-        alert.last_notified_at, alert.notify_count = now, alert.notify_count + 1
-        session.add(alert)
+    told = _queue(session, channels, to_notify, told_resolved, names, as_of, now, result)
+    for finding, reason in decisions:
+        if reason is Reason.REPLAY:
+            continue  # an earlier day than this alert has seen: leave it exactly as it is
+        project_id = project_ids[finding.project]
+        assert project_id is not None
+        alert = observe(session, alerts.get(finding.key), finding, project_id, now=now, as_of=as_of)
+        alerts[finding.key] = alert
+        if reason.notifies and finding.key in told:
+            notified(session, alert, finding, reason, now=now, as_of=as_of)
+    for alert, reason, note in resolved:
+        mark_resolved(session, alert, reason, note, now=now, as_of=as_of)
+    result.resolved = len(resolved)
     result.notified = len(told & {f.key for f in to_notify})
     result.unrouted = len({f.key for f in to_notify} - told)
     return result
-
-
-def _memory(alert: Alert | None) -> AlertMemory | None:
-    if alert is None:
-        return None
-    return AlertMemory(alert.state, alert.stage, alert.last_notified_at, alert.silenced_until)
-
-
-def _remember(
-    session: Session, alert: Alert | None, finding: Finding, project_id: int | None, now: datetime
-) -> Alert:
-    if alert is None:
-        alert = Alert(
-            key=finding.key,
-            project_id=project_id or 0,
-            kind=finding.kind.value,
-            severity=finding.severity.value,
-            subject=finding.subject,
-            first_seen_at=now,
-        )
-    elif alert.state is AlertState.RESOLVED:
-        alert.state, alert.resolved_at, alert.state_reason = AlertState.OPEN, None, "再次出现"
-    alert.kind, alert.severity, alert.subject = finding.kind.value, finding.severity.value, finding.subject
-    alert.stage, alert.last_seen_at = finding.stage, now
-    alert.payload = {"persons": list(finding.persons), "project": finding.project}
-    session.add(alert)
-    return alert
-
-
-def _as_finding(alert: Alert) -> Finding:
-    """The resolved alert, in the shape the routing and the templates read."""
-    persons = tuple(str(p) for p in alert.payload.get("persons", []))  # type: ignore[union-attr]
-    return Finding(
-        key=alert.key,
-        project=str(alert.payload.get("project", "")),
-        kind=FindingKind(alert.kind),
-        severity=Severity(alert.severity),
-        subject=alert.subject,
-        stage="resolved",
-        persons=persons,
-    )
 
 
 def _queue(

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.evaluation import year_to_date
+from bot.evaluation.targets import year_progress
 from bot.facts import ProjectFacts
 from db.enums import Comparator, IndicatorKind, ItemStatus, PeriodKind
 from notifiers.chart import Bar
@@ -75,25 +75,19 @@ def build_summary(project: ProjectFacts, as_of: date, period: str, *, soon_days:
             continue
         if indicator.comparator is not Comparator.GE:
             continue
-        reported = [v for v in indicator.values if v.month < f"{as_of:%Y-%m}"]
-        if not reported:
+        progress = year_progress(indicator, as_of)
+        if progress is None:
             continue
-        year = int(max(v.month for v in reported)[:4])
-        target = indicator.year_targets.get(year, indicator.target)
-        ytd = year_to_date(reported, year)
-        if not target or ytd is None:
-            continue
-        amount, month = ytd
         figures.append(
             Figure(
                 indicator.code,
                 indicator.name,
                 indicator.unit or "",
-                amount,
-                target,
-                month,
-                amount / target * 100,
-                month / 12 * 100,
+                progress.amount,
+                progress.target,
+                progress.month,
+                progress.completion,
+                progress.pace,
                 indicator.binding.value,
             )
         )

@@ -108,7 +108,7 @@ def test_a_layout_change_is_a_recorded_failure_never_a_zero(tmp_path, backends, 
         assert "统计期".encode("gbk") in page
         assert session.exec(select(Measurement)).all() == []
         [facts] = load_projects(session)
-        assert facts.failed_sources == (("backend", attempt.error),)
+        assert [(s.code, s.failed_error) for s in facts.sources] == [("backend", attempt.error)]
 
 
 def test_filing_state_is_one_row_per_month_updated_when_rechecked(tmp_path, backends, environ):
@@ -173,7 +173,7 @@ def test_a_rejected_file_is_the_latest_attempt(tmp_path):
     assert result.figures == 1 and len(result.failures) == 1
     with Session(engine) as session:
         [facts] = load_projects(session)
-        assert facts.failed_sources[0][0] == "export"
+        assert [s.code for s in facts.sources if s.failed_error] == ["export"]
     assert (inbox / "rejected" / "2-bad.xlsx.reason.txt").exists()
     assert (inbox / "processed" / "1-good.xlsx").exists()
 

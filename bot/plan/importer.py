@@ -54,7 +54,10 @@ def import_plan(session: Session, plan: PlanSpec, path: Path) -> ImportReport:
     spec = plan.project
     project = session.exec(select(Project).where(Project.code == spec.code)).first()
     report = ImportReport(path, spec.code)
-    values = spec.model_dump() | {"source_file": path.name}
+    values = spec.model_dump() | {
+        "source_file": path.name,
+        "alert_settings": plan.alerts.model_dump(exclude_none=True) if plan.alerts else {},
+    }
     project = _upsert(session, report, Project, project, values)
     assert project.id is not None
     people = {
@@ -75,9 +78,11 @@ def import_plan(session: Session, plan: PlanSpec, path: Path) -> ImportReport:
         values = s.model_dump() | {"project_id": project.id}
         _upsert(session, report, Source, _find(session, Source, project.id, code=s.code), values)
     for i in plan.indicators:
-        values = i.model_dump(exclude={"targets", "source"}) | {
+        values = i.model_dump(exclude={"targets", "source", "base", "reference"}) | {
             "project_id": project.id,
             "source_code": i.source,
+            "base_code": i.base,
+            "reference_code": i.reference,
         }
         indicator = _upsert(
             session, report, Indicator, _find(session, Indicator, project.id, code=i.code), values

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from datetime import date
+from itertools import pairwise
 from typing import Annotated, Any
 
 from pydantic import (
@@ -157,9 +158,29 @@ class IndicatorSpec(Strict):
     responsible_persons: Names = []
     source: str | None = None
     source_field: str | None = None  # the column or label the source reports this figure under
+    # 序时进度 by the plan's own monthly schedule: cumulative % of the year's target due by the end
+    # of each month, twelve numbers ending at 100. Left out, the pace is linear (m/12).
+    pace: list[float] = []
+    base: str | None = None  # growth: the indicator whose year-over-year change is the rate
+    reference: str | None = None  # growth: the indicator holding the rate to beat (全市平均增速)
+
+    @field_validator("pace")
+    @classmethod
+    def _pace_curve(cls, value: list[float]) -> list[float]:
+        if not value:
+            return value
+        if len(value) != 12:
+            raise ValueError(f"pace 应为 12 个月的累计进度百分比，实际有 {len(value)} 个")
+        if any(b < a for a, b in pairwise(value)) or value[0] < 0:
+            raise ValueError("pace 各月累计进度应逐月不减且不为负")
+        if value[-1] != 100:
+            raise ValueError(f"pace 12 月底应为 100（%），实际为 {value[-1]:g}")
+        return value
 
     @model_validator(mode="after")
     def _target_fits_kind(self) -> IndicatorSpec:
+        if (self.base or self.reference) and self.kind is not IndicatorKind.GROWTH:
+            raise ValueError("base 和 reference 只用于增速类指标（kind: growth）")
         if self.kind is IndicatorKind.DELIVERABLE:
             return self
         if self.target is None and not self.targets:
@@ -232,8 +253,24 @@ class RectificationSpec(Strict):
     items: list[ItemSpec] = []
 
 
+class AlertsSpec(Strict):
+    """Per-project overrides of when reminders go out (defaults are in bot/evaluation/policy.py)."""
+
+    reminder_workdays: list[int] | None = None  # e.g. [5, 3, 1, 0]: working days before a deadline
+    escalate_after_workdays: int | None = Field(default=None, ge=0)  # overdue → 领导小组 after N
+    checkin_every_months: int | None = Field(default=None, ge=1)  # 长期坚持事项 check-in spacing
+
+    @field_validator("reminder_workdays")
+    @classmethod
+    def _offsets(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and (not value or any(n < 0 for n in value)):
+            raise ValueError("reminder_workdays 应为不小于 0 的工作日数，例如 [5, 3, 1, 0]")
+        return value
+
+
 class PlanSpec(Strict):
     project: ProjectSpec
+    alerts: AlertsSpec | None = None
     people: list[PersonSpec] = []
     channels: list[ChannelSpec] = []
     sources: list[SourceSpec] = []
@@ -260,6 +297,13 @@ class PlanSpec(Strict):
             if indicator.source and indicator.source not in source_codes:
                 message = f"指标 {indicator.code} 的数据源 {indicator.source} 不在 sources 中"
                 raise LocatedError(message, "indicators", index, "source")
+        indicator_codes = {i.code for i in self.indicators}
+        for index, indicator in enumerate(self.indicators):
+            for field_name in ("base", "reference"):
+                code = getattr(indicator, field_name)
+                if code and code not in indicator_codes:
+                    message = f"指标 {indicator.code} 的 {field_name} {code} 不在 indicators 中"
+                    raise LocatedError(message, "indicators", index, field_name)
         return self
 
 

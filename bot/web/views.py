@@ -11,11 +11,12 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from bot.evaluation import Policy, evaluate_indicator, year_to_date
+from bot.evaluation import Policy, evaluate_project
+from bot.evaluation.targets import year_progress
 from bot.facts import IndicatorFacts
-from bot.findings import FindingKind, Severity
+from bot.findings import Finding, FindingKind, Severity
 from bot.workdays import OFFICE_TZ, WorkCalendar
-from db.enums import LABELS, AlertState, IndicatorKind, ItemStatus, PeriodKind
+from db.enums import LABELS, AlertState, IndicatorKind, ItemStatus
 from db.facts import load_projects
 from db.models import Alert, JobRun, Measurement, Project, RectificationItem
 
@@ -113,10 +114,15 @@ def project_page(
         return None
     project = facts[0]
     evidence = _figures(session, code)
+    verdicts: dict[str, Finding] = {}
+    for finding in evaluate_project(project, as_of, calendar, policy.for_project(project.settings)):
+        _, scope, subject, *_ = finding.key.split("/")
+        if scope == "indicator":
+            verdicts.setdefault(subject, finding)  # most urgent first
     bars: list[Bar] = []
     others: list[Other] = []
     for indicator in project.indicators:
-        bar = _bar(indicator, as_of, calendar, policy)
+        bar = _bar(indicator, as_of, verdicts.get(indicator.code))
         if bar is not None:
             bar.figures = evidence.get(indicator.code, [])
             bars.append(bar)
@@ -132,34 +138,27 @@ def project_page(
     )
 
 
-def _bar(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, policy: Policy) -> Bar | None:
-    if indicator.kind is not IndicatorKind.NUMERIC or indicator.period is not PeriodKind.PER_YEAR:
+def _bar(indicator: IndicatorFacts, as_of: date, finding: Finding | None) -> Bar | None:
+    if indicator.kind is not IndicatorKind.NUMERIC:
         return None
-    reported = [v for v in indicator.values if v.month < f"{as_of:%Y-%m}"]
-    if not reported:
+    progress = year_progress(indicator, as_of)
+    if progress is None:
         return None
-    year = int(max(v.month for v in reported)[:4])
-    target = indicator.year_targets.get(year, indicator.target)
-    ytd = year_to_date(reported, year)
-    if not target or ytd is None:
-        return None
-    amount, month = ytd
-    findings = evaluate_indicator(indicator, as_of, calendar, policy)
-    if findings:
-        tone = findings[0].severity.value
-        verdict = findings[0].kind.label
+    if finding is not None:
+        tone, verdict = finding.severity.value, finding.kind.label
     else:
-        tone, verdict = "ok", "已完成年度目标" if amount >= target else "达到序时进度"
+        tone = "ok"
+        verdict = "已完成年度目标" if progress.amount >= progress.target else "达到序时进度"
     return Bar(
         code=indicator.code,
         name=indicator.name,
         binding=LABELS[indicator.binding],
         unit=indicator.unit or "",
-        target=target,
-        amount=amount,
-        month=month,
-        completion=amount / target * 100,
-        pace=month / 12 * 100,
+        target=progress.target,
+        amount=progress.amount,
+        month=progress.month,
+        completion=progress.completion,
+        pace=progress.pace,
         tone=tone,
         verdict=verdict,
     )

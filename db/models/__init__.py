@@ -1,7 +1,7 @@
 """All table models; importing this package registers them on ``SQLModel.metadata``."""
 
 from db.models.data import CollectionAttempt, Evidence, Measurement, ReportFiling
-from db.models.ops import Alert, Delivery, JobRun, SendAttempt
+from db.models.ops import Alert, AlertEvent, Delivery, JobRun, SendAttempt
 from db.models.plan import (
     Channel,
     Indicator,
@@ -17,6 +17,7 @@ from db.models.service import JobLock, UserRole, WebUser
 
 __all__ = [
     "Alert",
+    "AlertEvent",
     "Channel",
     "CollectionAttempt",
     "Delivery",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
@@ -30,7 +30,24 @@ class Alert(SQLModel, table=True):
     silenced_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     state_reason: str | None = None
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    # The latest as-of day that changed this alert: replaying an earlier day changes nothing.
+    last_as_of: date | None = None
     payload: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+
+
+class AlertEvent(SQLModel, table=True):
+    """One transition of an alert — opened, notified, escalated, acknowledged, silenced, resolved —
+    with when, for which as-of day, and why."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    alert_id: int = Field(foreign_key="alert.id", index=True)
+    at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    as_of: date | None = None
+    event: str  # opened, notified, escalated, acknowledged, silenced, resolved, reopened …
+    state: AlertState = Field(sa_type=enum_type(AlertState))
+    stage: str = ""
+    reason: str
+    actor: str | None = None  # who acknowledged or silenced; None for the bot itself
 
 
 class Delivery(SQLModel, table=True):

@@ -22,6 +22,8 @@ class Project(SQLModel, table=True):
     timezone: str = "Asia/Shanghai"
     document: str | None = None
     source_file: str | None = None
+    # The plan's ``alerts`` block: per-project reminder offsets, escalation and check-in spacing.
+    alert_settings: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -93,6 +95,11 @@ class Indicator(SQLModel, table=True):
     responsible_persons: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     source_code: str | None = None
     source_field: str | None = None
+    # The monthly pace curve (cumulative % of the year's target by each month end; empty = linear),
+    # the indicator a growth rate is computed from, and the one holding the figure to beat.
+    pace: list[float] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    base_code: str | None = None
+    reference_code: str | None = None
 
 
 class IndicatorTarget(SQLModel, table=True):

@@ -1,0 +1,62 @@
+"""The one big scan: every indicator's latest figures, as column-wise series.
+
+Nationally this is millions of rows, so it goes through the driver's cursor with plain SQL (valid
+on SQLite and PostgreSQL alike), and each indicator's rows are transposed into columns by ``zip``
+— the per-figure work stays in C.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from functools import partial
+from itertools import chain, groupby
+from operator import itemgetter
+from typing import Any
+
+from sqlmodel import Session
+
+from bot.facts import MonthValue, Series
+
+
+def load_figures(session: Session, ids: list[Any] | None) -> tuple[Any, Any, Any]:
+    """Latest revision per (indicator, month, town) in month order, and where each came from:
+    (series by indicator id, town series by indicator id, source codes by indicator id)."""
+    where = ""
+    if ids is not None:
+        # Plan ids are integers from our own rows, so inlining them is safe and keeps this one query.
+        where = f" AND m.indicator_id IN (SELECT id FROM indicator WHERE project_id IN ({ints(ids)}))"
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(
+        "SELECT m.indicator_id, m.month, m.value, m.cumulative, COALESCE(m.source_code, m.origin) "
+        f"FROM measurement m WHERE m.town IS NULL{where} ORDER BY m.indicator_id, m.month, m.town, m.revision"
+    )
+    rows = chain.from_iterable(iter(partial(cursor.fetchmany, 20_000), []))
+    values: dict[int, Series] = {}
+    origins: dict[int, set[str]] = {}
+    shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # most indicators report the same months
+    for indicator_id, group in groupby(rows, key=itemgetter(0)):
+        _, months, amounts, flags, sources = zip(*group, strict=True)
+        if len(set(months)) < len(months):  # revisions: the last one of each month counts
+            latest = dict(zip(months, zip(amounts, flags, strict=True), strict=True))
+            months, (amounts, flags) = tuple(latest), tuple(zip(*latest.values(), strict=True))
+        values[indicator_id] = Series(shared.setdefault(months, months), amounts, tuple(map(bool, flags)))
+        origins[indicator_id] = set(sources)
+    cursor.execute(
+        "SELECT m.indicator_id, m.month, m.town, m.value, m.cumulative, COALESCE(m.source_code, m.origin) "
+        f"FROM measurement m WHERE m.town IS NOT NULL{where} ORDER BY m.indicator_id, m.month, m.revision"
+    )
+    towns: dict[int, dict[str, dict[str, MonthValue]]] = defaultdict(lambda: defaultdict(dict))
+    for indicator_id, month, town, value, cumulative, source in cursor.fetchall():
+        towns[indicator_id][town][month] = MonthValue(month, value, bool(cumulative))
+        origins.setdefault(indicator_id, set()).add(source)
+    cursor.close()
+    town_values = {
+        i: {town: Series.of(by_month.values()) for town, by_month in by_town.items()}
+        for i, by_town in towns.items()
+    }
+    return values, town_values, origins
+
+
+def ints(ids: list[Any]) -> str:
+    """Our own integer ids for an IN list (never user text, so inlining them is safe)."""
+    return ",".join(str(int(i)) for i in ids) or "NULL"

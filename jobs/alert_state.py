@@ -1,0 +1,144 @@
+"""Alert rows and their transitions: what :mod:`jobs.evaluate` writes after deciding.
+
+Every change of an alert's state or stage is an :class:`AlertEvent` with the time, the as-of day
+and the reason, so "why did (or didn't) we tell them?" has an answer in the database.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlmodel import Session
+
+from bot.alerting import AlertMemory, Reason
+from bot.findings import Finding, FindingKind, Severity
+from db.enums import AlertState
+from db.models import Alert, AlertEvent
+
+EVENT_WORDS = {
+    Reason.FIRST: "首次提醒",
+    Reason.NEW_STAGE: "进入新阶段",
+    Reason.REPEAT: "到了重复提醒的间隔",
+    Reason.RESOLVED: "情况已消除",
+    Reason.RESOLVED_QUIETLY: "关闭，不发“已解决”",
+}
+
+
+def memory_of(alert: Alert | None) -> AlertMemory | None:
+    if alert is None:
+        return None
+    return AlertMemory(
+        state=alert.state,
+        stage=alert.stage,
+        last_notified_at=alert.last_notified_at,
+        silenced_until=alert.silenced_until,
+        notified=alert.notify_count > 0,
+        last_as_of=alert.last_as_of,
+    )
+
+
+def record(
+    session: Session,
+    alert: Alert,
+    event: str,
+    reason: str,
+    *,
+    now: datetime,
+    as_of: date | None,
+    actor: str | None = None,
+) -> None:
+    session.add(
+        AlertEvent(
+            alert_id=alert.id or 0,
+            at=now,
+            as_of=as_of,
+            event=event,
+            state=alert.state,
+            stage=alert.stage,
+            reason=reason,
+            actor=actor,
+        )
+    )
+
+
+def observe(
+    session: Session, alert: Alert | None, finding: Finding, project_id: int, *, now: datetime, as_of: date
+) -> Alert:
+    """Create or refresh the alert for a finding seen today (not yet notified)."""
+    fresh = alert is None
+    if alert is None:
+        alert = Alert(
+            key=finding.key,
+            project_id=project_id,
+            kind=finding.kind.value,
+            severity=finding.severity.value,
+            subject=finding.subject,
+            first_seen_at=now,
+        )
+    alert.kind, alert.severity, alert.subject = finding.kind.value, finding.severity.value, finding.subject
+    alert.last_seen_at = now
+    alert.last_as_of = max(alert.last_as_of or as_of, as_of)
+    alert.payload = {
+        "project": finding.project,
+        "persons": list(finding.persons),
+        "units": list(finding.units),
+        "due": finding.due.isoformat() if finding.due else None,
+        "seen_stage": finding.stage,
+    }
+    if alert.state is AlertState.SILENCED and alert.silenced_until and now >= alert.silenced_until:
+        alert.state, alert.silenced_until, alert.state_reason = AlertState.OPEN, None, "静默期已结束"
+        session.add(alert)
+        session.flush()
+        record(session, alert, "unsilenced", "静默期已结束", now=now, as_of=as_of)
+    session.add(alert)
+    if fresh:
+        session.flush()
+        record(session, alert, "opened", f"发现：{finding.kind.label}", now=now, as_of=as_of)
+    return alert
+
+
+def notified(
+    session: Session, alert: Alert, finding: Finding, reason: Reason, *, now: datetime, as_of: date
+) -> None:
+    """The finding reached a channel's outbox: advance the alert's stage and remember the time."""
+    if alert.state is AlertState.RESOLVED:
+        alert.state, alert.resolved_at, alert.state_reason = AlertState.OPEN, None, "再次出现"
+        record(session, alert, "reopened", "情况再次出现", now=now, as_of=as_of)
+    if alert.state is AlertState.ACKNOWLEDGED and reason is Reason.NEW_STAGE:
+        alert.state, alert.state_reason = AlertState.OPEN, "进入新阶段，确认失效"
+    alert.stage, alert.last_notified_at = finding.stage, now
+    alert.notify_count += 1
+    session.add(alert)
+    record(session, alert, "notified", f"{EVENT_WORDS[reason]}（{finding.stage}）", now=now, as_of=as_of)
+    if finding.escalate and alert.escalated_at is None:
+        alert.escalated_at = now
+        record(session, alert, "escalated", "已上报领导小组", now=now, as_of=as_of)
+
+
+def resolved(
+    session: Session, alert: Alert, reason: Reason, note: str, *, now: datetime, as_of: date
+) -> None:
+    alert.state, alert.resolved_at, alert.state_reason = AlertState.RESOLVED, now, note
+    alert.silenced_until = None
+    alert.last_as_of = max(alert.last_as_of or as_of, as_of)
+    session.add(alert)
+    record(session, alert, "resolved", f"{EVENT_WORDS[reason]}：{note}", now=now, as_of=as_of)
+
+
+def as_finding(alert: Alert, note: str) -> Finding:
+    """A resolved alert, in the shape the routing and the templates read."""
+    payload = alert.payload or {}
+    persons = tuple(str(p) for p in payload.get("persons", []))  # type: ignore[union-attr]
+    units = tuple(str(u) for u in payload.get("units", []))  # type: ignore[union-attr]
+    return Finding(
+        key=alert.key,
+        project=str(payload.get("project", "")),
+        kind=FindingKind(alert.kind),
+        severity=Severity(alert.severity),
+        subject=alert.subject,
+        stage="resolved",
+        persons=persons,
+        units=units,
+        escalate=alert.escalated_at is not None,
+        detail={"note": note},
+    )

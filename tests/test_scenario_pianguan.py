@@ -1,0 +1,130 @@
+"""偏关's 17 rectification items replayed day by day, 2023-09-25 … 2023-11-10.
+
+Deadlines (examples/pianguan.yaml, from 偏政发〔2023〕18号): 14 items on 2023-10-15 (a Sunday),
+问题13 on 10-20, 问题10 and 11 on 10-31. The 2023 National Day holiday ran 09-29 … 10-06 and
+Saturday 10-07 and Sunday 10-08 were make-up working days (调休), so the first 5-working-day
+reminder for 10-15 falls on Sunday 10-08. Messages go out on working days only; overdue items are
+escalated to the leadership group after 3 working days and repeated weekly. 问题13 is closed
+(销号) on 10-18 and 问题1 on 10-19, each producing exactly one "已解决" note.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time
+
+import pytest
+
+from bot.manual import close_item
+from bot.workdays import OFFICE_TZ
+from tests.scenario_world import days, import_example, item_number, make_app, outbox_count, run_day, sent_by
+
+A = [str(n) for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 14, 15, 16, 17)]  # due 2023-10-15
+A_OPEN = [n for n in A if n != "1"]  # 问题1 is closed on 10-19
+B = ["13"]  # due 2023-10-20
+C = ["10", "11"]  # due 2023-10-31
+WORK, LEADERS = "pianguan-work", "pianguan-leaders"
+
+
+def told(numbers: list[str], stage: str) -> set[str]:
+    return {f"{n}@{stage}" for n in numbers}
+
+
+EXPECTED: dict[date, dict[str, set[str]]] = {
+    date(2023, 10, 8): {WORK: told(A, "remind-5")},
+    date(2023, 10, 10): {WORK: told(A, "remind-3")},
+    date(2023, 10, 12): {WORK: told(A, "remind-1")},
+    date(2023, 10, 13): {WORK: told(A, "due") | told(B, "remind-5")},
+    date(2023, 10, 16): {WORK: told(A, "overdue")},
+    date(2023, 10, 17): {WORK: told(B, "remind-3")},
+    date(2023, 10, 18): {WORK: told(A, "escalated") | told(B, "resolved"), LEADERS: told(A, "escalated")},
+    date(2023, 10, 19): {WORK: {"1@resolved"}, LEADERS: {"1@resolved"}},
+    date(2023, 10, 24): {WORK: told(C, "remind-5")},
+    date(2023, 10, 25): {WORK: told(A_OPEN, "escalated"), LEADERS: told(A_OPEN, "escalated")},
+    date(2023, 10, 26): {WORK: told(C, "remind-3")},
+    date(2023, 10, 30): {WORK: told(C, "remind-1")},
+    date(2023, 10, 31): {WORK: told(C, "due")},
+    date(2023, 11, 1): {
+        WORK: told(A_OPEN, "escalated") | told(C, "overdue"),
+        LEADERS: told(A_OPEN, "escalated"),
+    },
+    date(2023, 11, 3): {WORK: told(C, "escalated"), LEADERS: told(C, "escalated")},
+    date(2023, 11, 8): {WORK: told(A_OPEN, "escalated"), LEADERS: told(A_OPEN, "escalated")},
+    date(2023, 11, 10): {WORK: told(C, "escalated"), LEADERS: told(C, "escalated")},
+}
+CLOSINGS = {date(2023, 10, 18): "13", date(2023, 10, 19): "1"}
+FIRST, LAST = date(2023, 9, 25), date(2023, 11, 10)
+
+
+@pytest.fixture(scope="module")
+def replay(tmp_path_factory):
+    app = make_app(tmp_path_factory.mktemp("pianguan"))
+    import_example(app, "pianguan.yaml")
+    sent: dict[date, dict[str, set[str]]] = {}
+    bodies: dict[date, dict[str, str]] = {}
+    for day in days(FIRST, LAST):
+        if day in CLOSINGS:
+            before_run = datetime.combine(day, time(8), tzinfo=OFFICE_TZ)
+            close_item(
+                app, project="pianguan", batch="", number=CLOSINGS[day], result="已整改到位",
+                evidence=None, now=before_run,
+            )  # fmt: skip
+        result = run_day(app, day, "pianguan")
+        for digest in sent_by(result):
+            sent.setdefault(day, {})[digest.channel] = {item_number(k) for k in digest.told}
+            bodies.setdefault(day, {})[digest.channel] = digest.body
+    return app, sent, bodies
+
+
+def test_exactly_the_expected_messages_go_out_on_each_day(replay):
+    _, sent, _ = replay
+    for day in days(FIRST, LAST):
+        assert sent.get(day, {}) == EXPECTED.get(day, {}), day
+
+
+def test_nothing_goes_out_during_the_national_day_holiday(replay):
+    _, sent, _ = replay
+    assert not [d for d in sent if date(2023, 9, 29) <= d <= date(2023, 10, 6)]
+    assert date(2023, 10, 8) in sent  # a Sunday, but a make-up working day
+
+
+def test_the_first_reminder_counts_make_up_days(replay):
+    _, _, bodies = replay
+    text = bodies[date(2023, 10, 8)][WORK]
+    assert "2023年10月15日（星期日），还剩 5 个工作日" in text
+    assert "@" not in text.splitlines()[0]
+
+
+def test_due_on_a_sunday_is_said_on_the_last_working_day_before(replay):
+    _, _, bodies = replay
+    assert "今天是到期前最后一个工作日" in bodies[date(2023, 10, 13)][WORK]
+
+
+def test_escalation_names_the_delay_and_the_leadership(replay):
+    _, _, bodies = replay
+    text = bodies[date(2023, 10, 18)][LEADERS]
+    assert "逾期 3 天，3 个工作日" in text and "已同时报告领导小组" in text
+
+
+def test_a_closed_item_gets_one_resolution_with_its_result(replay):
+    _, sent, bodies = replay
+    resolutions = [(d, c) for d, by in sent.items() for c, t in by.items() if "13@resolved" in t]
+    assert resolutions == [(date(2023, 10, 18), WORK)]
+    assert "已销号（2023-10-18）：已整改到位，不再提醒" in bodies[date(2023, 10, 18)][WORK]
+
+
+def test_replaying_every_day_again_sends_nothing(replay):
+    app, _, _ = replay
+    before = outbox_count(app)
+    for day in days(FIRST, LAST):
+        result = run_day(app, day, "pianguan")
+        assert result.queued == [], day
+    assert outbox_count(app) == before
+
+
+def test_a_restarted_service_sends_nothing_already_sent(replay):
+    """A new process on the same database (as after a restart) finds everything already told."""
+    from bot.app import App
+
+    app, _, _ = replay
+    restarted = App.build(app.settings, {})
+    assert all(run_day(restarted, day, "pianguan").queued == [] for day in days(date(2023, 10, 16), LAST))
