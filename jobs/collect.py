@@ -19,19 +19,17 @@ from typing import Any
 
 from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col
 
 from bot.errors import CollectionError, ConfigurationError
-from bot.secrets import REFERENCE, mask, resolve
-from collectors.base import Collected, CollectorEnv, Fetched, FigureSpec, SourceConfig
+from bot.secrets import REFERENCE, resolve
+from collectors.base import Collected, CollectorEnv, FigureSpec, SourceConfig
 from collectors.http import host_of
 from collectors.lanes import run_by_host
 from collectors.registry import Registry
 from db.engine import session_scope
-from db.enums import Origin
-from db.evidence import evidence_id, write_evidence_file
-from db.measurements import NewValue, record_measurements
-from db.models import CollectionAttempt, Indicator, Project, ReportFiling, Source
+from db.models import Indicator, Project, Source
+from jobs.collect_store import Finished, store_batch, write_pages
 
 log = logging.getLogger(__name__)
 MAX_PARALLEL_SOURCES = 8
@@ -77,6 +75,17 @@ def load_sources(
     ]
 
 
+def indicator_ids(session: Session, project_ids: set[int]) -> dict[tuple[int, str], dict[str, int]]:
+    """(project id, source code) → {indicator code: id} for every indicator a source feeds."""
+    query = sa_select(Indicator.project_id, Indicator.source_code, Indicator.code, Indicator.id).where(  # type: ignore[call-overload]
+        col(Indicator.source_code).is_not(None), col(Indicator.project_id).in_(project_ids)
+    )
+    ids: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    for project_id, source_code, code, indicator_id in session.execute(query):
+        ids[(project_id, source_code)][code] = indicator_id
+    return ids
+
+
 def _with_secrets(config: SourceConfig, environ: Mapping[str, str]) -> tuple[SourceConfig, list[str]]:
     """Resolve every ``${ENV}`` in the settings (nested ones too); also return the values used."""
     used: list[str] = []
@@ -105,9 +114,6 @@ def lane_of(config: SourceConfig) -> str:
     return f"{config.project}/{config.code}"
 
 
-Outcome = tuple[Collected | CollectionError, list[str]]
-
-
 def collect(
     engine: Engine,
     registry: Registry,
@@ -125,24 +131,28 @@ def collect(
     """Collect every matching source once and store what each yields (or why it failed)."""
     with session_scope(engine) as session:
         configs = load_sources(session, project=project, source=source)
+        ids = indicator_ids(session, {project_id for project_id, _ in configs})
     result = CollectResult(sources=len(configs))
 
-    def run_one(entry: tuple[int, SourceConfig]) -> Outcome:
-        _, config = entry
+    def run_one(entry: tuple[int, SourceConfig]) -> Finished:
+        project_id, config = entry
         secrets: list[str] = []
+        outcome: Collected | CollectionError
         try:
             resolved, secrets = _with_secrets(config, environ)
-            collected = registry.create(config.kind, env).collect(resolved, now=now, month=month)
-            _write_evidence_files(evidence_dir, collected)
-            return collected, secrets
+            outcome = registry.create(config.kind, env).collect(resolved, now=now, month=month)
+            if month is not None and not outcome.whole:
+                outcome.figures = [f for f in outcome.figures if f.month == month]
+                outcome.filings = [f for f in outcome.filings if f.month == month]
         except CollectionError as exc:
-            _write_evidence_files(evidence_dir, exc)
-            return exc, secrets
+            outcome = exc
         except ConfigurationError as exc:
-            return CollectionError(config.code, f"配置有误：{exc}"), secrets
+            outcome = CollectionError(config.code, f"配置有误：{exc}")
         except Exception as exc:  # a bug in one collector must not stop the others
             log.exception("数据源 %s/%s 采集程序出错", config.project, config.code)
-            return CollectionError(config.code, f"采集程序出错：{type(exc).__name__}: {exc}"), secrets
+            outcome = CollectionError(config.code, f"采集程序出错：{type(exc).__name__}: {exc}")
+        # Evidence files are hashed and written here, in the worker, off the storing thread.
+        return Finished(project_id, config, outcome, secrets, write_pages(evidence_dir, outcome))
 
     lanes = run_by_host(
         configs,
@@ -154,163 +164,24 @@ def collect(
     for batch in lanes:
         # Whatever finished while the last batch was stored commits together: fewer commits, and
         # still all of a source's results or none.
-        after_commit: list[Callable[[], None]] = []
+        finished = [done for _, done in batch]
         with session_scope(engine) as session:
-            for (project_id, config), (outcome, secrets) in batch:
-                if month is not None and isinstance(outcome, Collected) and not outcome.whole:
-                    outcome.figures = [f for f in outcome.figures if f.month == month]
-                    outcome.filings = [f for f in outcome.filings if f.month == month]
-                _store(session, evidence_dir, project_id, config, outcome, now, result, secrets)
-                if isinstance(outcome, Collected):
-                    after_commit += outcome.after_commit
-        for action in after_commit:
-            try:
-                action()
-            except OSError as exc:
-                log.error("收件文件移动失败：%s", exc)
-        if on_done is not None:
-            for (_, config), _ in batch:
-                on_done(config)
+            counts = store_batch(session, finished, ids, now)
+        result.figures += counts.figures
+        result.revisions += counts.revisions
+        result.filings += counts.filings
+        result.failures += counts.failures
+        for done in finished:
+            if isinstance(done.outcome, Collected):
+                _after_commit(done.outcome)
+            if on_done is not None:
+                on_done(done.config)
     return result
 
 
-def _write_evidence_files(root: Path, outcome: Collected | CollectionError) -> None:
-    """Hash and write the evidence in the worker thread, off the storing thread's critical path."""
-    if isinstance(outcome, CollectionError):
-        pages = [outcome.evidence] if outcome.evidence is not None else []
-    else:
-        pages = [f.evidence for f in outcome.figures] + [f.evidence for f in outcome.filings]
-        pages += [e.evidence for e in outcome.failures if e.evidence is not None]
-    written: set[int] = set()
-    for page in pages:
-        if id(page) not in written:
-            written.add(id(page))
-            write_evidence_file(root, page.body, origin=page.url, content_type=page.content_type)
-
-
-def _store(
-    session: Session,
-    evidence_dir: Path,
-    project_id: int,
-    config: SourceConfig,
-    outcome: Collected | CollectionError,
-    now: datetime,
-    result: CollectResult,
-    secrets: list[str],
-) -> None:
-    kept: dict[int, int] = {}  # one page yields many figures: hash and store it once
-
-    def keep(session: Session, raw: Fetched | None) -> int | None:
-        if raw is None:
-            return None
-        if id(raw) not in kept:
-            kept[id(raw)] = evidence_id(
-                session,
-                evidence_dir,
-                raw.body,
-                origin=raw.url,
-                fetched_at=raw.fetched_at,
-                content_type=raw.content_type,
-                http_status=raw.status,
-            )
-        return kept[id(raw)]
-
-    def failed(session: Session, error: CollectionError) -> None:
-        text = mask(str(error), secrets)
-        session.add(
-            CollectionAttempt(
-                project_id=project_id,
-                source_code=config.code,
-                ok=False,
-                error=text,
-                started_at=now,
-                evidence_id=keep(session, getattr(error, "evidence", None)),
-            )
-        )
-        result.failures.append(text)
-        log.warning("采集失败：%s", text)
-
-    if isinstance(outcome, CollectionError):
-        failed(session, outcome)
-        return
-    if not outcome.attempted:
-        return
-    stored, last = _store_figures(session, project_id, config, outcome, keep, result), None
-    for filing in outcome.filings:
-        last = keep(session, filing.evidence)
-        _upsert_filing(session, project_id, config.code, filing.month, filing.filed, now, last)
-        result.filings += 1
-    if outcome.figures or outcome.filings or not outcome.failures:
-        last = keep(session, outcome.figures[-1].evidence) if outcome.figures else last
-        session.add(
-            CollectionAttempt(
-                project_id=project_id,
-                source_code=config.code,
-                ok=True,
-                figures=len(outcome.figures),
-                started_at=now,
-                evidence_id=last,
-            )
-        )
-    for error in outcome.failures:  # after the ok row: the latest attempt shows the problem
-        failed(session, error)
-    log.info(
-        "数据源 %s/%s：%d 个数据，%d 个为新值", config.project, config.code, len(outcome.figures), stored
-    )
-
-
-def _store_figures(
-    session: Session,
-    project_id: int,
-    config: SourceConfig,
-    outcome: Collected,
-    keep: Callable[[Session, Fetched | None], int | None],
-    result: CollectResult,
-) -> int:
-    indicators = dict(
-        session.execute(
-            sa_select(Indicator.code, Indicator.id).where(  # type: ignore[call-overload]
-                Indicator.project_id == project_id, Indicator.source_code == config.code
-            )
-        ).all()
-    )
-    values = [
-        NewValue(
-            indicators[figure.indicator],
-            figure.month,
-            figure.value,
-            figure.unit,
-            Origin.COLLECTED,
-            cumulative=figure.cumulative,
-            evidence_id=keep(session, figure.evidence),
-            source_code=config.code,
-            town=figure.town,
-            locator=figure.where,
-        )
-        for figure in outcome.figures
-    ]
-    revisions = record_measurements(session, values)
-    result.figures += len(revisions)
-    result.revisions += sum(revision > 1 for revision in revisions)
-    return len(revisions)
-
-
-def _upsert_filing(
-    session: Session,
-    project_id: int,
-    source_code: str,
-    month: str,
-    filed: bool,
-    now: datetime,
-    evidence: int | None,
-) -> None:
-    row = session.exec(
-        select(ReportFiling).where(
-            ReportFiling.project_id == project_id,
-            ReportFiling.source_code == source_code,
-            ReportFiling.month == month,
-        )
-    ).first() or ReportFiling(project_id=project_id, source_code=source_code, month=month, filed=filed)
-    row.filed, row.checked_at = filed, now
-    row.evidence_id = evidence or row.evidence_id
-    session.add(row)
+def _after_commit(outcome: Collected) -> None:
+    for action in outcome.after_commit:  # e.g. moving an inbox file to processed/
+        try:
+            action()
+        except OSError as exc:
+            log.error("收件文件移动失败：%s", exc)

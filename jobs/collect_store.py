@@ -1,0 +1,217 @@
+"""Store a batch of finished sources in one transaction, with a handful of statements.
+
+A province is ~1,000 pages of ~27 figures each; storing them row by row would cost more than
+fetching and parsing them. So a batch (whatever finished while the last one was stored) is written
+as: one query for the evidence rows already kept, one insert per new page, one read of the latest
+revisions and one bulk insert of the figures, and one bulk insert of the attempts. The evidence
+files themselves were hashed and written by the worker threads (:func:`write_pages`).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import insert
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, select
+
+from bot.errors import CollectionError
+from bot.secrets import mask
+from collectors.base import Collected, Fetched, SourceConfig
+from db.enums import Origin
+from db.evidence import write_evidence_file
+from db.measurements import NewValue, record_measurements
+from db.models import CollectionAttempt, Evidence, ReportFiling
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class Written:
+    """An evidence file on disk, named by its sha256, waiting for its row."""
+
+    digest: str
+    path: str
+
+
+def write_pages(root: Path, outcome: Collected | CollectionError) -> dict[int, Written]:
+    """Hash and write a source's pages (in the worker thread); keyed by ``id(page)``."""
+    if isinstance(outcome, CollectionError):
+        pages = [outcome.evidence] if outcome.evidence is not None else []
+    else:
+        pages = [f.evidence for f in outcome.figures] + [f.evidence for f in outcome.filings]
+        pages += [e.evidence for e in outcome.failures if e.evidence is not None]
+    written: dict[int, Written] = {}
+    for page in pages:
+        if id(page) not in written:
+            digest, relative = write_evidence_file(
+                root, page.body, origin=page.url, content_type=page.content_type
+            )
+            written[id(page)] = Written(digest, relative.as_posix())
+    return written
+
+
+@dataclass
+class Finished:
+    """One source's outcome as the worker handed it over."""
+
+    project_id: int
+    config: SourceConfig
+    outcome: Collected | CollectionError
+    secrets: list[str]
+    files: dict[int, Written]
+
+
+@dataclass
+class BatchCounts:
+    figures: int = 0
+    revisions: int = 0
+    filings: int = 0
+    failures: list[str] = field(default_factory=list)
+
+
+def store_batch(
+    session: Session,
+    batch: list[Finished],
+    indicator_ids: dict[tuple[int, str], dict[str, int]],
+    now: datetime,
+) -> BatchCounts:
+    """Write every source of ``batch``; the caller commits (all of it, or none of it)."""
+    writer = _BatchWriter(session, batch, indicator_ids, now)
+    for finished in batch:
+        writer.add(finished)
+    return writer.finish()
+
+
+class _BatchWriter:
+    """Gathers a batch's figures and attempts, then writes each kind in one statement."""
+
+    def __init__(
+        self,
+        session: Session,
+        batch: list[Finished],
+        indicator_ids: dict[tuple[int, str], dict[str, int]],
+        now: datetime,
+    ) -> None:
+        self.session, self.indicator_ids, self.now = session, indicator_ids, now
+        self.evidence = _EvidenceRows(session, [page for f in batch for page in f.files.values()])
+        self.values: list[NewValue] = []
+        self.attempts: list[dict[str, Any]] = []
+        self.counts = BatchCounts()
+
+    def add(self, finished: Finished) -> None:
+        outcome, config = finished.outcome, finished.config
+        if isinstance(outcome, CollectionError):
+            self._failed(finished, outcome)
+            return
+        if not outcome.attempted:
+            return
+        ids = self.indicator_ids.get((finished.project_id, config.code), {})
+        self.values += [
+            NewValue(
+                ids[f.indicator],
+                f.month,
+                f.value,
+                f.unit,
+                Origin.COLLECTED,
+                cumulative=f.cumulative,
+                evidence_id=self._keep(finished, f.evidence),
+                source_code=config.code,
+                town=f.town,
+                locator=f.where,
+            )
+            for f in outcome.figures
+        ]
+        last = None
+        for filing in outcome.filings:
+            last = self._keep(finished, filing.evidence)
+            _upsert_filing(
+                self.session, finished.project_id, config.code, filing.month, filing.filed, self.now, last
+            )
+            self.counts.filings += 1
+        if outcome.figures or outcome.filings or not outcome.failures:
+            last = self._keep(finished, outcome.figures[-1].evidence) if outcome.figures else last
+            self._attempt(finished, ok=True, figures=len(outcome.figures), evidence_id=last)
+        for error in outcome.failures:  # after the ok row: the latest attempt shows the problem
+            self._failed(finished, error)
+        log.info("数据源 %s/%s：%d 个数据", config.project, config.code, len(outcome.figures))
+
+    def finish(self) -> BatchCounts:
+        revisions = record_measurements(self.session, self.values)
+        self.counts.figures, self.counts.revisions = len(revisions), sum(r > 1 for r in revisions)
+        if self.attempts:
+            self.session.execute(insert(CollectionAttempt.__table__), self.attempts)  # type: ignore[attr-defined]
+        return self.counts
+
+    def _keep(self, finished: Finished, page: Fetched | None) -> int | None:
+        return self.evidence.id_of(page, finished.files[id(page)]) if page is not None else None
+
+    def _failed(self, finished: Finished, error: CollectionError) -> None:
+        text = mask(str(error), finished.secrets)
+        self._attempt(finished, ok=False, error=text, evidence_id=self._keep(finished, error.evidence))
+        self.counts.failures.append(text)
+        log.warning("采集失败：%s", text)
+
+    def _attempt(self, finished: Finished, **values: Any) -> None:
+        self.attempts.append(
+            {
+                "project_id": finished.project_id,
+                "source_code": finished.config.code,
+                "started_at": self.now,
+                "figures": 0,
+                "error": None,
+                **values,
+            }
+        )
+
+
+class _EvidenceRows:
+    """Evidence row ids for a batch's pages: the ones already kept found in one query."""
+
+    def __init__(self, session: Session, files: list[Written]) -> None:
+        self.session = session
+        table = Evidence.__table__  # type: ignore[attr-defined]
+        digests = {f.digest for f in files}
+        query = sa_select(table.c.sha256, table.c.id).where(table.c.sha256.in_(digests))
+        self.ids: dict[str, int] = dict(session.execute(query).all()) if digests else {}  # type: ignore[arg-type]
+
+    def id_of(self, page: Fetched, written: Written) -> int:
+        if written.digest not in self.ids:
+            table = Evidence.__table__  # type: ignore[attr-defined]
+            values = {
+                "sha256": written.digest,
+                "path": written.path,
+                "origin": page.url,
+                "size": len(page.body),
+                "content_type": page.content_type,
+                "http_status": page.status,
+                "fetched_at": page.fetched_at,
+            }
+            inserted = self.session.execute(insert(table).values(values).returning(table.c.id))
+            self.ids[written.digest] = int(inserted.scalar_one())
+        return self.ids[written.digest]
+
+
+def _upsert_filing(
+    session: Session,
+    project_id: int,
+    source_code: str,
+    month: str,
+    filed: bool,
+    now: datetime,
+    evidence: int | None,
+) -> None:
+    row = session.exec(
+        select(ReportFiling).where(
+            ReportFiling.project_id == project_id,
+            ReportFiling.source_code == source_code,
+            ReportFiling.month == month,
+        )
+    ).first() or ReportFiling(project_id=project_id, source_code=source_code, month=month, filed=filed)
+    row.filed, row.checked_at = filed, now
+    row.evidence_id = evidence or row.evidence_id
+    session.add(row)
