@@ -34,7 +34,7 @@ def squash(text: str) -> str:
 @pytest.fixture(scope="module")
 def seed_text() -> str:
     if not SEED.exists():
-        pytest.skip(f"seed document not found at {SEED}")
+        pytest.fail(f"seed document not found at {SEED}: clone the repository beside shared/")
     return SEED.read_text(encoding="utf-8")
 
 
