@@ -10,6 +10,7 @@ import tempfile
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy import select as sa_select
@@ -80,11 +81,9 @@ def store_evidence(
 ) -> Evidence:
     """Keep ``data`` once by its sha256 and return its row (an existing one if already kept)."""
     digest, relative = write_evidence_file(root, data, origin=origin, content_type=content_type)
-    existing = session.exec(select(Evidence).where(Evidence.sha256 == digest)).first()
-    if existing is not None:
-        return existing
-    row = Evidence(
-        sha256=digest,
+    row_id = evidence_row_id(
+        session,
+        digest=digest,
         path=relative.as_posix(),
         origin=origin,
         size=len(data),
@@ -92,37 +91,19 @@ def store_evidence(
         http_status=http_status,
         fetched_at=fetched_at,
     )
-    session.add(row)
-    session.flush()
+    row = session.get(Evidence, row_id)
+    assert row is not None
     return row
 
 
-def evidence_id(
-    session: Session,
-    root: Path,
-    data: bytes,
-    *,
-    origin: str,
-    fetched_at: datetime,
-    content_type: str | None = None,
-    http_status: int | None = None,
-) -> int:
-    """:func:`store_evidence` for bulk work: the same row, without loading it as an object."""
-    digest, relative = write_evidence_file(root, data, origin=origin, content_type=content_type)
+def evidence_row_id(session: Session, *, digest: str, **columns: Any) -> int:
+    """The id of the evidence row for a file already written under ``digest``, inserted if new."""
     table = Evidence.__table__  # type: ignore[attr-defined]
     found = session.execute(sa_select(table.c.id).where(table.c.sha256 == digest)).scalar()
     if found is not None:
         return int(found)
-    values = {
-        "sha256": digest,
-        "path": relative.as_posix(),
-        "origin": origin,
-        "size": len(data),
-        "content_type": content_type,
-        "http_status": http_status,
-        "fetched_at": fetched_at,
-    }
-    return int(session.execute(insert(table).values(values).returning(table.c.id)).scalar_one())
+    inserted = session.execute(insert(table).values(sha256=digest, **columns).returning(table.c.id))
+    return int(inserted.scalar_one())
 
 
 def evidence_file(root: Path, row: Evidence) -> Path:

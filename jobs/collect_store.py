@@ -23,7 +23,7 @@ from bot.errors import CollectionError
 from bot.secrets import mask
 from collectors.base import Collected, Fetched, SourceConfig
 from db.enums import Origin
-from db.evidence import write_evidence_file
+from db.evidence import evidence_row_id, write_evidence_file
 from db.measurements import NewValue, record_measurements
 from db.models import CollectionAttempt, Evidence, ReportFiling
 
@@ -181,18 +181,16 @@ class _EvidenceRows:
 
     def id_of(self, page: Fetched, written: Written) -> int:
         if written.digest not in self.ids:
-            table = Evidence.__table__  # type: ignore[attr-defined]
-            values = {
-                "sha256": written.digest,
-                "path": written.path,
-                "origin": page.url,
-                "size": len(page.body),
-                "content_type": page.content_type,
-                "http_status": page.status,
-                "fetched_at": page.fetched_at,
-            }
-            inserted = self.session.execute(insert(table).values(values).returning(table.c.id))
-            self.ids[written.digest] = int(inserted.scalar_one())
+            self.ids[written.digest] = evidence_row_id(
+                self.session,
+                digest=written.digest,
+                path=written.path,
+                origin=page.url,
+                size=len(page.body),
+                content_type=page.content_type,
+                http_status=page.status,
+                fetched_at=page.fetched_at,
+            )
         return self.ids[written.digest]
 
 
