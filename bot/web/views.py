@@ -44,6 +44,8 @@ COUNT_LABELS = {
     "resolved": "已解决",
     "retrying": "待重试",
     "dead": "发送失败",
+    "admin_alerts": "管理员告警",
+    "filings": "填报状态",
 }
 STATE_LABELS = {"open": "待处理", "acknowledged": "已确认", "silenced": "已静默"}
 
