@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.escape import unescape
 from pydantic import ValidationError
 
 from bot.errors import PlanFileError
@@ -146,8 +147,8 @@ def _cell(path: Path, row_number: int, name: str, row: tuple[Any, ...], index: i
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        try:
-            return clean_text(value).strip() or None
+        try:  # Excel writes a line break's CR, and any control character, as _x000D_
+            return clean_text(unescape(value)).strip() or None
         except TextError as exc:
             return _raise(refuse(str(exc)))
     return value if isinstance(value, date) else (str(value) if value is not None else None)

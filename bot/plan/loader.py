@@ -113,6 +113,25 @@ def _check_size(path: Path, root: yaml.Node | None) -> None:
         size(root, 0)
 
 
+# pydantic's wording of the mistakes a hand-edited plan file makes, said in Chinese.
+WORDED = {
+    "model_type": "应为映射（每行“名称: 值”）",
+    "model_attributes_type": "应为映射（每行“名称: 值”）",
+    "dict_type": "应为映射（每行“名称: 值”）",
+    "list_type": "应为列表（每项以“- ”开头）",
+    "string_type": "应为文字",
+    "int_parsing": "应为整数",
+    "int_type": "应为整数",
+    "int_from_float": "应为整数",
+    "float_parsing": "应为数字",
+    "float_type": "应为数字",
+    "bool_parsing": "应为 true 或 false",
+    "bool_type": "应为 true 或 false",
+    "string_pattern_mismatch": "格式不对",
+    "finite_number": "应为有限的数字",
+}
+
+
 def _readable(error: Any) -> str:
     message = str(error["msg"])
     for prefix in ("Value error, ", "Assertion failed, "):
@@ -121,6 +140,7 @@ def _readable(error: Any) -> str:
         return "缺少必填字段"
     if error["type"] == "extra_forbidden":
         return "不认识的字段（拼写错误？）"
+    message = WORDED.get(error["type"], message)
     value = error.get("input")
     if isinstance(value, str | int | float) and error["type"] not in ("value_error",):
         shown = repr(value)

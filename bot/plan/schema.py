@@ -73,17 +73,16 @@ class LocatedError(ValueError):
 
 
 def _clean(value: Any) -> Any:
+    """Text at this level (a string, or a list of strings); nested models check their own."""
     if isinstance(value, str):
         return clean_text(value)
     if isinstance(value, list):
-        return [_clean(v) for v in value]
-    if isinstance(value, dict):
-        return {k: _clean(v) for k, v in value.items()}
+        return [clean_text(v) if isinstance(v, str) else v for v in value]
     return value
 
 
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
 
     @model_validator(mode="before")
     @classmethod
