@@ -26,6 +26,8 @@ class SheetError(ValueError):
 
 def read_sheets(body: bytes, name: str, *, encoding: str | None = None) -> list[Sheet]:
     suffix = name.lower().rsplit(".", 1)[-1]
+    if not body:
+        raise SheetError("文件是空的（0 字节），可能未传完")
     if suffix == "csv":
         return [("CSV", _csv(body, encoding))]
     if suffix == "xlsx":
@@ -51,7 +53,7 @@ def _csv(body: bytes, encoding: str | None) -> list[list[Cell]]:
 def _xlsx(body: bytes) -> list[Sheet]:
     try:
         book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+    except Exception as exc:  # openpyxl fails on foreign bytes with zip, XML, key and type errors alike
         raise SheetError(f"不是有效的 .xlsx 文件（{exc.__class__.__name__}），文件可能损坏或未传完") from None
     try:
         sheets = [(ws.title, [list(row) for row in ws.iter_rows(values_only=True)]) for ws in book.worksheets]
@@ -88,8 +90,8 @@ def _check_formula_results(body: bytes, sheets: list[Sheet]) -> None:
 def _xls(body: bytes) -> list[Sheet]:
     try:
         book = xlrd.open_workbook(file_contents=body)
-    except (xlrd.XLRDError, OSError, ValueError, AssertionError) as exc:
-        raise SheetError(f"不是有效的 .xls 文件（{exc}）") from None
+    except Exception as exc:  # xlrd fails on foreign bytes with struct, index and assertion errors alike
+        raise SheetError(f"不是有效的 .xls 文件（{type(exc).__name__}），文件可能损坏或未传完") from None
     sheets: list[Sheet] = []
     for ws in book.sheets():
         rows: list[list[Cell]] = []

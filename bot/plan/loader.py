@@ -38,7 +38,9 @@ def load_plan_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> PlanSpe
     if not isinstance(data, dict):
         raise PlanFileError(path, "文件内容应是一个映射（project:, indicators: …）", line=1)
     rectification = data.get("rectification")
-    context = {"year": rectification.get("year") if isinstance(rectification, dict) else None}
+    year = rectification.get("year") if isinstance(rectification, dict) else None
+    # Only a real year helps read "10月底"; anything else is reported by the schema at its line.
+    context = {"year": year if isinstance(year, int) and not isinstance(year, bool) else None}
     try:
         return PlanSpec.model_validate(data, context=context)
     except ValidationError as exc:
