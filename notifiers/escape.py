@@ -30,6 +30,16 @@ def markdown_text(value: object) -> str:
     return " ".join(text.split()).translate(_FULL_WIDTH)
 
 
+def plain_text(value: object) -> str:
+    """``value`` as a plain string, so an HTML template escapes it.
+
+    A macro from ``lines.j2`` (a template without autoescape) comes back marked safe when an
+    autoescaping template calls it, and would go into the e-mail unescaped; its sentences are
+    plain text with no markup of their own, so they are unmarked here and escaped by the caller.
+    """
+    return str.__str__(value) if isinstance(value, str) else str(value)
+
+
 def header_text(value: object) -> str:
     """``value`` fit for an e-mail header: one line, so a CR/LF cannot start a header of its own."""
     return " ".join(_INVISIBLE.sub("", str(value)).split())
