@@ -65,7 +65,7 @@ class App:
         """One HTTP client for the app's life, so backends' session cookies are reused."""
         if self._collector_env is None:
             http = HttpClient(timeout=self.settings.http_timeout, host_limit=self.settings.host_concurrency)
-            self._collector_env = CollectorEnv(http, self.settings.data_dir)
+            self._collector_env = CollectorEnv(http, self.settings.data_dir, self.settings.max_file_bytes)
         return self._collector_env
 
     def init_database(self) -> None:

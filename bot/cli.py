@@ -130,7 +130,9 @@ def import_(ctx: click.Context, files: tuple[Path, ...], project: str | None, ye
 
     app = _app(ctx)
     app.init_database()
-    reports = import_files(app.engine, list(files), project=project, year=year)
+    reports = import_files(
+        app.engine, list(files), project=project, year=year, max_bytes=app.settings.max_file_bytes
+    )
     output.import_reports(reports)
 
 

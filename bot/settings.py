@@ -29,6 +29,7 @@ class Settings(BaseModel):
     repeat_days: int = Field(default=7, ge=1)  # an unchanged open alert is repeated this often
     calendar_file: Path | None = None  # holidays / make-up days the calendar package lacks (YAML)
     log_level: str = "INFO"
+    max_file_mb: float = Field(default=20, gt=0)  # plan files, ledgers and inbox files larger are refused
     # Delivery (docs/delivery.md). "console" shows messages and writes them to the outbox folder
     # (the demo, tests, a new setup); "live" sends to WeCom and email.
     delivery: Literal["console", "live"] = "console"
@@ -48,6 +49,10 @@ class Settings(BaseModel):
     @property
     def db_url(self) -> str:
         return self.database_url or f"sqlite:///{(self.data_dir / 'duban.db').resolve()}"
+
+    @property
+    def max_file_bytes(self) -> int:
+        return int(self.max_file_mb * 1024 * 1024)
 
     @property
     def evidence_dir(self) -> Path:

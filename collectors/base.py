@@ -18,6 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from collectors.limits import DEFAULT_MAX_BYTES
+
 if TYPE_CHECKING:
     from bot.errors import CollectionError
     from collectors.http import HttpClient
@@ -98,6 +100,7 @@ class CollectorEnv:
 
     http: HttpClient
     data_dir: Path
+    max_file_bytes: int = DEFAULT_MAX_BYTES  # files from outside (an inbox) larger are refused
 
 
 class Collector(ABC):

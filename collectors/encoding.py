@@ -52,6 +52,11 @@ def decode(body: bytes, *, forced: str | None = None, candidates: Iterable[str |
         return body.decode(canonical(forced))
     if body.startswith(b"\xef\xbb\xbf"):
         return body[3:].decode("utf-8")
+    if body.startswith((b"\xff\xfe", b"\xfe\xff")):  # Excel's "Unicode 文本" export is UTF-16
+        try:
+            return body.decode("utf-16")
+        except UnicodeDecodeError:
+            raise EncodingError(["utf-16"]) from None
     tried: list[str] = []
     for name in [*candidates, "utf-8", "gb18030"]:
         if not name:

@@ -30,11 +30,13 @@ from typing import Any
 from bot.errors import CollectionError, ConfigurationError, LayoutError
 from collectors.base import Collected, Collector, Fetched, Figure, SourceConfig
 from collectors.figures import Cell, Located, field_options, is_total, month_of, sum_by_month
+from collectors.limits import TooLargeError, check_path, check_unpacked
 from collectors.numbers import normalise_text
 from collectors.sheets import SheetError, read_sheets
 from collectors.tables import column_index, column_unit
 
 PATTERNS = ("*.xlsx", "*.xls", "*.csv")
+NAME_BYTES = 200  # a moved file's stem; leaves room for "-20231012093000" and ".reason.txt"
 HEADER_SCAN_ROWS = 10
 CONTENT_TYPES = {
     ".xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -129,6 +131,15 @@ class FileCollector(Collector):
         collected = Collected(attempted=False, whole=True)
         for path in _waiting(inbox, source.settings.get("patterns", PATTERNS)):
             collected.attempted = True
+            try:
+                check_path(path, self.env.max_file_bytes)
+                if path.suffix.lower() == ".xlsx":
+                    check_unpacked(path, self.env.max_file_bytes)
+            except TooLargeError as exc:  # refused unread; too big to keep as evidence either
+                error = LayoutError(source.code, f"{path.name}：{exc}")
+                collected.failures.append(error)
+                collected.after_commit.append(lambda p=path, e=error: reject(p, inbox, str(e), now))
+                continue
             body = path.read_bytes()
             fetched = Fetched(path.name, None, CONTENT_TYPES.get(path.suffix.lower()), body, now)
             try:
@@ -165,13 +176,25 @@ def _waiting(inbox: Path, patterns: list[str] | tuple[str, ...]) -> Iterator[Pat
 
 
 def move(path: Path, folder: Path, now: datetime) -> Path:
-    """Move ``path`` into ``folder``; an existing file of that name is kept and the new one renamed."""
+    """Move ``path`` into ``folder``; an existing file of that name is kept and the new one renamed.
+
+    The name comes from outside: it is only ever a last path component here (``path.name``), and
+    it is shortened so that the dated variant and the ``.reason.txt`` beside it still fit the
+    file system's 255-byte limit.
+    """
     folder.mkdir(exist_ok=True)
-    target = folder / path.name
+    stem, suffix = _short(path.stem), _short(path.suffix, 16)
+    target = folder / f"{stem}{suffix}"
     if target.exists():
-        target = folder / f"{path.stem}-{now:%Y%m%d%H%M%S}{path.suffix}"
+        target = folder / f"{stem}-{now:%Y%m%d%H%M%S}{suffix}"
     shutil.move(str(path), target)
     return target
+
+
+def _short(text: str, limit: int = NAME_BYTES) -> str:
+    while len(text.encode("utf-8", "surrogateescape")) > limit:
+        text = text[:-1]
+    return text
 
 
 def reject(path: Path, inbox: Path, reason: str, now: datetime) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 
@@ -34,7 +35,8 @@ UNITS: dict[str, tuple[str, float]] = {
 class NumberFormatError(ValueError):
     def __init__(self, text: str) -> None:
         self.text = text
-        super().__init__(f"“{text}”不是数字")
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        super().__init__(f"“{shown}”不是数字")
 
 
 class UnitError(ValueError):
@@ -58,6 +60,8 @@ def parse_number(text: str) -> float | None:
     value = float(match.group(1))
     if match.group(2):
         value *= _SCALE[match.group(2)]
+    if not math.isfinite(value):  # "9" * 400 is a float overflow, not a figure
+        raise NumberFormatError(text)
     return value
 
 

@@ -12,6 +12,7 @@ import zipfile
 
 import openpyxl
 import xlrd
+from openpyxl.utils import get_column_letter
 
 from collectors.encoding import EncodingError, decode
 from collectors.figures import Cell
@@ -25,6 +26,8 @@ class SheetError(ValueError):
 
 def read_sheets(body: bytes, name: str, *, encoding: str | None = None) -> list[Sheet]:
     suffix = name.lower().rsplit(".", 1)[-1]
+    if not body:
+        raise SheetError("文件是空的（0 字节），可能未传完")
     if suffix == "csv":
         return [("CSV", _csv(body, encoding))]
     if suffix == "xlsx":
@@ -50,10 +53,36 @@ def _csv(body: bytes, encoding: str | None) -> list[list[Cell]]:
 def _xlsx(body: bytes) -> list[Sheet]:
     try:
         book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+    except Exception as exc:  # openpyxl fails on foreign bytes with zip, XML, key and type errors alike
         raise SheetError(f"不是有效的 .xlsx 文件（{exc.__class__.__name__}），文件可能损坏或未传完") from None
     try:
-        return [(ws.title, [list(row) for row in ws.iter_rows(values_only=True)]) for ws in book.worksheets]
+        sheets = [(ws.title, [list(row) for row in ws.iter_rows(values_only=True)]) for ws in book.worksheets]
+    finally:
+        book.close()
+    if _has_formulas(body):
+        _check_formula_results(body, sheets)
+    return sheets
+
+
+def _has_formulas(body: bytes) -> bool:
+    with zipfile.ZipFile(io.BytesIO(body)) as archive:
+        parts = [info for info in archive.infolist() if info.filename.startswith("xl/worksheets/")]
+        return any(b"<f" in archive.read(info) for info in parts)
+
+
+def _check_formula_results(body: bytes, sheets: list[Sheet]) -> None:
+    """A formula whose result was never saved reads as empty: refuse it, naming the cell."""
+    book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=False)
+    try:
+        for ws, (title, values) in zip(book.worksheets, sheets, strict=True):
+            for r, row in enumerate(ws.iter_rows(values_only=True)):
+                for c, cell in enumerate(row):
+                    saved = values[r][c] if r < len(values) and c < len(values[r]) else None
+                    if isinstance(cell, str) and cell.startswith("=") and saved is None:
+                        raise SheetError(
+                            f"工作表“{title}”单元格 {get_column_letter(c + 1)}{r + 1} 是公式（{cell[:40]}），"
+                            "但文件中没有保存计算结果；请在 Excel 或 WPS 中打开并保存一次"
+                        )
     finally:
         book.close()
 
@@ -61,8 +90,8 @@ def _xlsx(body: bytes) -> list[Sheet]:
 def _xls(body: bytes) -> list[Sheet]:
     try:
         book = xlrd.open_workbook(file_contents=body)
-    except (xlrd.XLRDError, OSError, ValueError, AssertionError) as exc:
-        raise SheetError(f"不是有效的 .xls 文件（{exc}）") from None
+    except Exception as exc:  # xlrd fails on foreign bytes with struct, index and assertion errors alike
+        raise SheetError(f"不是有效的 .xls 文件（{type(exc).__name__}），文件可能损坏或未传完") from None
     sheets: list[Sheet] = []
     for ws in book.sheets():
         rows: list[list[Cell]] = []

@@ -107,12 +107,19 @@ def evidence_row_id(session: Session, *, digest: str, **columns: Any) -> int:
 
 
 def evidence_file(root: Path, row: Evidence) -> Path:
-    return root / row.path
+    """The stored file of ``row``; a path that leads out of ``root`` (an edited row) is refused."""
+    path = (root / row.path).resolve()
+    if not path.is_relative_to(root.resolve()):
+        raise ConfigurationError(f"证据记录 {row.id} 的文件路径不在证据目录中，已拒绝读取")
+    return path
 
 
 def intact(root: Path, row: Evidence) -> bool:
-    """True when the stored file is there and still hashes to its recorded sha256."""
-    path = evidence_file(root, row)
+    """True when the stored file is there, inside ``root``, and still hashes to its recorded sha256."""
+    try:
+        path = evidence_file(root, row)
+    except ConfigurationError:
+        return False
     return path.is_file() and hashlib.sha256(path.read_bytes()).hexdigest() == row.sha256
 
 

@@ -22,6 +22,7 @@ from bs4 import BeautifulSoup
 
 from bot.errors import ConfigurationError, DeliveryError
 from notifiers.base import Format, Message, Notifier, Part
+from notifiers.escape import header_text
 
 SECURITY = ("ssl", "starttls", "none")
 
@@ -116,10 +117,12 @@ class EmailNotifier(Notifier):
 
     def compose(self, message: Message) -> EmailMessage:
         email = EmailMessage()
-        email["Subject"] = message.subject
-        email["From"] = Address(self.smtp.sender_name, addr_spec=self.smtp.sender)
-        people = [Address(r.name, addr_spec=r.email) for r in self.recipients]
-        email["To"] = Group(self.group, people) if self.group else people
+        # Subjects and names can carry text from plan files and pages: one line each, so a CR/LF
+        # in them cannot start a header (Bcc:) of its own.
+        email["Subject"] = header_text(message.subject)
+        email["From"] = Address(header_text(self.smtp.sender_name), addr_spec=self.smtp.sender)
+        people = [Address(header_text(r.name), addr_spec=r.email) for r in self.recipients]
+        email["To"] = Group(header_text(self.group), people) if self.group else people
         email["Date"] = formatdate()  # the moment of sending, as mail clients expect
         domain = self.smtp.sender.rsplit("@", 1)[1]
         # The same delivery keeps the same Message-ID, so a mail client can fold a rare re-send.
@@ -135,13 +138,19 @@ class EmailNotifier(Notifier):
             for image in (a for a in message.attachments if a.inline_id):
                 maintype, subtype = image.content_type.split("/", 1)
                 html.add_related(
-                    image.data, maintype, subtype, cid=f"<{image.inline_id}>", filename=image.filename
+                    image.data,
+                    maintype,
+                    subtype,
+                    cid=f"<{image.inline_id}>",
+                    filename=header_text(image.filename),
                 )
         else:
             email.set_content(message.text or message.body, cte="base64")
         for attachment in (a for a in message.attachments if not a.inline_id):
             maintype, subtype = attachment.content_type.split("/", 1)
-            email.add_attachment(attachment.data, maintype, subtype, filename=attachment.filename)
+            email.add_attachment(
+                attachment.data, maintype, subtype, filename=header_text(attachment.filename)
+            )
         return email
 
     def _connect(self) -> smtplib.SMTP:

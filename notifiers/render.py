@@ -10,6 +10,7 @@ from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoes
 
 from db.enums import Binding
 from notifiers.digest import GROUPED_KINDS, Digest
+from notifiers.escape import markdown_text, plain_text
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 WEEKDAYS = "一二三四五六日"
@@ -46,6 +47,8 @@ def environment() -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(cn_date=cn_date, amount=amount, names=names, brief=brief, binding=binding)
+    env.filters["md"] = markdown_text  # untrusted text in markdown templates: see notifiers/escape.py
+    env.filters["text"] = plain_text  # a lines.j2 macro's output, to be escaped by an HTML template
     return env
 
 

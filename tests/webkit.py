@@ -38,11 +38,12 @@ def county(app: App, backend: str) -> App:
 
 
 @contextmanager
-def serving(app: App) -> Iterator[str]:
+def serving(app: App, web: WebConfig | None = None) -> Iterator[str]:
     """The web app on a real uvicorn server on 127.0.0.1; yields its base URL."""
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
-    config = uvicorn.Config(create_app(app, WebConfig.from_app(app, as_of=AS_OF)), log_level="warning")
+    web = web or WebConfig.from_app(app, as_of=AS_OF)
+    config = uvicorn.Config(create_app(app, web), log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -15,6 +15,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 ONGOING_MARKERS = ("长期坚持", "长期", "持续推进", "常态化")
+# A plan's dates fall in this century; 1900 or 3023 is a typo or an Excel serial gone wrong.
+YEARS = range(2000, 2100)
 
 _FULL = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
 _COMPACT = re.compile(r"(\d{4})(\d{2})(\d{2})")
@@ -28,7 +30,8 @@ class OfficeDateError(ValueError):
     def __init__(self, text: str, reason: str) -> None:
         self.text = text
         self.reason = reason
-        super().__init__(f"无法识别的日期“{text}”：{reason}")
+        shown = text if len(text) <= 40 else text[:39] + "…"
+        super().__init__(f"无法识别的日期“{shown}”：{reason}")
 
 
 @dataclass(frozen=True)
@@ -50,17 +53,25 @@ def _month_end(year: int, month: int) -> int:
 
 def _build(text: str, year: int, month: int, day: int) -> date:
     try:
-        return date(year, month, day)
+        return _in_range(text, date(year, month, day))
     except ValueError as exc:
+        if isinstance(exc, OfficeDateError):
+            raise
         raise OfficeDateError(text, f"不存在这一天（{exc}）") from None
+
+
+def _in_range(text: str, day: date) -> date:
+    if day.year not in YEARS:
+        raise OfficeDateError(text, f"年份 {day.year} 不在 {YEARS.start}–{YEARS.stop - 1} 年之间，多半是笔误")
+    return day
 
 
 def parse_office_date(value: object, *, year: int | None = None) -> date:
     """Parse one date; ``year`` supplies the year for forms such as ``10月底``."""
     if isinstance(value, datetime):
-        return value.date()
+        return _in_range(value.isoformat(), value.date())
     if isinstance(value, date):
-        return value
+        return _in_range(value.isoformat(), value)
     if not isinstance(value, str) or not value.strip():
         raise OfficeDateError(str(value), "应为日期，例如 2023年10月15日 或 2023-10-15")
     text = _normalise(value)

@@ -13,11 +13,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
-from openpyxl import load_workbook
+from openpyxl.utils.datetime import from_excel
+from openpyxl.utils.escape import unescape
 from pydantic import ValidationError
 
 from bot.errors import PlanFileError
-from bot.plan.schema import ItemSpec
+from bot.plan.schema import ItemSpec, LocatedError
+from bot.plan.text import TextError, clean_text
+from bot.plan.workbook import MissingResult, read_book
+from collectors.limits import DEFAULT_MAX_BYTES
 
 HEADERS: dict[str, tuple[str, ...]] = {
     "number": ("序号", "编号"),
@@ -32,6 +36,7 @@ HEADERS: dict[str, tuple[str, ...]] = {
 }
 REQUIRED = ("number", "problem", "deadline")
 HEADER_SEARCH_ROWS = 10
+SERIAL_RANGE = (36526, 73050)  # Excel 1900 system: 2000-01-01 … 2099-12-31
 _YEAR = re.compile(r"(20\d{2})\s*年")
 
 
@@ -49,44 +54,64 @@ def _header_map(row: tuple[Any, ...]) -> dict[str, int]:
     return found
 
 
-def read_ledger(path: Path, *, year: int | None = None) -> list[ItemSpec]:
-    """Parse every item row; the first bad cell raises :class:`PlanFileError` with row and header."""
-    try:
-        workbook = load_workbook(path, read_only=True, data_only=True)
-    except Exception as exc:  # openpyxl raises a variety of zip/xml errors for a damaged file
-        raise PlanFileError(path, f"不是可读取的 .xlsx 文件（{type(exc).__name__}）") from None
-    try:
-        sheet = workbook.worksheets[0]
-        rows = list(sheet.iter_rows(values_only=True))
-    finally:
-        workbook.close()
-    header_index, columns = _find_header(path, rows)
+def read_ledger(path: Path, *, year: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[ItemSpec]:
+    """Parse every item row; the first bad cell raises :class:`PlanFileError` with row and header.
+
+    The ledger is the one visible sheet with a header row (a 说明 sheet beside it is fine); two
+    such sheets are refused rather than one picked at random.
+    """
+    book = read_book(path, max_bytes=max_bytes)
+    found = [(sheet, header) for sheet in book.sheets if (header := _find_header(path, sheet.rows))]
+    if not found:
+        hidden = f"（隐藏的工作表 {'、'.join(book.hidden)} 不读取）" if book.hidden else ""
+        raise PlanFileError(
+            path, f"前 {HEADER_SEARCH_ROWS} 行中找不到表头（需要“序号”和“反馈问题”列）{hidden}"
+        )
+    if len(found) > 1:
+        names = "、".join(f"“{sheet.name}”" for sheet, _ in found)
+        raise PlanFileError(path, f"工作表 {names} 都有台账表头；一个文件只放一张台账，请拆开后分别导入")
+    sheet, (header_index, columns) = found[0]
+    rows = sheet.rows
     title_year = next(
         (int(m.group(1)) for row in rows[:header_index] for v in row if v and (m := _YEAR.search(str(v)))),
         None,
     )
     context = {"year": title_year or year}
     items: list[ItemSpec] = []
+    seen: dict[tuple[str, str], int] = {}
     for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        values = {name: _cell(row, index) for name, index in columns.items()}
+        values = {name: _cell(path, offset, name, row, index, book.epoch) for name, index in columns.items()}
         if not any(values.values()):
             continue
         try:
-            items.append(ItemSpec.model_validate(_drop_empty(values), context=context))
+            item = ItemSpec.model_validate(_drop_empty(values), context=context)
         except ValidationError as exc:
             error = exc.errors()[0]
             field = str(error["loc"][0]) if error["loc"] else "problem"
+            located = (error.get("ctx") or {}).get("error")
+            if isinstance(located, LocatedError) and located.loc:
+                field = str(located.loc[0])
             header = HEADERS.get(field, (field,))[0]
             message = str(error["msg"]).removeprefix("Value error, ")
             if error["type"] == "missing":
                 message = "不能为空"
             raise PlanFileError(path, message, row=offset, field=header) from None
+        key = (item.batch, item.number)
+        if key in seen:
+            raise PlanFileError(
+                path,
+                f"序号 {item.number} 与第 {seen[key]} 行重复（合并了“序号”单元格？）",
+                row=offset,
+                field="序号",
+            )
+        seen[key] = offset
+        items.append(item)
     if not items:
         raise PlanFileError(path, "台账中没有任何整改事项", row=header_index + 2)
     return items
 
 
-def _find_header(path: Path, rows: list[tuple[Any, ...]]) -> tuple[int, dict[str, int]]:
+def _find_header(path: Path, rows: list[tuple[Any, ...]]) -> tuple[int, dict[str, int]] | None:
     for index, row in enumerate(rows[:HEADER_SEARCH_ROWS]):
         columns = _header_map(row)
         if "number" in columns and "problem" in columns:
@@ -94,20 +119,55 @@ def _find_header(path: Path, rows: list[tuple[Any, ...]]) -> tuple[int, dict[str
             if missing:
                 raise PlanFileError(path, f"表头缺少列：{'、'.join(missing)}", row=index + 1)
             return index, columns
-    raise PlanFileError(path, f"前 {HEADER_SEARCH_ROWS} 行中找不到表头（需要“序号”和“反馈问题”列）")
+    return None
 
 
-def _cell(row: tuple[Any, ...], index: int) -> Any:
+def _cell(path: Path, row_number: int, name: str, row: tuple[Any, ...], index: int, epoch: datetime) -> Any:
+    """One cell as the item schema wants it; a cell that cannot mean anything raises, naming it."""
     value = row[index] if index < len(row) else None
+
+    def refuse(problem: str) -> PlanFileError:
+        return PlanFileError(path, problem, row=row_number, field=HEADERS[name][0])
+
+    if isinstance(value, MissingResult):
+        return _raise(
+            refuse(
+                f"单元格 {value.coordinate} 是公式（{value.formula[:40]}），但文件中没有保存计算结果；"
+                "请在 Excel 或 WPS 中打开并保存一次，或把公式改成数值"
+            )
+        )
+    if isinstance(value, bool):
+        return _raise(refuse(f"是逻辑值 {value}，应为文字"))
     if isinstance(value, datetime):
         return value.date()
+    if isinstance(value, int | float) and name == "deadline":
+        return _serial_date(value, epoch, refuse)
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     if isinstance(value, int):
         return str(value)
     if isinstance(value, str):
-        return value.strip() or None
+        try:  # Excel writes a line break's CR, and any control character, as _x000D_
+            return clean_text(unescape(value)).strip() or None
+        except TextError as exc:
+            return _raise(refuse(str(exc)))
     return value if isinstance(value, date) else (str(value) if value is not None else None)
+
+
+def _serial_date(value: float, epoch: datetime, refuse: Any) -> date | str:
+    """A deadline typed as a number: 20231015, or an Excel date serial shown without date format."""
+    if float(value).is_integer() and 19000101 <= value <= 21001231:
+        return str(int(value))  # 20231015, read by the date parser
+    if float(value).is_integer() and SERIAL_RANGE[0] <= value <= SERIAL_RANGE[1]:
+        return from_excel(value, epoch).date()
+    raise refuse(
+        f"数字 {value:g} 不是日期：Excel 的日期序号应在 {SERIAL_RANGE[0]}（2000年）"
+        f"到 {SERIAL_RANGE[1]}（2099年）之间；请把单元格设为日期格式，或写成 2023年10月15日"
+    )
+
+
+def _raise(error: Exception) -> Any:
+    raise error
 
 
 def _drop_empty(values: dict[str, Any]) -> dict[str, Any]:

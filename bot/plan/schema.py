@@ -25,6 +25,7 @@ from pydantic import (
 )
 
 from bot.plan.dates import ONGOING_MARKERS, parse_deadline, parse_office_date
+from bot.plan.text import TextError, clean_text
 from db.enums import Binding, ChannelKind, Comparator, IndicatorKind, ItemStatus, PeriodKind
 
 SECRET_REF = re.compile(r"^\$\{[A-Z][A-Z0-9_]*\}$")
@@ -71,8 +72,31 @@ class LocatedError(ValueError):
         self.loc = loc
 
 
+def _clean(value: Any) -> Any:
+    """Text at this level (a string, or a list of strings); nested models check their own."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_text(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
 class Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True)
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean_texts(cls, data: Any) -> Any:
+        """Every text value passes :func:`clean_text`; the error names the field it is in."""
+        if not isinstance(data, dict):
+            return data
+        cleaned = {}
+        for key, value in data.items():
+            try:
+                cleaned[key] = _clean(value)
+            except TextError as exc:
+                raise LocatedError(str(exc), key) from None
+        return cleaned
 
 
 class ProjectSpec(Strict):

@@ -33,6 +33,7 @@ from bot.clock import office_morning, today, wall_clock
 from bot.errors import DubanError
 from bot.web import views
 from bot.web.config import WebConfig
+from bot.web.throttle import minutes
 from bot.web.users import authenticate, load_user
 from bot.workdays import OFFICE_TZ
 from db import alerts
@@ -77,7 +78,25 @@ class Site:
 
     # --- the guards ---------------------------------------------------------------------------
     def user(self, request: Request) -> WebUser | None:
-        return load_user(self.app.engine, request.session.get("uid"))
+        """The logged-in user; a session past its absolute or idle limit is ended here."""
+        session = request.session
+        if "uid" not in session:
+            return None
+        now = self.config.clock().timestamp()
+        born, seen = session.get("born"), session.get("seen")
+        if (
+            not isinstance(born, int | float)
+            or not isinstance(seen, int | float)
+            or now - born > self.config.session_hours * 3600
+            or now - seen > self.config.idle_minutes * 60
+        ):
+            session.clear()
+            self.flash(request, "登录已过期，请重新登录", "warning")
+            return None
+        user = load_user(self.app.engine, session.get("uid"))
+        if user is not None:
+            session["seen"] = now
+        return user
 
     def page_user(self, request: Request) -> WebUser:
         """The logged-in user, or a redirect to the login page."""
@@ -127,14 +146,28 @@ class Site:
 
     async def login(self, request: Request) -> Response:
         _, form = await self.form(request, staff=False)
-        user = authenticate(self.app.engine, str(form.get("username", "")), str(form.get("password", "")))
+        username = str(form.get("username", "")).strip()
+        client = request.client.host if request.client else "-"
+        throttle, now, engine = self.config.throttle, self.config.clock(), self.app.engine
+        wait = throttle.wait(engine, username=username, client=client, now=now)
+        if wait is not None:  # refused before the password is checked: guessing stops, not slows
+            log.warning("网页登录被限制：用户名 %r，来自 %s", username[:40], client)
+            error = f"登录失败次数过多，请 {minutes(wait)} 分钟后再试"
+            response = self.render(request, "login.html", None, error=error)
+            response.status_code = 429
+            response.headers["Retry-After"] = str(int(wait.total_seconds()) + 1)
+            return response
+        user = authenticate(engine, username, str(form.get("password", "")))
         if user is None:
-            log.warning("网页登录失败：用户名 %r", str(form.get("username", ""))[:40])
+            throttle.failed(engine, username=username, client=client, now=now)
+            log.warning("网页登录失败：用户名 %r，来自 %s", username[:40], client)
             response = self.render(request, "login.html", None, error="用户名或密码不正确")
             response.status_code = 401
             return response
+        throttle.succeeded(engine, username=username)
         request.session.clear()
-        request.session.update(uid=user.id, csrf=secrets.token_urlsafe(32))
+        stamp = now.timestamp()
+        request.session.update(uid=user.id, csrf=secrets.token_urlsafe(32), born=stamp, seen=stamp)
         return RedirectResponse("/", 303)
 
     async def logout(self, request: Request) -> Response:
@@ -254,11 +287,19 @@ def _until(text: str) -> datetime:
     return datetime.combine(day, time(23, 59, 59), tzinfo=OFFICE_TZ)  # through that whole day
 
 
-async def _headers(request: Request, call_next: Any) -> Response:
-    response: Response = await call_next(request)
-    for name, value in SECURITY_HEADERS.items():
-        response.headers.setdefault(name, value)
-    return response
+def _headers(config: WebConfig) -> Any:
+    """Security headers on every response; HSTS only when the page is served over HTTPS."""
+    headers = dict(SECURITY_HEADERS)
+    if config.secure_cookies:  # set only behind HTTPS: over plain http it would lock browsers out
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+
+    async def dispatch(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return dispatch
 
 
 def create_app(app: App, config: WebConfig) -> Starlette:
@@ -277,12 +318,12 @@ def create_app(app: App, config: WebConfig) -> Starlette:
     web = Starlette(
         routes=routes,
         middleware=[
-            Middleware(BaseHTTPMiddleware, dispatch=_headers),
+            Middleware(BaseHTTPMiddleware, dispatch=_headers(config)),
             Middleware(
                 SessionMiddleware,
                 secret_key=config.secret_key,
                 session_cookie="duban_session",
-                max_age=config.session_hours * 3600,
+                max_age=int(config.session_hours * 3600),
                 same_site="strict",
                 https_only=config.secure_cookies,
             ),

@@ -13,7 +13,7 @@ from db.models.plan import (
     Source,
     Subscription,
 )
-from db.models.service import JobLock, UserRole, WebUser
+from db.models.service import JobLock, LoginFailure, UserRole, WebUser
 
 __all__ = [
     "Alert",
@@ -27,6 +27,7 @@ __all__ = [
     "ItemChange",
     "JobLock",
     "JobRun",
+    "LoginFailure",
     "Measurement",
     "Person",
     "Project",

@@ -41,3 +41,12 @@ class WebUser(SQLModel, table=True):
     password_hash: str  # argon2id, never the password
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class LoginFailure(SQLModel, table=True):
+    """One failed web login, kept for the rate limit (bot/web/throttle.py); a restart forgets nothing."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(index=True)  # as typed, at most 64 characters
+    client: str = Field(index=True)  # the client's IP address
+    at: datetime = Field(sa_type=UTCDateTime, index=True)
