@@ -9,6 +9,7 @@ problem; the evaluation turns the latest failed attempt into a ``collection_fail
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -130,19 +131,22 @@ def collect(
     def run_one(entry: tuple[int, SourceConfig]) -> Outcome:
         _, config = entry
         secrets: list[str] = []
+        outcome: Collected | CollectionError
         try:
             resolved, secrets = _with_secrets(config, environ)
-            collected = registry.create(config.kind, env).collect(resolved, now=now, month=month)
-            _write_evidence_files(evidence_dir, collected)
-            return collected, secrets
+            outcome = registry.create(config.kind, env).collect(resolved, now=now, month=month)
         except CollectionError as exc:
-            _write_evidence_files(evidence_dir, exc)
-            return exc, secrets
+            outcome = exc
         except ConfigurationError as exc:
             return CollectionError(config.code, f"配置有误：{exc}"), secrets
         except Exception as exc:  # a bug in one collector must not stop the others
             log.exception("数据源 %s/%s 采集程序出错", config.project, config.code)
             return CollectionError(config.code, f"采集程序出错：{type(exc).__name__}: {exc}"), secrets
+        try:
+            _write_evidence_files(evidence_dir, outcome)
+        except OSError as exc:  # a full disk: no figure may be stored without its evidence
+            return evidence_not_kept(config.code, exc, outcome), secrets
+        return outcome, secrets
 
     lanes = run_by_host(
         configs,
@@ -172,6 +176,15 @@ def collect(
             for (_, config), _ in batch:
                 on_done(config)
     return result
+
+
+def evidence_not_kept(source: str, error: OSError, outcome: Collected | CollectionError) -> CollectionError:
+    """The evidence could not be written: the source counts as failed, with both reasons."""
+    reason = "磁盘空间已满" if error.errno == errno.ENOSPC else (error.strerror or str(error))
+    log.error("数据源 %s 的佐证文件无法保存：%s", source, error)
+    earlier = f"{outcome.problem}；" if isinstance(outcome, CollectionError) else ""
+    problem = f"{earlier}佐证文件无法保存（{reason}），本次数据未记录；腾出空间后下次采集会补上"
+    return CollectionError(source, problem, url=getattr(outcome, "url", None))
 
 
 def _write_evidence_files(root: Path, outcome: Collected | CollectionError) -> None:

@@ -1,0 +1,246 @@
+"""Faults of the outside world: each is reported to someone who can act, and clears without loss.
+
+Two counties (闻喜 and 昭化, from ``examples/``) on a real SQLite file, collecting from a backend
+on 127.0.0.1 that can be told to misbehave, sending live to the fake WeCom server and aiosmtpd.
+The service's own entry points run it: :func:`jobs.refresh.run_cycle` (collect → evaluate →
+deliver) for a working day and :func:`jobs.scheduled.send_outbox` for the five-minute sweeps.
+Time is a :class:`FakeClock`, so an hour of retries takes milliseconds.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlmodel import Session, col, select
+
+from bot.app import App
+from bot.demo.backend import monthly_rows, render_monthly
+from bot.demo.server import Request, Response, serve
+from bot.plan.files import import_files
+from bot.settings import Settings
+from bot.workdays import OFFICE_TZ
+from collectors.base import CollectorEnv
+from collectors.http import HttpClient
+from db.enums import DeliveryStatus
+from db.evidence import intact
+from db.models import Alert, CollectionAttempt, Delivery, Evidence, Measurement
+from jobs.refresh import CycleResult, run_cycle
+from jobs.scheduled import send_outbox
+from notifiers.wecom_app import TokenCache
+from tests.conftest import EXAMPLES
+from tests.fakes.clock import FakeClock
+from tests.fakes.smtp_server import Mailbox, smtp_server
+from tests.fakes.wecom_server import FakeWeCom, running
+
+KEY = "key-wenxi"
+KEYS = {"DUBAN_WECOM_KEY_WENXI": KEY, "DUBAN_WECOM_KEY_ZHAOHUA": "key-zhaohua"}
+DEAD_PORT_URL = "http://127.0.0.1:9"  # the discard port: nothing listens there
+FIGURES = 9  # what the 闻喜 backend page yields when it is well
+
+
+class Backend:
+    """The 闻喜 statistics page, which can be told to be slow, fail, talk nonsense or change."""
+
+    def __init__(self) -> None:
+        self.fault: str | None = None
+
+    def page(self, _request: Request) -> Response:
+        rows = monthly_rows()
+        if self.fault == "slow":
+            return Response(200, render_monthly(rows), "text/html; charset=gbk", delay=1.0)
+        if self.fault == "http-500":
+            return Response(500, "<html><body>系统繁忙，请稍后再试</body></html>".encode("gbk"))
+        if self.fault == "garbage":
+            return Response(200, bytes(range(256)) * 8, "text/html")
+        if self.fault == "layout":
+            renamed = [{("统计期" if k == "月份" else k): v for k, v in row.items()} for row in rows]
+            return Response(200, render_monthly(renamed), "text/html; charset=gbk")
+        return Response(200, render_monthly(rows), "text/html; charset=gbk")
+
+
+@dataclass
+class County:
+    app: App
+    clock: FakeClock
+    wecom: FakeWeCom
+    mail: Mailbox
+    backend: Backend
+    backend_url: str
+
+    def cycle(self) -> CycleResult:
+        now = self.clock()
+        return run_cycle(self.app, as_of=now.astimezone(OFFICE_TZ).date(), now=now, trigger="scheduled")
+
+    def sweep(self) -> None:
+        send_outbox(self.app, now=self.clock(), clock=self.clock)
+
+    def next_day(self) -> None:
+        self.clock.advance(24 * 3600)
+
+    def robot(self) -> list[str]:
+        """What the 闻喜 group received (markdown and text), in order."""
+        return [m[m["msgtype"]]["content"] for m in self.wecom.robot_messages(KEY)]
+
+    def session(self) -> Session:
+        return Session(self.app.engine)
+
+
+@pytest.fixture
+def county(tmp_path: Path) -> Iterator[County]:
+    clock = FakeClock(datetime(2023, 10, 12, 1, 0, tzinfo=UTC))  # Thursday 09:00 in Beijing
+    backend = Backend()
+    with (
+        serve({"/wenxi/monthly": backend.page}) as site,
+        running(FakeWeCom(clock=clock, robot_keys=set(KEYS.values()))) as wecom,
+        smtp_server(tmp_path) as mail,
+    ):
+        settings = Settings(
+            data_dir=tmp_path / "data",
+            delivery="live",
+            wecom_api_base=wecom.url,
+            smtp_host="127.0.0.1",
+            smtp_port=mail.port,
+            smtp_security="none",
+            smtp_from="duban@example.com",
+            admin_email="admin@example.com",
+            http_timeout=0.5,
+        )
+        app = App.build(settings, {**KEYS, "DUBAN_DEMO_BACKEND_URL": site.url})
+        app.tokens = TokenCache(clock)
+        app._collector_env = CollectorEnv(HttpClient(timeout=0.5, backoff=0.01), settings.data_dir)
+        app.init_database()
+        import_files(app.engine, [EXAMPLES / "wenxi.yaml", EXAMPLES / "zhaohua.yaml"])
+        yield County(app, clock, wecom, mail, backend, site.url)
+        app.engine.dispose()
+
+
+def admin_mail(county: County) -> list[str]:
+    return [
+        m.get_body(("plain",)).get_content() for m in county.mail.received if "admin@example.com" in m["To"]
+    ]
+
+
+# -- backends --------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("fault", "reason"),
+    [
+        ("slow", "秒内没有响应"),
+        ("down", "连接"),
+        ("http-500", "500"),
+        ("garbage", "无法解码"),
+        ("layout", "月份"),
+    ],
+)
+def test_a_backend_fault_is_reported_then_collected_once_it_clears(
+    county: County, fault: str, reason: str
+) -> None:
+    if fault == "down":
+        county.app.environ = {**county.app.environ, "DUBAN_DEMO_BACKEND_URL": DEAD_PORT_URL}
+    county.backend.fault = fault
+    result = county.cycle()
+
+    assert result.collected is not None and result.collected.figures == 0
+    with county.session() as session:
+        attempt = session.exec(select(CollectionAttempt)).one()
+        assert not attempt.ok and reason in (attempt.error or ""), attempt.error
+        assert session.exec(select(Measurement)).all() == []  # nothing read as zero
+    told = "\n".join(county.robot())
+    assert "数据源 桐城e镇电商公共服务中心数据后台 采集失败" in told and "请管理员检查数据源" in told
+
+    county.backend.fault = None
+    county.app.environ = {**county.app.environ, "DUBAN_DEMO_BACKEND_URL": county.backend_url}
+    county.next_day()
+    result = county.cycle()
+
+    assert result.collected is not None and result.collected.figures == FIGURES
+    with county.session() as session:
+        figures = session.exec(select(Measurement)).all()
+        assert len(figures) == FIGURES
+        assert all(
+            intact(county.app.settings.evidence_dir, session.get(Evidence, m.evidence_id)) for m in figures
+        )  # type: ignore[arg-type]
+        alert = session.exec(select(Alert).where(col(Alert.key).endswith("/collection"))).one()
+        assert alert.state.value == "resolved"
+    assert "数据源已恢复采集" in county.robot()[-1]
+
+
+# -- channels ----------------------------------------------------------------------------------------
+
+
+def settle(county: County, sweeps: int = 30) -> None:
+    """Sweep every five minutes, as the service does, until nothing is pending."""
+    for _ in range(sweeps):
+        with county.session() as session:
+            if not session.exec(select(Delivery).where(Delivery.status == DeliveryStatus.PENDING)).all():
+                return
+        county.clock.advance(300)
+        county.sweep()
+    raise AssertionError("still pending")
+
+
+def statuses(county: County) -> dict[str, list[str]]:
+    with county.session() as session:
+        found: dict[str, list[str]] = {}
+        for d in session.exec(select(Delivery).order_by(col(Delivery.id))):
+            found.setdefault(d.channel_code, []).append(d.status.value)
+        return found
+
+
+def test_wecom_down_for_an_hour_is_reported_and_everything_arrives_once_it_is_back(county: County) -> None:
+    live = county.app.settings
+    county.app.settings = live.model_copy(update={"wecom_api_base": DEAD_PORT_URL})
+    result = county.cycle()
+    assert result.delivered.retrying == 2  # both groups' digests wait; the leaders' email went out
+    for _ in range(12):  # an hour of sweeps with WeCom unreachable
+        county.clock.advance(300)
+        county.sweep()
+    assert county.wecom.received == []
+    told = admin_mail(county)
+    assert len(told) == 2 and all("连不上企业微信" in text for text in told)  # one per digest, once
+    assert "仍在重试" in county.mail.received[-1]["Subject"]
+
+    county.app.settings = live  # back
+    settle(county)
+    assert [len(county.wecom.robot_messages(k)) for k in sorted(KEYS.values())] == [
+        1,
+        2,
+    ]  # 昭化's is in two parts
+    assert len(set(county.robot())) == len(county.robot()) == 1
+    assert statuses(county) == {
+        "wenxi-work": ["sent"],
+        "zhaohua-work": ["sent"],
+        "zhaohua-leaders": ["sent"],
+        "admin": ["sent", "sent"],
+    }
+
+
+def test_smtp_temporary_refusals_are_retried_and_reported_if_they_last(county: County) -> None:
+    county.app.settings = county.app.settings.model_copy(
+        update={"admin_email": None, "admin_channel": "wenxi-work"}
+    )
+    county.mail.reply_next = ["451 4.3.0 Mailbox busy, try again later"] * 6
+    county.cycle()
+    settle(county)
+    assert len(county.mail.received) == 1  # the leaders' digest, once, on the seventh try
+    failing = [text for text in county.robot() if "仍在自动重试" in text]
+    assert len(failing) == 1 and "451 4.3.0" in failing[0] and "暂时不收" in failing[0]
+
+
+def test_smtp_permanent_refusal_stops_at_once_and_tells_the_administrator(county: County) -> None:
+    county.app.settings = county.app.settings.model_copy(
+        update={"admin_email": None, "admin_channel": "wenxi-work"}
+    )
+    county.mail.reply_next = ["550 5.1.1 Mailbox unavailable"]
+    county.cycle()
+    assert statuses(county)["zhaohua-leaders"] == ["dead"]
+    told = [text for text in county.robot() if "需要管理员处理" in text or "无法送达" in text]
+    assert len(told) == 1 and "550 5.1.1 Mailbox unavailable" in told[0] and "核对收件地址" in told[0]
+    county.clock.advance(3 * 3600)
+    county.sweep()
+    assert county.mail.received == []  # a permanent refusal is not retried
