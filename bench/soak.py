@@ -127,8 +127,10 @@ def working_days(calendar: Any, first: date, last: date) -> list[date]:
     ]
 
 
-def plan(number: int, rng: random.Random, days: list[date]) -> tuple[dict[str, Any], list[tuple[date, str]]]:
-    """One county's plan, and when each item will be closed (None: never)."""
+def plan(
+    number: int, rng: random.Random, days: list[date], count: int
+) -> tuple[dict[str, Any], list[tuple[date, str]]]:
+    """One county's plan, and the days its items are closed (8 % never are)."""
     code = f"county{number}"
     people = [
         {
@@ -143,7 +145,7 @@ def plan(number: int, rng: random.Random, days: list[date]) -> tuple[dict[str, A
     leader = {"name": f"组长{number}", "email": f"leader{number}@example.com", "wecom_userid": f"l{number}"}
     items, closings = [], []
     window = days[5:-10]
-    for n in range(ITEMS):
+    for n in range(count):
         deadline = rng.choice(window)
         person = people[n % 4]["name"]
         items.append(
@@ -260,7 +262,7 @@ class Received:
         mail.received.clear()
 
 
-def run(months: int, seed: int) -> int:
+def run(months: int, seed: int, items: int = ITEMS) -> int:
     rng = random.Random(seed)
     errors = Counting()
     logging.basicConfig(level=logging.WARNING)
@@ -295,7 +297,7 @@ def run(months: int, seed: int) -> int:
             closings: dict[date, list[tuple[str, str]]] = {}
             plans = []
             for number in range(PROJECTS):
-                document, closes = plan(number, rng, days)
+                document, closes = plan(number, rng, days, items)
                 path = Path(tmp) / f"county{number}.yaml"
                 path.write_text(
                     yaml.safe_dump(document, allow_unicode=True, sort_keys=False), encoding="utf-8"
@@ -403,6 +405,8 @@ def report(
     print(f"errors                     {error_count} ({problems})")
     for line in errors.records[:10]:
         print(f"  {line}")
+    database = Path(app.settings.data_dir / "duban.db").stat().st_size / 2**20
+    print(f"database                   {database:.1f} MB on disk")
     print(f"RSS                        {warm:.1f} MB after {WARM_UP_DAYS} days, {end:.1f} MB at the end")
     met = lost == 0 and duplicated == 0 and growth < TARGET_RSS_MB and error_count == 0
     print(
@@ -417,8 +421,9 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--months", type=int, default=24)
     parser.add_argument("--seed", type=int, default=2023)
+    parser.add_argument("--items", type=int, default=ITEMS, help="rectification items per county")
     args = parser.parse_args()
-    raise SystemExit(run(args.months, args.seed))
+    raise SystemExit(run(args.months, args.seed, args.items))
 
 
 if __name__ == "__main__":
