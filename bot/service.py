@@ -22,6 +22,7 @@ from typing import Any
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
+from sqlalchemy.exc import OperationalError
 
 from bot.app import App
 from bot.clock import wall_clock
@@ -54,8 +55,17 @@ class Service:
         self.specs = job_specs(config)
 
     def due(self, spec: JobSpec, now: datetime, trigger: str) -> bool:
-        """Run the latest due slot of ``spec`` if it has not run; True if it ran (or tried)."""
-        slot = catch_up_slot(spec, now, self.app.calendar, last_handled(self.app.engine, spec.id))
+        """Run the latest due slot of ``spec`` if it has not run; True if it ran (or tried).
+
+        A database that is locked past the busy timeout, or cannot be opened, stops the run at its
+        next write. Every stage's writes are one transaction each, so nothing is half-kept; the
+        slot stays unfinished and a later sweep runs it again.
+        """
+        try:
+            slot = catch_up_slot(spec, now, self.app.calendar, last_handled(self.app.engine, spec.id))
+        except OperationalError as error:
+            _database_unusable(spec, None, error)
+            return False
         if slot is None:
             return False
         log.info("开始 %s（%s），时段 %s，触发：%s", spec.id, spec.label, slot_key(slot), trigger)
@@ -64,6 +74,9 @@ class Service:
             counts = run_scheduled(self.app, spec, slot=slot, now=now, trigger=trigger, clock=self.clock)
         except AlreadyRunningError as busy:
             log.info("%s 暂缓：%s；稍后自动补跑", spec.id, busy)
+            return False
+        except OperationalError as error:
+            _database_unusable(spec, slot, error)
             return False
         except Exception:
             log.exception("失败 %s（时段 %s），已记录在运行记录中", spec.id, slot_key(slot))
@@ -86,6 +99,9 @@ class Service:
             counts = send_outbox(self.app, now=now, clock=self.clock)
         except AlreadyRunningError:
             return  # whoever holds the lock sends its own messages
+        except OperationalError as error:
+            log.error("数据库暂时无法使用（%s）：待发消息下次检查时再发", error.orig or error)
+            return
         except Exception:
             log.exception("发送待发消息失败")
             return
@@ -120,6 +136,18 @@ class Service:
 
     def describe(self, now: datetime, count: int = 3) -> list[tuple[JobSpec, list[datetime]]]:
         return [(spec, next_fires(spec, now, self.app.calendar, count)) for spec in self.specs]
+
+
+def _database_unusable(spec: JobSpec, slot: datetime | None, error: OperationalError) -> None:
+    reason = str(error.orig) if error.orig is not None else str(error)
+    when = f"时段 {slot_key(slot)} " if slot else ""
+    log.error(
+        "数据库暂时无法使用（%s）：%s %s未能运行，数据库恢复后下次检查时自动补跑；"
+        "如持续出现，请检查数据库文件所在磁盘或数据库服务",
+        reason,
+        spec.id,
+        when,
+    )
 
 
 def _counts(counts: dict[str, Any]) -> str:

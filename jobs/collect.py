@@ -9,6 +9,7 @@ problem; the evaluation turns the latest failed attempt into a ``collection_fail
 
 from __future__ import annotations
 
+import errno
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
@@ -152,7 +153,11 @@ def collect(
             log.exception("数据源 %s/%s 采集程序出错", config.project, config.code)
             outcome = CollectionError(config.code, f"采集程序出错：{type(exc).__name__}: {exc}")
         # Evidence files are hashed and written here, in the worker, off the storing thread.
-        return Finished(project_id, config, outcome, secrets, write_pages(evidence_dir, outcome))
+        try:
+            files = write_pages(evidence_dir, outcome)
+        except OSError as exc:  # a full disk: no figure may be stored without its evidence
+            outcome, files = evidence_not_kept(config.code, exc, outcome), {}
+        return Finished(project_id, config, outcome, secrets, files)
 
     lanes = run_by_host(
         configs,
@@ -185,3 +190,12 @@ def _after_commit(outcome: Collected) -> None:
             action()
         except OSError as exc:
             log.error("收件文件移动失败：%s", exc)
+
+
+def evidence_not_kept(source: str, error: OSError, outcome: Collected | CollectionError) -> CollectionError:
+    """The evidence could not be written: the source counts as failed, with both reasons."""
+    reason = "磁盘空间已满" if error.errno == errno.ENOSPC else (error.strerror or str(error))
+    log.error("数据源 %s 的佐证文件无法保存：%s", source, error)
+    earlier = f"{outcome.problem}；" if isinstance(outcome, CollectionError) else ""
+    problem = f"{earlier}佐证文件无法保存（{reason}），本次数据未记录；腾出空间后下次采集会补上"
+    return CollectionError(source, problem, url=getattr(outcome, "url", None))
