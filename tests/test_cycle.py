@@ -1,4 +1,5 @@
-"""The first cycle through every stage: collect (real HTTP) → store → evaluate → outbox → deliver."""
+"""The first cycle through every stage: collect (real HTTP) → store → evaluate → outbox → deliver,
+on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from jobs.refresh import run_cycle
 from tests.conftest import EXAMPLES
 
 AS_OF = date(2023, 10, 12)
+
+pytestmark = pytest.mark.both_databases
 
 
 @pytest.fixture

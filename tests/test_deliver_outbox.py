@@ -1,4 +1,5 @@
-"""The outbox sender against the local WeCom server and aiosmtpd: never lost, never twice.
+"""The outbox sender against the local WeCom server and aiosmtpd: never lost, never twice — with
+the outbox in SQLite and in PostgreSQL.
 
 Time is a :class:`FakeClock` shared by the sender and the fake server, so backoffs of minutes and
 rate windows of a minute run in milliseconds.
@@ -21,6 +22,8 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import SECRETS, live_app, queue, rows
 from tests.fakes.smtp_server import smtp_server
 from tests.fakes.wecom_server import FakeWeCom, running
+
+pytestmark = pytest.mark.both_databases
 
 DIGEST = "**【紧急】整改逾期 1 项**\n高权：问题{n} 已超过时限 2023年10月15日（逾期 1 天）"
 
@@ -58,9 +61,9 @@ def contents(fake: FakeWeCom) -> list[str]:
 
 
 def test_channel_down_then_back_delivers_exactly_once(
-    tmp_path: Path, clock: FakeClock, fake: FakeWeCom
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     fake.inject(502, "timeout", -1)  # down, hanging, busy — then back
     fake.hang_seconds = 0.8
     queue(app, "work", DIGEST.format(n=1), now=clock())
@@ -70,8 +73,10 @@ def test_channel_down_then_back_delivers_exactly_once(
     assert row.status is DeliveryStatus.SENT and row.attempts == 4 and row.last_error is None
 
 
-def test_a_45009_storm_backs_off_and_loses_nothing(tmp_path: Path, clock: FakeClock, fake: FakeWeCom) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+def test_a_45009_storm_backs_off_and_loses_nothing(
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
+) -> None:
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     for n in range(3):
         queue(app, "work", DIGEST.format(n=n), now=clock())
     fake.inject(*[45009] * 6)  # someone else floods the same robot
@@ -84,12 +89,13 @@ def test_a_45009_storm_backs_off_and_loses_nothing(tmp_path: Path, clock: FakeCl
 
 
 def test_an_invalid_key_dies_once_and_alerts_the_administrator(
-    tmp_path: Path, clock: FakeClock, fake: FakeWeCom
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
     with smtp_server(tmp_path) as box:
         app = live_app(
             tmp_path,
             clock,
+            database_url=database,
             wecom_url=fake.url,
             smtp_port=box.port,
             robot_key="removed-robot-key",
@@ -113,9 +119,9 @@ def test_an_invalid_key_dies_once_and_alerts_the_administrator(
 
 
 def test_a_missing_secret_is_a_configuration_failure_for_the_administrator(
-    tmp_path: Path, clock: FakeClock
+    tmp_path: Path, database: str | None, clock: FakeClock
 ) -> None:
-    app = live_app(tmp_path, clock)
+    app = live_app(tmp_path, clock, database_url=database)
     app.environ = {k: v for k, v in app.environ.items() if k != "DUBAN_TEST_ROBOT_KEY"}
     queue(app, "work", DIGEST.format(n=1), now=clock())
     result = deliver(app, clock)
@@ -128,9 +134,11 @@ def test_a_missing_secret_is_a_configuration_failure_for_the_administrator(
     )
 
 
-def test_token_expiry_in_the_middle_of_a_batch(tmp_path: Path, clock: FakeClock, fake: FakeWeCom) -> None:
+def test_token_expiry_in_the_middle_of_a_batch(
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
+) -> None:
     fake.expire_after = 2  # WeCom invalidates the token after every second message
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     for n in range(5):
         queue(app, "app", DIGEST.format(n=n), now=clock())
     result = deliver(app, clock)
@@ -140,9 +148,9 @@ def test_token_expiry_in_the_middle_of_a_batch(tmp_path: Path, clock: FakeClock,
 
 
 def test_the_rate_limit_holds_within_and_across_runs(
-    tmp_path: Path, clock: FakeClock, fake: FakeWeCom
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     start = clock()
     for n in range(15):
         queue(app, "work", DIGEST.format(n=n), now=clock())
@@ -162,9 +170,9 @@ def test_the_rate_limit_holds_within_and_across_runs(
 
 
 def test_one_slow_robot_does_not_hold_up_the_others(
-    tmp_path: Path, clock: FakeClock, fake: FakeWeCom
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     for n in range(25):
         queue(app, "work", DIGEST.format(n=n), now=clock())
     queue(app, "app", "**应用消息**", now=clock())
@@ -188,9 +196,9 @@ class Crash(BaseException):
     ],
 )
 def test_a_crash_anywhere_loses_nothing(
-    tmp_path: Path, clock: FakeClock, fake: FakeWeCom, where: str, duplicates: int
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom, where: str, duplicates: int
 ) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     body = "\n".join(f"- 问题{i}：专项资金未下拨，未提供垫付资金支出的财务资料。" for i in range(200))
     queue(app, "work", body, now=clock())
     queue(app, "work", "**第二条消息**", now=clock())
@@ -229,9 +237,9 @@ def test_a_crash_anywhere_loses_nothing(
     assert lines == body.split("\n")  # every line of the long message, once, in order
 
 
-def test_email_through_the_outbox_with_login(tmp_path: Path, clock: FakeClock) -> None:
+def test_email_through_the_outbox_with_login(tmp_path: Path, database: str | None, clock: FakeClock) -> None:
     with smtp_server(tmp_path, login=("duban", "smtp-pass-word-1")) as box:
-        app = live_app(tmp_path, clock, smtp_port=box.port, smtp_login=True)
+        app = live_app(tmp_path, clock, database_url=database, smtp_port=box.port, smtp_login=True)
         html = "<html><body><p>张主任：逾期事项 2 项</p></body></html>"
         queue(
             app,
@@ -247,8 +255,10 @@ def test_email_through_the_outbox_with_login(tmp_path: Path, clock: FakeClock) -
     assert mail.get_body(("plain",)).get_content().strip() == "张主任：逾期事项 2 项"  # type: ignore[union-attr]
 
 
-def test_no_secret_is_stored_in_the_outbox(tmp_path: Path, clock: FakeClock, fake: FakeWeCom) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url, robot_key="revoked-key-123")
+def test_no_secret_is_stored_in_the_outbox(
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
+) -> None:
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url, robot_key="revoked-key-123")
     queue(app, "work", DIGEST.format(n=1), now=clock())
     queue(app, "app", DIGEST.format(n=2), now=clock())
     fake.inject(0, 0, 42001)  # robot, gettoken, then "expired" at send: fetched again and resent
@@ -259,8 +269,10 @@ def test_no_secret_is_stored_in_the_outbox(tmp_path: Path, clock: FakeClock, fak
     assert fake.app_messages() and fake.tokens_issued == 2
 
 
-def test_status_is_checked_again_before_sending(tmp_path: Path, clock: FakeClock, fake: FakeWeCom) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+def test_status_is_checked_again_before_sending(
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
+) -> None:
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     queue(app, "work", DIGEST.format(n=1), now=clock())
     first = deliver(app, clock)
     again = deliver(app, clock)  # a second sender at the same instant finds nothing pending
@@ -269,9 +281,9 @@ def test_status_is_checked_again_before_sending(tmp_path: Path, clock: FakeClock
 
 
 def test_a_channel_that_keeps_failing_is_reported_once_and_still_retried(
-    tmp_path: Path, clock: FakeClock, fake: FakeWeCom
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     queue(app, "work", DIGEST.format(n=1), now=clock())
     fake.inject(*[502] * 8)
     until_settled(app, clock, runs=400)

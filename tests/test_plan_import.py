@@ -1,4 +1,5 @@
-"""Importing plan files and ledgers: idempotent, all-or-nothing, and precise about errors."""
+"""Importing plan files and ledgers: idempotent, all-or-nothing, and precise about errors — on SQLite
+and on PostgreSQL."""
 
 from __future__ import annotations
 
@@ -18,6 +19,8 @@ from db.enums import ItemStatus
 from db.models import Channel, Indicator, ItemChange, Person, RectificationItem
 from tests.conftest import EXAMPLES
 from tests.dbdump import dump
+
+pytestmark = pytest.mark.both_databases
 
 MINIMAL = """\
 project:
