@@ -32,6 +32,7 @@ from db.enums import Origin
 from db.evidence import evidence_id, write_evidence_file
 from db.measurements import NewValue, record_measurements
 from db.models import CollectionAttempt, Indicator, Project, ReportFiling, Source
+from db.types import code_point_order
 
 log = logging.getLogger(__name__)
 MAX_PARALLEL_SOURCES = 8
@@ -57,7 +58,9 @@ def load_sources(
         query = query.where(Project.code == project)
     if source:
         query = query.where(Source.code == source)
-    rows = session.execute(query.order_by(Project.code, Source.code)).all()
+    rows = session.execute(
+        query.order_by(code_point_order(Project.code), code_point_order(Source.code))
+    ).all()
     feeds: dict[tuple[int, str], list[FigureSpec]] = defaultdict(list)
     indicators = sa_select(  # type: ignore[call-overload]
         Indicator.project_id,
