@@ -3,6 +3,8 @@ bring a database at the first schema, with rows in it, up to the current one wit
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -53,6 +55,18 @@ def differences(engine: Engine) -> list[object]:
 def test_migrations_match_the_models(empty: Engine) -> None:
     upgrade(empty)
     upgrade(empty)  # an up-to-date database is left as it is
+    assert differences(empty) == []
+
+
+def test_processes_upgrading_at_once_wait_for_each_other(empty: Engine) -> None:
+    """Every command upgrades first: three starting together on a new version must all work."""
+    url = empty.url.render_as_string(hide_password=False)
+    code = f"from db.engine import make_engine, upgrade; upgrade(make_engine({url!r}))"
+    children = [
+        subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(3)
+    ]
+    failures = [err for child in children if (err := child.communicate(timeout=60)[1]) and child.returncode]
+    assert failures == []
     assert differences(empty) == []
 
 
