@@ -152,6 +152,24 @@ def test_times_are_utc_whatever_the_server_zone(app: App) -> None:
     assert facts.sources[0].last_ok == date(2023, 10, 12)  # the office's date, not UTC's or the server's
 
 
+def test_text_with_a_nul_character_is_stored_not_refused(app: App, database: str | None) -> None:
+    error = "第 3 行月份“2023-09\x00”无法识别"  # as a broken page or a JSON "\u0000" delivers it
+    with session_scope(app.engine) as session:
+        _plan(session)
+        project = session.exec(select(Project)).one()
+        session.add(
+            CollectionAttempt(
+                project_id=project.id or 0, source_code="src", started_at=T0, ok=False, error=error
+            )
+        )
+    with session_scope(app.engine) as session:
+        stored = session.exec(select(CollectionAttempt.error)).one()
+        again = session.exec(select(CollectionAttempt).where(CollectionAttempt.error == error)).all()
+    # PostgreSQL text cannot hold NUL: it is kept visible as U+FFFD, in what is stored and what is asked.
+    assert stored == (error if database is None else error.replace("\x00", "\ufffd"))
+    assert len(again) == 1
+
+
 def test_a_key_prefix_is_matched_exactly_not_as_a_pattern(app: App) -> None:
     with session_scope(app.engine) as session:
         _plan(session)
