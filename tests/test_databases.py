@@ -192,3 +192,20 @@ def test_a_key_prefix_is_matched_exactly_not_as_a_pattern(app: App) -> None:
         assert [a.key for a in found] == ["p/indicator/A_1/year/2023"]  # not AB1 (_), not a_1 (case)
         with pytest.raises(ConfigurationError):
             find_alerts(session, project="p", key="indicator/A%")
+
+
+def test_an_unreachable_server_is_one_clear_line_without_the_password(tmp_path) -> None:
+    import socket
+
+    from bot.settings import Settings
+
+    with socket.socket() as probe:  # a port nothing listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    url = f"postgresql+psycopg://duban:pw-s3cret-9@127.0.0.1:{port}/duban"
+    app = App.build(Settings(data_dir=tmp_path / "data", database_url=url), {})
+    with pytest.raises(ConfigurationError) as raised:
+        app.init_database()
+    message = str(raised.value)
+    assert message.startswith(f"连不上数据库 postgresql+psycopg://duban:***@127.0.0.1:{port}/duban：")
+    assert "pw-s3cret-9" not in message and "\n" not in message
