@@ -1,5 +1,6 @@
-"""The outbox sender against the local WeCom server and aiosmtpd: never lost, never twice — with
-the outbox in SQLite and in PostgreSQL.
+"""The outbox sender against the local WeCom server and aiosmtpd: never lost, never twice. The
+tests of what the outbox rows go through run with the outbox in SQLite and in PostgreSQL; those
+about a channel's own behaviour (token expiry, SMTP login, a slow robot) on SQLite.
 
 Time is a :class:`FakeClock` shared by the sender and the fake server, so backoffs of minutes and
 rate windows of a minute run in milliseconds.
@@ -22,8 +23,6 @@ from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import SECRETS, live_app, queue, rows
 from tests.fakes.smtp_server import smtp_server
 from tests.fakes.wecom_server import FakeWeCom, running
-
-pytestmark = pytest.mark.both_databases
 
 DIGEST = "**【紧急】整改逾期 1 项**\n高权：问题{n} 已超过时限 2023年10月15日（逾期 1 天）"
 
@@ -60,6 +59,7 @@ def contents(fake: FakeWeCom) -> list[str]:
     return [m["markdown"]["content"] for m in fake.robot_messages() if m["msgtype"] == "markdown"]
 
 
+@pytest.mark.both_databases
 def test_channel_down_then_back_delivers_exactly_once(
     tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
@@ -73,6 +73,7 @@ def test_channel_down_then_back_delivers_exactly_once(
     assert row.status is DeliveryStatus.SENT and row.attempts == 4 and row.last_error is None
 
 
+@pytest.mark.both_databases
 def test_a_45009_storm_backs_off_and_loses_nothing(
     tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
@@ -88,6 +89,7 @@ def test_a_45009_storm_backs_off_and_loses_nothing(
     assert fake.rate_violations == 0
 
 
+@pytest.mark.both_databases
 def test_an_invalid_key_dies_once_and_alerts_the_administrator(
     tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
@@ -118,6 +120,7 @@ def test_an_invalid_key_dies_once_and_alerts_the_administrator(
     assert "removed-robot-key" not in text and "removed-robot-key" not in (dead.last_error or "")
 
 
+@pytest.mark.both_databases
 def test_a_missing_secret_is_a_configuration_failure_for_the_administrator(
     tmp_path: Path, database: str | None, clock: FakeClock
 ) -> None:
@@ -147,6 +150,7 @@ def test_token_expiry_in_the_middle_of_a_batch(
     assert fake.tokens_issued == 3
 
 
+@pytest.mark.both_databases
 def test_the_rate_limit_holds_within_and_across_runs(
     tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
@@ -195,6 +199,7 @@ class Crash(BaseException):
         ("after the first message was recorded, before the second", 0),
     ],
 )
+@pytest.mark.both_databases
 def test_a_crash_anywhere_loses_nothing(
     tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom, where: str, duplicates: int
 ) -> None:
@@ -255,6 +260,7 @@ def test_email_through_the_outbox_with_login(tmp_path: Path, database: str | Non
     assert mail.get_body(("plain",)).get_content().strip() == "张主任：逾期事项 2 项"  # type: ignore[union-attr]
 
 
+@pytest.mark.both_databases
 def test_no_secret_is_stored_in_the_outbox(
     tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
@@ -269,6 +275,7 @@ def test_no_secret_is_stored_in_the_outbox(
     assert fake.app_messages() and fake.tokens_issued == 2
 
 
+@pytest.mark.both_databases
 def test_status_is_checked_again_before_sending(
     tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
@@ -280,6 +287,7 @@ def test_status_is_checked_again_before_sending(
     assert len(contents(fake)) == 1
 
 
+@pytest.mark.both_databases
 def test_a_channel_that_keeps_failing_is_reported_once_and_still_retried(
     tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
