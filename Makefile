@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: demo test lint setup clean
+.PHONY: demo test test-postgres lint setup clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -21,6 +21,10 @@ lint: $(BIN)/.installed
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+# The same, beside a throwaway PostgreSQL server (needs Debian's postgresql package; see docs/postgres.md).
+test-postgres: $(BIN)/.installed
+	scripts/with-postgres $(MAKE) test
 
 clean:
 	rm -rf $(VENV) data test-output

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session, col, func, select
 
 from bot.errors import ConfigurationError
 from db.enums import AlertState
 from db.models import Alert, Project
+from db.types import code_point_order
 from jobs.alert_state import record
 
 
@@ -25,10 +26,13 @@ def find_alerts(session: Session, *, project: str, key: str) -> list[Alert]:
     if row is None:
         raise ConfigurationError(f"项目 {project} 不存在")
     full = key if key.startswith(f"{project}/") else f"{project}/{key}"
+    prefix = full.rstrip("/") + "/"
+    # Compared as text, not with LIKE: "_" and "%" are ordinary in a key, and SQLite's LIKE would
+    # also ignore case where PostgreSQL's does not.
     alerts = session.exec(
         select(Alert).where(
             Alert.project_id == row.id,
-            (col(Alert.key) == full) | col(Alert.key).startswith(full.rstrip("/") + "/"),
+            (col(Alert.key) == full) | (func.substr(col(Alert.key), 1, len(prefix)) == prefix),
         )
     ).all()
     open_alerts = [a for a in alerts if a.state is not AlertState.RESOLVED]
@@ -79,7 +83,7 @@ def _need(reason: str) -> None:
 
 
 def list_alerts(session: Session, *, project: str | None, include_resolved: bool) -> list[Alert]:
-    query = select(Alert).join(Project).order_by(Project.code, Alert.key)
+    query = select(Alert).join(Project).order_by(code_point_order(Project.code), code_point_order(Alert.key))
     if project:
         query = query.where(Project.code == project)
     if not include_resolved:

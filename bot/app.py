@@ -8,6 +8,7 @@ from datetime import timedelta
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
 from bot.alerting import AlertPolicy
@@ -69,7 +70,15 @@ class App:
         return self._collector_env
 
     def init_database(self) -> None:
-        upgrade(self.engine)
+        """Create or upgrade the schema; an unreachable database is one clear line, not a traceback."""
+        try:
+            upgrade(self.engine)
+        except OperationalError as exc:
+            where = self.engine.url.render_as_string(hide_password=True)
+            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise ConfigurationError(
+                f"连不上数据库 {where}：{reason}（请检查 DUBAN_DATABASE_URL，以及数据库服务是否在运行）"
+            ) from None
 
     @property
     def live(self) -> LiveConfig:

@@ -12,6 +12,7 @@ from bot.workdays import OFFICE_TZ
 from db.engine import session_scope
 from db.enums import ItemStatus
 from db.models import CollectionAttempt, Indicator, JobRun, Project, RectificationItem
+from db.types import code_point_order
 
 DUE_SOON_WORKDAYS = 5
 
@@ -39,7 +40,7 @@ class Status:
 def gather_status(app: App, as_of: date) -> Status:
     report = Status(as_of)
     with session_scope(app.engine) as session:
-        for project in session.exec(select(Project).order_by(Project.code)):
+        for project in session.exec(select(Project).order_by(code_point_order(Project.code))):
             items = session.exec(
                 select(RectificationItem).where(RectificationItem.project_id == project.id)
             ).all()

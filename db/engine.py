@@ -23,7 +23,10 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
-    return create_engine(url, pool_pre_ping=True, **kwargs)
+    engine = create_engine(url, pool_pre_ping=True, **kwargs)
+    if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
+        event.listen(engine, "connect", _postgres_text)
+    return engine
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
@@ -32,6 +35,15 @@ def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _postgres_text(dbapi_connection: Any, _record: Any) -> None:
+    """PostgreSQL text cannot hold NUL, which SQLite stores and a broken page or a JSON string can
+    carry into a cell, a label or an error message. Rather than fail the whole run on storing it,
+    the character is kept visible as U+FFFD, the mark for a character that could not be kept."""
+    from db.pgtext import NulSafeText
+
+    dbapi_connection.adapters.register_dumper(str, NulSafeText)
 
 
 @contextmanager

@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from bot.errors import ConfigurationError
 from db.models import CollectionAttempt, Evidence, Indicator, Measurement, Project, ReportFiling
+from db.types import code_point_order
 
 SUFFIXES = {
     "text/html": ".html",
@@ -157,7 +158,7 @@ def evidence_trail(session: Session, *, indicator: str, month: str, project: str
     measurements = session.exec(
         select(Measurement)
         .where(Measurement.indicator_id == row.id, Measurement.month == month)
-        .order_by(col(Measurement.town), col(Measurement.revision))
+        .order_by(code_point_order(col(Measurement.town)).nulls_first(), col(Measurement.revision))
     ).all()
     revisions = [
         Revision(m, session.get(Evidence, m.evidence_id) if m.evidence_id else None) for m in measurements

@@ -13,6 +13,7 @@ from collections import defaultdict, namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from operator import attrgetter
 from typing import Any
 
 from sqlalchemy import case, func, true
@@ -39,6 +40,7 @@ from db.models import (
     ReportFiling,
     Source,
 )
+from db.types import code_point_order
 
 
 def load_projects(session: Session, codes: list[str] | None = None) -> list[ProjectFacts]:
@@ -138,8 +140,9 @@ def _indicators(
     # typed columns are converted here (SQLite hands back text, PostgreSQL typed values).
     where = f" WHERE project_id IN ({ints(ids)})" if ids is not None else ""
     cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(f"SELECT {', '.join(_IndicatorRow._fields)} FROM indicator{where} ORDER BY code")
-    for row in map(_IndicatorRow._make, cursor.fetchall()):
+    cursor.execute(f"SELECT {', '.join(_IndicatorRow._fields)} FROM indicator{where}")
+    # Sorted here rather than by ORDER BY, whose order follows the database's collation.
+    for row in sorted(map(_IndicatorRow._make, cursor.fetchall()), key=attrgetter("code")):
         i, project_id = row.id, row.project_id
         grouped[project_id].append(
             IndicatorFacts(
@@ -234,7 +237,9 @@ def _sources(session: Session, only: Any) -> dict[int, list[SourceFacts]]:
         if not a.ok
     }
     grouped: dict[int, list[SourceFacts]] = defaultdict(list)
-    for s in session.exec(select(Source).where(only(Source.project_id)).order_by(Source.code)):
+    for s in session.exec(
+        select(Source).where(only(Source.project_id)).order_by(code_point_order(Source.code))
+    ):
         last_ok, first = stats.get((s.project_id, s.code), (None, None))
         grouped[s.project_id].append(
             SourceFacts(

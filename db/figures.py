@@ -50,8 +50,10 @@ def load_figures(session: Session, ids: list[Any] | None) -> tuple[Any, Any, Any
         towns[indicator_id][town][month] = MonthValue(month, value, bool(cumulative))
         origins.setdefault(indicator_id, set()).add(source)
     cursor.close()
+    # Towns in code-point order, as Python sorts: the rows arrive in whatever order the database's
+    # plan and collation give (pinyin on a Chinese PostgreSQL, index order on SQLite).
     town_values = {
-        i: {town: Series.of(by_month.values()) for town, by_month in by_town.items()}
+        i: {town: Series.of(by_town[town].values()) for town in sorted(by_town)}
         for i, by_town in towns.items()
     }
     return values, town_values, origins

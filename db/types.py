@@ -1,13 +1,17 @@
-"""Column types shared by the models."""
+"""Column types shared by the models, and the one ordering that must not depend on the database."""
 
 from __future__ import annotations
 
 from datetime import UTC, datetime
 from enum import StrEnum
+from typing import Any
 
-from sqlalchemy import DateTime
+from sqlalchemy import DateTime, String
 from sqlalchemy import Enum as SAEnum
 from sqlalchemy.engine import Dialect
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.compiler import SQLCompiler
+from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import TypeDecorator
 
 
@@ -43,3 +47,27 @@ def enum_type(enum_class: type[StrEnum]) -> SAEnum:
         values_callable=lambda members: [member.value for member in members],
         validate_strings=True,
     )
+
+
+class code_point_order(FunctionElement[str]):  # noqa: N801 - used like a SQL function
+    """``ORDER BY code_point_order(column)``: text in code-point order, as Python's ``sorted``.
+
+    SQLite compares text by its bytes already. PostgreSQL follows the database's collation, which
+    on a server set up in Chinese sorts 城关镇 before 东关镇 by pinyin and mixes "a1" and "B1"
+    case-blind; ``COLLATE "C"`` (present on every PostgreSQL) makes it compare code points too,
+    so a list reads the same whatever database and locale it came from.
+    """
+
+    type = String()
+    name = "code_point_order"
+    inherit_cache = True
+
+
+@compiles(code_point_order)
+def _as_is(element: code_point_order, compiler: SQLCompiler, **kw: Any) -> str:
+    return compiler.process(element.clauses, **kw)
+
+
+@compiles(code_point_order, "postgresql")
+def _c_collation(element: code_point_order, compiler: SQLCompiler, **kw: Any) -> str:
+    return f'{compiler.process(element.clauses, **kw)} COLLATE "C"'

@@ -30,6 +30,7 @@ from collectors.lanes import run_by_host
 from collectors.registry import Registry
 from db.engine import session_scope
 from db.models import Indicator, Project, Source
+from db.types import code_point_order
 from jobs.collect_store import Finished, store_batch, write_pages
 
 log = logging.getLogger(__name__)
@@ -56,7 +57,9 @@ def load_sources(
         query = query.where(Project.code == project)
     if source:
         query = query.where(Source.code == source)
-    rows = session.execute(query.order_by(Project.code, Source.code)).all()
+    rows = session.execute(
+        query.order_by(code_point_order(Project.code), code_point_order(Source.code))
+    ).all()
     feeds: dict[tuple[int, str], list[FigureSpec]] = defaultdict(list)
     indicators = sa_select(  # type: ignore[call-overload]
         Indicator.project_id,

@@ -32,9 +32,10 @@ def config(
     return SourceConfig(project, code, kind, settings, tuple(FigureSpec(*f) for f in fields))
 
 
-def make_db(tmp_path: Path, sources: Sequence[SourceConfig]) -> Engine:
-    """A database with each source's project, the source and the indicators it feeds."""
-    engine = make_engine(f"sqlite:///{tmp_path / 'duban.db'}")
+def make_db(tmp_path: Path, sources: Sequence[SourceConfig], url: str | None = None) -> Engine:
+    """A database (SQLite in ``tmp_path`` unless ``url``) with each source's project, the source
+    and the indicators it feeds."""
+    engine = make_engine(url or f"sqlite:///{tmp_path / 'duban.db'}")
     upgrade(engine)
     with Session(engine) as session:
         projects: dict[str, Project] = {}

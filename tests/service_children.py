@@ -1,6 +1,7 @@
 """Child processes for the service tests: they hold the lock, or die in the middle of a run.
 
-Run as ``python -m tests.service_children WHAT DATA_DIR [BACKEND]`` from the repository root.
+Run as ``python -m tests.service_children WHAT DATA_DIR [BACKEND]`` from the repository root; the
+database is SQLite in DATA_DIR unless DUBAN_DATABASE_URL names another.
 """
 
 from __future__ import annotations
@@ -44,9 +45,8 @@ def sent_ids(data_dir: Path) -> list[int]:
 
 def main() -> None:
     what, data_dir = sys.argv[1], Path(sys.argv[2])
-    app = App.build(
-        Settings(data_dir=data_dir), {"DUBAN_DEMO_BACKEND_URL": sys.argv[3] if len(sys.argv) > 3 else ""}
-    )
+    settings = Settings(data_dir=data_dir, database_url=os.environ.get("DUBAN_DATABASE_URL") or None)
+    app = App.build(settings, {"DUBAN_DEMO_BACKEND_URL": sys.argv[3] if len(sys.argv) > 3 else ""})
     if what == "hold":
         with held(app.engine, label="另一个进程的测试任务", purpose="test"):
             print("held", flush=True)

@@ -96,8 +96,9 @@ def test_decide(name, remembered, found, options, reason):
     assert decide(remembered, found, NOW, POLICY, as_of=DAY, **options) is reason
 
 
-def test_ack_and_silence_through_the_job_and_the_cli(tmp_path):
-    app = make_app(tmp_path)
+@pytest.mark.both_databases
+def test_ack_and_silence_through_the_job_and_the_cli(tmp_path, database):
+    app = make_app(tmp_path, database_url=database)
     import_example(app, "pianguan.yaml")
     assert run_day(app, date(2023, 10, 16), "pianguan").queued  # overdue: told
     key = "item/-/10"  # 问题10 is not due until 10-31: no alert yet
@@ -124,7 +125,7 @@ def test_ack_and_silence_through_the_job_and_the_cli(tmp_path):
         ]
     assert events == ["opened", "notified", "silenced", "unsilenced", "notified", "escalated"]
 
-    runner = CliRunner()
+    runner = CliRunner(env={"DUBAN_DATABASE_URL": database or ""})
     data = ["--data-dir", str(tmp_path / "data"), "--env-file", str(tmp_path / "none.env")]
     listed = runner.invoke(main, [*data, "alerts", "--project", "pianguan"])
     assert listed.exit_code == 0 and "提醒（17 项）" in listed.output

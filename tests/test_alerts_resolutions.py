@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from sqlmodel import Session, select
 
 from bot.facts import ItemFacts, ProjectFacts
@@ -36,8 +37,9 @@ def test_clearings_say_why():
     )
 
 
-def test_a_moved_deadline_closes_the_old_alert_without_a_resolution(tmp_path):
-    app = make_app(tmp_path)
+@pytest.mark.both_databases
+def test_a_moved_deadline_closes_the_old_alert_without_a_resolution(tmp_path, database):
+    app = make_app(tmp_path, database_url=database)
     import_example(app, "pianguan.yaml")
     assert run_day(app, date(2023, 10, 13), "pianguan").queued  # 问题13: remind-5 for 10-20
     moved = tmp_path / "pianguan.yaml"
@@ -55,16 +57,17 @@ def test_a_moved_deadline_closes_the_old_alert_without_a_resolution(tmp_path):
     assert last.event == "resolved" and "整改时限已调整为 2023-10-27" in last.reason
 
 
-def test_close_item_on_the_command_line_sends_its_resolution_at_once(tmp_path):
+@pytest.mark.both_databases
+def test_close_item_on_the_command_line_sends_its_resolution_at_once(tmp_path, database):
     from click.testing import CliRunner
 
     from bot.cli import main
 
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, database_url=database)
     import_example(app, "pianguan.yaml")
     assert run_day(app, date(2023, 10, 16), "pianguan").queued  # all 14 overdue, told
     data = ["--data-dir", str(tmp_path / "data"), "--env-file", str(tmp_path / "none.env")]
-    closed = CliRunner().invoke(
+    closed = CliRunner(env={"DUBAN_DATABASE_URL": database or ""}).invoke(
         main,
         [*data, "close-item", "2", "--project", "pianguan", "--result", "已拨付", "--as-of", "2023-10-16"],
     )

@@ -10,9 +10,13 @@ from pathlib import Path
 from tests.conftest import EXAMPLES
 
 
-def duban(data: Path, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def duban(
+    data: Path, *args: str, cwd: Path | None = None, database_url: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = {k: v for k, v in os.environ.items() if not k.startswith("DUBAN_")}
     env.update(COLUMNS="200", DUBAN_DATA_DIR=str(data))
+    if database_url:
+        env["DUBAN_DATABASE_URL"] = database_url
     return subprocess.run(
         [sys.executable, "-m", "bot", *args],
         capture_output=True,

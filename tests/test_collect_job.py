@@ -1,4 +1,5 @@
-"""The collect job end to end: real loopback backends → SQLite → evidence files → ``duban evidence``."""
+"""The collect job end to end: real loopback backends → the database (SQLite and PostgreSQL) →
+evidence files → ``duban evidence``."""
 
 from __future__ import annotations
 
@@ -61,9 +62,10 @@ def run(engine, tmp_path, environ, **options):
     )
 
 
-def test_figures_are_stored_with_their_evidence(tmp_path, backends, environ):
+@pytest.mark.both_databases
+def test_figures_are_stored_with_their_evidence(tmp_path, backends, environ, database):
     portal, mofcom = backends
-    engine = make_db(tmp_path, [portal_source(portal), mofcom_source(mofcom)])
+    engine = make_db(tmp_path, [portal_source(portal), mofcom_source(mofcom)], database)
     result = run(engine, tmp_path, environ)
     assert (result.sources, result.figures, result.filings, result.failures) == (2, 10, 1, [])
     with Session(engine) as session:
@@ -80,9 +82,10 @@ def test_figures_are_stored_with_their_evidence(tmp_path, backends, environ):
         assert all(a.ok for a in session.exec(select(CollectionAttempt)))
 
 
-def test_a_changed_value_is_a_revision_and_both_are_kept(tmp_path, backends, environ):
+@pytest.mark.both_databases
+def test_a_changed_value_is_a_revision_and_both_are_kept(tmp_path, backends, environ, database):
     portal, _ = backends
-    engine = make_db(tmp_path, [portal_source(portal)])
+    engine = make_db(tmp_path, [portal_source(portal)], database)
     run(engine, tmp_path, environ)
     portal.rows[8] = portal.rows[8] | {"网络零售额（万元）": "250.1"}
     result = run(engine, tmp_path, environ)
@@ -95,9 +98,10 @@ def test_a_changed_value_is_a_revision_and_both_are_kept(tmp_path, backends, env
         assert rows[0].evidence_id != rows[1].evidence_id
 
 
-def test_a_layout_change_is_a_recorded_failure_never_a_zero(tmp_path, backends, environ):
+@pytest.mark.both_databases
+def test_a_layout_change_is_a_recorded_failure_never_a_zero(tmp_path, backends, environ, database):
     portal, _ = backends
-    engine = make_db(tmp_path, [portal_source(portal)])
+    engine = make_db(tmp_path, [portal_source(portal)], database)
     portal.changed_layout = True
     result = run(engine, tmp_path, environ)
     assert result.figures == 0 and len(result.failures) == 1
@@ -111,9 +115,10 @@ def test_a_layout_change_is_a_recorded_failure_never_a_zero(tmp_path, backends, 
         assert [(s.code, s.failed_error) for s in facts.sources] == [("backend", attempt.error)]
 
 
-def test_filing_state_is_one_row_per_month_updated_when_rechecked(tmp_path, backends, environ):
+@pytest.mark.both_databases
+def test_filing_state_is_one_row_per_month_updated_when_rechecked(tmp_path, backends, environ, database):
     _, mofcom = backends
-    engine = make_db(tmp_path, [mofcom_source(mofcom)])
+    engine = make_db(tmp_path, [mofcom_source(mofcom)], database)
     run(engine, tmp_path, environ, month="2023-10")
     run(engine, tmp_path, environ, month="2023-10")
     with Session(engine) as session:
@@ -154,13 +159,14 @@ def test_secrets_never_reach_the_recorded_error(tmp_path):
         assert "sk-live-5f2c8e1d9a" not in session.exec(select(CollectionAttempt)).one().error
 
 
-def test_a_rejected_file_is_the_latest_attempt(tmp_path):
+@pytest.mark.both_databases
+def test_a_rejected_file_is_the_latest_attempt(tmp_path, database):
     import openpyxl
 
     inbox = tmp_path / "inbox"
     inbox.mkdir()
     src = config("file", {"inbox": "inbox"}, ("S36", "网络零售额（万元）", "万元"), code="export")
-    engine = make_db(tmp_path, [src])
+    engine = make_db(tmp_path, [src], database)
     assert run(engine, tmp_path, {}).sources == 1
     with Session(engine) as session:
         assert session.exec(select(CollectionAttempt)).all() == []  # an empty inbox is no attempt
@@ -178,14 +184,15 @@ def test_a_rejected_file_is_the_latest_attempt(tmp_path):
     assert (inbox / "processed" / "1-good.xlsx").exists()
 
 
-def test_duban_evidence_shows_and_exports(tmp_path, backends, environ):
+@pytest.mark.both_databases
+def test_duban_evidence_shows_and_exports(tmp_path, backends, environ, database):
     portal, _ = backends
-    engine = make_db(tmp_path, [portal_source(portal)])
+    engine = make_db(tmp_path, [portal_source(portal)], database)
     run(engine, tmp_path, environ)
     export = tmp_path / "for-evaluators"
     runner = CliRunner()
     args = ["--data-dir", str(tmp_path), "evidence", "S36", "--month", "2023-09", "--export", str(export)]
-    answer = runner.invoke(main, args, env={"COLUMNS": "200"})
+    answer = runner.invoke(main, args, env={"COLUMNS": "200", "DUBAN_DATABASE_URL": database or ""})
     assert answer.exit_code == 0, answer.output
     assert "245.5 万元" in answer.output and "第 2 页" in answer.output and "完好" in answer.output
     files = sorted(p.name for p in export.iterdir())
@@ -196,6 +203,10 @@ def test_duban_evidence_shows_and_exports(tmp_path, backends, environ):
         evidence = session.exec(select(Evidence)).all()
     for row in evidence:
         (tmp_path / "evidence" / row.path).write_bytes(b"tampered")
-    answer = runner.invoke(main, [*args[:-1], str(tmp_path / "again")], env={"COLUMNS": "200"})
+    answer = runner.invoke(
+        main,
+        [*args[:-1], str(tmp_path / "again")],
+        env={"COLUMNS": "200", "DUBAN_DATABASE_URL": database or ""},
+    )
     assert "缺失或已被改动" in answer.output
     assert "未导出" in (tmp_path / "again" / "说明.txt").read_text(encoding="utf-8")

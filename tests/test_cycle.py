@@ -1,4 +1,6 @@
-"""The first cycle through every stage: collect (real HTTP) → store → evaluate → outbox → deliver."""
+"""The first cycle through every stage: collect (real HTTP) → store → evaluate → outbox → deliver.
+The whole-county cycles run on SQLite and on PostgreSQL; the collection failures (the same on
+both, and covered there by tests/test_collect_job.py) on SQLite."""
 
 from __future__ import annotations
 
@@ -40,6 +42,7 @@ def outbox(app: App) -> dict[str, str]:
     return {p.name: p.read_text(encoding="utf-8") for p in sorted(app.settings.outbox_dir.glob("*"))}
 
 
+@pytest.mark.both_databases
 def test_cycle_collects_with_evidence_and_tells_the_right_people(county: App) -> None:
     result = run_cycle(county, as_of=AS_OF, now=office_morning(AS_OF))
     assert result.collected is not None and result.collected.figures == 9
@@ -62,6 +65,7 @@ def test_cycle_collects_with_evidence_and_tells_the_right_people(county: App) ->
     assert "应完成 2,250 万元，落后 441.4 万元" in wenxi
 
 
+@pytest.mark.both_databases
 def test_rerunning_the_same_day_sends_nothing_new(county: App) -> None:
     run_cycle(county, as_of=AS_OF, now=office_morning(AS_OF))
     first = outbox(county)
@@ -70,6 +74,7 @@ def test_rerunning_the_same_day_sends_nothing_new(county: App) -> None:
     assert outbox(county) == first
 
 
+@pytest.mark.both_databases
 def test_next_stage_is_told_once_and_closing_resolves_once(county: App) -> None:
     run_cycle(county, as_of=AS_OF, now=office_morning(AS_OF))
     friday = date(2023, 10, 13)  # the last working day before Sunday's deadline
@@ -136,6 +141,7 @@ def test_a_missing_secret_is_named_not_guessed(app: App) -> None:
     assert "DUBAN_DEMO_BACKEND_URL" in result.collected.failures[0]
 
 
+@pytest.mark.both_databases
 def test_hand_entered_figure_keeps_revisions(county: App, tmp_path: Path) -> None:
     proof = tmp_path / "9月报表截图.png"
     proof.write_bytes(b"\x89PNG fake screenshot bytes")
@@ -185,6 +191,7 @@ def test_hand_entered_figure_keeps_revisions(county: App, tmp_path: Path) -> Non
     assert evidence is not None and evidence.origin == "9月报表截图.png"
 
 
+@pytest.mark.both_databases
 def test_outbox_rows_are_sent_once(county: App) -> None:
     run_cycle(county, as_of=AS_OF, now=office_morning(AS_OF))
     with session_scope(county.engine) as session:

@@ -1,4 +1,6 @@
-"""The outbox sender against the local WeCom server and aiosmtpd: never lost, never twice.
+"""The outbox sender against the local WeCom server and aiosmtpd: never lost, never twice. The
+tests of what the outbox rows go through run with the outbox in SQLite and in PostgreSQL; those
+about a channel's own behaviour (token expiry, SMTP login, a slow robot) on SQLite.
 
 Time is a :class:`FakeClock` shared by the sender and the fake server, so backoffs of minutes and
 rate windows of a minute run in milliseconds.
@@ -57,10 +59,11 @@ def contents(fake: FakeWeCom) -> list[str]:
     return [m["markdown"]["content"] for m in fake.robot_messages() if m["msgtype"] == "markdown"]
 
 
+@pytest.mark.both_databases
 def test_channel_down_then_back_delivers_exactly_once(
-    tmp_path: Path, clock: FakeClock, fake: FakeWeCom
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     fake.inject(502, "timeout", -1)  # down, hanging, busy — then back
     fake.hang_seconds = 0.8
     queue(app, "work", DIGEST.format(n=1), now=clock())
@@ -70,8 +73,11 @@ def test_channel_down_then_back_delivers_exactly_once(
     assert row.status is DeliveryStatus.SENT and row.attempts == 4 and row.last_error is None
 
 
-def test_a_45009_storm_backs_off_and_loses_nothing(tmp_path: Path, clock: FakeClock, fake: FakeWeCom) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+@pytest.mark.both_databases
+def test_a_45009_storm_backs_off_and_loses_nothing(
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
+) -> None:
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     for n in range(3):
         queue(app, "work", DIGEST.format(n=n), now=clock())
     fake.inject(*[45009] * 6)  # someone else floods the same robot
@@ -83,13 +89,15 @@ def test_a_45009_storm_backs_off_and_loses_nothing(tmp_path: Path, clock: FakeCl
     assert fake.rate_violations == 0
 
 
+@pytest.mark.both_databases
 def test_an_invalid_key_dies_once_and_alerts_the_administrator(
-    tmp_path: Path, clock: FakeClock, fake: FakeWeCom
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
     with smtp_server(tmp_path) as box:
         app = live_app(
             tmp_path,
             clock,
+            database_url=database,
             wecom_url=fake.url,
             smtp_port=box.port,
             robot_key="removed-robot-key",
@@ -112,10 +120,11 @@ def test_an_invalid_key_dies_once_and_alerts_the_administrator(
     assert "removed-robot-key" not in text and "removed-robot-key" not in (dead.last_error or "")
 
 
+@pytest.mark.both_databases
 def test_a_missing_secret_is_a_configuration_failure_for_the_administrator(
-    tmp_path: Path, clock: FakeClock
+    tmp_path: Path, database: str | None, clock: FakeClock
 ) -> None:
-    app = live_app(tmp_path, clock)
+    app = live_app(tmp_path, clock, database_url=database)
     app.environ = {k: v for k, v in app.environ.items() if k != "DUBAN_TEST_ROBOT_KEY"}
     queue(app, "work", DIGEST.format(n=1), now=clock())
     result = deliver(app, clock)
@@ -128,9 +137,11 @@ def test_a_missing_secret_is_a_configuration_failure_for_the_administrator(
     )
 
 
-def test_token_expiry_in_the_middle_of_a_batch(tmp_path: Path, clock: FakeClock, fake: FakeWeCom) -> None:
+def test_token_expiry_in_the_middle_of_a_batch(
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
+) -> None:
     fake.expire_after = 2  # WeCom invalidates the token after every second message
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     for n in range(5):
         queue(app, "app", DIGEST.format(n=n), now=clock())
     result = deliver(app, clock)
@@ -139,10 +150,11 @@ def test_token_expiry_in_the_middle_of_a_batch(tmp_path: Path, clock: FakeClock,
     assert fake.tokens_issued == 3
 
 
+@pytest.mark.both_databases
 def test_the_rate_limit_holds_within_and_across_runs(
-    tmp_path: Path, clock: FakeClock, fake: FakeWeCom
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     start = clock()
     for n in range(15):
         queue(app, "work", DIGEST.format(n=n), now=clock())
@@ -162,9 +174,9 @@ def test_the_rate_limit_holds_within_and_across_runs(
 
 
 def test_one_slow_robot_does_not_hold_up_the_others(
-    tmp_path: Path, clock: FakeClock, fake: FakeWeCom
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     for n in range(25):
         queue(app, "work", DIGEST.format(n=n), now=clock())
     queue(app, "app", "**应用消息**", now=clock())
@@ -187,10 +199,11 @@ class Crash(BaseException):
         ("after the first message was recorded, before the second", 0),
     ],
 )
+@pytest.mark.both_databases
 def test_a_crash_anywhere_loses_nothing(
-    tmp_path: Path, clock: FakeClock, fake: FakeWeCom, where: str, duplicates: int
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom, where: str, duplicates: int
 ) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     body = "\n".join(f"- 问题{i}：专项资金未下拨，未提供垫付资金支出的财务资料。" for i in range(200))
     queue(app, "work", body, now=clock())
     queue(app, "work", "**第二条消息**", now=clock())
@@ -229,9 +242,9 @@ def test_a_crash_anywhere_loses_nothing(
     assert lines == body.split("\n")  # every line of the long message, once, in order
 
 
-def test_email_through_the_outbox_with_login(tmp_path: Path, clock: FakeClock) -> None:
+def test_email_through_the_outbox_with_login(tmp_path: Path, database: str | None, clock: FakeClock) -> None:
     with smtp_server(tmp_path, login=("duban", "smtp-pass-word-1")) as box:
-        app = live_app(tmp_path, clock, smtp_port=box.port, smtp_login=True)
+        app = live_app(tmp_path, clock, database_url=database, smtp_port=box.port, smtp_login=True)
         html = "<html><body><p>张主任：逾期事项 2 项</p></body></html>"
         queue(
             app,
@@ -247,8 +260,11 @@ def test_email_through_the_outbox_with_login(tmp_path: Path, clock: FakeClock) -
     assert mail.get_body(("plain",)).get_content().strip() == "张主任：逾期事项 2 项"  # type: ignore[union-attr]
 
 
-def test_no_secret_is_stored_in_the_outbox(tmp_path: Path, clock: FakeClock, fake: FakeWeCom) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url, robot_key="revoked-key-123")
+@pytest.mark.both_databases
+def test_no_secret_is_stored_in_the_outbox(
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
+) -> None:
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url, robot_key="revoked-key-123")
     queue(app, "work", DIGEST.format(n=1), now=clock())
     queue(app, "app", DIGEST.format(n=2), now=clock())
     fake.inject(0, 0, 42001)  # robot, gettoken, then "expired" at send: fetched again and resent
@@ -259,8 +275,11 @@ def test_no_secret_is_stored_in_the_outbox(tmp_path: Path, clock: FakeClock, fak
     assert fake.app_messages() and fake.tokens_issued == 2
 
 
-def test_status_is_checked_again_before_sending(tmp_path: Path, clock: FakeClock, fake: FakeWeCom) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+@pytest.mark.both_databases
+def test_status_is_checked_again_before_sending(
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
+) -> None:
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     queue(app, "work", DIGEST.format(n=1), now=clock())
     first = deliver(app, clock)
     again = deliver(app, clock)  # a second sender at the same instant finds nothing pending
@@ -268,10 +287,11 @@ def test_status_is_checked_again_before_sending(tmp_path: Path, clock: FakeClock
     assert len(contents(fake)) == 1
 
 
+@pytest.mark.both_databases
 def test_a_channel_that_keeps_failing_is_reported_once_and_still_retried(
-    tmp_path: Path, clock: FakeClock, fake: FakeWeCom
+    tmp_path: Path, database: str | None, clock: FakeClock, fake: FakeWeCom
 ) -> None:
-    app = live_app(tmp_path, clock, wecom_url=fake.url)
+    app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
     queue(app, "work", DIGEST.format(n=1), now=clock())
     fake.inject(*[502] * 8)
     until_settled(app, clock, runs=400)

@@ -33,8 +33,9 @@ def write(tmp_path: Path, body: str) -> Path:
     return path
 
 
-def test_plan_data_reaches_the_facts(tmp_path):
-    app = make_app(tmp_path)
+@pytest.mark.both_databases
+def test_plan_data_reaches_the_facts(tmp_path, database):
+    app = make_app(tmp_path, database_url=database)
     import_files(app.engine, [write(tmp_path, PLAN)])
     with session_scope(app.engine) as session:
         (facts,) = load_projects(session, ["qinxian"])
@@ -76,7 +77,7 @@ def test_migration_0004_upgrades_a_database_with_rows(tmp_path):
             text(
                 "INSERT INTO indicator (project_id, code, name, kind, binding, comparator, period, done, "
                 "responsible_persons) "
-                "VALUES (1, 'S1', '指标', 'numeric', 'binding', 'ge', 'per_year', 0, '[]')"
+                "VALUES (1, 'S1', '指标', 'numeric', 'binding', 'ge', 'per_year', false, '[]')"
             )
         )
     upgrade(engine)
@@ -86,14 +87,15 @@ def test_migration_0004_upgrades_a_database_with_rows(tmp_path):
     command.downgrade(alembic_config(engine), "0001")
 
 
-def test_the_loader_keeps_the_latest_revision_and_town_figures(tmp_path):
+@pytest.mark.both_databases
+def test_the_loader_keeps_the_latest_revision_and_town_figures(tmp_path, database):
     from sqlmodel import select
 
     from db.enums import Origin
     from db.measurements import record_measurement
     from db.models import Indicator
 
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, database_url=database)
     import_files(app.engine, [write(tmp_path, PLAN)])
     with session_scope(app.engine) as session:
         q1 = session.exec(select(Indicator).where(Indicator.code == "Q1")).one()

@@ -1,22 +1,190 @@
-"""The migrations build exactly the schema the models describe, and upgrading twice is harmless."""
+"""The migrations build exactly the schema the models describe, on SQLite and on PostgreSQL, and
+bring a database at the first schema, with rows in it, up to the current one without losing them."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlmodel import SQLModel
+from sqlalchemy import MetaData, insert
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, SQLModel, select
 
 import db.models  # noqa: F401
-from db.engine import make_engine, upgrade
+from bot.app import App
+from bot.plan.files import import_files
+from bot.settings import Settings
+from db.engine import alembic_config, make_engine, upgrade
+from db.facts import load_projects
+from db.models import Alert, Delivery, Indicator, JobRun, Measurement, Project
+from tests.conftest import BACKENDS, EXAMPLES
+from tests.postgres import Databases, fresh_database
+from tests.scenario_world import run_day
+
+T0 = datetime(2023, 9, 1, 1, 0, tzinfo=UTC)
 
 
-def test_migrations_match_the_models(tmp_path: Path) -> None:
-    engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
-    upgrade(engine)
-    upgrade(engine)  # an up-to-date database is left as it is
+@pytest.fixture(params=BACKENDS)
+def empty(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Engine]:
+    """An engine on a database with no tables at all."""
+    if request.param == "sqlite":
+        engine = make_engine(f"sqlite:///{tmp_path / 'm.db'}")
+        yield engine
+        engine.dispose()
+        return
+    databases: Databases = request.getfixturevalue("postgres_databases")
+    with fresh_database(databases, migrated=False) as url:
+        engine = make_engine(url)
+        yield engine
+        engine.dispose()
+
+
+def differences(engine: Engine) -> list[object]:
     with engine.connect() as connection:
         context = MigrationContext.configure(connection, opts={"compare_type": True})
-        differences = compare_metadata(context, SQLModel.metadata)
-    assert differences == []
+        return list(compare_metadata(context, SQLModel.metadata))
+
+
+def test_migrations_match_the_models(empty: Engine) -> None:
+    upgrade(empty)
+    upgrade(empty)  # an up-to-date database is left as it is
+    assert differences(empty) == []
+
+
+def test_processes_upgrading_at_once_wait_for_each_other(empty: Engine) -> None:
+    """Every command upgrades first: three starting together on a new version must all work."""
+    url = empty.url.render_as_string(hide_password=False)
+    code = f"from db.engine import make_engine, upgrade; upgrade(make_engine({url!r}))"
+    children = [
+        subprocess.Popen([sys.executable, "-c", code], stderr=subprocess.PIPE, text=True) for _ in range(3)
+    ]
+    failures = [err for child in children if (err := child.communicate(timeout=60)[1]) and child.returncode]
+    assert failures == []
+    assert differences(empty) == []
+
+
+def test_a_database_at_the_first_schema_keeps_its_rows(empty: Engine, tmp_path: Path) -> None:
+    command.upgrade(alembic_config(empty), "0001")
+    _fill_first_schema(empty)
+    upgrade(empty)
+    assert differences(empty) == []
+    with Session(empty) as session:
+        project = session.exec(select(Project)).one()
+        indicator = session.exec(select(Indicator)).one()
+        (figure,) = session.exec(select(Measurement)).all()
+        alert, delivery = session.exec(select(Alert)).one(), session.exec(select(Delivery)).one()
+        run = session.exec(select(JobRun)).one()
+        (facts,) = load_projects(session)
+    # What was there is unchanged …
+    assert (project.code, project.updated_at) == ("pianguan", T0)
+    assert indicator.responsible_persons == ["高权"] and indicator.done is False
+    assert (figure.month, figure.value, figure.town) == ("2023-08", 90.5, "城关镇")
+    assert alert.payload == {"persons": ["高权"], "units": ["县商务局"]} and alert.last_notified_at == T0
+    assert delivery.mentions == ["13800000001"] and delivery.sent_at == T0
+    assert run.counts == {"figures": 1}
+    # … and the columns added since have their defaults.
+    assert project.alert_settings == {} and facts.settings.reminder_workdays is None
+    assert indicator.pace == [] and indicator.base_code is None and facts.indicators[0].pace == ()
+    assert figure.locator is None and alert.last_as_of is None and run.slot is None
+    assert (delivery.kind, delivery.attachments, delivery.parts_sent) == ("digest", [], 0)
+    # The upgraded database takes new rows: the plan's import and a day's alerts and digests.
+    import_files(empty, [EXAMPLES / "pianguan.yaml"])
+    result = run_day(App(Settings(data_dir=tmp_path / "data"), {}, empty), date(2023, 10, 16))
+    assert result.deliveries >= 1
+    command.downgrade(alembic_config(empty), "0001")
+    upgrade(empty)
+    assert differences(empty) == []
+
+
+def _fill_first_schema(engine: Engine) -> None:
+    """Rows as the first release wrote them, through the tables as they were then (reflected)."""
+    tables = MetaData()
+    tables.reflect(engine)
+    t = tables.tables
+    with engine.begin() as connection:
+
+        def add(table: str, **values: object) -> int:
+            row = connection.execute(insert(t[table]).values(values).returning(t[table].c.id))
+            return int(row.scalar_one())
+
+        project = add(
+            "project",
+            code="pianguan",
+            name="偏关县乡村e镇建设项目",
+            county="偏关县",
+            programme="乡村e镇",
+            timezone="Asia/Shanghai",
+            updated_at=T0,
+        )
+        indicator = add(
+            "indicator",
+            project_id=project,
+            code="S1",
+            name="网络零售额",
+            kind="numeric",
+            binding="binding",
+            comparator="ge",
+            period="per_year",
+            done=False,
+            responsible_persons=["高权"],
+            unit="万元",
+            target=1000.0,
+        )
+        add(
+            "measurement",
+            indicator_id=indicator,
+            month="2023-08",
+            town="城关镇",
+            value=90.5,
+            unit="万元",
+            cumulative=False,
+            origin="manual",
+            revision=1,
+            recorded_at=T0,
+        )
+        add(
+            "alert",
+            key="pianguan/indicator/S1/year/2023",
+            project_id=project,
+            kind="behind_pace",
+            severity="warning",
+            subject="网络零售额",
+            stage="behind",
+            state="open",
+            first_seen_at=T0,
+            last_seen_at=T0,
+            last_notified_at=T0,
+            notify_count=1,
+            payload={"persons": ["高权"], "units": ["县商务局"]},
+        )
+        add(
+            "delivery",
+            dedup_key="2023-09-01/pianguan/work/0",
+            project_id=project,
+            channel_code="work",
+            subject="【督办提醒】",
+            body="正文",
+            mentions=["13800000001"],
+            alert_keys=["pianguan/indicator/S1/year/2023"],
+            status="sent",
+            attempts=1,
+            created_at=T0,
+            next_attempt_at=T0,
+            sent_at=T0,
+        )
+        add(
+            "jobrun",
+            job="refresh",
+            trigger="manual",
+            status="succeeded",
+            started_at=T0,
+            finished_at=T0,
+            counts={"figures": 1},
+        )

@@ -1,4 +1,6 @@
-"""Importing plan files and ledgers: idempotent, all-or-nothing, and precise about errors."""
+"""Importing plan files and ledgers: idempotent, all-or-nothing, and precise about errors. What the
+import writes is checked on SQLite and on PostgreSQL; the refusals of bad files, which stop before
+the database, on SQLite only."""
 
 from __future__ import annotations
 
@@ -49,6 +51,7 @@ def items(app: App, project_id: int | None = None) -> dict[str, RectificationIte
         return {i.number: i for i in session.exec(select(RectificationItem))}
 
 
+@pytest.mark.both_databases
 def test_yaml_import_creates_the_plan(app: App) -> None:
     reports = import_files(app.engine, [EXAMPLES / "pianguan.yaml", EXAMPLES / "wenxi.yaml"])
     assert reports[0].created["rectificationitem"] == 17
@@ -62,6 +65,7 @@ def test_yaml_import_creates_the_plan(app: App) -> None:
         assert channel.settings["webhook_key"] == "${DUBAN_WECOM_KEY_PIANGUAN}"
 
 
+@pytest.mark.both_databases
 def test_same_file_twice_changes_nothing(app: App) -> None:
     paths = [EXAMPLES / "pianguan.yaml", EXAMPLES / "zhaohua.yaml", EXAMPLES / "wenxi.yaml"]
     import_files(app.engine, paths)
@@ -71,6 +75,7 @@ def test_same_file_twice_changes_nothing(app: App) -> None:
     assert dump(app.engine) == before
 
 
+@pytest.mark.both_databases
 def test_changed_row_updates_and_keeps_status_and_history(app: App, tmp_path: Path) -> None:
     plan = tmp_path / "plan.yaml"
     plan.write_text(MINIMAL, encoding="utf-8")
@@ -126,6 +131,7 @@ def test_broken_yaml_names_line_and_field_and_imports_nothing(
     assert dump(app.engine) == before  # the good file beside it was not imported either
 
 
+@pytest.mark.both_databases
 def test_ledger_import_matches_the_yaml(app: App) -> None:
     import_files(app.engine, [EXAMPLES / "pianguan.yaml"])
     before = dump(app.engine)
@@ -134,6 +140,7 @@ def test_ledger_import_matches_the_yaml(app: App) -> None:
     assert dump(app.engine) == before
 
 
+@pytest.mark.both_databases
 def test_ledger_into_an_empty_project(app: App, tmp_path: Path) -> None:
     plan = tmp_path / "plan.yaml"
     plan.write_text(MINIMAL.split("rectification:")[0], encoding="utf-8")
@@ -177,6 +184,7 @@ def test_broken_ledger_names_row_and_column_and_imports_nothing(
     assert dump(app.engine) == before
 
 
+@pytest.mark.both_databases
 def test_people_are_matched_by_name(app: App) -> None:
     import_files(app.engine, [EXAMPLES / "pianguan.yaml"])
     with session_scope(app.engine) as session:

@@ -5,7 +5,8 @@ Deadlines (examples/pianguan.yaml, from 偏政发〔2023〕18号): 14 items on 2
 Saturday 10-07 and Sunday 10-08 were make-up working days (调休), so the first 5-working-day
 reminder for 10-15 falls on Sunday 10-08. Messages go out on working days only; overdue items are
 escalated to the leadership group after 3 working days and repeated weekly. 问题13 is closed
-(销号) on 10-18 and 问题1 on 10-19, each producing exactly one "已解决" note.
+(销号) on 10-18 and 问题1 on 10-19, each producing exactly one "已解决" note. The whole replay runs
+on SQLite and again on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ import pytest
 
 from bot.manual import close_item
 from bot.workdays import OFFICE_TZ
+from tests.conftest import BACKENDS, database_for
 from tests.scenario_world import days, import_example, item_number, make_app, outbox_count, run_day, sent_by
 
 A = [str(n) for n in (1, 2, 3, 4, 5, 6, 7, 8, 9, 12, 14, 15, 16, 17)]  # due 2023-10-15
@@ -55,9 +57,15 @@ CLOSINGS = {date(2023, 10, 18): "13", date(2023, 10, 19): "1"}
 FIRST, LAST = date(2023, 9, 25), date(2023, 11, 10)
 
 
-@pytest.fixture(scope="module")
-def replay(tmp_path_factory):
-    app = make_app(tmp_path_factory.mktemp("pianguan"))
+@pytest.fixture(scope="module", params=BACKENDS)
+def replay(request, tmp_path_factory):
+    with database_for(request, request.param) as url:
+        app = make_app(tmp_path_factory.mktemp("pianguan"), database_url=url)
+        yield _replay(app)
+        app.engine.dispose()
+
+
+def _replay(app):
     import_example(app, "pianguan.yaml")
     sent: dict[date, dict[str, set[str]]] = {}
     bodies: dict[date, dict[str, str]] = {}

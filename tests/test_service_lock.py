@@ -1,7 +1,9 @@
-"""The run lock: one run at a time, across threads and processes, with a clear "already running"."""
+"""The run lock: one run at a time, across threads and processes, with a clear "already running" —
+on SQLite and on PostgreSQL."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -27,6 +29,8 @@ from tests.webkit import AS_OF
 
 ROOT = Path(__file__).resolve().parents[1]
 T0 = datetime(2023, 10, 12, 1, 0, tzinfo=UTC)
+
+pytestmark = pytest.mark.both_databases
 
 
 def test_second_taker_is_refused_with_who_and_since(app: App) -> None:
@@ -57,10 +61,11 @@ def test_a_silent_holder_is_taken_over_after_the_timeout(app: App) -> None:
 
 
 @contextmanager
-def held_by_another_process(data: Path) -> Iterator[subprocess.Popen[str]]:
+def held_by_another_process(data: Path, database_url: str | None) -> Iterator[subprocess.Popen[str]]:
     child = subprocess.Popen(
         [sys.executable, "-m", "tests.service_children", "hold", str(data)],
         cwd=ROOT,
+        env={**os.environ, "DUBAN_DATABASE_URL": database_url or ""},
         stdin=subprocess.PIPE,
         stdout=subprocess.PIPE,
         text=True,
@@ -79,11 +84,11 @@ def test_refresh_is_refused_while_another_process_runs_then_works(app: App) -> N
     data = app.settings.data_dir
     with running_backend() as backend:
         app.environ = {"DUBAN_DEMO_BACKEND_URL": backend}
-        with held_by_another_process(data) as child:
+        with held_by_another_process(data, app.settings.database_url) as child:
             with pytest.raises(AlreadyRunningError) as raised:
                 run_refresh(app, as_of=AS_OF, now=office_morning(AS_OF))
             assert "另一个进程的测试任务" in str(raised.value)
-            cli = duban(data, "refresh", "--as-of", "2023-10-12")
+            cli = duban(data, "refresh", "--as-of", "2023-10-12", database_url=app.settings.database_url)
             assert cli.returncode == 1
             assert "已有任务正在运行：另一个进程的测试任务（开始于 " in cli.stderr
             assert "Traceback" not in cli.stderr

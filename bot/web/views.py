@@ -19,6 +19,7 @@ from bot.workdays import OFFICE_TZ, WorkCalendar
 from db.enums import LABELS, AlertState, IndicatorKind, ItemStatus
 from db.facts import load_projects
 from db.models import Alert, JobRun, Measurement, Project, RectificationItem
+from db.types import code_point_order
 
 JOB_LABELS = {
     "refresh": "立即刷新",
@@ -105,7 +106,7 @@ class ProjectPage:
 
 
 def project_codes(session: Session) -> list[tuple[str, str]]:
-    return [(p.code, p.name) for p in session.exec(select(Project).order_by(Project.code))]
+    return [(p.code, p.name) for p in session.exec(select(Project).order_by(code_point_order(Project.code)))]
 
 
 def project_page(
