@@ -178,6 +178,7 @@ class SourceFacts:
     last_ok: date | None = None
     first_attempt: date | None = None
     failed_error: str | None = None  # the error of the latest attempt, if it failed
+    failed_page_kept: bool = False  # whether that attempt kept the page that showed the problem
 
 
 @dataclass(frozen=True)

@@ -232,7 +232,7 @@ def _sources(session: Session, only: Any) -> dict[int, list[SourceFacts]]:
         .group_by(CollectionAttempt.project_id, CollectionAttempt.source_code)
     )
     failed = {
-        (a.project_id, a.source_code): a.error or "采集失败"
+        (a.project_id, a.source_code): (a.error or "采集失败", a.evidence_id is not None)
         for a in session.exec(select(CollectionAttempt).where(col(CollectionAttempt.id).in_(newest)))
         if not a.ok
     }
@@ -241,6 +241,7 @@ def _sources(session: Session, only: Any) -> dict[int, list[SourceFacts]]:
         select(Source).where(only(Source.project_id)).order_by(code_point_order(Source.code))
     ):
         last_ok, first = stats.get((s.project_id, s.code), (None, None))
+        error, page_kept = failed.get((s.project_id, s.code), (None, False))
         grouped[s.project_id].append(
             SourceFacts(
                 code=s.code,
@@ -248,7 +249,8 @@ def _sources(session: Session, only: Any) -> dict[int, list[SourceFacts]]:
                 name=s.name,
                 last_ok=_office_date(_aware(last_ok)),
                 first_attempt=_office_date(_aware(first)),
-                failed_error=failed.get((s.project_id, s.code)),
+                failed_error=error,
+                failed_page_kept=page_kept,
             )
         )
     return grouped

@@ -31,7 +31,7 @@ def server_url() -> URL:
     if not raw:
         reason = (
             f"{URL_VARIABLE} is not set: PostgreSQL tests need a server "
-            "(run `make test-postgres`, or scripts/with-postgres COMMAND)"
+            "(install Debian's postgresql package and run `make test`, or scripts/with-postgres COMMAND)"
         )
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail(reason, pytrace=False)

@@ -124,6 +124,7 @@ def test_changed_layout_is_a_recorded_failure_not_a_zero(app: App) -> None:
         assert attempt.ok is False and attempt.evidence_id is not None  # the page that changed is kept
     wenxi = next(text for name, text in outbox(app).items() if "wenxi-work" in name)
     assert "数据源 wenxi-backend 采集失败" in wenxi
+    assert "已保留出错时的原始页面作为证据" in wenxi
 
 
 def test_a_dead_backend_is_a_failure_with_a_reason(app: App) -> None:
@@ -132,6 +133,9 @@ def test_a_dead_backend_is_a_failure_with_a_reason(app: App) -> None:
     result = run_cycle(app, as_of=AS_OF, now=office_morning(AS_OF))
     assert result.collected is not None
     assert "无法连接" in result.collected.failures[0]
+    wenxi = next(text for name, text in outbox(app).items() if "wenxi-work" in name)
+    assert "无法连接" in wenxi
+    assert "原始页面" not in wenxi  # nothing answered, so no page is claimed as evidence
 
 
 def test_a_missing_secret_is_named_not_guessed(app: App) -> None:

@@ -157,7 +157,7 @@ def source_health(project: ProjectFacts, as_of: date, policy: Policy) -> list[Fi
                     severity=Severity.WARNING,
                     subject=f"数据源 {label} 采集失败",
                     stage="failed",
-                    detail={"error": source.failed_error},
+                    detail={"error": source.failed_error, "page_kept": source.failed_page_kept},
                 )
             )
         if source.kind in MANUAL_KINDS:
