@@ -23,6 +23,14 @@ def resolve(text: str, environ: Mapping[str, str], *, what: str) -> str:
     return REFERENCE.sub(lookup, text)
 
 
+SECRET_WORDS = ("key", "secret", "password", "token", "cookie")
+
+
+def is_secret_setting(name: str) -> bool:
+    """Whether a setting's name says it holds a secret (webhook_key, password, token, cookies …)."""
+    return any(word in name.lower() for word in SECRET_WORDS)
+
+
 def mask(text: str, secrets: list[str]) -> str:
     """Replace each secret with a short hint so logs can still tell keys apart."""
     for secret in sorted((s for s in secrets if s), key=len, reverse=True):

@@ -23,7 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
 from bot.errors import CollectionError, ConfigurationError
-from bot.secrets import REFERENCE, resolve
+from bot.secrets import REFERENCE, is_secret_setting, resolve
 from collectors.base import Collected, CollectorEnv, FigureSpec, SourceConfig
 from collectors.http import host_of
 from collectors.lanes import run_by_host
@@ -91,12 +91,22 @@ def indicator_ids(session: Session, project_ids: set[int]) -> dict[tuple[int, st
 
 
 def _with_secrets(config: SourceConfig, environ: Mapping[str, str]) -> tuple[SourceConfig, list[str]]:
-    """Resolve every ``${ENV}`` in the settings (nested ones too); also return the values used."""
+    """Resolve every ``${ENV}`` in the settings (nested ones too); also return the secrets used.
+
+    A value is a secret when its setting or its variable says so (``password:``, ``${SHOP_KEY}``,
+    tokens, cookies); those are masked wherever an error is kept. A backend URL or a user name read
+    from the environment stays readable, so the error still says where it happened.
+    """
     used: list[str] = []
 
     def walk(value: Any, key: str) -> Any:
         if isinstance(value, str):
-            used.extend(environ.get(name, "") for name in REFERENCE.findall(value))
+            secret_setting = is_secret_setting(key.rsplit(".", 1)[-1])
+            used.extend(
+                environ.get(name, "")
+                for name in REFERENCE.findall(value)
+                if secret_setting or is_secret_setting(name)
+            )
             return resolve(value, environ, what=f"数据源 {config.code} 的 {key}")
         if isinstance(value, dict):
             return {k: walk(v, f"{key}.{k}" if key else str(k)) for k, v in value.items()}

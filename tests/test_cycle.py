@@ -133,6 +133,7 @@ def test_a_dead_backend_is_a_failure_with_a_reason(app: App) -> None:
     result = run_cycle(app, as_of=AS_OF, now=office_morning(AS_OF))
     assert result.collected is not None
     assert "无法连接" in result.collected.failures[0]
+    assert "http://127.0.0.1:9/wenxi/monthly" in result.collected.failures[0]  # a URL is no secret
     wenxi = next(text for name, text in outbox(app).items() if "wenxi-work" in name)
     assert "无法连接" in wenxi
     assert "原始页面" not in wenxi  # nothing answered, so no page is claimed as evidence

@@ -26,6 +26,7 @@ from pydantic import (
 
 from bot.plan.dates import ONGOING_MARKERS, parse_deadline, parse_office_date
 from bot.plan.text import TextError, clean_text
+from bot.secrets import is_secret_setting
 from db.enums import Binding, ChannelKind, Comparator, IndicatorKind, ItemStatus, PeriodKind
 
 SECRET_REF = re.compile(r"^\$\{[A-Z][A-Z0-9_]*\}$")
@@ -142,8 +143,7 @@ class ChannelSpec(Strict):
     @classmethod
     def _secrets_are_references(cls, value: dict[str, str]) -> dict[str, str]:
         for key, text in value.items():
-            is_secret = any(word in key for word in ("key", "secret", "password", "token"))
-            if is_secret and not SECRET_REF.match(str(text)):
+            if is_secret_setting(key) and not SECRET_REF.match(str(text)):
                 example = f"${{DUBAN_{key.upper()}}}"
                 raise LocatedError(f"{key} 是密钥，只能写成环境变量引用，例如 {example}", key)
         return value
