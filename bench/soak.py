@@ -53,18 +53,15 @@ from bot.manual import close_item  # noqa: E402
 from bot.plan.files import import_files  # noqa: E402
 from bot.schedule import ScheduleConfig  # noqa: E402
 from bot.service import Service  # noqa: E402
-from bot.settings import Settings  # noqa: E402
 from bot.workdays import OFFICE_TZ  # noqa: E402
-from collectors.base import CollectorEnv  # noqa: E402
-from collectors.http import HttpClient  # noqa: E402
 from db.enums import ChannelKind, DeliveryStatus, RunStatus  # noqa: E402
 from db.evidence import intact  # noqa: E402
 from db.models import Alert, AlertEvent, Channel, Delivery, Evidence, JobRun, Measurement  # noqa: E402
 from jobs.deliver import _message  # noqa: E402
-from notifiers.wecom_app import TokenCache  # noqa: E402
 from tests.fakes.clock import FakeClock  # noqa: E402
 from tests.fakes.smtp_server import Mailbox, smtp_server  # noqa: E402
 from tests.fakes.wecom_server import FakeWeCom, running  # noqa: E402
+from tests.fault_world import live_app  # noqa: E402
 
 PROJECTS, ITEMS = 6, 340
 START = date(2023, 7, 3)
@@ -278,20 +275,14 @@ def run(months: int, seed: int, items: int = ITEMS) -> int:
             running(FlakyWeCom(clock=clock, robot_keys=set(keys.values()))) as wecom,
             smtp_server(Path(tmp)) as mail,
         ):
-            settings = Settings(
-                data_dir=Path(tmp) / "data",
-                delivery="live",
-                wecom_api_base=wecom.url,
-                smtp_host="127.0.0.1",
+            app = live_app(
+                Path(tmp) / "data",
+                wecom_url=wecom.url,
                 smtp_port=mail.port,
-                smtp_security="none",
-                smtp_from="duban@example.com",
-                admin_email="admin@example.com",
-                http_timeout=5,
+                environ={**keys, "DUBAN_SOAK_BACKEND": site.url},
+                clock=clock,
+                timeout=5,
             )
-            app = App.build(settings, {**keys, "DUBAN_SOAK_BACKEND": site.url})
-            app.tokens = TokenCache(clock)
-            app._collector_env = CollectorEnv(HttpClient(timeout=5, backoff=0.01), settings.data_dir)
             app.init_database()
             days = working_days(app.calendar, START, last)
             closings: dict[date, list[tuple[str, str]]] = {}

@@ -86,6 +86,33 @@ class County:
         return Session(self.app.engine)
 
 
+def live_app(
+    data_dir: Path,
+    *,
+    wecom_url: str,
+    smtp_port: int,
+    environ: dict[str, str],
+    clock: FakeClock,
+    timeout: float,
+) -> App:
+    """An app that delivers for real to the local WeCom server and SMTP server, on a fake clock."""
+    settings = Settings(
+        data_dir=data_dir,
+        delivery="live",
+        wecom_api_base=wecom_url,
+        smtp_host="127.0.0.1",
+        smtp_port=smtp_port,
+        smtp_security="none",
+        smtp_from="duban@example.com",
+        admin_email="admin@example.com",
+        http_timeout=timeout,
+    )
+    app = App.build(settings, environ)
+    app.tokens = TokenCache(clock)
+    app._collector_env = CollectorEnv(HttpClient(timeout=timeout, backoff=0.01), settings.data_dir)
+    return app
+
+
 @contextmanager
 def make_county(tmp_path: Path) -> Iterator[County]:
     clock = FakeClock(datetime(2023, 10, 12, 1, 0, tzinfo=UTC))  # Thursday 09:00 in Beijing
@@ -95,20 +122,14 @@ def make_county(tmp_path: Path) -> Iterator[County]:
         running(FakeWeCom(clock=clock, robot_keys=set(KEYS.values()))) as wecom,
         smtp_server(tmp_path) as mail,
     ):
-        settings = Settings(
-            data_dir=tmp_path / "data",
-            delivery="live",
-            wecom_api_base=wecom.url,
-            smtp_host="127.0.0.1",
+        app = live_app(
+            tmp_path / "data",
+            wecom_url=wecom.url,
             smtp_port=mail.port,
-            smtp_security="none",
-            smtp_from="duban@example.com",
-            admin_email="admin@example.com",
-            http_timeout=0.5,
+            environ={**KEYS, "DUBAN_DEMO_BACKEND_URL": site.url},
+            clock=clock,
+            timeout=0.5,
         )
-        app = App.build(settings, {**KEYS, "DUBAN_DEMO_BACKEND_URL": site.url})
-        app.tokens = TokenCache(clock)
-        app._collector_env = CollectorEnv(HttpClient(timeout=0.5, backoff=0.01), settings.data_dir)
         app.init_database()
         import_files(app.engine, [EXAMPLES / "wenxi.yaml", EXAMPLES / "zhaohua.yaml"])
         yield County(app, clock, wecom, mail, backend, site.url)
