@@ -83,12 +83,7 @@ def _collect(app: App, as_of: date, now: datetime, trigger: str) -> Counts:
 def _daily(app: App, as_of: date, now: datetime, trigger: str) -> Counts:
     evaluated = run_evaluate(app, as_of=as_of, now=now, trigger=trigger)
     delivered = run_deliver(app, now=now, trigger=trigger)
-    return {
-        "findings": len(evaluated.findings),
-        "queued": evaluated.deliveries,
-        "sent": delivered.sent,
-        "errors": delivered.retrying + delivered.dead,
-    }
+    return cycle_counts(CycleResult(None, evaluated, delivered))
 
 
 def _summary(period: str) -> Callable[[App, date, datetime, str], Counts]:

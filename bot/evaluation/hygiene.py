@@ -15,7 +15,7 @@ from typing import Any
 
 from bot.evaluation.policy import Policy
 from bot.evaluation.series import month_amounts, month_of, previous_month
-from bot.evaluation.targets import reported
+from bot.evaluation.targets import addressed, reported
 from bot.facts import IndicatorFacts, ProjectFacts, Series
 from bot.findings import Finding, FindingKind, Severity
 from db.enums import IndicatorKind
@@ -38,15 +38,6 @@ def _months(first: str, last: str) -> tuple[str, ...]:
 def _horizon(month: str) -> str:
     """The earliest month the odd-value checks look at."""
     return _months("0000-00", month)[0]
-
-
-def _who(indicator: IndicatorFacts) -> dict[str, object]:
-    return dict(
-        project=indicator.project,
-        subject=f"{indicator.code} {indicator.name}",
-        persons=indicator.persons,
-        units=(indicator.responsible_unit,) if indicator.responsible_unit else (),
-    )
 
 
 def missing_figures(
@@ -76,7 +67,7 @@ def missing_figures(
             severity=Severity.WARNING,
             stage=f"missing-{gaps[-1]}",
             detail={"months": gaps, "source": indicator.source, "after_day": policy.missing_after_day},
-            **_who(indicator),  # type: ignore[arg-type]
+            **addressed(indicator),
         )
     ]
 
@@ -95,7 +86,7 @@ def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[F
             continue
         amounts = month_amounts(recent)
         where = f"/town/{town}" if town else ""
-        base = _who(indicator) | {
+        base = addressed(indicator) | {
             "subject": f"{indicator.code} {indicator.name}" + (f"（{town}）" if town else "")
         }
         negative = [m for m, a in amounts.items() if a < 0] if min(amounts.values()) < 0 else []

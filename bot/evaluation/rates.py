@@ -17,20 +17,11 @@ from datetime import date
 from bot.evaluation.deadlines import deadline_step
 from bot.evaluation.policy import Policy, severity
 from bot.evaluation.series import year_to_date
-from bot.evaluation.targets import meets, reported
+from bot.evaluation.targets import addressed, meets, reported
 from bot.facts import IndicatorFacts, MonthValue
 from bot.findings import Finding, FindingKind
 from bot.workdays import WorkCalendar
 from db.enums import PeriodKind
-
-
-def _common(indicator: IndicatorFacts) -> dict[str, object]:
-    return dict(
-        project=indicator.project,
-        subject=f"{indicator.code} {indicator.name}",
-        persons=indicator.persons,
-        units=(indicator.responsible_unit,) if indicator.responsible_unit else (),
-    )
 
 
 def evaluate_ratio(
@@ -67,7 +58,7 @@ def evaluate_ratio(
                 workdays_left=step.workdays_left,
                 escalate=step.stage == "escalated",
                 detail=detail | {"scope": "ratio"},
-                **_common(indicator),  # type: ignore[arg-type]
+                **addressed(indicator),
             )
         ]
     if latest is None:
@@ -83,7 +74,7 @@ def evaluate_ratio(
             escalate=final,
             repeat=final,
             detail=detail | {"scope": "ratio", "year": year},
-            **_common(indicator),  # type: ignore[arg-type]
+            **addressed(indicator),
         )
     ]
 
@@ -153,6 +144,6 @@ def evaluate_growth(
                 "binding": indicator.binding.value,
                 "sources": list(indicator.sources),
             },
-            **_common(indicator),  # type: ignore[arg-type]
+            **addressed(indicator),
         )
     ]

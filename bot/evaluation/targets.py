@@ -73,7 +73,8 @@ def year_progress(indicator: IndicatorFacts, as_of: date) -> YearProgress | None
     return YearProgress(year, month, amount, target, pace_share(month, indicator.pace) * 100)
 
 
-def _base(indicator: IndicatorFacts, subject: str | None = None) -> dict[str, Any]:
+def addressed(indicator: IndicatorFacts, subject: str | None = None) -> dict[str, Any]:
+    """Who a finding about ``indicator`` is for: its project, subject, persons and unit."""
     return dict(
         project=indicator.project,
         subject=subject or f"{indicator.code} {indicator.name}",
@@ -143,7 +144,7 @@ def _yearly(
                 severity=severity(indicator.binding, True),
                 escalate=True,
                 detail=detail | {"scope": "year"},
-                **_base(indicator, subject),
+                **addressed(indicator, subject),
             )
         ]
     if indicator.comparator is not Comparator.GE:
@@ -170,7 +171,7 @@ def _yearly(
             severity=severity(indicator.binding, False),
             repeat=False,  # a new month is a new stage; the same numbers are not worth repeating
             detail=detail,
-            **_base(indicator, subject),
+            **addressed(indicator, subject),
         )
     ]
 
@@ -199,7 +200,7 @@ def _cumulative(
                 severity=severity(indicator.binding, True),
                 escalate=True,
                 detail=detail,
-                **_base(indicator),
+                **addressed(indicator),
             )
         ]
     if start is None or end is None:
@@ -226,7 +227,7 @@ def _cumulative(
             severity=severity(indicator.binding, False),
             repeat=False,
             detail=detail,
-            **_base(indicator),
+            **addressed(indicator),
         )
     ]
 
@@ -262,6 +263,6 @@ def _once(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, policy
             workdays_left=step.workdays_left,
             escalate=step.stage == "escalated",
             detail=detail,
-            **_base(indicator),
+            **addressed(indicator),
         )
     ]
