@@ -143,12 +143,19 @@ def import_(ctx: click.Context, files: tuple[Path, ...], project: str | None, ye
 @click.pass_context
 @friendly_errors
 def collect(ctx: click.Context, project: str | None, source: str | None, month: str | None) -> None:
-    """从各数据源采集月度数据，连同原始页面一起保存为证据。"""
+    """从各数据源采集月度数据，连同原始页面一起保存为证据。
+
+    与定时任务、立即刷新共用一把运行锁：已有任务在运行时会说明是谁、从何时开始，然后退出。
+    """
+    from jobs.lock import held
     from jobs.refresh import run_collect
 
     app = _app(ctx)
     app.init_database()
-    with output.progress("采集数据源") as advance:
+    with (
+        held(app.engine, label="采集数据（命令行）", purpose="collect"),
+        output.progress("采集数据源") as advance,
+    ):
         result = run_collect(
             app, now=wall_clock(), project=project, source=source, month=month, on_done=advance
         )
@@ -183,8 +190,12 @@ def evaluate(ctx: click.Context, as_of: datetime | None, project: str | None, as
 @click.pass_context
 @friendly_errors
 def notify(ctx: click.Context, as_of: datetime | None, project: str | None, dry_run: bool) -> None:
-    """评估并发送提醒：每个群一条汇总消息，已经提醒过的不重复提醒。"""
+    """评估并发送提醒：每个群一条汇总消息，已经提醒过的不重复提醒。
+
+    与定时任务、立即刷新共用一把运行锁（--dry-run 只读，不需要）。
+    """
     from jobs.evaluate import evaluate_and_queue
+    from jobs.lock import held
     from jobs.refresh import run_deliver, run_evaluate
 
     app = _app(ctx)
@@ -203,8 +214,9 @@ def notify(ctx: click.Context, as_of: datetime | None, project: str | None, dry_
         )
         output.dry_run(result)
         return
-    evaluated = run_evaluate(app, as_of=day, now=now, project=project)
-    delivered = run_deliver(app, now=now)
+    with held(app.engine, label="评估并发送提醒（命令行）", purpose="notify"):
+        evaluated = run_evaluate(app, as_of=day, now=now, project=project)
+        delivered = run_deliver(app, now=now)
     output.cycle_summary(None, evaluated, delivered, app.settings.outbox_dir)
 
 

@@ -88,10 +88,12 @@ def test_refresh_is_refused_while_another_process_runs_then_works(app: App) -> N
             with pytest.raises(AlreadyRunningError) as raised:
                 run_refresh(app, as_of=AS_OF, now=office_morning(AS_OF))
             assert "另一个进程的测试任务" in str(raised.value)
-            cli = duban(data, "refresh", "--as-of", "2023-10-12", database_url=app.settings.database_url)
-            assert cli.returncode == 1
-            assert "已有任务正在运行：另一个进程的测试任务（开始于 " in cli.stderr
-            assert "Traceback" not in cli.stderr
+            as_of = ["--as-of", "2023-10-12"]
+            for verb in (["refresh", *as_of], ["collect"], ["notify", *as_of]):  # all under one lock
+                cli = duban(data, *verb, database_url=app.settings.database_url)
+                assert cli.returncode == 1, verb
+                assert "已有任务正在运行：另一个进程的测试任务（开始于 " in cli.stderr
+                assert "Traceback" not in cli.stderr
             assert child.stdin is not None
             child.stdin.close()
             assert child.stdout is not None and child.stdout.readline().strip() == "released"
