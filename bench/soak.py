@@ -220,9 +220,13 @@ PROBLEMS = [
 ]
 
 
-def expected_parts(app: App) -> tuple[Counter[tuple[str, str, str]], int]:
+def fingerprint(text: str) -> bytes:
+    return hashlib.blake2b(text.encode(), digest_size=16).digest()
+
+
+def expected_parts(app: App) -> tuple[Counter[tuple[str, str, str | bytes]], int]:
     """Every outbox row cut into parts by its own channel's splitter, as the fakes would record them."""
-    parts: Counter[tuple[str, str, str]] = Counter()
+    parts: Counter[tuple[str, str, str | bytes]] = Counter()
     rows = 0
     with Session(app.engine) as session:
         channels = {c.id: c for c in session.exec(select(Channel))}
@@ -235,28 +239,33 @@ def expected_parts(app: App) -> tuple[Counter[tuple[str, str, str]], int]:
                 continue
             key = app.environ[str(channel.settings["webhook_key"])[2:-1]]
             for part in app.notifier_for(channel).parts(_message(row, channel)):
-                text = hashlib.md5(part.data).hexdigest() if part.kind == "image" else part.content
-                parts[(key, part.kind, text)] += 1
+                if part.kind == "image":
+                    parts[(key, part.kind, hashlib.md5(part.data).hexdigest())] += 1
+                else:
+                    parts[(key, part.kind, fingerprint(part.content))] += 1
     return parts, rows
 
 
 class Received:
-    """What the fakes accepted, kept as (who, kind, text or md5) so that their own memory (parsed
-    mails with inline charts) does not count as duban's."""
+    """What the fakes accepted, kept as (who, kind, fingerprint): a message's text is kept as a
+    16-byte digest, an image as its md5 and a mail as its Message-ID. The texts themselves (7,729
+    robot messages of up to 4 KB at 10,000 alerts) grew the measured RSS by 22 MB that were the
+    benchmark's bookkeeping, not duban's memory."""
 
     def __init__(self) -> None:
-        self.parts: Counter[tuple[str, str, str]] = Counter()
+        self.parts: Counter[tuple[str, str, str | bytes]] = Counter()
 
     def take(self, wecom: FakeWeCom, mail: Mailbox) -> None:
         for r in wecom.received:
             kind = r.payload["msgtype"]
             body = r.payload[kind]
-            self.parts[(r.who, kind, body["md5"] if kind == "image" else body["content"])] += 1
+            self.parts[(r.who, kind, body["md5"] if kind == "image" else fingerprint(body["content"]))] += 1
         for m in mail.received:
             message_id = str(m["Message-ID"])
             self.parts[("mail", message_id.split(".")[1], message_id)] += 1
         wecom.received.clear()
         mail.received.clear()
+        mail.envelopes.clear()
 
 
 def run(months: int, seed: int, items: int = ITEMS) -> int:
