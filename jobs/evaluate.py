@@ -24,6 +24,7 @@ from bot.resolutions import clearing_for, clearings
 from bot.routing import ChannelFacts, route
 from bot.workdays import WorkCalendar
 from db.channels import load_channels
+from db.enums import AlertState
 from db.facts import load_projects
 from db.models import Alert, Channel, Delivery, Project
 from jobs.alert_state import as_finding, memory_of, notified, observe
@@ -33,6 +34,7 @@ from notifiers.render import render_digest, subject_of
 
 log = logging.getLogger(__name__)
 HTML_CHANNELS = frozenset({"email"})
+KEYS_PER_QUERY = 500  # well under SQLite's limit of bound variables per statement
 
 
 @dataclass
@@ -90,15 +92,13 @@ def _evaluate_in(
     names = {p.code: p.name for p in facts}
     project_ids = {p.code: p.id for p in session.exec(select(Project).where(col(Project.code).in_(codes)))}
     result.findings = evaluate(facts, as_of, calendar, policy)
-    alerts = {
-        a.key: a for a in session.exec(select(Alert).where(col(Alert.project_id).in_(project_ids.values())))
-    }
+    current = {f.key for f in result.findings}
+    alerts = alerts_in_play(session, set(project_ids.values()), current)
     workday = calendar.is_workday(as_of)
 
     def judge(alert: Alert | None, finding: Finding | None) -> Reason:
         return decide(memory_of(alert), finding, now, alert_policy, as_of=as_of, workday=workday)
 
-    current = {f.key for f in result.findings}
     decisions = [(f, judge(alerts.get(f.key), f)) for f in result.findings]
     cleared = [(a, judge(a, None)) for key, a in alerts.items() if key not in current]
     known = clearings(facts)
@@ -128,6 +128,22 @@ def _evaluate_in(
     result.notified = len(told & {f.key for f in to_notify})
     result.unrouted = len({f.key for f in to_notify} - told)
     return result
+
+
+def alerts_in_play(session: Session, project_ids: set[int | None], current: set[str]) -> dict[str, Alert]:
+    """The alerts a run can change: every one not yet resolved, and the resolved ones found again.
+
+    A resolved alert that is not found again stays resolved whatever happens (``decide`` says
+    STILL_RESOLVED), so the history, some 10,000 resolved alerts after two years of a county's
+    plans, stays in the database instead of being loaded every day.
+    """
+    query = select(Alert).where(col(Alert.project_id).in_(project_ids))
+    alerts = {a.key: a for a in session.exec(query.where(col(Alert.state) != AlertState.RESOLVED))}
+    again = sorted(current - alerts.keys())
+    for start in range(0, len(again), KEYS_PER_QUERY):
+        chunk = again[start : start + KEYS_PER_QUERY]
+        alerts.update((a.key, a) for a in session.exec(query.where(col(Alert.key).in_(chunk))))
+    return alerts
 
 
 def _queue(

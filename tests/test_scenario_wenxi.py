@@ -94,3 +94,25 @@ def test_every_run_was_on_a_working_day(year):
 
     calendar = WorkCalendar()
     assert all(calendar.is_workday(day) for day, _ in year.values())
+
+
+def test_a_resolved_alert_that_comes_back_reopens_the_same_alert(tmp_path):
+    """Runs load only the alerts still open and the resolved ones found again: the one that comes
+    back must be that same alert, reopened and told again, not a second alert for its key."""
+    from db.models import Alert, AlertEvent
+
+    app = make_app(tmp_path)
+    import_example(app, "wenxi.yaml")
+    told = {}
+    for month, value in ((1, 250), (2, 100), (3, 500), (4, 50)):  # behind, recovered, behind again
+        enter(app, "S36", f"2023-{month:02d}", value)
+        day = app.calendar.next_workday(date(2023, month + 1, 12))
+        told[month] = about(run_day(app, day, "wenxi"), "S36")
+    assert told == {1: {}, 2: {WORK: {"month-02"}}, 3: {WORK: {"resolved"}}, 4: {WORK: {"month-04"}}}
+    with session_scope(app.engine) as session:
+        alerts = session.exec(select(Alert).where(Alert.key == "wenxi/indicator/S36/year/2023")).all()
+        assert len(alerts) == 1 and alerts[0].state.value == "open"
+        events = session.exec(
+            select(AlertEvent.event).where(AlertEvent.alert_id == alerts[0].id).order_by(AlertEvent.id)  # type: ignore[arg-type]
+        ).all()
+    assert [e for e in events if e != "notified"] == ["opened", "resolved", "reopened"]
