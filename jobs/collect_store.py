@@ -23,7 +23,7 @@ from bot.errors import CollectionError
 from bot.secrets import mask
 from collectors.base import Collected, Fetched, SourceConfig
 from db.enums import Origin
-from db.evidence import evidence_row_id, write_evidence_file
+from db.evidence import write_evidence_file
 from db.measurements import NewValue, record_measurements
 from db.models import CollectionAttempt, Evidence, ReportFiling
 
@@ -36,6 +36,7 @@ class Written:
 
     digest: str
     path: str
+    page: Fetched
 
 
 def write_pages(root: Path, outcome: Collected | CollectionError) -> dict[int, Written]:
@@ -51,7 +52,7 @@ def write_pages(root: Path, outcome: Collected | CollectionError) -> dict[int, W
             digest, relative = write_evidence_file(
                 root, page.body, origin=page.url, content_type=page.content_type
             )
-            written[id(page)] = Written(digest, relative.as_posix())
+            written[id(page)] = Written(digest, relative.as_posix(), page)
     return written
 
 
@@ -148,7 +149,7 @@ class _BatchWriter:
         return self.counts
 
     def _keep(self, finished: Finished, page: Fetched | None) -> int | None:
-        return self.evidence.id_of(page, finished.files[id(page)]) if page is not None else None
+        return self.evidence.ids[finished.files[id(page)].digest] if page is not None else None
 
     def _failed(self, finished: Finished, error: CollectionError) -> None:
         text = mask(str(error), finished.secrets)
@@ -170,28 +171,30 @@ class _BatchWriter:
 
 
 class _EvidenceRows:
-    """Evidence row ids for a batch's pages: the ones already kept found in one query."""
+    """Evidence row ids for a batch's pages: the kept ones found in one query, the new ones inserted
+    in one statement and read back in another (one row per sha256, however many pages share it)."""
 
     def __init__(self, session: Session, files: list[Written]) -> None:
-        self.session = session
         table = Evidence.__table__  # type: ignore[attr-defined]
-        digests = {f.digest for f in files}
-        query = sa_select(table.c.sha256, table.c.id).where(table.c.sha256.in_(digests))
-        self.ids: dict[str, int] = dict(session.execute(query).all()) if digests else {}  # type: ignore[arg-type]
-
-    def id_of(self, page: Fetched, written: Written) -> int:
-        if written.digest not in self.ids:
-            self.ids[written.digest] = evidence_row_id(
-                self.session,
-                digest=written.digest,
-                path=written.path,
-                origin=page.url,
-                size=len(page.body),
-                content_type=page.content_type,
-                http_status=page.status,
-                fetched_at=page.fetched_at,
-            )
-        return self.ids[written.digest]
+        by_digest = {f.digest: f for f in files}
+        query = sa_select(table.c.sha256, table.c.id).where(table.c.sha256.in_(by_digest))
+        self.ids: dict[str, int] = dict(session.execute(query).all()) if by_digest else {}  # type: ignore[arg-type]
+        new = [
+            {
+                "sha256": f.digest,
+                "path": f.path,
+                "origin": f.page.url,
+                "size": len(f.page.body),
+                "content_type": f.page.content_type,
+                "http_status": f.page.status,
+                "fetched_at": f.page.fetched_at,
+            }
+            for digest, f in by_digest.items()
+            if digest not in self.ids
+        ]
+        if new:
+            session.execute(insert(table), new)
+            self.ids.update(session.execute(query).all())  # type: ignore[arg-type]
 
 
 def _upsert_filing(
