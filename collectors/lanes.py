@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import queue
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ThreadPoolExecutor
@@ -26,8 +27,13 @@ def run_by_host(
     *,
     per_host: int,
     workers: int,
+    gather: float = 0.0,
 ) -> Iterator[list[tuple[T, R]]]:
-    """Yield lists of ``(item, work(item))`` as they finish; ``work`` should not raise."""
+    """Yield lists of ``(item, work(item))`` as they finish; ``work`` should not raise.
+
+    A list holds what finished within ``gather`` seconds of its first item (at least whatever
+    had already finished), so a caller with a cost per list pays it a few times a second.
+    """
     waiting: dict[str, deque[T]] = {}
     for item in items:
         waiting.setdefault(host_of(item), deque()).append(item)
@@ -66,9 +72,10 @@ def run_by_host(
     try:
         while remaining:
             batch = [finished.get()]
-            while True:
+            until = time.monotonic() + gather
+            while len(batch) < remaining:
                 try:
-                    batch.append(finished.get_nowait())
+                    batch.append(finished.get(timeout=max(0.0, until - time.monotonic())))
                 except queue.Empty:
                     break
             remaining -= len(batch)

@@ -35,6 +35,10 @@ from jobs.collect_store import Finished, store_batch, write_pages
 
 log = logging.getLogger(__name__)
 MAX_PARALLEL_SOURCES = 8
+# Each stored batch costs a transaction and a handful of statements whatever its size; gathering
+# what finishes within a quarter of a second halves the storing time of a province (bench/collect.py)
+# and still moves the progress bar four times a second.
+GATHER_SECONDS = 0.25
 
 
 @dataclass
@@ -178,10 +182,11 @@ def collect(
         run_one,
         per_host=env.http.host_limit,
         workers=max(1, min(workers, len(configs))),
+        gather=GATHER_SECONDS,
     )
     for batch in lanes:
-        # Whatever finished while the last batch was stored commits together: fewer commits, and
-        # still all of a source's results or none.
+        # Whatever finished meanwhile commits together: fewer commits, and still all of a source's
+        # results or none.
         finished = [done for _, done in batch]
         with session_scope(engine) as session:
             counts = store_batch(session, finished, ids, now)
