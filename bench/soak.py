@@ -1,6 +1,6 @@
 """Soak: the service through 24 simulated months on loopback fakes; nothing lost, nothing twice.
 
-Six generated county plans (imported through the plan importer, as a county would) with 2,040
+Six generated county plans (imported through the plan importer, as a county would) with 12,600
 rectification items whose deadlines fall over two years, a numeric indicator fed by a loopback
 statistics backend whose table moves on every month, and for each county a WeCom group robot
 (the local WeCom-compatible server) and a leadership email channel (aiosmtpd). People close
@@ -63,7 +63,7 @@ from tests.fakes.smtp_server import Mailbox, smtp_server  # noqa: E402
 from tests.fakes.wecom_server import FakeWeCom, running  # noqa: E402
 from tests.fault_world import live_app  # noqa: E402
 
-PROJECTS, ITEMS = 6, 340
+PROJECTS, ITEMS = 6, 2100  # 10,379 alerts over the two years: the issue's 10,000
 START = date(2023, 7, 3)
 FAULT_RATE = 0.01
 TARGET_RSS_MB = 20.0
