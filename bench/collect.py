@@ -1,13 +1,17 @@
 """Benchmark: a synthetic province collected from loopback, duban in full against the bare floor.
 
 120 projects × 8 sources, one ~50 KB GBK report page each, served by a threaded HTTP server in a
-separate process. Two runs, each in a fresh child process so CPU time and peak RSS are its own:
+separate process. Two kinds of run, each in a fresh child process so CPU time and peak RSS are
+its own:
 
 * floor — the same fetch (HttpClient) and parse (HtmlCollector) with no storage at all;
 * duban — ``jobs.collect.collect``: fetch + parse + store figures + evidence files + attempts in
   SQLite, exactly as ``duban collect`` runs.
 
-Usage: ``python bench/collect.py [--projects 120] [--sources 8] [--workers 4]``
+A shared 2-core machine varies by ±20 % from one run to the next, so each kind runs ``--rounds``
+times, alternately, and the medians are compared (every run is printed as well).
+
+Usage: ``python bench/collect.py [--projects 120] [--sources 8] [--workers 4] [--rounds 3]``
 Targets: the whole province in ≤ 60 s, and duban at ≥ 70 % of the floor's pages/s.
 """
 
@@ -17,6 +21,7 @@ import argparse
 import json
 import multiprocessing
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -145,6 +150,7 @@ def main() -> None:
     parser.add_argument("--projects", type=int, default=120)
     parser.add_argument("--sources", type=int, default=8)
     parser.add_argument("--workers", type=int, default=4)
+    parser.add_argument("--rounds", type=int, default=3, help="runs of each, floor and duban alternately")
     parser.add_argument("--child", choices=["floor", "duban"])
     parser.add_argument("--url")
     args = parser.parse_args()
@@ -159,45 +165,54 @@ def main() -> None:
     pages = args.projects * args.sources
     scale = f"{args.projects} 个项目 × {args.sources} 个数据源 = {pages} 页"
     print(f"省级规模：{scale}，平均 {page_size / 1024:.1f} KB/页")
-    results = {}
+    runs: dict[str, list[dict[str, float]]] = {"floor": [], "duban": []}
     try:
-        for mode in ("floor", "duban"):
-            command = [
-                sys.executable,
-                __file__,
-                "--child",
-                mode,
-                "--url",
-                url,
-                "--projects",
-                str(args.projects),
-                "--sources",
-                str(args.sources),
-                "--workers",
-                str(args.workers),
-            ]
-            answer = subprocess.run(command, capture_output=True, text=True)
-            if answer.returncode:
-                raise SystemExit(f"{mode} 运行失败：\n{answer.stderr}")
-            results[mode] = json.loads(answer.stdout.strip().splitlines()[-1])
+        for round_ in range(args.rounds):
+            # Alternate which goes first, so a machine that speeds up or slows down during the
+            # run weighs on both alike; the medians are compared.
+            order = ("floor", "duban") if round_ % 2 == 0 else ("duban", "floor")
+            for mode in order:
+                r = run_once(mode, url, args)
+                runs[mode].append(r)
+                print(
+                    f"第 {round_ + 1} 轮 {mode:6s} {r['wall']:7.2f} s  {pages / r['wall']:7.1f} 页/s  "
+                    f"{r['cpu'] / pages * 1000:6.2f} ms CPU/页  峰值内存 {r['rss_mb']:6.1f} MB  "
+                    f"数据 {r['figures']:.0f}  失败 {r['failures']:.0f}",
+                    flush=True,
+                )
     finally:
         server.terminate()
-    for mode, r in results.items():
-        print(
-            f"{mode:6s} {r['wall']:7.2f} s  {pages / r['wall']:7.1f} 页/s  "
-            f"{r['cpu'] / pages * 1000:6.2f} ms CPU/页  "
-            f"峰值内存 {r['rss_mb']:6.1f} MB  数据 {r['figures']:.0f}  失败 {r['failures']:.0f}"
-        )
-    floor, duban = results["floor"], results["duban"]
-    share = (pages / duban["wall"]) / (pages / floor["wall"])
-    met = duban["wall"] <= TARGET_SECONDS and share >= TARGET_SHARE and duban["failures"] == 0
+    floor, duban = median_run(runs["floor"]), median_run(runs["duban"])
+    share = floor["wall"] / duban["wall"]
+    failures = max(r["failures"] for r in runs["duban"])
+    met = duban["wall"] <= TARGET_SECONDS and share >= TARGET_SHARE and failures == 0
+    pairs = zip(runs["floor"], runs["duban"], strict=True)
+    shares = "、".join(f"{f['wall'] / d['wall']:.2f}" for f, d in pairs)
+    print(f"中位数：duban {duban['wall']:.2f} s，下限 {floor['wall']:.2f} s；各轮比值 {shares}")
     print(
-        f"RESULT pages={pages} duban_s={duban['wall']:.2f} floor_s={floor['wall']:.2f} "
+        f"RESULT pages={pages} rounds={args.rounds} duban_s={duban['wall']:.2f} floor_s={floor['wall']:.2f} "
         f"duban_pages_per_s={pages / duban['wall']:.1f} floor_pages_per_s={pages / floor['wall']:.1f} "
         f"share={share:.2f} duban_cpu_ms_per_page={duban['cpu'] / pages * 1000:.2f} "
         f"floor_cpu_ms_per_page={floor['cpu'] / pages * 1000:.2f} duban_rss_mb={duban['rss_mb']:.0f} "
         f"floor_rss_mb={floor['rss_mb']:.0f} target={'met' if met else 'missed'}"
     )
+
+
+def run_once(mode: str, url: str, args: argparse.Namespace) -> dict[str, float]:
+    """One collection in a fresh child process, so its CPU time and peak RSS are its own."""
+    command = [sys.executable, __file__, "--child", mode, "--url", url, "--projects", str(args.projects)]
+    command += ["--sources", str(args.sources), "--workers", str(args.workers)]
+    answer = subprocess.run(command, capture_output=True, text=True)
+    if answer.returncode:
+        raise SystemExit(f"{mode} 运行失败：\n{answer.stderr}")
+    return json.loads(answer.stdout.strip().splitlines()[-1])
+
+
+def median_run(runs: list[dict[str, float]]) -> dict[str, float]:
+    """Each measure's median over the rounds; peak RSS is the highest seen."""
+    middle = {key: statistics.median(r[key] for r in runs) for key in runs[0]}
+    middle["rss_mb"] = max(r["rss_mb"] for r in runs)
+    return middle
 
 
 if __name__ == "__main__":
