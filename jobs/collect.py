@@ -13,7 +13,7 @@ import errno
 import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -29,6 +29,7 @@ from collectors.http import host_of
 from collectors.lanes import run_by_host
 from collectors.registry import Registry
 from db.engine import session_scope
+from db.evidence import DiskSync
 from db.models import Indicator, Project, Source
 from db.types import code_point_order
 from jobs.collect_store import Finished, store_batch, write_pages
@@ -184,22 +185,36 @@ def collect(
         workers=max(1, min(workers, len(configs))),
         gather=GATHER_SECONDS,
     )
-    for batch in lanes:
-        # Whatever finished meanwhile commits together: fewer commits, and still all of a source's
-        # results or none.
-        finished = [done for _, done in batch]
-        with session_scope(engine) as session:
-            counts = store_batch(session, finished, ids, now)
-        result.figures += counts.figures
-        result.revisions += counts.revisions
-        result.filings += counts.filings
-        result.failures += counts.failures
-        for done in finished:
-            if isinstance(done.outcome, Collected):
-                _after_commit(done.outcome)
-            if on_done is not None:
-                on_done(done.config)
+    with DiskSync(evidence_dir) as disk:
+        for batch in lanes:
+            # Whatever finished meanwhile commits together: fewer commits, and still all of a
+            # source's results or none.
+            finished = on_disk(disk, [done for _, done in batch])
+            with session_scope(engine) as session:
+                counts = store_batch(session, finished, ids, now)
+            result.figures += counts.figures
+            result.revisions += counts.revisions
+            result.filings += counts.filings
+            result.failures += counts.failures
+            for done in finished:
+                if isinstance(done.outcome, Collected):
+                    _after_commit(done.outcome)
+                if on_done is not None:
+                    on_done(done.config)
     return result
+
+
+def on_disk(disk: DiskSync, batch: list[Finished]) -> list[Finished]:
+    """The batch, once its evidence files are safely on disk; if the disk refuses, each source
+    in it has failed, as when a file could not be written."""
+    try:
+        disk.flush()
+    except OSError as exc:
+        return [
+            replace(done, outcome=evidence_not_kept(done.config.code, exc, done.outcome), files={})
+            for done in batch
+        ]
+    return batch
 
 
 def _after_commit(outcome: Collected) -> None:

@@ -40,7 +40,11 @@ class Written:
 
 
 def write_pages(root: Path, outcome: Collected | CollectionError) -> dict[int, Written]:
-    """Hash and write a source's pages (in the worker thread); keyed by ``id(page)``."""
+    """Hash and write a source's pages (in the worker thread); keyed by ``id(page)``.
+
+    The files are not synced one by one: the caller flushes the disk once per batch
+    (:class:`db.evidence.DiskSync`) before storing the rows that refer to them.
+    """
     if isinstance(outcome, CollectionError):
         pages = [outcome.evidence] if outcome.evidence is not None else []
     else:
@@ -50,7 +54,7 @@ def write_pages(root: Path, outcome: Collected | CollectionError) -> dict[int, W
     for page in pages:
         if id(page) not in written:
             digest, relative = write_evidence_file(
-                root, page.body, origin=page.url, content_type=page.content_type
+                root, page.body, origin=page.url, content_type=page.content_type, sync=False
             )
             written[id(page)] = Written(digest, relative.as_posix(), page)
     return written

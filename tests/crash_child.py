@@ -11,7 +11,9 @@ due slot of ``collect-monthly`` and then ``daily`` exactly as ``duban run`` does
 * ``STAGE:N`` — at the N-th database commit of the stage ``collect``, ``evaluate`` or ``deliver``,
   before that commit reaches the database (``evaluate:2`` is the evaluation's one transaction:
   the findings are computed, the alert state and outbox rows are not yet written);
-* ``fsync:N`` — at the N-th evidence file's fsync: written to its temporary file, not yet renamed.
+* ``rename:N`` — at the N-th evidence file's rename: written to its temporary file, not yet renamed;
+* ``sync:N`` — at the N-th flush of a batch's evidence to disk: the files are in place, no row
+  refers to them yet.
 
 The parent may also kill it from outside (the fake WeCom server does, after accepting a request).
 ``REPORT`` receives the commits counted per stage, as JSON, when the run ends normally.
@@ -51,7 +53,7 @@ class Tripwire:
         self.at = int(n) if n else 0
         self.stage = "start"
         self.commits: Counter[str] = Counter()
-        self.fsyncs = 0
+        self.calls: Counter[str] = Counter()
 
     def staged(self, name: str, run: Callable[..., Any]) -> Callable[..., Any]:
         def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -68,12 +70,15 @@ class Tripwire:
         if self.where == self.stage and self.commits[self.stage] == self.at:
             die()
 
-    def fsync(self, real: Callable[[int], None]) -> Callable[[int], None]:
-        def wrapper(fd: int) -> None:
-            self.fsyncs += 1
-            if self.where == "fsync" and self.fsyncs == self.at:
+    def before(self, name: str, real: Callable[..., Any]) -> Callable[..., Any]:
+        """``real``, except that its N-th call during collection dies first when ``KILL`` is
+        ``name:N``."""
+
+        def wrapper(*args: Any, **kwargs: Any) -> Any:
+            self.calls[name] += self.stage == "collect"
+            if self.where == name and self.calls[name] == self.at:
                 die()
-            real(fd)
+            return real(*args, **kwargs)
 
         return wrapper
 
@@ -87,7 +92,8 @@ def main() -> None:
     for name in STAGES:
         setattr(jobs.scheduled, name, trip.staged(name, getattr(jobs.scheduled, name)))
     event.listen(app.engine, "commit", trip.on_commit)
-    db.evidence.os.fsync = trip.fsync(os.fsync)  # type: ignore[attr-defined]
+    db.evidence.os.replace = trip.before("rename", os.replace)  # type: ignore[attr-defined]
+    db.evidence.DiskSync.flush = trip.before("sync", db.evidence.DiskSync.flush)  # type: ignore[method-assign]
     service = Service(app, ScheduleConfig(), clock=lambda: now)
     for spec in service.specs:
         if spec.id in ("collect-monthly", "daily"):

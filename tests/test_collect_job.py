@@ -3,7 +3,9 @@ evidence files → ``duban evidence``."""
 
 from __future__ import annotations
 
+import errno
 import hashlib
+import os
 import time
 
 import pytest
@@ -15,6 +17,7 @@ from bot.demo.mofcom import Mofcom
 from bot.demo.portal import Portal
 from bot.demo.server import serve
 from collectors.registry import default_registry
+from db.evidence import intact
 from db.facts import load_projects
 from db.models import CollectionAttempt, Evidence, Measurement, ReportFiling
 from jobs.collect import collect
@@ -96,6 +99,40 @@ def test_a_changed_value_is_a_revision_and_both_are_kept(tmp_path, backends, env
         ).all()
         assert [(m.revision, m.value) for m in rows] == [(1, 245.5), (2, 250.1)]
         assert rows[0].evidence_id != rows[1].evidence_id
+
+
+def test_evidence_the_disk_could_not_keep_stores_no_figure(tmp_path, backends, environ, monkeypatch):
+    """The disk's error is injected (a failing disk cannot be had here): the flush before the
+    rows commit reports a write-back error, as syncfs does."""
+    portal, mofcom = backends
+    engine = make_db(tmp_path, [portal_source(portal), mofcom_source(mofcom)])
+
+    def refuse(_self):
+        raise OSError(errno.EIO, os.strerror(errno.EIO))
+
+    monkeypatch.setattr("db.evidence.DiskSync.flush", refuse)
+    result = run(engine, tmp_path, environ)
+    assert result.figures == 0 and len(result.failures) == 2
+    assert all("佐证文件无法保存" in failure and "本次数据未记录" in failure for failure in result.failures)
+    with Session(engine) as session:
+        assert session.exec(select(Measurement)).all() == [] and session.exec(select(Evidence)).all() == []
+        assert [a.ok for a in session.exec(select(CollectionAttempt))] == [False, False]
+    monkeypatch.undo()
+    assert run(engine, tmp_path, environ).figures == 10
+
+
+def test_an_evidence_file_cut_short_is_written_again(tmp_path, backends, environ):
+    """A file renamed into place but not yet flushed when the power failed can be cut short; the
+    next collection of the same page writes it whole again."""
+    portal, _ = backends
+    engine = make_db(tmp_path, [portal_source(portal)])
+    run(engine, tmp_path, environ)
+    with Session(engine) as session:
+        rows = session.exec(select(Evidence)).all()
+    for row in rows:
+        (tmp_path / "evidence" / row.path).write_bytes(b"")
+    assert run(engine, tmp_path, environ).figures == 0  # the same page: nothing new to record
+    assert all(intact(tmp_path / "evidence", row) for row in rows)
 
 
 @pytest.mark.both_databases

