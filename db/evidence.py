@@ -43,7 +43,7 @@ def _suffix(content_type: str | None, origin: str) -> str:
 def write_atomically(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Write to a temporary file beside ``path``, fsync, then rename: never a half-written file.
 
-    ``sync=False`` leaves the fsync to the caller's :class:`DiskSync`, which must run before
+    ``sync=False`` skips the fsync; the caller then flushes with :class:`DiskSync` before
     anything refers to the file.
     """
     path.parent.mkdir(parents=True, exist_ok=True)
