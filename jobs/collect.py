@@ -207,6 +207,8 @@ def collect(
 def on_disk(disk: DiskSync, batch: list[Finished]) -> list[Finished]:
     """The batch, once its evidence files are safely on disk; if the disk refuses, each source
     in it has failed, as when a file could not be written."""
+    if not any(done.files for done in batch):
+        return batch  # nothing written: a flush would only push other programs' writes
     try:
         disk.flush()
     except OSError as exc:
