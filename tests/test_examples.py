@@ -1,7 +1,7 @@
 """The example plan files, checked against the documents they were copied from.
 
 ``examples/pianguan.yaml`` and ``examples/zhaohua.yaml`` are transcriptions of two real documents in
-``shared/seeds/`` (the repository is cloned beside ``shared/``). These tests load each file through
+``shared/seeds/`` (:mod:`tests.seeds`). These tests load each file through
 the real loader and compare it with the seed text, so a dropped item, a miscopied deadline or a
 wrong 销号 status fails here rather than in a reminder sent to a county office.
 """
@@ -19,23 +19,12 @@ from openpyxl import load_workbook
 from bot.plan.loader import load_plan_file
 from bot.plan.schema import ItemSpec, PlanSpec
 from db.enums import ChannelKind, ItemStatus
+from tests.seeds import read_seed, squash
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
-SEEDS = Path(__file__).resolve().parents[2] / "shared" / "seeds"
-PIANGUAN_SEED = SEEDS / "000_b965860005accbd3.txt"
-ZHAOHUA_SEED = SEEDS / "001_d2c33bb255dc6fe3.txt"
+PIANGUAN_SEED = "000_b965860005accbd3.txt"
+ZHAOHUA_SEED = "001_d2c33bb255dc6fe3.txt"
 SECRET_WORDS = ("key", "secret", "password", "token")
-
-
-def squash(text: str) -> str:
-    """Text without whitespace: PDF extraction breaks lines and spaces words at random."""
-    return re.sub(r"\s+", "", text)
-
-
-def read_seed(path: Path) -> str:
-    if not path.exists():
-        pytest.fail(f"找不到原始文件 {path}：仓库应与 shared/ 并列克隆")
-    return path.read_text(encoding="utf-8")
 
 
 def items_of(plan: PlanSpec, batch: str = "") -> list[ItemSpec]:

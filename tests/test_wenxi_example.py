@@ -1,6 +1,6 @@
 """The 闻喜县桐城e镇 example plan agrees with its source document (闻政办发〔2023〕11号).
 
-The seed lives beside the repository in ``shared/seeds``; 附件3 (闻喜县桐城 e 镇项目建设标准) is a
+The seed is in ``shared/seeds`` (:mod:`tests.seeds`); 附件3 (闻喜县桐城 e 镇项目建设标准) is a
 tab-separated table: 项目, 序号, 建设内容, 建设标准, 属性.
 """
 
@@ -15,10 +15,10 @@ import pytest
 from bot.plan.loader import load_plan_file
 from bot.plan.schema import IndicatorSpec, PlanSpec
 from db.enums import Binding, ChannelKind, Comparator, IndicatorKind, PeriodKind
+from tests.seeds import read_seed, squash
 
 ROOT = Path(__file__).resolve().parents[1]
 EXAMPLE = ROOT / "examples" / "wenxi.yaml"
-SEED = Path(__file__).resolve().parents[2] / "shared" / "seeds" / "004_858e9ff823f0124f.txt"
 
 MAIN_CODES = [f"S{n:02d}" for n in range(1, 40)]
 # Counted by hand in 附件3: rows 4, 9, 10, 11, 13, 17, 21, 24, 25, 26, 28 and 38 are 期望性.
@@ -27,15 +27,9 @@ EXPECTED_COUNT = 12
 EXPECTED_ROWS = {4, 9, 10, 11, 13, 17, 21, 24, 25, 26, 28, 38}
 
 
-def squash(text: str) -> str:
-    return re.sub(r"\s+", "", text)
-
-
 @pytest.fixture(scope="module")
 def seed_text() -> str:
-    if not SEED.exists():
-        pytest.fail(f"seed document not found at {SEED}: clone the repository beside shared/")
-    return SEED.read_text(encoding="utf-8")
+    return read_seed("004_858e9ff823f0124f.txt")
 
 
 @pytest.fixture(scope="module")
