@@ -26,12 +26,12 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.app import App
-from bot.findings import Finding, FindingKind, Severity
 from bot.settings import Settings
+from bot.wiring import App
 from db.engine import session_scope
-from db.enums import ChannelKind
 from db.models import Channel, Delivery, Person, Project
+from domain.enums import ChannelKind
+from domain.findings import Finding, FindingKind, Severity
 from jobs.deliver import deliver_pending
 from notifiers.digest import build_digest
 from notifiers.render import environment, render_digest

@@ -4,7 +4,7 @@ Generates the synthetic data straight into SQLite (plain executemany, once; reus
 then times, in a fresh process each so that peak memory is the pass's own:
 
 * baseline — a bare SQL scan of every figure (the floor any loading could reach);
-* evaluate — the real pass: :func:`db.facts.load_projects` + :func:`bot.evaluation.evaluate`.
+* evaluate — the real pass: :func:`db.facts_loader.load_projects` + :func:`domain.evaluation.evaluate`.
 
 Usage: ``.venv/bin/python bench/evaluate.py [--dir DIR] [--regenerate]``. Target: ≤ 10 s, ≤ 1 GB.
 """
@@ -146,10 +146,10 @@ def phase(name: str, path: Path) -> None:
     else:
         from sqlmodel import Session
 
-        from bot.evaluation import Policy, evaluate
-        from bot.workdays import WorkCalendar
         from db.engine import make_engine
-        from db.facts import load_projects
+        from db.facts_loader import load_projects
+        from domain.evaluation import Policy, evaluate
+        from domain.workdays import WorkCalendar
 
         calendar = WorkCalendar()
         started = time.perf_counter()  # imports above are not the pass

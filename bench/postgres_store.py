@@ -28,9 +28,9 @@ def store_twice(url: str, figures: int) -> tuple[float, float]:
     from sqlmodel import Session
 
     from db.engine import make_engine, session_scope, upgrade
-    from db.enums import Origin
     from db.measurements import NewValue, record_measurements
     from db.models import Indicator, Project
+    from domain.enums import Origin
 
     engine = make_engine(url)
     upgrade(engine)

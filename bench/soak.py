@@ -46,18 +46,18 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import Session, col, func, select  # noqa: E402
 
-from bot.app import App  # noqa: E402
 from bot.demo.backend import render_monthly  # noqa: E402
 from bot.demo.server import Request, Response, serve  # noqa: E402
-from bot.manual import close_item  # noqa: E402
-from bot.plan.files import import_files  # noqa: E402
-from bot.schedule import ScheduleConfig  # noqa: E402
 from bot.service import Service  # noqa: E402
-from bot.workdays import OFFICE_TZ  # noqa: E402
-from db.enums import ChannelKind, DeliveryStatus, RunStatus  # noqa: E402
+from bot.wiring import App  # noqa: E402
 from db.evidence import intact  # noqa: E402
 from db.models import Alert, AlertEvent, Channel, Delivery, Evidence, JobRun, Measurement  # noqa: E402
+from domain.enums import ChannelKind, DeliveryStatus, RunStatus  # noqa: E402
+from domain.schedule import ScheduleConfig  # noqa: E402
+from domain.workdays import OFFICE_TZ  # noqa: E402
 from jobs.deliver import _message  # noqa: E402
+from jobs.import_plans import import_files  # noqa: E402
+from jobs.manual import close_item  # noqa: E402
 from tests.fakes.clock import FakeClock  # noqa: E402
 from tests.fakes.smtp_server import Mailbox, smtp_server  # noqa: E402
 from tests.fakes.wecom_server import FakeWeCom, running  # noqa: E402

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, time
 
-from bot.workdays import OFFICE_TZ
+from domain.workdays import OFFICE_TZ
 
 OFFICE_HOUR = time(9, 0)
 

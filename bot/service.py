@@ -24,12 +24,12 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import OperationalError
 
-from bot.app import App
 from bot.clock import wall_clock
-from bot.schedule import JobSpec, ScheduleConfig, catch_up_slot, job_specs, next_fires, slot_key
-from bot.workdays import OFFICE_TZ
+from bot.wiring import App
+from domain.schedule import JobSpec, ScheduleConfig, catch_up_slot, job_specs, next_fires, slot_key
+from domain.workdays import OFFICE_TZ
 from jobs.lock import AlreadyRunningError
-from jobs.scheduled import last_handled, run_scheduled, send_outbox
+from jobs.triggers import last_handled, run_scheduled, send_outbox
 
 log = logging.getLogger("duban.service")
 
@@ -196,8 +196,8 @@ def _has_users(app: App) -> bool:
 def _start_web(app: App, address: tuple[str, int]) -> Any:
     import uvicorn
 
-    from bot.web.app import create_app
     from bot.web.config import WebConfig
+    from bot.web.routes import create_app
 
     config = uvicorn.Config(
         create_app(app, WebConfig.from_app(app)),

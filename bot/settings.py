@@ -12,7 +12,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
-from bot.errors import ConfigurationError
+from domain.errors import ConfigurationError
 
 DEFAULT_DATA_DIR = Path("data")
 ENV_PREFIX = "DUBAN_"

@@ -7,12 +7,12 @@ from datetime import date
 
 from sqlmodel import col, func, select
 
-from bot.app import App
-from bot.workdays import OFFICE_TZ
+from bot.wiring import App
 from db.engine import session_scope
-from db.enums import ItemStatus
 from db.models import CollectionAttempt, Indicator, JobRun, Project, RectificationItem
 from db.types import code_point_order
+from domain.enums import ItemStatus
+from domain.workdays import OFFICE_TZ
 
 DUE_SOON_WORKDAYS = 5
 

@@ -3,7 +3,7 @@
 A collector only fetches and parses; storing figures and evidence is the collect job's work, so
 every kind of source (and a figure entered by hand) is stored the same way.
 
-Errors (see :mod:`bot.errors`): a collector raises a :class:`~bot.errors.CollectionError` when the
+Errors (see :mod:`bot.errors`): a collector raises a :class:`~domain.errors.CollectionError` when the
 source yields nothing usable, with the raw response in ``error.evidence`` whenever there was one.
 When one part of a source fails and others succeed (one rejected file among several), the part's
 error goes into :attr:`Collected.failures` and the rest is returned.
@@ -18,11 +18,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from collectors.fetched import Fetched
 from collectors.limits import DEFAULT_MAX_BYTES
 
 if TYPE_CHECKING:
-    from bot.errors import CollectionError
     from collectors.http import HttpClient
+    from domain.errors import CollectionError
 
 
 @dataclass(frozen=True)
@@ -44,21 +45,6 @@ class SourceConfig:
     kind: str
     settings: dict[str, Any]
     figures: tuple[FigureSpec, ...]
-
-
-@dataclass(frozen=True)
-class Fetched:
-    """Raw bytes as received: the evidence for every figure parsed from them.
-
-    ``url`` is where the bytes really came from (after redirects) or the file's name; ``status``
-    is the HTTP status, ``None`` for a file.
-    """
-
-    url: str
-    status: int | None
-    content_type: str | None
-    body: bytes
-    fetched_at: datetime
 
 
 @dataclass(frozen=True)
@@ -104,7 +90,7 @@ class CollectorEnv:
 
 
 class Collector(ABC):
-    """Fetches a source and returns its figures, or raises :class:`bot.errors.CollectionError`.
+    """Fetches a source and returns its figures, or raises :class:`domain.errors.CollectionError`.
 
     ``month`` (``YYYY-MM``) asks for one month where the source is read month by month; ``None``
     means the source's default (every month a table lists, or the month just ended).

@@ -23,9 +23,10 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
-from bot.errors import LayoutError
-from collectors.base import Fetched, Figure, FigureSpec
+from collectors.base import Figure, FigureSpec
+from collectors.fetched import Fetched
 from collectors.numbers import NumberFormatError, UnitError, convert, normalise_text, parse_number
+from domain.errors import LayoutError
 
 _MONTH_PATTERNS = (
     re.compile(r"^(\d{4})[-/.年](\d{1,2})(?:月|[-/.]\d{1,2}日?)?"),

@@ -27,13 +27,14 @@ from fnmatch import fnmatch
 from pathlib import Path
 from typing import Any
 
-from bot.errors import CollectionError, ConfigurationError, LayoutError
-from collectors.base import Collected, Collector, Fetched, Figure, SourceConfig
+from collectors.base import Collected, Collector, Figure, SourceConfig
+from collectors.fetched import Fetched
 from collectors.figures import Cell, Located, field_options, is_total, month_of, sum_by_month
 from collectors.limits import TooLargeError, check_path, check_unpacked
 from collectors.numbers import normalise_text
 from collectors.sheets import SheetError, read_sheets
 from collectors.tables import column_index, column_unit
+from domain.errors import CollectionError, ConfigurationError, LayoutError
 
 PATTERNS = ("*.xlsx", "*.xls", "*.csv")
 NAME_BYTES = 200  # a moved file's stem; leaves room for "-20231012093000" and ".reason.txt"

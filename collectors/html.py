@@ -36,8 +36,8 @@ from typing import Any
 import requests
 from lxml.html import HtmlElement
 
-from bot.errors import ConfigurationError, FetchError, LayoutError, LoginError
-from collectors.base import Collected, Collector, Fetched, Figure, Filing, SourceConfig
+from collectors.base import Collected, Collector, Figure, Filing, SourceConfig
+from collectors.fetched import Fetched
 from collectors.figures import Located, field_options, is_total, month_of, sum_by_month
 from collectors.login import apply_cookies, log_in, page_doc
 from collectors.months import fill_month, months_wanted, per_month
@@ -53,6 +53,7 @@ from collectors.tables import (
     next_page,
     text_matching,
 )
+from domain.errors import ConfigurationError, FetchError, LayoutError, LoginError
 
 DEFAULT_MAX_PAGES = 20
 

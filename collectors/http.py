@@ -24,8 +24,8 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.util.retry import Retry
 
-from bot.errors import FetchError
-from collectors.base import Fetched
+from collectors.fetched import Fetched
+from domain.errors import FetchError
 
 USER_AGENT = "duban/0.1 (county e-commerce plan follow-up)"
 MAX_BODY = 50 * 1024 * 1024

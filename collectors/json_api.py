@@ -30,10 +30,11 @@ from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
-from bot.errors import ConfigurationError, FetchError, LayoutError, LoginError
-from collectors.base import Collected, Collector, Fetched, Figure, SourceConfig
+from collectors.base import Collected, Collector, Figure, SourceConfig
+from collectors.fetched import Fetched
 from collectors.figures import Located, field_options, month_of, sum_by_month
 from collectors.months import fill_month, months_wanted, per_month
+from domain.errors import ConfigurationError, FetchError, LayoutError, LoginError
 
 DEFAULT_MAX_PAGES = 50
 _MISSING = object()

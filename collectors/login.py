@@ -27,11 +27,11 @@ from urllib.parse import urljoin, urlsplit
 import requests
 from lxml.html import HtmlElement
 
-from bot.errors import LayoutError, LoginError
-from collectors.base import Fetched
 from collectors.encoding import EncodingError, decode_page
+from collectors.fetched import Fetched
 from collectors.http import HttpClient
 from collectors.tables import cell_text, is_login_page, parse_html
+from domain.errors import LayoutError, LoginError
 
 DEFAULT_ERROR_SELECTOR = ".error, .alert, .msg, #msg, .login-error"
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from datetime import datetime
 
-from bot.workdays import OFFICE_TZ
+from domain.workdays import OFFICE_TZ
 
 _PLACEHOLDER = re.compile(r"\{(month|year|mm|yyyymm)\}")
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")

@@ -16,12 +16,12 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from bot.errors import ConfigurationError
 from collectors.base import Collector, CollectorEnv
 from collectors.files import FileCollector
 from collectors.html import HtmlCollector
 from collectors.json_api import JsonCollector
 from collectors.mofcom import MofcomCollector
+from domain.errors import ConfigurationError
 
 Factory = Callable[[CollectorEnv], Collector]
 

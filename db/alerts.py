@@ -11,9 +11,9 @@ from datetime import datetime
 
 from sqlmodel import Session
 
-from bot.errors import DubanError
-from db.enums import AlertState
 from db.models import Alert
+from domain.enums import AlertState
+from domain.errors import DubanError
 
 
 class AlertActionError(DubanError):

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, col, select
 
-from bot.routing import ChannelFacts, Member
 from db.models import Channel, Person, Project, Subscription
+from domain.routing import ChannelFacts, Member
 
 
 def load_channels(session: Session, projects: list[str]) -> list[ChannelFacts]:

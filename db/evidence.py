@@ -17,9 +17,9 @@ from sqlalchemy import insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from bot.errors import ConfigurationError
 from db.models import CollectionAttempt, Evidence, Indicator, Measurement, Project, ReportFiling
 from db.types import code_point_order
+from domain.errors import ConfigurationError
 
 SUFFIXES = {
     "text/html": ".html",

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from bot.facts import MonthValue, Series
+from domain.facts import MonthValue, Series
 
 
 def load_figures(session: Session, ids: list[Any] | None) -> tuple[Any, Any, Any]:

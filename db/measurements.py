@@ -12,9 +12,9 @@ from typing import NamedTuple
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from db.enums import Origin
 from db.models import Evidence, Indicator, Measurement
 from db.types import utcnow
+from domain.enums import Origin
 
 
 class NewValue(NamedTuple):  # a tuple, not a frozen dataclass: a province builds 26,000 of them

@@ -15,8 +15,8 @@ from datetime import datetime
 
 from sqlmodel import Session, select
 
-from bot.workdays import OFFICE_TZ
 from db.models import Delivery
+from domain.workdays import OFFICE_TZ
 from notifiers.render import render_template
 
 log = logging.getLogger(__name__)

@@ -10,10 +10,10 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from bot.alerting import AlertMemory, Reason
-from bot.findings import Finding, FindingKind, Severity
-from db.enums import AlertState
 from db.models import Alert, AlertEvent
+from domain.alerting import AlertMemory, Reason
+from domain.enums import AlertState
+from domain.findings import Finding, FindingKind, Severity
 
 EVENT_WORDS = {
     Reason.FIRST: "首次提醒",

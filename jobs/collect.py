@@ -22,8 +22,6 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col
 
-from bot.errors import CollectionError, ConfigurationError
-from bot.secrets import REFERENCE, is_secret_setting, resolve
 from collectors.base import Collected, CollectorEnv, FigureSpec, SourceConfig
 from collectors.http import host_of
 from collectors.lanes import run_by_host
@@ -32,6 +30,8 @@ from db.engine import session_scope
 from db.evidence import DiskSync
 from db.models import Indicator, Project, Source
 from db.types import code_point_order
+from domain.errors import CollectionError, ConfigurationError
+from domain.secrets import REFERENCE, is_secret_setting, resolve
 from jobs.collect_store import Finished, store_batch, write_pages
 
 log = logging.getLogger(__name__)

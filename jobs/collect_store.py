@@ -19,13 +19,14 @@ from sqlalchemy import insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, select
 
-from bot.errors import CollectionError
-from bot.secrets import mask
-from collectors.base import Collected, Fetched, SourceConfig
-from db.enums import Origin
+from collectors.base import Collected, SourceConfig
+from collectors.fetched import Fetched
 from db.evidence import write_evidence_file
 from db.measurements import NewValue, record_measurements
 from db.models import CollectionAttempt, Evidence, ReportFiling
+from domain.enums import Origin
+from domain.errors import CollectionError
+from domain.secrets import mask
 
 log = logging.getLogger(__name__)
 

@@ -22,11 +22,11 @@ from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.errors import ConfigurationError, DeliveryError
-from bot.secrets import mask
 from db.engine import session_scope
-from db.enums import ChannelKind, DeliveryStatus
 from db.models import Channel, Delivery, SendAttempt
+from domain.enums import ChannelKind, DeliveryStatus
+from domain.errors import ConfigurationError, DeliveryError
+from domain.secrets import mask
 from jobs.admin_alert import ADMIN_KIND, STILL_FAILING_AFTER, AdminRoute, queue_admin_alert
 from notifiers.base import Attachment, Format, Message, Notifier, Part
 from notifiers.pacing import MARGIN, WINDOW, wait_needed

@@ -1,6 +1,6 @@
 """Evaluate → alert state → outbox, in one transaction.
 
-The findings decide, per alert key, whether to notify (:func:`bot.alerting.decide`); the alerts
+The findings decide, per alert key, whether to notify (:func:`domain.alerting.decide`); the alerts
 that change, their transition events and the digests that report them are written together, so a
 crash leaves either all or none. Re-running a day, or an earlier day, finds nothing new to say
 and queues nothing. An alert's stage only advances once its finding reached a channel's outbox.
@@ -17,16 +17,16 @@ from datetime import date, datetime
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-from bot.alerting import AlertPolicy, Reason, decide
-from bot.evaluation import Policy, evaluate
-from bot.findings import Finding
-from bot.resolutions import clearing_for, clearings
-from bot.routing import ChannelFacts, route
-from bot.workdays import WorkCalendar
 from db.channels import load_channels
-from db.enums import AlertState
-from db.facts import load_projects
+from db.facts_loader import load_projects
 from db.models import Alert, Channel, Delivery, Project
+from domain.alerting import AlertPolicy, Reason, decide
+from domain.enums import AlertState
+from domain.evaluation import Policy, evaluate
+from domain.findings import Finding
+from domain.resolutions import clearing_for, clearings
+from domain.routing import ChannelFacts, route
+from domain.workdays import WorkCalendar
 from jobs.alert_state import as_finding, memory_of, notified, observe
 from jobs.alert_state import resolved as mark_resolved
 from notifiers.digest import build_digest

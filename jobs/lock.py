@@ -26,10 +26,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
-from bot.clock import wall_clock
-from bot.errors import DubanError
-from bot.workdays import OFFICE_TZ
 from db.models import JobLock
+from domain.errors import DubanError
+from domain.workdays import OFFICE_TZ
 
 log = logging.getLogger(__name__)
 
@@ -113,7 +112,7 @@ def held(
     label: str,
     purpose: str = "run",
     name: str = RUN_LOCK,
-    clock: Callable[[], datetime] = wall_clock,
+    clock: Callable[[], datetime],
     stale_after: timedelta = STALE_AFTER,
     beat_every: timedelta = BEAT_EVERY,
 ) -> Iterator[str]:

@@ -10,9 +10,9 @@ from datetime import date
 from sqlalchemy.engine import Engine
 
 from db.engine import session_scope
-from db.enums import RunStatus
 from db.models import JobRun
 from db.types import utcnow
+from domain.enums import RunStatus
 
 # The run a stage belongs to: a refresh's collect, evaluate and deliver rows point at the refresh.
 _parent: ContextVar[int | None] = ContextVar("parent_run", default=None)

@@ -16,10 +16,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from db.engine import session_scope
-from db.enums import ChannelKind
 from db.evidence import write_atomically
-from db.facts import load_projects
+from db.facts_loader import load_projects
 from db.models import Channel, Delivery, Project
+from domain.enums import ChannelKind
 from notifiers.chart import progress_chart
 from notifiers.render import render_template
 from notifiers.summary import Summary, build_summary

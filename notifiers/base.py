@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 from typing import ClassVar
 
-from bot.errors import DeliveryError
-from bot.secrets import mask
+from domain.errors import DeliveryError
+from domain.secrets import mask
 
 
 class Format(StrEnum):

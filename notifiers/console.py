@@ -9,15 +9,21 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
-from db.evidence import write_atomically
 from notifiers.base import Format, Message, Notifier, Part
 
 SUFFIX = {Format.MARKDOWN: ".md", Format.HTML: ".html", Format.TEXT: ".txt"}
 
 
 class ConsoleFileNotifier(Notifier):
-    def __init__(self, outbox: Path, echo: Callable[[Message, Path], None] | None = None) -> None:
+    def __init__(
+        self,
+        outbox: Path,
+        write: Callable[[Path, bytes], object],
+        echo: Callable[[Message, Path], None] | None = None,
+    ) -> None:
+        """``write`` stores a file whole or not at all (the store's atomic writer)."""
         self.outbox = outbox
+        self.write = write
         self.echo = echo
 
     def path_for(self, message: Message) -> Path:
@@ -25,9 +31,9 @@ class ConsoleFileNotifier(Notifier):
 
     def send_part(self, message: Message, part: Part) -> str | None:
         path = self.path_for(message)
-        write_atomically(path, message.body.encode("utf-8"))
+        self.write(path, message.body.encode("utf-8"))
         for attachment in message.attachments:
-            write_atomically(path.with_name(f"{path.stem}-{attachment.filename}"), attachment.data)
+            self.write(path.with_name(f"{path.stem}-{attachment.filename}"), attachment.data)
         if self.echo is not None:
             self.echo(message, path)
         return None

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
 
-from bot.findings import Finding, FindingKind
+from domain.findings import Finding, FindingKind
 
 
 @dataclass(frozen=True)

@@ -20,7 +20,7 @@ from email.utils import formatdate, make_msgid
 
 from bs4 import BeautifulSoup
 
-from bot.errors import ConfigurationError, DeliveryError
+from domain.errors import ConfigurationError, DeliveryError
 from notifiers.base import Format, Message, Notifier, Part
 from notifiers.escape import header_text
 

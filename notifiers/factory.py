@@ -15,10 +15,10 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from bot.errors import ConfigurationError
-from bot.routing import Member
-from bot.secrets import resolve
-from db.enums import ChannelKind
+from domain.enums import ChannelKind
+from domain.errors import ConfigurationError
+from domain.routing import Member
+from domain.secrets import resolve
 from notifiers.base import Notifier
 from notifiers.email import EmailNotifier, Recipient, SmtpConfig
 from notifiers.wecom import DEFAULT_API_BASE

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from db.enums import Binding
+from domain.enums import Binding
 from notifiers.digest import GROUPED_KINDS, Digest
 from notifiers.escape import markdown_text, plain_text
 

@@ -9,9 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from bot.evaluation.targets import year_progress
-from bot.facts import ProjectFacts
-from db.enums import Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.enums import Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.evaluation.targets import year_progress
+from domain.facts import ProjectFacts
 from notifiers.chart import Bar
 
 PERIODS = {"week": "周报", "month": "月报"}

@@ -14,7 +14,7 @@ from typing import Any
 
 import requests
 
-from bot.errors import DeliveryError
+from domain.errors import DeliveryError
 
 DEFAULT_API_BASE = "https://qyapi.weixin.qq.com"
 RATE_LIMITED = 45009

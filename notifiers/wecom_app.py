@@ -17,7 +17,7 @@ from urllib.parse import quote
 
 import requests
 
-from bot.errors import ConfigurationError, DeliveryError
+from domain.errors import ConfigurationError, DeliveryError
 from notifiers.base import Format, Message, Notifier, Part, rate_key_of
 from notifiers.split import split_text
 from notifiers.wecom import DEFAULT_API_BASE, TOKEN_EXPIRED, check, get_json, guard_transport_logs, post_json

@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import requests
 
-from bot.errors import ConfigurationError
+from domain.errors import ConfigurationError
 from notifiers.base import Format, Message, Notifier, Part, rate_key_of
 from notifiers.split import split_text, utf8_len
 from notifiers.wecom import DEFAULT_API_BASE, check, guard_transport_logs, post_json

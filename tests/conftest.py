@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
 from bot.settings import Settings
+from bot.wiring import App
 from tests.postgres import Databases, fresh_database, server_url
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

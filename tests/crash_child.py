@@ -34,11 +34,11 @@ from typing import Any
 from sqlalchemy import event
 
 import db.evidence
-import jobs.scheduled
-from bot.app import App
-from bot.schedule import ScheduleConfig
+import jobs.triggers
 from bot.service import Service
 from bot.settings import Settings
+from bot.wiring import App
+from domain.schedule import ScheduleConfig
 
 STAGES = {"run_collect": "collect", "run_evaluate": "evaluate", "run_deliver": "deliver"}
 
@@ -90,7 +90,7 @@ def main() -> None:
     app = App.build(settings, dict(os.environ))
     trip = Tripwire(kill)
     for name in STAGES:
-        setattr(jobs.scheduled, name, trip.staged(name, getattr(jobs.scheduled, name)))
+        setattr(jobs.triggers, name, trip.staged(name, getattr(jobs.triggers, name)))
     event.listen(app.engine, "commit", trip.on_commit)
     db.evidence.os.replace = trip.before("rename", os.replace)  # type: ignore[attr-defined]
     db.evidence.DiskSync.flush = trip.before("sync", db.evidence.DiskSync.flush)  # type: ignore[method-assign]

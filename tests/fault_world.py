@@ -2,8 +2,8 @@
 
 Two counties (闻喜 and 昭化, from ``examples/``) on a real SQLite file, collecting from a backend
 on 127.0.0.1 that can be told to misbehave, sending live to the fake WeCom server and aiosmtpd.
-The service's own entry points run it: :func:`jobs.refresh.run_cycle` (collect → evaluate →
-deliver) for a working day and :func:`jobs.scheduled.send_outbox` for the five-minute sweeps.
+The service's own entry points run it: :func:`jobs.cycle.run_cycle` (collect → evaluate →
+deliver) for a working day and :func:`jobs.triggers.send_outbox` for the five-minute sweeps.
 Time is a :class:`FakeClock`, so an hour of retries takes milliseconds.
 """
 
@@ -17,16 +17,16 @@ from pathlib import Path
 
 from sqlmodel import Session
 
-from bot.app import App
 from bot.demo.backend import monthly_rows, render_monthly
 from bot.demo.server import Request, Response, serve
-from bot.plan.files import import_files
 from bot.settings import Settings
-from bot.workdays import OFFICE_TZ
+from bot.wiring import App
 from collectors.base import CollectorEnv
 from collectors.http import HttpClient
-from jobs.refresh import CycleResult, run_cycle
-from jobs.scheduled import send_outbox
+from domain.workdays import OFFICE_TZ
+from jobs.cycle import CycleResult, run_cycle
+from jobs.import_plans import import_files
+from jobs.triggers import send_outbox
 from notifiers.wecom_app import TokenCache
 from tests.conftest import EXAMPLES
 from tests.fakes.clock import FakeClock

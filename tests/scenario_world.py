@@ -13,12 +13,12 @@ from pathlib import Path
 
 from sqlmodel import Session, col, select
 
-from bot.app import App
 from bot.clock import office_morning
-from bot.plan.files import import_files
 from bot.settings import Settings
+from bot.wiring import App
 from db.models import Delivery
 from jobs.evaluate import EvaluateResult, evaluate_and_queue
+from jobs.import_plans import import_files
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 

@@ -11,11 +11,11 @@ import sys
 from datetime import datetime
 from pathlib import Path
 
-from bot.app import App
-from bot.schedule import ScheduleConfig
 from bot.service import Service
 from bot.settings import Settings
-from bot.workdays import OFFICE_TZ
+from bot.wiring import App
+from domain.schedule import ScheduleConfig
+from domain.workdays import OFFICE_TZ
 from jobs.lock import held
 from notifiers.base import Message, Notifier, Part
 
@@ -48,7 +48,7 @@ def main() -> None:
     settings = Settings(data_dir=data_dir, database_url=os.environ.get("DUBAN_DATABASE_URL") or None)
     app = App.build(settings, {"DUBAN_DEMO_BACKEND_URL": sys.argv[3] if len(sys.argv) > 3 else ""})
     if what == "hold":
-        with held(app.engine, label="另一个进程的测试任务", purpose="test"):
+        with held(app.engine, label="另一个进程的测试任务", purpose="test", clock=app.clock):
             print("held", flush=True)
             sys.stdin.read()  # until the test closes our stdin
         print("released", flush=True)

@@ -8,15 +8,15 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import Session, select
 
-from bot.acks import acknowledge, silence
-from bot.alerting import AlertMemory, AlertPolicy, Reason, decide
 from bot.cli import main
 from bot.clock import office_morning
-from bot.errors import ConfigurationError
-from bot.findings import Finding, FindingKind, Severity
 from db.engine import session_scope
-from db.enums import AlertState
 from db.models import Alert, AlertEvent
+from domain.alerting import AlertMemory, AlertPolicy, Reason, decide
+from domain.enums import AlertState
+from domain.errors import ConfigurationError
+from domain.findings import Finding, FindingKind, Severity
+from jobs.acks import acknowledge, silence
 from tests.scenario_world import import_example, make_app, run_day
 
 NOW = datetime(2023, 10, 16, 1, 0, tzinfo=UTC)

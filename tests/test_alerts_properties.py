@@ -16,11 +16,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.manual import close_item
-from bot.plan.importer import import_plan
-from bot.plan.schema import PlanSpec
-from bot.workdays import OFFICE_TZ
 from db.engine import session_scope
+from db.plan import import_plan
+from domain.plan.schema import PlanSpec
+from domain.workdays import OFFICE_TZ
+from jobs.manual import close_item
 from tests.scenario_world import make_app, run_day
 
 START = date(2023, 9, 20)
@@ -121,12 +121,12 @@ def test_closing_an_item_stops_reminders_and_resolves_once(app, items, offsets, 
     gap=st.integers(0, 60),
 )
 def test_an_items_stage_never_moves_backwards_as_days_pass(deadline, ongoing, first, gap):
-    from bot.evaluation import Policy
-    from bot.evaluation.deadlines import evaluate_item
-    from bot.facts import ItemFacts
-    from bot.findings import stage_rank
-    from bot.workdays import WorkCalendar
-    from db.enums import ItemStatus
+    from domain.enums import ItemStatus
+    from domain.evaluation import Policy
+    from domain.evaluation.deadlines import evaluate_item
+    from domain.facts import ItemFacts
+    from domain.findings import stage_rank
+    from domain.workdays import WorkCalendar
 
     calendar, policy = WorkCalendar(), Policy()
     facts = ItemFacts("p", "", "1", "问题", ("甲",), (), deadline, None, ongoing, ItemStatus.OPEN)

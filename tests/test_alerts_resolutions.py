@@ -7,11 +7,11 @@ from datetime import date
 import pytest
 from sqlmodel import Session, select
 
-from bot.facts import ItemFacts, ProjectFacts
-from bot.plan.files import import_files
-from bot.resolutions import LAPSED, Clearing, clearing_for, clearings
-from db.enums import AlertState, ItemStatus
 from db.models import Alert, AlertEvent
+from domain.enums import AlertState, ItemStatus
+from domain.facts import ItemFacts, ProjectFacts
+from domain.resolutions import LAPSED, Clearing, clearing_for, clearings
+from jobs.import_plans import import_files
 from tests.scenario_world import EXAMPLES, import_example, make_app, run_day
 
 

@@ -10,11 +10,11 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from bot.errors import LayoutError
-from collectors.base import Fetched
+from collectors.fetched import Fetched
 from collectors.files import FileCollector, figures_from_file, move
 from db.evidence import evidence_file, intact, write_evidence_file
 from db.models import Evidence
+from domain.errors import LayoutError
 from tests.badfiles import patch_zip, sparse
 from tests.collect_helpers import NOW, make_env
 from tests.test_collectors_files import source, xlsx

@@ -13,9 +13,9 @@ from typing import Any
 import pytest
 from openpyxl.worksheet.worksheet import Worksheet
 
-from bot.app import App
-from bot.errors import PlanFileError
-from bot.plan.files import import_files
+from bot.wiring import App
+from domain.errors import PlanFileError
+from jobs.import_plans import import_files
 from tests.badfiles import HEADER, ledger, ledger_rows, patch_zip, sparse
 from tests.dbdump import dump
 from tests.test_plan_import import MINIMAL, items

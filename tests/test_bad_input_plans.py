@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from bot.app import App
-from bot.errors import PlanFileError
-from bot.plan.files import import_files
 from bot.settings import Settings
+from bot.wiring import App
+from domain.errors import PlanFileError
+from jobs.import_plans import import_files
 from tests.badfiles import sparse
 from tests.dbdump import dump
 from tests.test_plan_import import MINIMAL, items

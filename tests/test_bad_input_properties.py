@@ -18,14 +18,14 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.errors import CollectionError, PlanFileError
-from bot.plan.dates import YEARS, OfficeDateError, parse_deadline, parse_office_date
-from bot.plan.ledger import read_ledger
-from bot.plan.loader import load_plan_file
-from bot.plan.text import TextError, clean_text
-from collectors.base import Fetched
+from collectors.fetched import Fetched
 from collectors.files import figures_from_file
 from collectors.numbers import UNITS, NumberFormatError, UnitError, convert, parse_number
+from collectors.plan.ledger import read_ledger
+from collectors.plan.loader import load_plan_file
+from domain.errors import CollectionError, PlanFileError
+from domain.plan.dates import YEARS, OfficeDateError, parse_deadline, parse_office_date
+from domain.plan.text import TextError, clean_text
 from tests.badfiles import ledger, ledger_rows
 from tests.collect_helpers import NOW
 from tests.test_collectors_files import source

@@ -13,15 +13,15 @@ from click.testing import CliRunner
 from sqlmodel import Session, col, select
 
 from bot.cli import main
-from bot.demo.mofcom import Mofcom
-from bot.demo.portal import Portal
 from bot.demo.server import serve
 from collectors.registry import default_registry
 from db.evidence import intact
-from db.facts import load_projects
+from db.facts_loader import load_projects
 from db.models import CollectionAttempt, Evidence, Measurement, ReportFiling
 from jobs.collect import collect
 from tests.collect_helpers import NOW, config, make_db, make_env
+from tests.fakes.mofcom import Mofcom
+from tests.fakes.portal import Portal
 
 
 @pytest.fixture

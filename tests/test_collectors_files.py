@@ -8,9 +8,9 @@ import openpyxl
 import pytest
 import xlwt
 
-from bot.errors import LayoutError
-from collectors.base import Fetched
+from collectors.fetched import Fetched
 from collectors.files import FileCollector, figures_from_file
+from domain.errors import LayoutError
 from tests.collect_helpers import NOW, config, make_env
 
 FIELDS = (("S36", "网络零售额（万元）", "万元"), ("ORD", "订单数", "单"))

@@ -7,11 +7,11 @@ import time
 import pytest
 
 from bot.demo.backend import monthly_rows, render_monthly, running_backend
-from bot.demo.portal import Portal
 from bot.demo.server import serve
-from bot.errors import FetchError, LayoutError, LoginError
 from collectors.html import HtmlCollector
+from domain.errors import FetchError, LayoutError, LoginError
 from tests.collect_helpers import NOW, config, make_env
+from tests.fakes.portal import Portal
 
 FIELDS = (("S36", "网络零售额（万元）", "万元"), ("E1", "快递业务量（件）", "件"))
 

@@ -6,11 +6,11 @@ import time
 
 import pytest
 
-from bot.demo.api import ShopApi
 from bot.demo.server import serve
-from bot.errors import FetchError, LayoutError, LoginError
 from collectors.json_api import JsonCollector
+from domain.errors import FetchError, LayoutError, LoginError
 from tests.collect_helpers import NOW, config, make_env
+from tests.fakes.shop_api import ShopApi
 
 FIELDS = (("GMV", "shop.gmv", "万元"), ("ORD", "shop.orders", "单"), ("UV", "visitors", "人次"))
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pytest
 
-from bot.demo.mofcom import Mofcom
 from bot.demo.server import serve
-from bot.errors import LayoutError, LoginError
 from collectors.mofcom import MofcomCollector
+from domain.errors import LayoutError, LoginError
 from tests.collect_helpers import NOW, config, make_env
+from tests.fakes.mofcom import Mofcom
 
 FIELDS = (
     ("Z1", "网络零售额", "万元"),

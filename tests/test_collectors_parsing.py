@@ -6,13 +6,13 @@ from datetime import date, datetime
 
 import pytest
 
-from bot.errors import LayoutError
 from collectors.encoding import EncodingError, decode, decode_page
 from collectors.figures import month_of
 from collectors.login import find_login_form
 from collectors.months import fill_month, previous_months
 from collectors.numbers import NumberFormatError, convert, parse_number
 from collectors.tables import TableNotFoundError, column_index, find_table, next_page, parse_html
+from domain.errors import LayoutError
 from tests.collect_helpers import NOW
 
 

@@ -35,15 +35,15 @@ from typing import Any
 import pytest
 from sqlmodel import Session, select
 
-from bot.app import App
 from bot.demo.backend import running_backend
-from bot.plan.files import import_files
 from bot.settings import Settings
-from bot.workdays import OFFICE_TZ
+from bot.wiring import App
 from db.engine import make_engine
-from db.enums import DeliveryStatus, Origin, RunStatus
 from db.evidence import intact
 from db.models import Alert, Delivery, Evidence, Indicator, JobRun, Measurement
+from domain.enums import DeliveryStatus, Origin, RunStatus
+from domain.workdays import OFFICE_TZ
+from jobs.import_plans import import_files
 from jobs.lock import current
 from tests.conftest import EXAMPLES
 from tests.fakes.smtp_server import Mailbox, smtp_server

@@ -11,15 +11,15 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.app import App
 from bot.clock import office_morning
 from bot.demo.backend import monthly_rows, render_monthly, running_backend
-from bot.manual import close_item, record_figure
-from bot.plan.files import import_files
+from bot.wiring import App
 from db.engine import session_scope
-from db.enums import AlertState, DeliveryStatus
 from db.models import Alert, CollectionAttempt, Delivery, Evidence, Measurement
-from jobs.refresh import run_cycle
+from domain.enums import AlertState, DeliveryStatus
+from jobs.cycle import run_cycle
+from jobs.import_plans import import_files
+from jobs.manual import close_item, record_figure
 from tests.conftest import EXAMPLES
 
 AS_OF = date(2023, 10, 12)

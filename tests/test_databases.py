@@ -15,15 +15,15 @@ from typing import TypeVar
 import pytest
 from sqlmodel import Session, select
 
-from bot.acks import find_alerts
-from bot.app import App
-from bot.errors import ConfigurationError
+from bot.wiring import App
 from db.engine import session_scope
-from db.enums import DeliveryStatus, Origin
 from db.evidence import evidence_trail
-from db.facts import load_projects
+from db.facts_loader import load_projects
 from db.measurements import NewValue, record_measurements
 from db.models import Alert, CollectionAttempt, Indicator, JobLock, Project, Source
+from domain.enums import DeliveryStatus, Origin
+from domain.errors import ConfigurationError
+from jobs.acks import find_alerts
 from jobs.deliver import deliver_pending
 from jobs.lock import AlreadyRunningError, acquire, current
 from notifiers.base import Message, Notifier, Part

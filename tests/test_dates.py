@@ -2,7 +2,7 @@ from datetime import date
 
 import pytest
 
-from bot.plan.dates import OfficeDateError, parse_deadline, parse_office_date
+from domain.plan.dates import OfficeDateError, parse_deadline, parse_office_date
 
 
 @pytest.mark.parametrize(

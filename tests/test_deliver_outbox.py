@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.app import App
+from bot.wiring import App
 from db.engine import session_scope
-from db.enums import DeliveryStatus
 from db.models import Channel, SendAttempt
+from domain.enums import DeliveryStatus
 from jobs.deliver import DeliverResult, deliver_pending
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import SECRETS, live_app, queue, rows

@@ -16,11 +16,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bot.app import App
 from bot.clock import office_morning
-from bot.plan.files import import_files
 from bot.web.users import save_user
-from jobs.refresh import run_cycle
+from bot.wiring import App
+from jobs.cycle import run_cycle
+from jobs.import_plans import import_files
 from notifiers.base import Format, Message
 from notifiers.email import EmailNotifier, Recipient, SmtpConfig
 from notifiers.escape import markdown_text

@@ -7,12 +7,12 @@ from datetime import date, timedelta
 
 import pytest
 
-from bot.evaluation import Policy, evaluate
-from bot.evaluation.reporting import window_stage
-from bot.facts import AlertSettings, IndicatorFacts, ItemFacts, MonthValue, ProjectFacts, SourceFacts
-from bot.findings import FindingKind, stage_rank
-from bot.workdays import WorkCalendar
-from db.enums import Binding, Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.enums import Binding, Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.evaluation import Policy, evaluate
+from domain.evaluation.reporting import window_stage
+from domain.facts import AlertSettings, IndicatorFacts, ItemFacts, MonthValue, ProjectFacts, SourceFacts
+from domain.findings import FindingKind, stage_rank
+from domain.workdays import WorkCalendar
 
 CAL = WorkCalendar()
 POLICY = Policy()
@@ -186,7 +186,7 @@ def test_mofcom_report_resolves_when_filed_and_an_unfiled_month_stays_open():
 
 
 def test_an_override_file_adds_holidays_and_make_up_days(tmp_path):
-    from bot.errors import ConfigurationError
+    from domain.errors import ConfigurationError
 
     path = tmp_path / "calendar.yaml"
     path.write_text("holidays: [2030-01-02]\nworkdays: [2030-01-05]\n", encoding="utf-8")

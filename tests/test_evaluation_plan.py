@@ -10,10 +10,10 @@ import pytest
 from alembic import command
 from sqlalchemy import text
 
-from bot.errors import PlanFileError
-from bot.plan.files import import_files
 from db.engine import alembic_config, make_engine, session_scope, upgrade
-from db.facts import load_projects
+from db.facts_loader import load_projects
+from domain.errors import PlanFileError
+from jobs.import_plans import import_files
 from tests.scenario_world import make_app
 
 PLAN = """
@@ -91,9 +91,9 @@ def test_migration_0004_upgrades_a_database_with_rows(tmp_path):
 def test_the_loader_keeps_the_latest_revision_and_town_figures(tmp_path, database):
     from sqlmodel import select
 
-    from db.enums import Origin
     from db.measurements import record_measurement
     from db.models import Indicator
+    from domain.enums import Origin
 
     app = make_app(tmp_path, database_url=database)
     import_files(app.engine, [write(tmp_path, PLAN)])

@@ -7,11 +7,11 @@ from datetime import date
 
 import pytest
 
-from bot.evaluation import Policy, evaluate
-from bot.facts import IndicatorFacts, MonthValue, ProjectFacts
-from bot.findings import FindingKind, Severity
-from bot.workdays import WorkCalendar
-from db.enums import Binding, Comparator, IndicatorKind, PeriodKind
+from domain.enums import Binding, Comparator, IndicatorKind, PeriodKind
+from domain.evaluation import Policy, evaluate
+from domain.facts import IndicatorFacts, MonthValue, ProjectFacts
+from domain.findings import FindingKind, Severity
+from domain.workdays import WorkCalendar
 
 CAL = WorkCalendar()
 POLICY = Policy()

@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from bot.plan.loader import load_plan_file
-from bot.plan.schema import ItemSpec, PlanSpec
-from db.enums import ChannelKind, ItemStatus
+from collectors.plan.loader import load_plan_file
+from domain.enums import ChannelKind, ItemStatus
+from domain.plan.schema import ItemSpec, PlanSpec
 from tests.seeds import read_seed, squash
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"

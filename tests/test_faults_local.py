@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from bot.schedule import JobSpec, ScheduleConfig
 from bot.service import Service
 from db.engine import make_engine
 from db.evidence import intact
 from db.models import Alert, CollectionAttempt, Delivery, Evidence, JobRun, Measurement
+from domain.schedule import JobSpec, ScheduleConfig
 from tests.fault_world import FIGURES, County, make_county
 
 

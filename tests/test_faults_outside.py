@@ -10,9 +10,9 @@ from pathlib import Path
 import pytest
 from sqlmodel import col, select
 
-from db.enums import DeliveryStatus
 from db.evidence import intact
 from db.models import Alert, CollectionAttempt, Delivery, Evidence, Measurement
+from domain.enums import DeliveryStatus
 from tests.fault_world import DEAD_PORT_URL, FIGURES, KEYS, County, admin_mail, make_county
 
 

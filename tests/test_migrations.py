@@ -18,12 +18,12 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
 import db.models  # noqa: F401
-from bot.app import App
-from bot.plan.files import import_files
 from bot.settings import Settings
+from bot.wiring import App
 from db.engine import alembic_config, make_engine, upgrade
-from db.facts import load_projects
+from db.facts_loader import load_projects
 from db.models import Alert, Delivery, Indicator, JobRun, Measurement, Project
+from jobs.import_plans import import_files
 from tests.conftest import BACKENDS, EXAMPLES
 from tests.postgres import Databases, fresh_database
 from tests.scenario_world import run_day

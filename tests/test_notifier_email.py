@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import ConfigurationError, DeliveryError
+from domain.errors import ConfigurationError, DeliveryError
 from notifiers.base import Attachment, Format, Message
 from notifiers.email import EmailNotifier, Recipient, SmtpConfig
 from tests.fakes.smtp_server import smtp_server

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from bot.errors import DeliveryError
+from domain.errors import DeliveryError
 from notifiers.base import Format, Message, Notifier
 from notifiers.email import EmailNotifier, Recipient, SmtpConfig
 from notifiers.wecom_app import TokenCache, WeComAppNotifier

@@ -6,8 +6,8 @@ from datetime import date
 
 import pytest
 
-from bot.facts import IndicatorFacts, ItemFacts, MonthValue, ProjectFacts
-from db.enums import Binding, Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.enums import Binding, Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.facts import IndicatorFacts, ItemFacts, MonthValue, ProjectFacts
 from notifiers import chart
 from notifiers.render import render_template
 from notifiers.summary import build_summary

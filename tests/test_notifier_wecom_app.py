@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.errors import ConfigurationError, DeliveryError
+from domain.errors import ConfigurationError, DeliveryError
 from notifiers.base import Format, Message
 from notifiers.wecom_app import TokenCache, WeComAppNotifier
 from tests.fakes.clock import FakeClock

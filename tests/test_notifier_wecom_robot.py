@@ -7,7 +7,7 @@ from collections.abc import Iterator
 
 import pytest
 
-from bot.errors import ConfigurationError, DeliveryError
+from domain.errors import ConfigurationError, DeliveryError
 from notifiers.base import Attachment, Format, Message
 from notifiers.split import utf8_len
 from notifiers.wecom_robot import Contact, WeComRobotNotifier

@@ -12,12 +12,12 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
-from bot.app import App
-from bot.errors import PlanFileError
-from bot.plan.files import import_files
+from bot.wiring import App
 from db.engine import session_scope
-from db.enums import ItemStatus
 from db.models import Channel, Indicator, ItemChange, Person, RectificationItem
+from domain.enums import ItemStatus
+from domain.errors import PlanFileError
+from jobs.import_plans import import_files
 from tests.conftest import EXAMPLES
 from tests.dbdump import dump
 

@@ -15,8 +15,8 @@ from datetime import date, datetime, time
 
 import pytest
 
-from bot.manual import close_item
-from bot.workdays import OFFICE_TZ
+from domain.workdays import OFFICE_TZ
+from jobs.manual import close_item
 from tests.conftest import BACKENDS, database_for
 from tests.scenario_world import days, import_example, item_number, make_app, outbox_count, run_day, sent_by
 
@@ -131,7 +131,7 @@ def test_replaying_every_day_again_sends_nothing(replay):
 
 def test_a_restarted_service_sends_nothing_already_sent(replay):
     """A new process on the same database (as after a restart) finds everything already told."""
-    from bot.app import App
+    from bot.wiring import App
 
     app, _, _ = replay
     restarted = App.build(app.settings, {})

@@ -14,9 +14,9 @@ import pytest
 from sqlmodel import select
 
 from db.engine import session_scope
-from db.enums import Origin
 from db.measurements import record_measurement
 from db.models import Indicator, Project
+from domain.enums import Origin
 from tests.scenario_world import import_example, make_app, run_day, sent_by
 
 S36 = [250, 250, 150, 150, 200, 400, 450, 250, 250, 250, 250, 250]  # year: 3100 ≥ 3000
@@ -90,7 +90,7 @@ def test_s33_behind_every_month_then_missed_and_escalated(year):
 
 
 def test_every_run_was_on_a_working_day(year):
-    from bot.workdays import WorkCalendar
+    from domain.workdays import WorkCalendar
 
     calendar = WorkCalendar()
     assert all(calendar.is_workday(day) for day, _ in year.values())

@@ -10,8 +10,8 @@ from datetime import datetime, timedelta
 
 import pytest
 
-from bot.errors import ConfigurationError
-from bot.schedule import (
+from domain.errors import ConfigurationError
+from domain.schedule import (
     Crontab,
     JobSpec,
     ScheduleConfig,
@@ -21,7 +21,7 @@ from bot.schedule import (
     parse_slot,
     slot_key,
 )
-from bot.workdays import OFFICE_TZ, WorkCalendar
+from domain.workdays import OFFICE_TZ, WorkCalendar
 
 CALENDAR = WorkCalendar()
 SPECS = {spec.id: spec for spec in job_specs(ScheduleConfig())}

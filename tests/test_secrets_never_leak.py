@@ -20,21 +20,21 @@ import pytest
 import requests
 from sqlmodel import select
 
-from bot.app import App
 from bot.clock import office_morning
-from bot.demo.portal import Portal
 from bot.demo.server import serve
-from bot.errors import DubanError
-from bot.plan.files import import_files
 from bot.settings import Settings
 from bot.web.users import save_user
+from bot.wiring import App
 from db.engine import session_scope
 from db.models import Channel
-from jobs.notify_test import send_test_message
-from jobs.refresh import run_cycle
+from domain.errors import DubanError
+from jobs.channel_check import send_test_message
+from jobs.cycle import run_cycle
+from jobs.import_plans import import_files
 from notifiers.base import Format, Message
 from tests.dbdump import dump
 from tests.fakes.clock import FakeClock
+from tests.fakes.portal import Portal
 from tests.fakes.smtp_server import smtp_server
 from tests.fakes.wecom_server import FakeWeCom, running
 from tests.webkit import STAFF, logged_in, serving

@@ -17,17 +17,17 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.app import App
 from bot.demo.backend import running_backend
-from bot.plan.files import import_files
-from bot.schedule import ScheduleConfig
 from bot.service import Service, SpecTrigger
-from bot.workdays import OFFICE_TZ
+from bot.wiring import App
 from db.engine import session_scope
-from db.enums import DeliveryStatus, RunStatus
 from db.models import Delivery, JobRun
+from domain.enums import DeliveryStatus, RunStatus
+from domain.schedule import ScheduleConfig
+from domain.workdays import OFFICE_TZ
+from jobs.cycle import run_collect
+from jobs.import_plans import import_files
 from jobs.lock import current
-from jobs.refresh import run_collect
 from tests.conftest import EXAMPLES
 from tests.service_children import Recording, sent_ids
 

@@ -14,15 +14,15 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
-from bot.app import App
 from bot.clock import office_morning
 from bot.demo.backend import running_backend
-from bot.plan.files import import_files
+from bot.wiring import App
 from db.engine import session_scope
-from db.enums import RunStatus
 from db.models import JobRun
+from domain.enums import RunStatus
+from jobs.import_plans import import_files
 from jobs.lock import AlreadyRunningError, acquire, current, heartbeat, release
-from jobs.scheduled import run_refresh
+from jobs.triggers import run_refresh
 from tests.conftest import EXAMPLES
 from tests.test_cli import duban
 from tests.webkit import AS_OF

@@ -13,11 +13,11 @@ import pytest
 from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlmodel import select
 
-from bot.app import App
 from bot.demo.backend import running_backend
+from bot.wiring import App
 from db.engine import session_scope
-from db.enums import AlertState
 from db.models import Alert, JobRun
+from domain.enums import AlertState
 from tests.webkit import STAFF, county, serving
 
 CHROMIUM = Path("/usr/bin/chromium")

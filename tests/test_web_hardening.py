@@ -13,13 +13,13 @@ import requests
 from argon2 import PasswordHasher
 from sqlmodel import select
 
-from bot.app import App
 from bot.clock import office_morning
-from bot.plan.files import import_files
 from bot.web.config import WebConfig
 from bot.web.users import save_user
+from bot.wiring import App
 from db.engine import session_scope
 from db.models import LoginFailure, WebUser
+from jobs.import_plans import import_files
 from tests.conftest import EXAMPLES
 from tests.fakes.clock import FakeClock
 from tests.webkit import AS_OF, STAFF, csrf_of, logged_in, serving

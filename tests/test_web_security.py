@@ -8,11 +8,11 @@ import pytest
 import requests
 from sqlmodel import select
 
-from bot.app import App
 from bot.demo.backend import running_backend
+from bot.wiring import App
 from db.engine import session_scope
-from db.enums import AlertState
 from db.models import Alert, Evidence, WebUser
+from domain.enums import AlertState
 from tests.webkit import LEADER, county, csrf_of, logged_in, serving
 
 

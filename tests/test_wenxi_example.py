@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from bot.plan.loader import load_plan_file
-from bot.plan.schema import IndicatorSpec, PlanSpec
-from db.enums import Binding, ChannelKind, Comparator, IndicatorKind, PeriodKind
+from collectors.plan.loader import load_plan_file
+from domain.enums import Binding, ChannelKind, Comparator, IndicatorKind, PeriodKind
+from domain.plan.schema import IndicatorSpec, PlanSpec
 from tests.seeds import read_seed, squash
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -13,13 +13,13 @@ from datetime import date
 import requests
 import uvicorn
 
-from bot.app import App
 from bot.clock import office_morning
-from bot.plan.files import import_files
-from bot.web.app import create_app
 from bot.web.config import WebConfig
+from bot.web.routes import create_app
 from bot.web.users import save_user
-from jobs.refresh import run_cycle
+from bot.wiring import App
+from jobs.cycle import run_cycle
+from jobs.import_plans import import_files
 from tests.conftest import EXAMPLES
 
 AS_OF = date(2023, 10, 12)

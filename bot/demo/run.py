@@ -6,12 +6,12 @@ import shutil
 from datetime import date
 from pathlib import Path
 
-from bot import output
-from bot.app import App
+from bot.cli import display as output
 from bot.clock import office_morning
 from bot.demo.backend import running_backend
-from bot.plan.files import import_files
-from jobs.refresh import run_cycle
+from bot.wiring import App
+from jobs.cycle import run_cycle
+from jobs.import_plans import import_files
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
 PLANS = ("pianguan.yaml", "zhaohua.yaml", "wenxi.yaml")

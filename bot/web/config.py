@@ -9,10 +9,10 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
 
-from bot.app import App
 from bot.clock import wall_clock
-from bot.errors import ConfigurationError
 from bot.web.throttle import Throttle
+from bot.wiring import App
+from domain.errors import ConfigurationError
 
 SECRET_FILE = "web-secret"
 PLACEHOLDERS = {"", "change_me", "changeme", "replace_me", "secret"}

@@ -7,8 +7,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, select
 
-from bot.errors import ConfigurationError
 from db.models import UserRole, WebUser
+from domain.errors import ConfigurationError
 
 MIN_PASSWORD = 8
 _hasher = PasswordHasher()

@@ -11,15 +11,15 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, select
 
-from bot.evaluation import Policy, evaluate_project
-from bot.evaluation.targets import year_progress
-from bot.facts import IndicatorFacts
-from bot.findings import Finding, FindingKind, Severity
-from bot.workdays import OFFICE_TZ, WorkCalendar
-from db.enums import LABELS, AlertState, IndicatorKind, ItemStatus
-from db.facts import load_projects
+from db.facts_loader import load_projects
 from db.models import Alert, JobRun, Measurement, Project, RectificationItem
 from db.types import code_point_order
+from domain.enums import LABELS, AlertState, IndicatorKind, ItemStatus
+from domain.evaluation import Policy, evaluate_project
+from domain.evaluation.targets import year_progress
+from domain.facts import IndicatorFacts
+from domain.findings import Finding, FindingKind, Severity
+from domain.workdays import OFFICE_TZ, WorkCalendar
 
 JOB_LABELS = {
     "refresh": "立即刷新",

@@ -7,8 +7,8 @@ from datetime import datetime
 from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from db.enums import Origin
 from db.types import UTCDateTime, enum_type, utcnow
+from domain.enums import Origin
 
 
 class Evidence(SQLModel, table=True):

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column
 from sqlmodel import Field, SQLModel
 
-from db.enums import AlertState, DeliveryStatus, RunStatus
 from db.types import UTCDateTime, enum_type, utcnow
+from domain.enums import AlertState, DeliveryStatus, RunStatus
 
 
 class Alert(SQLModel, table=True):

@@ -7,8 +7,8 @@ from datetime import date, datetime
 from sqlalchemy import JSON, Column, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
-from db.enums import Binding, ChannelKind, Comparator, IndicatorKind, ItemStatus, PeriodKind
 from db.types import UTCDateTime, enum_type, utcnow
+from domain.enums import Binding, ChannelKind, Comparator, IndicatorKind, ItemStatus, PeriodKind
 
 
 class Project(SQLModel, table=True):

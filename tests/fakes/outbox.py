@@ -12,11 +12,11 @@ from pathlib import Path
 
 from sqlmodel import select
 
-from bot.app import App
 from bot.settings import Settings
+from bot.wiring import App
 from db.engine import session_scope
-from db.enums import ChannelKind
 from db.models import Channel, Delivery, Person, Project, Subscription
+from domain.enums import ChannelKind
 from notifiers.wecom_app import TokenCache
 from tests.fakes.clock import FakeClock
 

@@ -1,0 +1,389 @@
+"""Everything the CLI shows a person. The only module that prints."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from datetime import date, datetime
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from bs4 import BeautifulSoup
+from rich.console import Console
+from rich.markup import escape
+from rich.panel import Panel
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from sqlalchemy.engine import make_url
+
+from domain.findings import Finding
+from domain.workdays import OFFICE_TZ
+from notifiers.base import Format, Message
+
+if TYPE_CHECKING:
+    from bot.status import Status
+    from db.evidence import Trail
+    from db.models import Alert, Measurement
+    from db.plan import ImportReport
+    from jobs.collect import CollectResult
+    from jobs.deliver import DeliverResult
+    from jobs.evaluate import EvaluateResult
+
+console = Console(highlight=False)
+errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def error(text: str) -> None:
+    errors.print(f"[bold red]错误：[/]{escape(text)}")
+
+
+def done(text: str) -> None:
+    console.print(f"[green]✓[/] {escape(text)}")
+
+
+def safe_url(url: str) -> str:
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def import_reports(reports: list[ImportReport]) -> None:
+    for report in reports:
+        if not report.changed:
+            done(f"{report.path}：与已导入内容一致，没有变化（项目 {report.project}）")
+            continue
+        parts = [
+            f"新增 {_counts(report.created)}" if report.created else "",
+            f"更新 {_counts(report.updated)}" if report.updated else "",
+        ]
+        done(f"{report.path} → 项目 {report.project}：{'；'.join(p for p in parts if p)}")
+
+
+TABLE_NAMES = {
+    "project": "项目",
+    "person": "人员",
+    "channel": "频道",
+    "source": "数据源",
+    "indicator": "指标",
+    "indicatortarget": "年度目标",
+    "rectificationitem": "整改事项",
+}
+
+
+def _counts(counts: dict[str, int]) -> str:
+    return "，".join(f"{TABLE_NAMES.get(k, k)} {v} 项" for k, v in counts.items())
+
+
+@contextmanager
+def progress(label: str) -> Iterator[Callable[[Any], None]]:
+    """A progress bar on a terminal; silent when output is piped or in CI."""
+    if not sys.stderr.isatty():
+        yield lambda _item: None
+        return
+    bar = Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=errors,
+        transient=True,
+    )
+    with bar:
+        task = bar.add_task(label, total=None)
+        yield lambda _item: bar.advance(task)
+
+
+def collect_result(result: CollectResult) -> None:
+    done(
+        f"采集 {result.sources} 个数据源：新增 {result.figures} 个数据（其中修订 {result.revisions} 个），"
+        f"失败 {len(result.failures)} 个"
+    )
+    for failure in result.failures:
+        error(failure)
+
+
+def findings(items: list[Finding], as_of: date, *, as_json: bool) -> None:
+    if as_json:
+        console.print_json(json.dumps([_finding_json(f) for f in items], ensure_ascii=False))
+        return
+    if not items:
+        done(f"截至 {as_of}，没有需要提醒的事项")
+        return
+    from notifiers.render import environment
+
+    sentence = environment().get_template("lines.j2").module.finding  # the messages' own wording
+    table = Table(title=f"截至 {as_of} 需要关注的事项（{len(items)} 项）", show_lines=True)
+    for column in ("级别", "类型", "项目", "时限", "阶段"):
+        table.add_column(column, no_wrap=column != "类型")
+    table.add_column("说明", overflow="fold", ratio=1)
+    for f in items:
+        who = f" 责任人：{'、'.join(f.persons)}" if f.persons and f.kind.value in _NAMED_BY_HEADING else ""
+        table.add_row(
+            f.severity.label,
+            f.kind.label,
+            f.project,
+            str(f.due or ""),
+            stage_label(f.stage, f.workdays_left),
+            escape(str(sentence(f)) + who),
+        )
+    console.print(table)
+
+
+# In messages these kinds name their people in the group heading, so the sentence does not.
+_NAMED_BY_HEADING = {
+    "deadline_approaching",
+    "deadline_today",
+    "overdue",
+    "deliverable_due",
+    "deliverable_overdue",
+}
+_STAGES = {
+    "due": "到期",
+    "overdue": "逾期",
+    "escalated": "逾期·已上报",
+    "missed": "未完成",
+    "stale": "久未更新",
+    "failed": "失败",
+    "window-1-open": "填报开放",
+    "window-2-closing": "即将截止",
+    "window-3-missed": "已过填报期",
+}
+
+
+def stage_label(stage: str, workdays_left: int | None) -> str:
+    """A stage in words: 还剩5个工作日, 逾期·已上报, 3月, 2023-10报告 …"""
+    if stage.startswith("remind-"):
+        return f"还剩{workdays_left}个工作日"
+    if stage.startswith("month-"):
+        return f"{int(stage[-2:])}月" if len(stage) == 8 else stage[6:]
+    if stage.startswith("checkin-"):
+        return f"{stage[8:]}报告"
+    for prefix, word in (("missing-", "缺"), ("found-", "")):
+        if stage.startswith(prefix):
+            return word + stage[len(prefix) :]
+    return _STAGES.get(stage, stage)
+
+
+def _finding_json(f: Finding) -> dict[str, Any]:
+    return {
+        "key": f.key,
+        "project": f.project,
+        "kind": f.kind.value,
+        "severity": f.severity.value,
+        "subject": f.subject,
+        "stage": f.stage,
+        "persons": list(f.persons),
+        "units": list(f.units),
+        "due": f.due.isoformat() if f.due else None,
+        "workdays_left": f.workdays_left,
+        "detail": f.detail,
+        "escalate": f.escalate,
+    }
+
+
+def show_message(message: Message, path: Path) -> None:
+    """Echo a delivered message: the text as the group would read it, and where the file is."""
+    body = message.body
+    if message.format is Format.HTML:
+        body = BeautifulSoup(body, "html.parser").get_text("\n", strip=True)
+    mentions = " ".join(f"@{name}" for name in message.mentions)
+    title = f"→ {escape(message.channel_name)}（{message.channel}）"
+    console.print(
+        Panel(
+            escape(body.strip()) + (f"\n\n{escape(mentions)}" if mentions else ""),
+            title=title,
+            subtitle=f"已保存：{escape(str(path))}",
+            expand=False,
+        )
+    )
+
+
+def dry_run(result: EvaluateResult) -> None:
+    console.print(
+        f"[bold]预演：{len(result.findings)} 项发现，将发送 {len(result.queued)} 条消息（不发送、不记录）[/]"
+    )
+    for delivery in result.queued:
+        console.print(
+            Panel(escape(delivery.body.strip()), title=f"→ {escape(delivery.channel_code)}", expand=False)
+        )
+
+
+def cycle_summary(
+    collected: CollectResult | None, evaluated: EvaluateResult, delivered: DeliverResult, outbox: Path
+) -> None:
+    if collected is not None:
+        collect_result(collected)
+    done(
+        f"评估：{len(evaluated.findings)} 项需关注，其中 {evaluated.notified} 项本次提醒，"
+        f"{evaluated.resolved} 项已解决；生成 {evaluated.deliveries} 条汇总消息"
+    )
+    if evaluated.unrouted:
+        error(f"{evaluated.unrouted} 项提醒没有可发送的频道，请在方案文件的 channels 中配置")
+    done(
+        f"发送：成功 {delivered.sent} 条，待重试 {delivered.retrying} 条，失败 {delivered.dead} 条"
+        f"（发件箱：{outbox}）"
+    )
+
+
+def status(report: Status) -> None:
+    table = Table(title=f"项目概况（截至 {report.as_of}）")
+    for column in ("项目", "指标", "整改事项", "已销号", "未销号", "5个工作日内到期", "已逾期", "最近采集"):
+        table.add_column(column)
+    for p in report.projects:
+        table.add_row(
+            escape(p.name),
+            str(p.indicators),
+            str(p.items),
+            str(p.closed),
+            str(p.open),
+            str(p.due_soon),
+            str(p.overdue),
+            p.last_collection or "从未采集",
+        )
+    console.print(table)
+    if report.due_soon:
+        soon = Table(title="临近时限的整改事项")
+        for column in ("项目", "事项", "时限", "剩余工作日", "责任人"):
+            soon.add_column(column)
+        for row in report.due_soon:
+            soon.add_row(*(escape(str(cell)) for cell in row))
+        console.print(soon)
+    if report.last_runs:
+        runs = Table(title="最近运行")
+        for column in ("任务", "开始", "结果", "计数"):
+            runs.add_column(column)
+        for run in report.last_runs:
+            runs.add_row(*(escape(str(cell)) for cell in run))
+        console.print(runs)
+
+
+def recorded(row: Measurement | None, indicator: str) -> None:
+    if row is None:
+        done(f"{indicator}：与已有数值相同，未新增修订")
+    else:
+        done(f"{indicator} {row.month}：{row.value:g} {row.unit}（第 {row.revision} 版）")
+
+
+def notify_test(outcome: Any, *, console_mode: bool) -> None:
+    """The result of ``duban notify-test``: sent (with notes), or what is wrong and what to do."""
+    where = f"{escape(outcome.channel_name)}（{escape(outcome.channel)}，{escape(outcome.kind)}）"
+    if outcome.ok:
+        done(f"测试消息已发送到 {where}，共 {outcome.parts} 条请求，对方已接受。")
+        for note in outcome.notes:
+            console.print(f"[yellow]注意：[/]{escape(note)}")
+    else:
+        error(f"测试消息没有发出去：{outcome.problem}")
+        errors.print(f"[bold]怎么办：[/]{escape(outcome.advice)}")
+        if outcome.retryable:
+            errors.print("这类错误通常是暂时的（网络、对方繁忙）；正式提醒会自动重试。")
+    if console_mode:
+        console.print(
+            "[dim]提示：当前 DUBAN_DELIVERY=console，正式提醒只写入发件箱文件夹；"
+            "确认配置无误后设置 DUBAN_DELIVERY=live。[/]"
+        )
+
+
+def summary_result(queued: Any, delivered: DeliverResult) -> None:
+    done(f"领导小组汇报：新排入 {queued.queued} 条，本期已发过 {queued.already} 条")
+    for code in queued.projects_without_leaders:
+        console.print(
+            f"[yellow]注意：[/]项目 {escape(code)} 没有领导小组频道（leadership: true），未生成汇报"
+        )
+    done(f"发送：成功 {delivered.sent} 条，待重试 {delivered.retrying} 条，失败 {delivered.dead} 条")
+
+
+def schedule(rows: list[tuple[Any, list[Any]]], now: Any, outbox_minutes: int) -> None:
+    """The timetable ``duban schedule`` shows: each job, its rule, and its next runs."""
+    table = Table(title=f"定时任务（从 {now:%Y-%m-%d %H:%M} 起，北京时间）")
+    for column in ("任务", "做什么", "规则", "接下来"):
+        table.add_column(column)
+    weekdays = "一二三四五六日"
+    for spec, fires in rows:
+        upcoming = "\n".join(f"{f:%Y-%m-%d %H:%M} 星期{weekdays[f.weekday()]}" for f in fires) or "无"
+        table.add_row(spec.id, spec.label, escape(spec.when.describe()), upcoming)
+    table.add_row("outbox", "发送待发消息、补跑错过的任务", f"每 {outbox_minutes} 分钟", "")
+    console.print(table)
+
+
+def role_label(role: str) -> str:
+    return {"staff": "工作人员", "leader": "领导（只读）"}.get(role, role)
+
+
+def evidence_trail(trail: Trail, root: Path, sound: dict[int | None, bool]) -> None:
+    """Where a month's figure came from: each revision, its evidence file, and recent attempts."""
+    indicator = trail.indicator
+    console.print(
+        f"[bold]{escape(trail.project.name)} · {indicator.code} {escape(indicator.name)} · {trail.month}[/]"
+    )
+    if not trail.revisions:
+        console.print("  这个月还没有数值。")
+    for revision in trail.revisions:
+        m, ev = revision.measurement, revision.evidence
+        kind = {"collected": "自动采集", "manual": "手工录入", "imported": "导入"}.get(
+            m.origin.value, m.origin.value
+        )
+        scope = "本年累计" if m.cumulative else "当月"
+        source = f"，数据源 {m.source_code}" if m.source_code else ""
+        console.print(
+            f"  第 {m.revision} 版：[bold]{m.value:g} {escape(m.unit)}[/]（{scope}，{kind}{source}，"
+            f"记录于 {m.recorded_at:%Y-%m-%d %H:%M} UTC）"
+        )
+        if m.locator:
+            console.print(f"    位置：{escape(m.locator)}")
+        if ev is None:
+            console.print("    [yellow]没有佐证文件[/]")
+            continue
+        status = f"，HTTP {ev.http_status}" if ev.http_status is not None else ""
+        console.print(
+            f"    来源：{escape(ev.origin)}（获取于 {ev.fetched_at:%Y-%m-%d %H:%M:%S} UTC{status}）"
+        )
+        check = "[green]完好[/]" if sound.get(ev.id) else "[red]缺失或已被改动[/]"
+        console.print(
+            f"    文件：{escape(str(root / ev.path))}（{ev.size} 字节，SHA-256 {ev.sha256[:16]}…，{check}）"
+        )
+    if trail.filing is not None:
+        filing, _ = trail.filing
+        state = "已填报" if filing.filed else "未填报"
+        console.print(
+            f"  填报状态（{filing.source_code}）：{state}，核对于 {filing.checked_at:%Y-%m-%d %H:%M} UTC"
+        )
+    for attempt, ev in trail.attempts:
+        result = (
+            f"成功，{attempt.figures} 个数据"
+            if attempt.ok
+            else f"[red]失败[/]：{escape(attempt.error or '')}"
+        )
+        kept = f"（原始页面：{escape(ev.origin)}）" if ev is not None and not attempt.ok else ""
+        console.print(f"  采集 {attempt.started_at:%Y-%m-%d %H:%M} UTC：{result}{kept}")
+
+
+def office_time(moment: datetime) -> str:
+    return moment.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")
+
+
+def alert_list(rows: list[Alert]) -> None:
+    if not rows:
+        done("没有提醒")
+        return
+    table = Table(title=f"提醒（{len(rows)} 项）")
+    for column in ("编号", "事项", "状态", "阶段", "已提醒", "上次提醒", "说明"):
+        table.add_column(column)
+    for alert in rows:
+        table.add_row(
+            escape(alert.key.split("/", 1)[1]),
+            escape(alert.subject),
+            ALERT_STATES[alert.state.value],
+            alert.stage or "—",
+            f"{alert.notify_count} 次",
+            office_time(alert.last_notified_at) if alert.last_notified_at else "—",
+            escape(alert.state_reason or ""),
+        )
+    console.print(table)
+
+
+def alerts_changed(rows: list[Alert], verb: str) -> None:
+    for alert in rows:
+        done(f"{verb}：{alert.subject}（{alert.key}）")
+
+
+ALERT_STATES = {"open": "待处理", "acknowledged": "已确认", "silenced": "静默中", "resolved": "已解决"}

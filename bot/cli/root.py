@@ -1,0 +1,102 @@
+"""The ``duban`` group and what every verb shares: global options, ``--as-of`` and error display."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from functools import wraps
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from dotenv import load_dotenv
+
+from bot.cli import display as output
+from bot.clock import office_morning, today, wall_clock
+from bot.settings import Settings
+from bot.wiring import App
+from domain.errors import DubanError
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+AS_OF_HELP = "按哪一天计算（YYYY-MM-DD），默认今天（北京时间）。"
+
+
+def as_of_pair(value: date | datetime | None) -> tuple[date, datetime]:
+    """The evaluation date and the "now" that goes with it (9:00 Beijing time for a given date)."""
+    if value is None:
+        return today(), wall_clock()
+    day = value.date() if isinstance(value, datetime) else value
+    return day, office_morning(day)
+
+
+def as_of_option(func: F) -> F:
+    return click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help=AS_OF_HELP)(func)
+
+
+def friendly_errors(func: F) -> F:
+    """Show a DubanError as one clear line and exit 1, instead of a traceback."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return func(*args, **kwargs)
+        except DubanError as error:
+            output.error(str(error))
+            sys.exit(1)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def app_of(ctx: click.Context) -> App:
+    app: App = ctx.obj
+    return app
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.option(
+    "--data-dir",
+    type=click.Path(path_type=Path),
+    envvar="DUBAN_DATA_DIR",
+    help="数据目录（数据库、证据文件、发件箱），默认 ./data；也可用环境变量 DUBAN_DATA_DIR。",
+)
+@click.option(
+    "--env-file",
+    type=click.Path(path_type=Path),
+    default=Path(".env"),
+    show_default=True,
+    help="读取密钥和设置的 .env 文件（不存在则跳过）。",
+)
+@click.option("-v", "--verbose", is_flag=True, help="显示调试日志。")
+@click.pass_context
+def main(ctx: click.Context, data_dir: Path | None, env_file: Path, verbose: bool) -> None:
+    """督办（duban）：跟踪县域电商项目的实施方案目标和整改时限，按时提醒责任人。
+
+    \b
+    常用流程：
+      duban init                      建库（或升级到最新结构）
+      duban import examples/*.yaml    导入实施方案/整改方案，或 .xlsx 整改台账
+      duban refresh                   立即采集、评估并发送提醒
+      duban status                    查看项目、临近时限事项和最近运行
+      duban demo                      用内置示例完整演示一遍
+    """
+    if env_file.exists():
+        load_dotenv(env_file, override=False)
+    environ = dict(os.environ)
+    if data_dir is not None:
+        environ["DUBAN_DATA_DIR"] = str(data_dir)
+    try:
+        settings = Settings.from_env(environ)
+    except DubanError as error:
+        output.error(str(error))
+        sys.exit(2)
+    logging.basicConfig(
+        level=logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    ctx.obj = App.build(settings, environ, echo=output.show_message)

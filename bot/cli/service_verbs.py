@@ -1,0 +1,132 @@
+"""The service's verbs: ``duban run``, ``duban schedule``, ``duban web`` and ``duban user add``."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from datetime import datetime, time
+
+import click
+
+from bot.cli import display as output
+from bot.cli.root import as_of_option, friendly_errors
+from bot.clock import wall_clock
+from bot.wiring import App
+from domain.workdays import OFFICE_TZ
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
+
+
+def _log_to_stdout() -> None:
+    """The service logs to stdout (journald and docker keep it), one readable line per event."""
+    root = logging.getLogger()
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter(LOG_FORMAT, "%Y-%m-%d %H:%M:%S"))
+    root.handlers = [handler]
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines name jobs and outcomes
+
+
+
+
+def _web_options(func: object) -> object:
+    func = click.option("--port", default=8080, show_default=True, help="网页端口。")(func)
+    return click.option(
+        "--host",
+        default="127.0.0.1",
+        show_default=True,
+        help="网页监听地址（放在 nginx 后面时保持 127.0.0.1）。",
+    )(func)
+
+
+@click.command()
+@_web_options  # type: ignore[arg-type]
+@click.option("--no-web", is_flag=True, help="不提供网页，只运行定时任务。")
+@click.pass_context
+@friendly_errors
+def run(ctx: click.Context, host: str, port: int, no_web: bool) -> None:
+    """作为服务运行：按计划采集、评估、提醒、发送领导小组周报月报，并提供网页（SIGTERM/Ctrl+C 停止）。
+
+    \b
+    启动时先打印计划，并补跑停机期间错过的任务（每个任务只补一次）。
+    计划时间用 DUBAN_COLLECT_AT、DUBAN_COLLECT_CRON、DUBAN_DAILY_AT、DUBAN_SUMMARY_AT 等环境变量设置。
+    """
+    from bot.service import serve
+    from domain.schedule import ScheduleConfig
+
+    app: App = ctx.obj
+    config = ScheduleConfig.from_env(app.environ)
+    app.init_database()
+    _log_to_stdout()
+    serve(app, config, web=None if no_web else (host, port))
+
+
+@click.command()
+@as_of_option
+@click.option("--count", default=3, show_default=True, help="每个任务显示几次。")
+@click.pass_context
+@friendly_errors
+def schedule(ctx: click.Context, as_of: datetime | None, count: int) -> None:
+    """显示各定时任务接下来的运行时间（不启动任何任务）。"""
+    from domain.schedule import ScheduleConfig, job_specs, next_fires
+
+    app: App = ctx.obj
+    config = ScheduleConfig.from_env(app.environ)
+    now = datetime.combine(as_of.date(), time(0), tzinfo=OFFICE_TZ) if as_of else wall_clock()
+    rows = [(spec, next_fires(spec, now, app.calendar, count)) for spec in job_specs(config)]
+    output.schedule(rows, now, config.outbox_minutes)
+
+
+@click.command()
+@_web_options  # type: ignore[arg-type]
+@as_of_option
+@click.pass_context
+@friendly_errors
+def web(ctx: click.Context, host: str, port: int, as_of: datetime | None) -> None:
+    """只提供网页（不运行定时任务）；需要先用 duban user add 添加用户。"""
+    import uvicorn
+
+    from bot.web.config import WebConfig
+    from bot.web.routes import create_app
+
+    app: App = ctx.obj
+    app.init_database()
+    config = WebConfig.from_app(app, as_of=as_of.date() if as_of else None)
+    output.done(f"网页：http://{host}:{port}/（Ctrl+C 停止）")
+    uvicorn.run(create_app(app, config), host=host, port=port, log_level="warning", proxy_headers=True)
+
+
+@click.group()
+def user() -> None:
+    """管理网页用户。"""
+
+
+@user.command("add")
+@click.argument("username")
+@click.option("--name", "display_name", help="显示的姓名，默认与用户名相同。")
+@click.option(
+    "--role",
+    type=click.Choice(["staff", "leader"]),
+    help="staff：工作人员（可刷新、确认、静默，新用户默认）；leader：领导（只读）。不写则保留原角色。",
+)
+@click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（供脚本使用），否则交互输入。")
+@click.pass_context
+@friendly_errors
+def user_add(
+    ctx: click.Context, username: str, display_name: str | None, role: str | None, password_stdin: bool
+) -> None:
+    """添加网页用户，或重设已有用户的密码和角色（密码以 argon2 哈希保存）。"""
+    from bot.web.users import save_user
+
+    app: App = ctx.obj
+    app.init_database()
+    if password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次")
+    created, saved = save_user(
+        app.engine, username=username, password=password, display_name=display_name, role=role
+    )
+    output.done(f"{'已添加' if created else '已更新'}网页用户 {username}（{output.role_label(saved)}）")
+
+
+COMMANDS = (run, schedule, web, user)

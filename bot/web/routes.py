@@ -1,0 +1,349 @@
+"""The web page: a small server-rendered Starlette app over the same database as the service.
+
+Every page needs a login (users in the database, argon2 hashes, a signed session cookie); every
+form carries the session's CSRF token and a POST without it is refused. Leaders get the same
+pages without the buttons, and their POSTs are refused too.
+"""
+
+from __future__ import annotations
+
+import hmac
+import logging
+import queue
+import secrets
+import threading
+from datetime import date, datetime, time
+from pathlib import Path
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware
+from starlette.middleware.sessions import SessionMiddleware
+from starlette.requests import Request
+from starlette.responses import FileResponse, RedirectResponse, Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+from starlette.templating import Jinja2Templates
+
+from bot.clock import office_morning, today, wall_clock
+from bot.web import views
+from bot.web.config import WebConfig
+from bot.web.throttle import minutes
+from bot.web.users import authenticate, load_user
+from bot.wiring import App
+from db import alerts
+from db.engine import session_scope
+from db.models import Evidence, UserRole, WebUser
+from domain.errors import DubanError
+from domain.workdays import OFFICE_TZ
+from jobs import lock
+
+log = logging.getLogger(__name__)
+HERE = Path(__file__).resolve().parent
+SECURITY_HEADERS = {
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Content-Security-Policy": (
+        "default-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'"
+    ),
+}
+
+
+class Site:
+    """The routes, bound to one :class:`App` and its web settings."""
+
+    def __init__(self, app: App, config: WebConfig) -> None:
+        self.app, self.config = app, config
+        self.templates = Jinja2Templates(directory=HERE / "templates")
+        self.templates.env.globals.update(
+            job_label=views.JOB_LABELS,
+            trigger_label=views.TRIGGER_LABELS,
+            status_label=views.STATUS_LABELS,
+            count_label=views.COUNT_LABELS,
+            state_label=views.STATE_LABELS,
+            alert_kind=views.alert_kind,
+            local=views.local,
+        )
+
+    # --- dates --------------------------------------------------------------------------------
+    def as_of(self) -> date:
+        return self.config.as_of or today()
+
+    def now(self) -> datetime:
+        return office_morning(self.config.as_of) if self.config.as_of else wall_clock()
+
+    # --- the guards ---------------------------------------------------------------------------
+    def user(self, request: Request) -> WebUser | None:
+        """The logged-in user; a session past its absolute or idle limit is ended here."""
+        session = request.session
+        if "uid" not in session:
+            return None
+        now = self.config.clock().timestamp()
+        born, seen = session.get("born"), session.get("seen")
+        if (
+            not isinstance(born, int | float)
+            or not isinstance(seen, int | float)
+            or now - born > self.config.session_hours * 3600
+            or now - seen > self.config.idle_minutes * 60
+        ):
+            session.clear()
+            self.flash(request, "登录已过期，请重新登录", "warning")
+            return None
+        user = load_user(self.app.engine, session.get("uid"))
+        if user is not None:
+            session["seen"] = now
+        return user
+
+    def page_user(self, request: Request) -> WebUser:
+        """The logged-in user, or a redirect to the login page."""
+        user = self.user(request)
+        if user is None:
+            raise HTTPException(303, headers={"Location": "/login"})
+        return user
+
+    async def form(self, request: Request, *, staff: bool = True) -> tuple[WebUser | None, FormData]:
+        """A POST's form, once its CSRF token matched the session's (and, if asked, by staff)."""
+        form = await request.form()
+        expected = request.session.get("csrf", "")
+        given = str(form.get("csrf", ""))
+        if not expected or not hmac.compare_digest(expected, given):
+            raise HTTPException(403, "表单已失效（缺少或不匹配的安全令牌），请刷新页面后重试")
+        if not staff:
+            return None, form
+        user = self.user(request)
+        if user is None:
+            raise HTTPException(403, "请先登录")
+        if user.role is not UserRole.STAFF:
+            raise HTTPException(403, "只读账号不能进行此操作")
+        return user, form
+
+    def render(self, request: Request, name: str, user: WebUser | None, **context: Any) -> Response:
+        if "csrf" not in request.session:
+            request.session["csrf"] = secrets.token_urlsafe(32)
+        with session_scope(self.app.engine) as session:
+            projects = views.project_codes(session)
+        context.update(
+            user=user,
+            staff=user is not None and user.role is UserRole.STAFF,
+            csrf=request.session["csrf"],
+            flashes=request.session.pop("flash", []),
+            projects=projects,
+            as_of=self.as_of(),
+        )
+        return self.templates.TemplateResponse(request, name, context)
+
+    @staticmethod
+    def flash(request: Request, text: str, tone: str = "ok") -> None:
+        request.session.setdefault("flash", []).append([tone, text])
+
+    # --- pages --------------------------------------------------------------------------------
+    async def login_page(self, request: Request) -> Response:
+        return self.render(request, "login.html", None, error=None)
+
+    async def login(self, request: Request) -> Response:
+        _, form = await self.form(request, staff=False)
+        username = str(form.get("username", "")).strip()
+        client = request.client.host if request.client else "-"
+        throttle, now, engine = self.config.throttle, self.config.clock(), self.app.engine
+        wait = throttle.wait(engine, username=username, client=client, now=now)
+        if wait is not None:  # refused before the password is checked: guessing stops, not slows
+            log.warning("网页登录被限制：用户名 %r，来自 %s", username[:40], client)
+            error = f"登录失败次数过多，请 {minutes(wait)} 分钟后再试"
+            response = self.render(request, "login.html", None, error=error)
+            response.status_code = 429
+            response.headers["Retry-After"] = str(int(wait.total_seconds()) + 1)
+            return response
+        user = authenticate(engine, username, str(form.get("password", "")))
+        if user is None:
+            throttle.failed(engine, username=username, client=client, now=now)
+            log.warning("网页登录失败：用户名 %r，来自 %s", username[:40], client)
+            response = self.render(request, "login.html", None, error="用户名或密码不正确")
+            response.status_code = 401
+            return response
+        throttle.succeeded(engine, username=username)
+        request.session.clear()
+        stamp = now.timestamp()
+        request.session.update(uid=user.id, csrf=secrets.token_urlsafe(32), born=stamp, seen=stamp)
+        return RedirectResponse("/", 303)
+
+    async def logout(self, request: Request) -> Response:
+        await self.form(request, staff=False)
+        request.session.clear()
+        return RedirectResponse("/login", 303)
+
+    async def overview(self, request: Request) -> Response:
+        user = self.page_user(request)
+        with session_scope(self.app.engine) as session:
+            pages = [
+                views.project_page(session, code, self.as_of(), self.app.calendar, self.app.policy)
+                for code, _ in views.project_codes(session)
+            ]
+            runs = views.recent_runs(session)
+        running = lock.current(self.app.engine)
+        return self.render(request, "overview.html", user, pages=pages, runs=runs, running=running)
+
+    async def project(self, request: Request) -> Response:
+        user = self.page_user(request)
+        with session_scope(self.app.engine) as session:
+            page = views.project_page(
+                session, request.path_params["code"], self.as_of(), self.app.calendar, self.app.policy
+            )
+            runs = views.recent_runs(session, 5)
+        if page is None:
+            raise HTTPException(404, "没有这个项目")
+        running = lock.current(self.app.engine)
+        return self.render(request, "project.html", user, page=page, runs=runs, running=running)
+
+    async def refresh(self, request: Request) -> Response:
+        user, _ = await self.form(request)
+        assert user is not None
+        problem = self.start_refresh(user.display_name)
+        if problem:
+            self.flash(request, problem, "warning")
+        else:
+            self.flash(request, "已开始刷新：采集 → 评估 → 发送，完成后在“最近运行”中可见")
+        return RedirectResponse(_back(request), 303)
+
+    def start_refresh(self, who: str) -> str | None:
+        """Start a refresh in the background; the "already running" text if the lock is taken."""
+        from jobs.triggers import run_refresh
+
+        started: queue.Queue[str | None] = queue.Queue()
+
+        def work() -> None:
+            try:
+                run_refresh(
+                    self.app,
+                    as_of=self.as_of(),
+                    now=self.now(),
+                    trigger="web",
+                    who=f"网页，{who}",
+                    on_started=lambda: started.put(None),
+                )
+            except lock.AlreadyRunningError as busy:
+                started.put(str(busy))
+            except Exception:
+                log.exception("网页发起的刷新失败")
+                started.put(None)
+
+        threading.Thread(target=work, name="web-refresh", daemon=True).start()
+        try:
+            return started.get(timeout=30)
+        except queue.Empty:
+            return "刷新启动较慢，请稍后查看“最近运行”"
+
+    async def alert_action(self, request: Request) -> Response:
+        user, form = await self.form(request)
+        assert user is not None
+        alert_id, action = int(request.path_params["alert_id"]), request.path_params["action"]
+        if action not in ("ack", "silence"):
+            raise HTTPException(404, "没有这个操作")
+        reason = f"{str(form.get('reason', '')).strip()}（{user.display_name}）" if form.get("reason") else ""
+        try:
+            with session_scope(self.app.engine) as session:
+                if action == "ack":
+                    alert = alerts.acknowledge(session, alert_id=alert_id, reason=reason, now=self.now())
+                    self.flash(request, f"已确认：{alert.subject}")
+                else:
+                    until = _until(str(form.get("until", "")))
+                    alert = alerts.silence(
+                        session, alert_id=alert_id, until=until, reason=reason, now=self.now()
+                    )
+                    self.flash(request, f"已静默至 {until:%Y-%m-%d}：{alert.subject}")
+        except DubanError as error:
+            self.flash(request, str(error), "warning")
+        return RedirectResponse(_back(request), 303)
+
+    async def evidence(self, request: Request) -> Response:
+        self.page_user(request)
+        root = self.app.settings.evidence_dir.resolve()
+        with session_scope(self.app.engine) as session:
+            row = session.get(Evidence, int(request.path_params["evidence_id"]))
+        path = (root / row.path).resolve() if row else None
+        if row is None or path is None or not path.is_relative_to(root) or not path.exists():
+            raise HTTPException(404, "证据文件不存在")
+        name = f"证据-{row.fetched_at.astimezone(OFFICE_TZ):%Y%m%d}-{row.sha256[:12]}{path.suffix}"
+        # Always a download, never rendered here: the page came from someone else's server.
+        return FileResponse(
+            path, filename=name, content_disposition_type="attachment", media_type="application/octet-stream"
+        )
+
+
+def _back(request: Request) -> str:
+    referer = request.headers.get("referer", "")
+    path = "/" + referer.split("://", 1)[-1].split("/", 1)[-1] if referer else "/"
+    return path if path.startswith("/") and not path.startswith("//") else "/"
+
+
+def _until(text: str) -> datetime:
+    try:
+        day = date.fromisoformat(text)
+    except ValueError:
+        raise alerts.AlertActionError("请选择静默截止日期") from None
+    return datetime.combine(day, time(23, 59, 59), tzinfo=OFFICE_TZ)  # through that whole day
+
+
+def _headers(config: WebConfig) -> Any:
+    """Security headers on every response; HSTS only when the page is served over HTTPS."""
+    headers = dict(SECURITY_HEADERS)
+    if config.secure_cookies:  # set only behind HTTPS: over plain http it would lock browsers out
+        headers["Strict-Transport-Security"] = "max-age=31536000"
+
+    async def dispatch(request: Request, call_next: Any) -> Response:
+        response: Response = await call_next(request)
+        for name, value in headers.items():
+            response.headers.setdefault(name, value)
+        return response
+
+    return dispatch
+
+
+def create_app(app: App, config: WebConfig) -> Starlette:
+    site = Site(app, config)
+    routes = [
+        Route("/login", site.login_page, methods=["GET"]),
+        Route("/login", site.login, methods=["POST"]),
+        Route("/logout", site.logout, methods=["POST"]),
+        Route("/", site.overview, methods=["GET"]),
+        Route("/p/{code}", site.project, methods=["GET"]),
+        Route("/refresh", site.refresh, methods=["POST"]),
+        Route("/alerts/{alert_id:int}/{action:str}", site.alert_action, methods=["POST"]),
+        Route("/evidence/{evidence_id:int}", site.evidence, methods=["GET"]),
+        Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
+    ]
+    web = Starlette(
+        routes=routes,
+        middleware=[
+            Middleware(BaseHTTPMiddleware, dispatch=_headers(config)),
+            Middleware(
+                SessionMiddleware,
+                secret_key=config.secret_key,
+                session_cookie="duban_session",
+                max_age=int(config.session_hours * 3600),
+                same_site="strict",
+                https_only=config.secure_cookies,
+            ),
+        ],
+        exception_handlers={HTTPException: site_error(site)},
+    )
+    web.state.site = site
+    return web
+
+
+def site_error(site: Site) -> Any:
+    async def handler(request: Request, exc: HTTPException) -> Response:
+        if exc.status_code == 303 and exc.headers:
+            return RedirectResponse(exc.headers["Location"], 303)
+        response = site.templates.TemplateResponse(
+            request,
+            "error.html",
+            {"message": exc.detail, "status": exc.status_code},
+            status_code=exc.status_code,
+        )
+        return response
+
+    return handler

@@ -1,0 +1,269 @@
+"""Read the plan and its latest figures into the plain facts the evaluation works on.
+
+One query per table for all the projects asked for, grouped in Python: a national run (thousands
+of projects, millions of figures) costs a handful of scans, not a query per project. Columns are
+selected explicitly rather than as ORM objects, which would cost far more per row.
+"""
+
+from __future__ import annotations
+
+import gc
+import json
+from collections import defaultdict, namedtuple
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import UTC, date, datetime
+from operator import attrgetter
+from typing import Any
+
+from sqlalchemy import case, func, true
+from sqlmodel import Session, col, select
+
+from db.figures import ints, load_figures
+from db.models import (
+    CollectionAttempt,
+    Evidence,
+    Indicator,
+    IndicatorTarget,
+    Project,
+    RectificationItem,
+    ReportFiling,
+    Source,
+)
+from db.types import code_point_order
+from domain.enums import Binding, Comparator, IndicatorKind, PeriodKind
+from domain.facts import (
+    AlertSettings,
+    IndicatorFacts,
+    ItemFacts,
+    ProjectFacts,
+    Series,
+    SourceFacts,
+)
+from domain.workdays import OFFICE_TZ
+
+
+def load_projects(session: Session, codes: list[str] | None = None) -> list[ProjectFacts]:
+    """Every project asked for (all when ``codes`` is None) as facts, with its latest figures."""
+    with _no_gc():
+        return _load(session, codes)
+
+
+@contextmanager
+def _no_gc() -> Iterator[None]:
+    """Pause the cycle collector: a national load allocates millions of tuples that never form
+    cycles, and the collector would traverse them over and over while they pile up."""
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()
+
+
+def _load(session: Session, codes: list[str] | None) -> list[ProjectFacts]:
+    query = select(Project).order_by(Project.code)
+    if codes:
+        query = query.where(col(Project.code).in_(codes))
+    projects = list(session.exec(query))
+    ids = [p.id for p in projects]
+
+    def only(column: Any) -> Any:
+        """Restrict to the projects asked for; with none named, every row is wanted anyway."""
+        return col(column).in_(ids) if codes else true()
+
+    indicators = _indicators(session, only, {p.id: p.code for p in projects}, ids if codes else None)
+    items = _items(session, only)
+    sources = _sources(session, only)
+    filings: dict[int, dict[tuple[str, str], bool]] = defaultdict(dict)
+    for project_id, source, month, filed in session.exec(
+        select(ReportFiling.project_id, ReportFiling.source_code, ReportFiling.month, ReportFiling.filed)
+        .where(only(ReportFiling.project_id))
+    ):  # fmt: skip
+        filings[project_id][(source, month)] = bool(filed)
+    return [
+        ProjectFacts(
+            code=p.code,
+            name=p.name,
+            plan_start=p.plan_start,
+            plan_end=p.plan_end,
+            indicators=tuple(indicators[p.id]),
+            items=tuple(ItemFacts(p.code, *rest) for rest in items[p.id]),
+            sources=tuple(sources[p.id]),
+            filings=dict(filings[p.id]),
+            settings=_settings(p.alert_settings),
+        )
+        for p in projects
+    ]
+
+
+def _settings(raw: dict[str, Any]) -> AlertSettings:
+    offsets = raw.get("reminder_workdays")
+    return AlertSettings(
+        reminder_workdays=tuple(int(n) for n in offsets) if offsets else None,
+        escalate_after_workdays=raw.get("escalate_after_workdays"),
+        checkin_every_months=raw.get("checkin_every_months"),
+    )
+
+
+# One row of the indicator SELECT, by name.
+_IndicatorRow = namedtuple(
+    "_IndicatorRow",
+    "id project_id code name kind binding unit comparator target target_high period due done done_at "
+    "done_evidence_id responsible_persons responsible_unit source_code pace base_code reference_code",
+)
+
+
+def _indicators(
+    session: Session, only: Any, codes: dict[Any, str], ids: list[Any] | None
+) -> dict[int | None, list[IndicatorFacts]]:
+    targets: dict[int, dict[int, float]] = defaultdict(dict)
+    towns: dict[int, dict[tuple[int | None, str], float]] = defaultdict(dict)
+    for t in session.exec(
+        select(IndicatorTarget).join(Indicator).where(only(Indicator.project_id))
+    ):  # fmt: skip
+        if t.town is None and t.year is not None:
+            targets[t.indicator_id][t.year] = t.value
+        elif t.town is not None:
+            towns[t.indicator_id][(t.year, t.town)] = t.value
+    values, town_values, sources = load_figures(session, ids)
+    proofs = dict(
+        session.exec(
+            select(Evidence.id, Evidence.sha256)
+            .join(Indicator, col(Indicator.done_evidence_id) == Evidence.id)
+            .where(only(Indicator.project_id))
+        ).all()
+    )
+    grouped: dict[int | None, list[IndicatorFacts]] = defaultdict(list)
+    # Straight from the driver: tens of thousands of indicators nationally, read once; the few
+    # typed columns are converted here (SQLite hands back text, PostgreSQL typed values).
+    where = f" WHERE project_id IN ({ints(ids)})" if ids is not None else ""
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(f"SELECT {', '.join(_IndicatorRow._fields)} FROM indicator{where}")
+    # Sorted here rather than by ORDER BY, whose order follows the database's collation.
+    for row in sorted(map(_IndicatorRow._make, cursor.fetchall()), key=attrgetter("code")):
+        i, project_id = row.id, row.project_id
+        grouped[project_id].append(
+            IndicatorFacts(
+                project=codes[project_id],
+                code=row.code,
+                name=row.name,
+                kind=IndicatorKind(row.kind),
+                binding=Binding(row.binding),
+                unit=row.unit,
+                comparator=Comparator(row.comparator),
+                target=row.target,
+                target_high=row.target_high,
+                period=PeriodKind(row.period),
+                due=_date(row.due),
+                done=bool(row.done),
+                done_on=_office_date(_aware(row.done_at)),
+                done_evidence=proofs.get(row.done_evidence_id) if row.done_evidence_id else None,
+                persons=tuple(_json(row.responsible_persons)),
+                responsible_unit=row.responsible_unit,
+                year_targets=targets.get(i, {}),
+                town_targets=towns.get(i, {}),
+                values=values.get(i) or Series(),
+                town_values=town_values.get(i, {}),
+                sources=tuple(sorted(sources.get(i, ()))),
+                source=row.source_code,
+                pace=tuple(_json(row.pace)),
+                base=row.base_code,
+                reference=row.reference_code,
+            )
+        )
+    cursor.close()
+    return grouped
+
+
+def _date(value: Any) -> date | None:
+    return date.fromisoformat(value) if isinstance(value, str) else value
+
+
+def _json(value: Any) -> Any:
+    return json.loads(value) if isinstance(value, str) else value
+
+
+def _items(session: Session, only: Any) -> dict[int, list[tuple[Any, ...]]]:
+    grouped: dict[int, list[tuple[Any, ...]]] = defaultdict(list)
+    query = (
+        select(*RectificationItem.__table__.columns)  # type: ignore[attr-defined]
+        .where(only(RectificationItem.project_id))
+        .order_by(RectificationItem.project_id, RectificationItem.batch, RectificationItem.id)
+    )
+    for r in session.exec(query):
+        grouped[r.project_id].append(
+            (
+                r.batch,
+                r.number,
+                r.problem,
+                tuple(r.persons),
+                tuple(r.units),
+                r.deadline,
+                r.deadline_text,
+                r.ongoing,
+                r.status,
+                _office_date(r.closed_at),
+                r.result,
+            )
+        )
+    return grouped
+
+
+def _sources(session: Session, only: Any) -> dict[int, list[SourceFacts]]:
+    """Each source with its last success, first attempt and — if the latest attempt failed — why."""
+    stats: dict[tuple[int, str], tuple[datetime | None, datetime | None]] = {}
+    ok_at = func.max(case((col(CollectionAttempt.ok), CollectionAttempt.started_at), else_=None))
+    for project_id, code, last_ok, first in session.exec(
+        select(
+            CollectionAttempt.project_id,
+            CollectionAttempt.source_code,
+            ok_at,
+            func.min(CollectionAttempt.started_at),
+        )
+        .where(only(CollectionAttempt.project_id))
+        .group_by(CollectionAttempt.project_id, CollectionAttempt.source_code)
+    ):
+        stats[(project_id, code)] = (last_ok, first)
+    newest = (
+        select(func.max(CollectionAttempt.id))
+        .where(only(CollectionAttempt.project_id))
+        .group_by(CollectionAttempt.project_id, CollectionAttempt.source_code)
+    )
+    failed = {
+        (a.project_id, a.source_code): (a.error or "采集失败", a.evidence_id is not None)
+        for a in session.exec(select(CollectionAttempt).where(col(CollectionAttempt.id).in_(newest)))
+        if not a.ok
+    }
+    grouped: dict[int, list[SourceFacts]] = defaultdict(list)
+    for s in session.exec(
+        select(Source).where(only(Source.project_id)).order_by(code_point_order(Source.code))
+    ):
+        last_ok, first = stats.get((s.project_id, s.code), (None, None))
+        error, page_kept = failed.get((s.project_id, s.code), (None, False))
+        grouped[s.project_id].append(
+            SourceFacts(
+                code=s.code,
+                kind=s.kind,
+                name=s.name,
+                last_ok=_office_date(_aware(last_ok)),
+                first_attempt=_office_date(_aware(first)),
+                failed_error=error,
+                failed_page_kept=page_kept,
+            )
+        )
+    return grouped
+
+
+def _aware(value: Any) -> datetime | None:
+    """Aggregates bypass the column type: SQLite hands back naive UTC text or datetimes."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
+
+
+def _office_date(value: datetime | None) -> Any:
+    return value.astimezone(OFFICE_TZ).date() if value else None

@@ -1,0 +1,183 @@
+"""Write a validated plan into the database, idempotently.
+
+Rows are matched by their natural keys (project code; person name; channel, source and indicator
+code; item batch + number). Importing the same file twice changes nothing. A changed row is
+updated in place; a rectification item keeps its status once closed in duban (an import never
+reopens an item that was signed off), and every change to an item is written to ``ItemChange``.
+The caller owns the transaction: a file that fails half-way is rolled back whole.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, time
+from pathlib import Path
+from typing import Any, TypeVar
+
+from sqlmodel import Session, SQLModel, delete, select
+
+from db.models import (
+    Channel,
+    Indicator,
+    IndicatorTarget,
+    ItemChange,
+    Person,
+    Project,
+    RectificationItem,
+    Source,
+    Subscription,
+)
+from db.types import utcnow
+from domain.enums import ItemStatus
+from domain.plan.schema import ItemSpec, PlanSpec
+from domain.workdays import OFFICE_TZ
+
+Row = TypeVar("Row", bound=SQLModel)
+
+
+@dataclass
+class ImportReport:
+    path: Path
+    project: str
+    created: dict[str, int] = field(default_factory=dict)
+    updated: dict[str, int] = field(default_factory=dict)
+
+    def count(self, bucket: dict[str, int], table: str) -> None:
+        bucket[table] = bucket.get(table, 0) + 1
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.created or self.updated)
+
+
+def import_plan(session: Session, plan: PlanSpec, path: Path) -> ImportReport:
+    spec = plan.project
+    project = session.exec(select(Project).where(Project.code == spec.code)).first()
+    report = ImportReport(path, spec.code)
+    values = spec.model_dump() | {
+        "source_file": path.name,
+        "alert_settings": plan.alerts.model_dump(exclude_none=True) if plan.alerts else {},
+    }
+    project = _upsert(session, report, Project, project, values)
+    assert project.id is not None
+    people = {
+        p.name: _upsert(
+            session,
+            report,
+            Person,
+            _find(session, Person, project.id, name=p.name),
+            p.model_dump() | {"project_id": project.id},
+        )
+        for p in plan.people
+    }
+    for c in plan.channels:
+        values = c.model_dump(exclude={"members"}) | {"project_id": project.id}
+        channel = _upsert(session, report, Channel, _find(session, Channel, project.id, code=c.code), values)
+        _sync_members(session, channel, [people[name] for name in c.members])
+    for s in plan.sources:
+        values = s.model_dump() | {"project_id": project.id}
+        _upsert(session, report, Source, _find(session, Source, project.id, code=s.code), values)
+    for i in plan.indicators:
+        values = i.model_dump(exclude={"targets", "source", "base", "reference"}) | {
+            "project_id": project.id,
+            "source_code": i.source,
+            "base_code": i.base,
+            "reference_code": i.reference,
+        }
+        indicator = _upsert(
+            session, report, Indicator, _find(session, Indicator, project.id, code=i.code), values
+        )
+        _sync_targets(session, report, indicator, [t.model_dump() for t in i.targets])
+    if plan.rectification:
+        for item in plan.rectification.items:
+            import_item(session, report, project.id, item, reason=f"导入 {path.name}")
+    return report
+
+
+def import_item(
+    session: Session, report: ImportReport, project_id: int, spec: ItemSpec, *, reason: str
+) -> RectificationItem:
+    """Create or update one item; a closed item stays closed, and changes are recorded."""
+    existing = _find(session, RectificationItem, project_id, batch=spec.batch, number=spec.number)
+    values: dict[str, Any] = spec.model_dump(exclude={"closed_on"}) | {"project_id": project_id}
+    if existing is not None and existing.status is ItemStatus.CLOSED:
+        values["status"] = ItemStatus.CLOSED
+    if spec.closed_on is not None:
+        values["closed_at"] = datetime.combine(spec.closed_on, time(), tzinfo=OFFICE_TZ)
+    elif values["status"] is ItemStatus.CLOSED and (existing is None or existing.closed_at is None):
+        values["closed_at"] = utcnow()
+    before = {k: getattr(existing, k) for k in values} if existing is not None else {}
+    item = _upsert(session, report, RectificationItem, existing, values)
+    changes = {
+        k: [_plain(before.get(k)), _plain(v)]
+        for k, v in values.items()
+        if k != "closed_at" and before.get(k) != v
+    }
+    if changes:
+        assert item.id is not None
+        session.add(
+            ItemChange(item_id=item.id, reason=reason if existing else f"{reason}（新建）", changes=changes)
+        )
+    return item
+
+
+def _plain(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else value
+
+
+def _find(session: Session, model: type[Row], project_id: int, **keys: Any) -> Row | None:
+    query = select(model).where(model.project_id == project_id)  # type: ignore[attr-defined]
+    for name, value in keys.items():
+        query = query.where(getattr(model, name) == value)
+    return session.exec(query).first()
+
+
+def _upsert(
+    session: Session, report: ImportReport, model: type[Row], row: Row | None, values: dict[str, Any]
+) -> Row:
+    table = model.__tablename__  # type: ignore[attr-defined]
+    if row is None:
+        row = model(**values)
+        session.add(row)
+        session.flush()
+        report.count(report.created, str(table))
+        return row
+    changed = False
+    for name, value in values.items():
+        if getattr(row, name) != value:
+            setattr(row, name, value)
+            changed = True
+    if changed:
+        session.add(row)
+        session.flush()
+        report.count(report.updated, str(table))
+    return row
+
+
+def _sync_members(session: Session, channel: Channel, members: list[Person]) -> None:
+    wanted = {p.id for p in members}
+    current = set(session.exec(select(Subscription.person_id).where(Subscription.channel_id == channel.id)))
+    for person_id in current - wanted:
+        session.exec(
+            delete(Subscription).where(  # type: ignore[call-overload]
+                Subscription.channel_id == channel.id, Subscription.person_id == person_id
+            )
+        )
+    for person_id in wanted - current:
+        assert channel.id is not None and person_id is not None
+        session.add(Subscription(channel_id=channel.id, person_id=person_id))
+
+
+def _sync_targets(
+    session: Session, report: ImportReport, indicator: Indicator, targets: list[dict[str, Any]]
+) -> None:
+    current = session.exec(select(IndicatorTarget).where(IndicatorTarget.indicator_id == indicator.id)).all()
+    as_dicts = [{"year": t.year, "town": t.town, "value": t.value, "high": t.high} for t in current]
+    if as_dicts == targets:
+        return
+    for row in current:
+        session.delete(row)
+    for target in targets:
+        assert indicator.id is not None
+        session.add(IndicatorTarget(indicator_id=indicator.id, **target))
+    report.count(report.updated, "indicatortarget")

@@ -1,0 +1,105 @@
+"""Should we notify? A pure decision from the alert's memory, today's finding and the clock.
+
+An alert is keyed by its finding's key (subject, kind, period). The rules, in order:
+
+1. A run for an earlier as-of day than the alert has already seen changes nothing (replaying the
+   past, or re-running a sequence of days, never re-sends).
+2. A silenced alert says nothing until its silence ends — a resolution excepted.
+3. Messages go out on working days only; on a holiday the decision waits for the next working day.
+4. It is notified when it first appears (or reappears after resolving), when it reaches a *later*
+   stage (5 working days left → 3 → 1 → due → overdue → escalated), and again after
+   ``repeat_every`` at the same stage if the finding allows repeats; never more often.
+5. An acknowledged alert is not repeated, but a later stage is news and is told.
+6. When its finding disappears it resolves: one "已解决" note if anyone had been told, a quiet
+   close if not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from enum import StrEnum
+
+from domain.enums import AlertState
+from domain.findings import Finding, stage_rank
+
+
+class Reason(StrEnum):
+    FIRST = "first notification"
+    NEW_STAGE = "new stage"
+    REPEAT = "repeat interval elapsed"
+    RESOLVED = "resolved"
+    RESOLVED_QUIETLY = "resolved: nobody had been told"
+    UNCHANGED = "do not notify: already told"
+    SILENCED = "do not notify: silenced"
+    ACKNOWLEDGED = "do not notify: acknowledged"
+    NOT_WORKDAY = "do not notify: not a working day"
+    REPLAY = "do not notify: an earlier day than already evaluated"
+    STILL_RESOLVED = "do not notify: nothing open"
+
+    @property
+    def notifies(self) -> bool:
+        return self in (Reason.FIRST, Reason.NEW_STAGE, Reason.REPEAT, Reason.RESOLVED)
+
+    @property
+    def resolves(self) -> bool:
+        return self in (Reason.RESOLVED, Reason.RESOLVED_QUIETLY)
+
+
+@dataclass(frozen=True)
+class AlertMemory:
+    """What was recorded about an alert after its last successful decision.
+
+    ``stage`` is the stage last *told*; ``notified`` whether anything was ever told.
+    """
+
+    state: AlertState
+    stage: str
+    last_notified_at: datetime | None
+    silenced_until: datetime | None = None
+    notified: bool = True
+    last_as_of: date | None = None
+
+
+@dataclass(frozen=True)
+class AlertPolicy:
+    repeat_every: timedelta = timedelta(days=7)
+
+
+def decide(
+    memory: AlertMemory | None,
+    finding: Finding | None,
+    now: datetime,
+    policy: AlertPolicy,
+    *,
+    as_of: date | None = None,
+    workday: bool = True,
+) -> Reason:
+    """The named reason to notify, or not, about one alert key in one run."""
+    if memory is not None and as_of and memory.last_as_of and as_of < memory.last_as_of:
+        return Reason.REPLAY
+    if finding is None:
+        if memory is None or memory.state is AlertState.RESOLVED:
+            return Reason.STILL_RESOLVED
+        if not memory.notified:
+            return Reason.RESOLVED_QUIETLY
+        return Reason.RESOLVED if workday else Reason.NOT_WORKDAY
+    if memory is not None and memory.state is AlertState.SILENCED and _silenced(memory, now):
+        return Reason.SILENCED
+    if not workday:
+        return Reason.NOT_WORKDAY
+    if memory is None or memory.state is AlertState.RESOLVED or not memory.notified:
+        return Reason.FIRST
+    if stage_rank(finding.stage) > stage_rank(memory.stage):
+        return Reason.NEW_STAGE
+    if memory.state is AlertState.ACKNOWLEDGED:
+        return Reason.ACKNOWLEDGED
+    if not finding.repeat:
+        return Reason.UNCHANGED
+    if memory.last_notified_at is None or now - memory.last_notified_at >= policy.repeat_every:
+        return Reason.REPEAT
+    return Reason.UNCHANGED
+
+
+def _silenced(memory: AlertMemory, now: datetime) -> bool:
+    return memory.silenced_until is None or now < memory.silenced_until

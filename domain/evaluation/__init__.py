@@ -1,0 +1,63 @@
+"""The judgement: plan facts + an as-of date in, findings out. Pure: no I/O, no clock.
+
+One module per family of rules, each with its rules in plain words at the top:
+:mod:`deadlines` (items and deliverables), :mod:`targets` (numeric targets and pace),
+:mod:`rates` (ratios and growth), :mod:`hygiene` (missing, stale, failed, odd figures) and
+:mod:`reporting` (the MOFCOM report window). :func:`evaluate` runs them all.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import date
+
+from domain.enums import IndicatorKind
+from domain.evaluation.deadlines import evaluate_deliverable, evaluate_item
+from domain.evaluation.hygiene import missing_figures, odd_values, source_health
+from domain.evaluation.policy import Policy
+from domain.evaluation.rates import evaluate_growth, evaluate_ratio
+from domain.evaluation.reporting import reporting_window
+from domain.evaluation.targets import evaluate_numeric
+from domain.facts import ProjectFacts
+from domain.findings import Finding
+from domain.workdays import WorkCalendar
+
+__all__ = ["Policy", "evaluate", "evaluate_project"]
+
+
+def evaluate(
+    projects: Iterable[ProjectFacts], as_of: date, calendar: WorkCalendar, policy: Policy
+) -> list[Finding]:
+    """Every finding for ``projects`` as of the end of ``as_of``, most urgent first."""
+    findings: list[Finding] = []
+    for project in projects:
+        findings.extend(evaluate_project(project, as_of, calendar, policy.for_project(project.settings)))
+    return sorted(findings, key=Finding.sort_key)
+
+
+def evaluate_project(
+    project: ProjectFacts, as_of: date, calendar: WorkCalendar, policy: Policy
+) -> list[Finding]:
+    findings: list[Finding] = []
+    for item in project.items:
+        if (finding := evaluate_item(item, as_of, calendar, policy)) is not None:
+            findings.append(finding)
+    by_code = {i.code: i for i in project.indicators}
+    for indicator in project.indicators:
+        if indicator.kind is IndicatorKind.DELIVERABLE:
+            if (finding := evaluate_deliverable(indicator, as_of, calendar, policy)) is not None:
+                findings.append(finding)
+            continue
+        if indicator.kind is IndicatorKind.NUMERIC:
+            findings += evaluate_numeric(
+                indicator, project.plan_start, project.plan_end, as_of, calendar, policy
+            )
+        elif indicator.kind is IndicatorKind.RATIO:
+            findings += evaluate_ratio(indicator, as_of, calendar, policy)
+        elif indicator.kind is IndicatorKind.GROWTH:
+            findings += evaluate_growth(indicator, by_code, as_of)
+        findings += missing_figures(project, indicator, as_of, policy)
+        findings += odd_values(indicator, as_of, policy)
+    findings += source_health(project, as_of, policy)
+    findings += reporting_window(project, as_of, calendar, policy)
+    return findings

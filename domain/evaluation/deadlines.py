@@ -1,0 +1,147 @@
+"""Deadlines: rectification items (整改时限) and qualitative deliverables (建设任务), in working days.
+
+* Reminders at the policy's working-day offsets before the date (default 5, 3, 1 and on the day).
+* The day after the date it is overdue; after ``escalate_after_workdays`` more working days it is
+  escalated to the leadership group as well.
+* An ongoing duty (并长期坚持) is never "overdue": past its date it gets a periodic check-in on
+  the first working day of the month instead.
+* A closed item (销号) or a done deliverable says nothing — except a deliverable marked done
+  without any evidence, because "no evidence" is exactly what the evaluators mark down.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+
+from domain.enums import ItemStatus
+from domain.evaluation.policy import Policy, severity
+from domain.facts import IndicatorFacts, ItemFacts
+from domain.findings import Finding, FindingKind, Severity
+from domain.workdays import WorkCalendar
+
+
+@dataclass(frozen=True)
+class Step:
+    stage: str
+    workdays_left: int  # negative once past the date
+    overdue_workdays: int = 0
+
+    @property
+    def overdue(self) -> bool:
+        return self.stage in ("overdue", "escalated")
+
+
+def deadline_step(due: date, as_of: date, calendar: WorkCalendar, policy: Policy) -> Step | None:
+    """Where ``as_of`` stands against ``due``: a reminder step, due, overdue, escalated — or None."""
+    if as_of > due:
+        late = calendar.workdays_between(due, as_of)
+        stage = "escalated" if late >= policy.escalate_after_workdays else "overdue"
+        return Step(stage, -max(late, 1), late)
+    left = calendar.workdays_between(as_of, due)
+    stage = policy.stage(left)
+    return Step(stage, left) if stage else None
+
+
+def checkin_month(as_of: date, after: date | None, calendar: WorkCalendar, every: int) -> str | None:
+    """The latest check-in month (YYYY-MM) whose first working day has come, after ``after``."""
+    year, month = as_of.year, as_of.month
+    for _ in range(every + 2):
+        index = year * 12 + month - 1
+        starts = calendar.next_workday(date(year, month, 1))
+        if index % every == 0 and starts <= as_of:
+            if after is not None and (year, month) <= (after.year, after.month):
+                return None
+            return f"{year:04d}-{month:02d}"
+        year, month = (year, month - 1) if month > 1 else (year - 1, 12)
+    return None
+
+
+def evaluate_item(item: ItemFacts, as_of: date, calendar: WorkCalendar, policy: Policy) -> Finding | None:
+    if item.status is ItemStatus.CLOSED:
+        return None
+    base = dict(
+        key=f"{item.subject_key}/deadline/{item.deadline or 'ongoing'}",
+        project=item.project,
+        subject=item.label,
+        persons=item.persons,
+        units=item.units,
+        due=item.deadline,
+    )
+    detail = {"problem": item.problem, "deadline_text": item.deadline_text, "ongoing": item.ongoing}
+    if item.ongoing and (item.deadline is None or as_of > item.deadline):
+        month = checkin_month(as_of, item.deadline, calendar, policy.checkin_every_months)
+        return Finding(
+            kind=FindingKind.CHECK_IN,
+            severity=Severity.INFO,
+            stage=f"checkin-{month}" if month else "due",
+            detail=detail | {"checkin_month": month},
+            repeat=False,
+            **base,  # type: ignore[arg-type]
+        )
+    if item.deadline is None:
+        return None
+    step = deadline_step(item.deadline, as_of, calendar, policy)
+    if step is None:
+        return None
+    kind = {"due": FindingKind.DEADLINE_TODAY}.get(
+        step.stage, FindingKind.OVERDUE if step.overdue else FindingKind.DEADLINE_APPROACHING
+    )
+    return Finding(
+        kind=kind,
+        severity=Severity.WARNING if kind is FindingKind.DEADLINE_APPROACHING else Severity.CRITICAL,
+        stage=step.stage,
+        workdays_left=step.workdays_left,
+        escalate=step.stage == "escalated",
+        detail=detail
+        | {
+            "overdue_days": (as_of - item.deadline).days if step.overdue else 0,
+            "overdue_workdays": step.overdue_workdays,
+        },
+        **base,  # type: ignore[arg-type]
+    )
+
+
+def evaluate_deliverable(
+    indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, policy: Policy
+) -> Finding | None:
+    subject = f"{indicator.code} {indicator.name}"
+    units = (indicator.responsible_unit,) if indicator.responsible_unit else ()
+    key = f"{indicator.project}/indicator/{indicator.code}"
+    if indicator.done:
+        if indicator.done_evidence:
+            return None
+        return Finding(
+            key=f"{key}/evidence",
+            project=indicator.project,
+            kind=FindingKind.NO_EVIDENCE,
+            severity=severity(indicator.binding, False),
+            subject=subject,
+            stage="missing",
+            persons=indicator.persons,
+            units=units,
+            detail={"binding": indicator.binding.value, "done_on": _iso(indicator.done_on)},
+        )
+    if indicator.due is None:
+        return None
+    step = deadline_step(indicator.due, as_of, calendar, policy)
+    if step is None:
+        return None
+    return Finding(
+        key=f"{key}/deliverable/{indicator.due}",
+        project=indicator.project,
+        kind=FindingKind.DELIVERABLE_OVERDUE if step.overdue else FindingKind.DELIVERABLE_DUE,
+        severity=severity(indicator.binding, step.overdue),
+        subject=subject,
+        stage=step.stage,
+        persons=indicator.persons,
+        units=units,
+        due=indicator.due,
+        workdays_left=step.workdays_left,
+        escalate=step.stage == "escalated",
+        detail={"binding": indicator.binding.value, "overdue_workdays": step.overdue_workdays},
+    )
+
+
+def _iso(day: date | None) -> str | None:
+    return day.isoformat() if day else None

@@ -1,0 +1,173 @@
+"""Data hygiene: figures that are missing, stale, failed, implausible or negative.
+
+A figure problem stays a finding for as long as the data is as it is — a missing month stays
+missing until it is entered, a jump stays until the figure is revised — so its alert resolves
+only when someone fixes it, never because a window moved on. Only the last ``LOOKBACK`` months
+are examined, so old history does not nag forever.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from functools import cache
+from operator import truediv
+from typing import Any
+
+from domain.enums import IndicatorKind
+from domain.evaluation.policy import Policy
+from domain.evaluation.series import month_amounts, month_of, previous_month
+from domain.evaluation.targets import addressed, reported
+from domain.facts import IndicatorFacts, ProjectFacts, Series
+from domain.findings import Finding, FindingKind, Severity
+
+LOOKBACK = 24  # months
+MANUAL_KINDS = frozenset({"manual"})
+
+
+@cache  # the same few (first, last) pairs for every indicator of a run
+def _months(first: str, last: str) -> tuple[str, ...]:
+    """The months from ``first`` to ``last``, at most the last ``LOOKBACK`` of them."""
+    months, month = [], last
+    while month >= first and len(months) < LOOKBACK:
+        months.append(month)
+        month = previous_month(month)
+    return tuple(months[::-1])
+
+
+@cache
+def _horizon(month: str) -> str:
+    """The earliest month the odd-value checks look at."""
+    return _months("0000-00", month)[0]
+
+
+def missing_figures(
+    project: ProjectFacts, indicator: IndicatorFacts, as_of: date, policy: Policy
+) -> list[Finding]:
+    """Months without a figure, once ``missing_after_day`` of the following month has passed."""
+    if indicator.kind is IndicatorKind.DELIVERABLE or not indicator.tracked:
+        return []
+    due_month = previous_month(month_of(as_of))
+    if as_of.day <= policy.missing_after_day:
+        due_month = previous_month(due_month)
+    have = set(indicator.values.months)
+    for values in indicator.town_values.values():
+        have.update(values.months)
+    first = month_of(project.plan_start) if project.plan_start else min(have, default=due_month)
+    if indicator.source is None and have:
+        first = max(first, min(have))  # hand-entered figures are expected from the first one on
+    last = min(due_month, month_of(project.plan_end)) if project.plan_end else due_month
+    expected = _months(first, last)
+    if have.issuperset(expected):
+        return []
+    gaps = [m for m in expected if m not in have]
+    return [
+        Finding(
+            key=f"{indicator.project}/indicator/{indicator.code}/missing",
+            kind=FindingKind.MISSING_FIGURE,
+            severity=Severity.WARNING,
+            stage=f"missing-{gaps[-1]}",
+            detail={"months": gaps, "source": indicator.source, "after_day": policy.missing_after_day},
+            **addressed(indicator),
+        )
+    ]
+
+
+def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[Finding]:
+    """Negative figures and month-over-month jumps beyond ``jump_factor``, in recent months."""
+    if indicator.kind is not IndicatorKind.NUMERIC:
+        return []
+    findings: list[Finding] = []
+    series: list[tuple[str, Series]] = [("", indicator.values)]
+    series += sorted(indicator.town_values.items())
+    horizon = _horizon(month_of(as_of))
+    for town, values in series:
+        recent = reported(values, as_of).between(horizon, "9999-12")
+        if not recent:
+            continue
+        amounts = month_amounts(recent)
+        where = f"/town/{town}" if town else ""
+        base = addressed(indicator) | {
+            "subject": f"{indicator.code} {indicator.name}" + (f"（{town}）" if town else "")
+        }
+        negative = [m for m, a in amounts.items() if a < 0] if min(amounts.values()) < 0 else []
+        if negative:
+            findings.append(
+                Finding(
+                    key=f"{indicator.project}/indicator/{indicator.code}{where}/negative",
+                    kind=FindingKind.NEGATIVE_VALUE,
+                    severity=Severity.WARNING,
+                    stage=f"found-{negative[-1]}",
+                    detail={"months": negative, "unit": indicator.unit or ""},
+                    **base,  # type: ignore[arg-type]
+                )
+            )
+        if jumps := _jumps(amounts, policy.jump_factor):
+            findings.append(
+                Finding(
+                    key=f"{indicator.project}/indicator/{indicator.code}{where}/jump",
+                    kind=FindingKind.IMPLAUSIBLE_JUMP,
+                    severity=Severity.WARNING,
+                    stage=f"found-{jumps[-1]['month']}",
+                    detail={"jumps": jumps, "unit": indicator.unit or "", "factor": policy.jump_factor},
+                    **base,  # type: ignore[arg-type]
+                )
+            )
+    return findings
+
+
+def _jumps(amounts: dict[str, float], factor: float) -> list[dict[str, Any]]:
+    """Adjacent months whose ratio is beyond ``factor`` either way (both months positive)."""
+    values = list(amounts.values())
+    if len(values) > 1 and min(values) > 0:
+        ratios = list(map(truediv, values[1:], values[:-1]))  # a quick screen at C speed
+        if max(ratios) < factor and min(ratios) > 1 / factor:
+            return []
+    jumps = []
+    for month, amount in amounts.items():
+        before = amounts.get(previous_month(month))
+        if before is None or before <= 0 or amount <= 0:
+            continue
+        ratio = amount / before
+        if ratio >= factor or ratio <= 1 / factor:
+            jumps.append({"month": month, "before": before, "amount": amount, "ratio": ratio})
+    return jumps
+
+
+def source_health(project: ProjectFacts, as_of: date, policy: Policy) -> list[Finding]:
+    """Sources whose latest attempt failed, and sources not collected for ``stale_after_days``."""
+    findings: list[Finding] = []
+    for source in project.sources:
+        key = f"{project.code}/source/{source.code}"
+        label = source.name or source.code
+        if source.failed_error is not None:
+            findings.append(
+                Finding(
+                    key=f"{key}/collection",
+                    project=project.code,
+                    kind=FindingKind.COLLECTION_FAILED,
+                    severity=Severity.WARNING,
+                    subject=f"数据源 {label} 采集失败",
+                    stage="failed",
+                    detail={"error": source.failed_error, "page_kept": source.failed_page_kept},
+                )
+            )
+        if source.kind in MANUAL_KINDS:
+            continue
+        since = source.last_ok or source.first_attempt
+        if since is None or (as_of - since).days < policy.stale_after_days:
+            continue
+        findings.append(
+            Finding(
+                key=f"{key}/stale",
+                project=project.code,
+                kind=FindingKind.STALE_SOURCE,
+                severity=Severity.WARNING,
+                subject=f"数据源 {label}",
+                stage="stale",
+                detail={
+                    "last_ok": source.last_ok.isoformat() if source.last_ok else None,
+                    "days": (as_of - since).days,
+                },
+            )
+        )
+    return findings

@@ -1,0 +1,339 @@
+"""The shape of a plan file, validated before anything touches the database.
+
+A plan file (YAML) describes one project: its people, channels, data sources, indicators and
+rectification items. ``examples/`` holds real ones. Secrets are never written here: a value such
+as ``${DUBAN_WECOM_KEY_PIANGUAN}`` names an environment variable that is read at send time.
+
+Validation context: ``{"year": 2023}`` gives the year for dates written without one (``10月底``).
+"""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+from itertools import pairwise
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from domain.enums import Binding, ChannelKind, Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.plan.dates import ONGOING_MARKERS, parse_deadline, parse_office_date
+from domain.plan.text import TextError, clean_text
+from domain.secrets import is_secret_setting
+
+SECRET_REF = re.compile(r"^\$\{[A-Z][A-Z0-9_]*\}$")
+CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
+
+_BINDING_WORDS = {"约束性": Binding.BINDING, "期望性": Binding.EXPECTED}
+_STATUS_WORDS = {
+    "已销号": ItemStatus.CLOSED,
+    "销号": ItemStatus.CLOSED,
+    "已完成": ItemStatus.CLOSED,
+    "未销号": ItemStatus.OPEN,
+    "未完成": ItemStatus.OPEN,
+    "整改中": ItemStatus.OPEN,
+}
+_COMPARATOR_WORDS = {">=": "ge", "≥": "ge", "<=": "le", "≤": "le", "不少于": "ge", "不超过": "le"}
+
+
+def _word(mapping: dict[str, Any]) -> BeforeValidator:
+    return BeforeValidator(lambda v: mapping.get(v.strip(), v) if isinstance(v, str) else v)
+
+
+def _names(value: Any) -> Any:
+    """Accept a list or the office habit of one string joined by 、，, or spaces."""
+    if isinstance(value, str):
+        return [part for part in re.split(r"[、,，;；\s]+", value) if part]
+    return value
+
+
+def _office_date(value: Any, info: ValidationInfo) -> date | None:
+    if value is None or value == "":
+        return None
+    return parse_office_date(value, year=(info.context or {}).get("year"))
+
+
+OfficeDate = Annotated[date | None, BeforeValidator(_office_date)]
+Names = Annotated[list[str], BeforeValidator(_names)]
+
+
+class LocatedError(ValueError):
+    """A validation error that knows which field, below the model being validated, is at fault."""
+
+    def __init__(self, message: str, *loc: str | int) -> None:
+        super().__init__(message)
+        self.loc = loc
+
+
+def _clean(value: Any) -> Any:
+    """Text at this level (a string, or a list of strings); nested models check their own."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list):
+        return [clean_text(v) if isinstance(v, str) else v for v in value]
+    return value
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, allow_inf_nan=False)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _clean_texts(cls, data: Any) -> Any:
+        """Every text value passes :func:`clean_text`; the error names the field it is in."""
+        if not isinstance(data, dict):
+            return data
+        cleaned = {}
+        for key, value in data.items():
+            try:
+                cleaned[key] = _clean(value)
+            except TextError as exc:
+                raise LocatedError(str(exc), key) from None
+        return cleaned
+
+
+class ProjectSpec(Strict):
+    code: str = Field(pattern=CODE)
+    name: str = Field(min_length=1)
+    county: str = Field(min_length=1)
+    programme: str = "乡村e镇"
+    plan_start: OfficeDate = None
+    plan_end: OfficeDate = None
+    timezone: str = "Asia/Shanghai"
+    document: str | None = None  # the 文号 or title the plan comes from
+
+    @model_validator(mode="after")
+    def _period_in_order(self) -> ProjectSpec:
+        if self.plan_start and self.plan_end and self.plan_end < self.plan_start:
+            raise ValueError("plan_end 早于 plan_start")
+        return self
+
+
+class PersonSpec(Strict):
+    name: str = Field(min_length=1)
+    unit: str | None = None
+    role: str | None = None
+    mobile: str | None = Field(default=None, pattern=r"^1\d{10}$")
+    email: str | None = Field(default=None, pattern=r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    wecom_userid: str | None = None
+
+    @field_validator("mobile", mode="before")
+    @classmethod
+    def _mobile_as_text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value  # YAML reads 13800000001 as a number
+
+
+class ChannelSpec(Strict):
+    code: str = Field(pattern=CODE)
+    kind: ChannelKind
+    name: str = Field(min_length=1)
+    members: Names = []
+    leadership: bool = False  # receives escalations and summaries
+    settings: dict[str, str] = {}
+
+    @field_validator("settings")
+    @classmethod
+    def _secrets_are_references(cls, value: dict[str, str]) -> dict[str, str]:
+        for key, text in value.items():
+            if is_secret_setting(key) and not SECRET_REF.match(str(text)):
+                example = f"${{DUBAN_{key.upper()}}}"
+                raise LocatedError(f"{key} 是密钥，只能写成环境变量引用，例如 {example}", key)
+        return value
+
+
+class SourceSpec(Strict):
+    code: str = Field(pattern=CODE)
+    kind: str = Field(min_length=1)
+    name: str | None = None
+    settings: dict[str, Any] = {}
+
+
+class YearTarget(Strict):
+    year: int | None = None
+    town: str | None = None
+    value: float
+    high: float | None = None  # upper bound for "between"
+
+
+class IndicatorSpec(Strict):
+    code: str = Field(pattern=CODE)
+    name: str = Field(min_length=1)
+    kind: IndicatorKind = IndicatorKind.NUMERIC
+    category: str | None = None
+    requirement: str | None = None  # the standard as the plan words it
+    binding: Annotated[Binding, _word(_BINDING_WORDS)] = Binding.BINDING
+    unit: str | None = None
+    comparator: Annotated[Comparator, _word(_COMPARATOR_WORDS)] = Comparator.GE
+    target: float | None = None
+    target_high: float | None = None
+    targets: list[YearTarget] = []
+    period: PeriodKind = PeriodKind.PER_YEAR
+    due: OfficeDate = None
+    done: bool = False
+    responsible_unit: str | None = None
+    responsible_persons: Names = []
+    source: str | None = None
+    source_field: str | None = None  # the column or label the source reports this figure under
+    # 序时进度 by the plan's own monthly schedule: cumulative % of the year's target due by the end
+    # of each month, twelve numbers ending at 100. Left out, the pace is linear (m/12).
+    pace: list[float] = []
+    base: str | None = None  # growth: the indicator whose year-over-year change is the rate
+    reference: str | None = None  # growth: the indicator holding the rate to beat (全市平均增速)
+
+    @field_validator("pace")
+    @classmethod
+    def _pace_curve(cls, value: list[float]) -> list[float]:
+        if not value:
+            return value
+        if len(value) != 12:
+            raise ValueError(f"pace 应为 12 个月的累计进度百分比，实际有 {len(value)} 个")
+        if any(b < a for a, b in pairwise(value)) or value[0] < 0:
+            raise ValueError("pace 各月累计进度应逐月不减且不为负")
+        if value[-1] != 100:
+            raise ValueError(f"pace 12 月底应为 100（%），实际为 {value[-1]:g}")
+        return value
+
+    @model_validator(mode="after")
+    def _target_fits_kind(self) -> IndicatorSpec:
+        if (self.base or self.reference) and self.kind is not IndicatorKind.GROWTH:
+            raise ValueError("base 和 reference 只用于增速类指标（kind: growth）")
+        if self.kind is IndicatorKind.DELIVERABLE:
+            return self
+        if self.target is None and not self.targets:
+            raise ValueError("数值类指标需要 target 或 targets")
+        if self.comparator is Comparator.BETWEEN and self.target_high is None and not self.targets:
+            raise ValueError("comparator 为 between 时需要 target_high")
+        if not self.unit:
+            raise ValueError("数值类指标需要 unit")
+        return self
+
+
+class ItemSpec(Strict):
+    number: str = Field(min_length=1)
+    batch: str = ""
+    problem: str = Field(min_length=1)
+    measures: str = ""
+    units: Names = []
+    persons: Names = []
+    deadline: date | None = None
+    deadline_text: str | None = None  # as the office wrote it, kept for the messages
+    ongoing: bool = False
+    status: Annotated[ItemStatus, _word(_STATUS_WORDS)] = ItemStatus.OPEN
+    closed_on: OfficeDate = None
+    result: str | None = None
+
+    @field_validator("number", "batch", mode="before")
+    @classmethod
+    def _text(cls, value: Any) -> Any:
+        return str(value) if isinstance(value, int) else value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _ongoing_from_wording(cls, data: Any) -> Any:
+        if isinstance(data, dict) and isinstance(data.get("deadline"), str):
+            text = re.sub(r"\s+", "", data["deadline"])
+            data = {**data, "deadline_text": data.get("deadline_text") or text}
+            if any(marker in text for marker in ONGOING_MARKERS):
+                data["ongoing"] = True
+        return data
+
+    @model_validator(mode="before")
+    @classmethod
+    def _date_cell_as_text(cls, data: Any) -> Any:
+        if (
+            isinstance(data, dict)
+            and isinstance(data.get("deadline"), date)
+            and not data.get("deadline_text")
+        ):
+            day = data["deadline"]
+            data = {**data, "deadline_text": f"{day.year}年{day.month}月{day.day}日"}
+        return data
+
+    @field_validator("deadline", mode="before")
+    @classmethod
+    def _deadline(cls, value: Any, info: ValidationInfo) -> date | None:
+        if value is None or value == "":
+            return None
+        return parse_deadline(value, year=(info.context or {}).get("year")).due
+
+    @model_validator(mode="after")
+    def _deadline_or_ongoing(self) -> ItemSpec:
+        if self.deadline is None and not self.ongoing:
+            raise ValueError("整改事项需要 deadline（整改时限），或标明 ongoing: true（长期坚持）")
+        return self
+
+
+class RectificationSpec(Strict):
+    year: int | None = None  # the year for deadlines written as "10月底"
+    title: str | None = None
+    items: list[ItemSpec] = []
+
+
+class AlertsSpec(Strict):
+    """Per-project overrides of when reminders go out (defaults are in bot/evaluation/policy.py)."""
+
+    reminder_workdays: list[int] | None = None  # e.g. [5, 3, 1, 0]: working days before a deadline
+    escalate_after_workdays: int | None = Field(default=None, ge=0)  # overdue → 领导小组 after N
+    checkin_every_months: int | None = Field(default=None, ge=1)  # 长期坚持事项 check-in spacing
+
+    @field_validator("reminder_workdays")
+    @classmethod
+    def _offsets(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and (not value or any(n < 0 for n in value)):
+            raise ValueError("reminder_workdays 应为不小于 0 的工作日数，例如 [5, 3, 1, 0]")
+        return value
+
+
+class PlanSpec(Strict):
+    project: ProjectSpec
+    alerts: AlertsSpec | None = None
+    people: list[PersonSpec] = []
+    channels: list[ChannelSpec] = []
+    sources: list[SourceSpec] = []
+    indicators: list[IndicatorSpec] = []
+    rectification: RectificationSpec | None = None
+
+    @model_validator(mode="after")
+    def _references_resolve(self) -> PlanSpec:
+        _unique("people", "name", [p.name for p in self.people])
+        _unique("channels", "code", [c.code for c in self.channels])
+        _unique("sources", "code", [s.code for s in self.sources])
+        _unique("indicators", "code", [i.code for i in self.indicators])
+        if self.rectification:
+            numbers = [(i.batch, i.number) for i in self.rectification.items]
+            _unique("rectification", "number", numbers, "items")
+        known_people = {p.name for p in self.people}
+        for index, channel in enumerate(self.channels):
+            missing = [name for name in channel.members if name not in known_people]
+            if missing:
+                message = f"频道 {channel.code} 的成员 {'、'.join(missing)} 不在 people 中"
+                raise LocatedError(message, "channels", index, "members")
+        source_codes = {s.code for s in self.sources}
+        for index, indicator in enumerate(self.indicators):
+            if indicator.source and indicator.source not in source_codes:
+                message = f"指标 {indicator.code} 的数据源 {indicator.source} 不在 sources 中"
+                raise LocatedError(message, "indicators", index, "source")
+        indicator_codes = {i.code for i in self.indicators}
+        for index, indicator in enumerate(self.indicators):
+            for field_name in ("base", "reference"):
+                code = getattr(indicator, field_name)
+                if code and code not in indicator_codes:
+                    message = f"指标 {indicator.code} 的 {field_name} {code} 不在 indicators 中"
+                    raise LocatedError(message, "indicators", index, field_name)
+        return self
+
+
+def _unique(section: str, field: str, keys: list[Any], *inner: str) -> None:
+    seen: set[Any] = set()
+    for index, key in enumerate(keys):
+        if key in seen:
+            raise LocatedError(f"{section} 中 {key} 重复", section, *inner, index, field)
+        seen.add(key)

@@ -1,0 +1,89 @@
+"""Why an alert cleared, in words for its "已解决" note: 销号 with its result, done, filed …
+
+Pure: the same facts the evaluation read. An alert key starts with its subject's key, so the
+clearing is found by the longest subject prefix. Not every disappearance is good news: an open
+item whose deadline moved, or last year's missed target, closes quietly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from domain.enums import IndicatorKind, ItemStatus
+from domain.facts import ProjectFacts
+
+DEFAULT_NOTE = "情况已消除"
+KIND_NOTES = {
+    "behind_pace": "已赶上序时进度",
+    "ratio_below": "已达到要求",
+    "growth_below": "增速已达到要求",
+    "target_due": "已达到目标",
+    "missing_figure": "数据已补报",
+    "implausible_jump": "数据已核实更正",
+    "negative_value": "数据已核实更正",
+    "stale_source": "数据源已恢复采集",
+    "collection_failed": "数据源已恢复采集",
+    "no_evidence": "佐证材料已补充",
+}
+
+
+@dataclass(frozen=True)
+class Clearing:
+    """How an alert whose finding is gone is closed: ``quiet`` closes it without a "已解决" note,
+    because the question was not answered — it moved (a new deadline) or lapsed (a past year)."""
+
+    note: str
+    quiet: bool = False
+
+
+LAPSED = Clearing("考核期已过，结果已归档", quiet=True)
+
+
+def clearings(projects: Iterable[ProjectFacts]) -> dict[str, Clearing]:
+    """Subject key prefix → how its alerts close, for every item, deliverable and filed report."""
+    found: dict[str, Clearing] = {}
+    for project in projects:
+        for item in project.items:
+            if item.status is ItemStatus.CLOSED:
+                when = f"（{item.closed_on:%Y-%m-%d}）" if item.closed_on else ""
+                result = f"：{item.result}" if item.result else ""
+                found[f"{item.subject_key}/"] = Clearing(f"已销号{when}{result}")
+            else:  # still open, so its old alert went away only because the deadline changed
+                now = item.deadline.isoformat() if item.deadline else "长期坚持"
+                found[f"{item.subject_key}/"] = Clearing(f"整改时限已调整为 {now}", quiet=True)
+        for indicator in project.indicators:
+            if indicator.kind is not IndicatorKind.DELIVERABLE:
+                continue
+            key = f"{project.code}/indicator/{indicator.code}/"
+            if indicator.done:
+                when = f"（{indicator.done_on:%Y-%m-%d}）" if indicator.done_on else ""
+                proof = "，佐证材料已存证" if indicator.done_evidence else ""
+                found[key] = Clearing(f"已完成{when}{proof}")
+            else:
+                found[f"{key}deliverable/"] = Clearing("完成时限已调整", quiet=True)
+        for (source, month), filed in project.filings.items():
+            if filed:
+                found[f"{project.code}/report/{source}/{month}"] = Clearing("系统显示已填报")
+    return found
+
+
+def clearing_for(key: str, found: dict[str, Clearing], kind: str = "", stage: str = "") -> Clearing:
+    """The clearing of the longest matching prefix; else a lapsed verdict closes quietly, and
+    anything else cleared because the figures changed."""
+    best = ""
+    for prefix in _prefixes(key):
+        if prefix in found and len(prefix) > len(best):
+            best = prefix
+    if best:
+        return found[best]
+    if kind == "target_missed" or stage == "missed":
+        return LAPSED
+    if kind == "report_window":  # no row says 已填报: the month left the window unchecked
+        return Clearing("未能核实填报状态，请到系统中确认", quiet=True)
+    return Clearing(KIND_NOTES.get(kind, DEFAULT_NOTE))
+
+
+def _prefixes(key: str) -> list[str]:
+    parts = key.split("/")
+    return ["/".join(parts[:n]) + "/" for n in range(1, len(parts))] + [key]

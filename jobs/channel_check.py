@@ -1,0 +1,88 @@
+"""``duban notify-test CHANNEL``: send one short message through the real notifier, now.
+
+It goes around the outbox on purpose: the point is to see at once whether a configuration works,
+and if not, exactly why (missing variable, invalid robot key, wrong secret, untrusted IP, login).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import col, select
+
+from db.engine import session_scope
+from db.models import Channel, Project
+from domain.enums import ChannelKind
+from domain.errors import ConfigurationError, DeliveryError
+from domain.workdays import OFFICE_TZ
+from jobs.admin_alert import advice_for
+from jobs.context import Context
+from notifiers.base import Format, Message
+from notifiers.render import render_template
+
+SUBJECT = "【督办系统】测试消息"
+
+
+@dataclass
+class TestOutcome:
+    channel: str
+    channel_name: str
+    kind: str
+    ok: bool = False
+    parts: int = 0
+    notes: list[str] = field(default_factory=list)
+    problem: str = ""
+    advice: str = ""
+    retryable: bool = False
+
+
+def send_test_message(app: Context, code: str, *, project: str | None, now: datetime) -> TestOutcome:
+    channel = None if code == "admin" else _find(app, code, project)
+    name = channel.name if channel else "管理员告警"
+    kind = channel.kind.value if channel else "email"
+    outcome = TestOutcome(code, name, kind)
+    context = {
+        "channel_name": name,
+        "channel_code": code,
+        "sent_at": f"{now.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}",
+    }
+    email = channel is None or channel.kind is ChannelKind.EMAIL
+    message = Message(
+        delivery_id=0,
+        channel=code,
+        channel_name=name,
+        subject=SUBJECT,
+        body=render_template("test_message.html.j2" if email else "test_message.md.j2", **context),
+        format=Format.HTML if email else Format.MARKDOWN,
+        text=render_template("test_message.txt.j2", **context) if email else None,
+        kind="test",
+    )
+    try:
+        if channel is None and not app.admin_email:
+            raise ConfigurationError("没有设置 DUBAN_ADMIN_EMAIL：管理员告警只会显示在控制台和发件箱文件夹中")
+        notifier = app.live_notifier(channel)
+        parts = notifier.parts(message)
+        for part in parts:
+            if note := notifier.send_part(message, part):
+                outcome.notes.append(note)
+        outcome.ok, outcome.parts = True, len(parts)
+    except DeliveryError as error:
+        outcome.problem, outcome.retryable = error.problem, error.retryable
+        outcome.advice = advice_for(error.problem)
+    except ConfigurationError as error:
+        outcome.problem, outcome.advice = str(error), advice_for(str(error))
+    return outcome
+
+
+def _find(app: Context, code: str, project: str | None) -> Channel:
+    with session_scope(app.engine) as session:
+        query = select(Channel).join(Project).where(Channel.code == code)
+        if project:
+            query = query.where(col(Project.code) == project)
+        found = session.exec(query).all()
+    if not found:
+        raise ConfigurationError(f"找不到频道 {code}：请先导入方案文件，或用 duban status 查看频道代码")
+    if len(found) > 1:
+        raise ConfigurationError(f"频道代码 {code} 在多个项目中都有：请用 --project 指定项目")
+    return found[0]

@@ -1,0 +1,104 @@
+"""The whole cycle, as the scheduler and ``duban refresh`` run it: collect → evaluate → deliver."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from collectors.base import SourceConfig
+from jobs.collect import CollectResult, collect
+from jobs.context import Context
+from jobs.deliver import DeliverResult, deliver_pending
+from jobs.evaluate import EvaluateResult, evaluate_and_queue
+from jobs.runs import job_run
+
+
+@dataclass
+class CycleResult:
+    collected: CollectResult | None
+    evaluated: EvaluateResult
+    delivered: DeliverResult
+
+
+def run_collect(
+    app: Context,
+    *,
+    now: datetime,
+    project: str | None = None,
+    source: str | None = None,
+    month: str | None = None,
+    trigger: str = "manual",
+    on_done: Callable[[SourceConfig], None] | None = None,
+) -> CollectResult:
+    with job_run(app.engine, "collect", trigger=trigger) as counts:
+        result = collect(
+            app.engine,
+            app.registry,
+            app.collector_env,
+            app.evidence_dir,
+            now=now,
+            environ=app.environ,
+            project=project,
+            source=source,
+            month=month,
+            on_done=on_done,
+        )
+        counts.update(
+            sources=result.sources,
+            figures=result.figures,
+            filings=result.filings,
+            failures=len(result.failures),
+        )
+    return result
+
+
+def run_evaluate(
+    app: Context, *, as_of: date, now: datetime, project: str | None = None, trigger: str = "manual"
+) -> EvaluateResult:
+    with job_run(app.engine, "evaluate", trigger=trigger, as_of=as_of) as counts:
+        result = evaluate_and_queue(
+            app.engine,
+            as_of=as_of,
+            now=now,
+            calendar=app.calendar,
+            policy=app.policy,
+            alert_policy=app.alert_policy,
+            projects=[project] if project else None,
+        )
+        counts.update(
+            findings=len(result.findings),
+            notified=result.notified,
+            resolved=result.resolved,
+            queued=result.deliveries,
+        )
+    return result
+
+
+def run_deliver(app: Context, *, now: datetime, trigger: str = "manual") -> DeliverResult:
+    with job_run(app.engine, "deliver", trigger=trigger) as counts:
+        result = deliver_pending(app.engine, app.notifier_for, now=now, admin=app.admin_route())
+        counts.update(
+            sent=result.sent, retrying=result.retrying, dead=result.dead, admin_alerts=result.admin_alerts
+        )
+    return result
+
+
+def run_cycle(
+    app: Context,
+    *,
+    as_of: date,
+    now: datetime,
+    project: str | None = None,
+    collect_first: bool = True,
+    trigger: str = "manual",
+    on_collected: Callable[[SourceConfig], None] | None = None,
+) -> CycleResult:
+    collected = (
+        run_collect(app, now=now, project=project, trigger=trigger, on_done=on_collected)
+        if collect_first
+        else None
+    )
+    evaluated = run_evaluate(app, as_of=as_of, now=now, project=project, trigger=trigger)
+    delivered = run_deliver(app, now=now, trigger=trigger)
+    return CycleResult(collected, evaluated, delivered)

@@ -1,0 +1,85 @@
+"""Import plan files and ledgers, all or nothing: every file is checked first, then all are written
+in one transaction, so a file that fails (even at the database, e.g. a ledger for a project that
+does not exist) leaves nothing from the others behind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlmodel import Session, select
+
+from collectors.limits import DEFAULT_MAX_BYTES
+from collectors.plan.ledger import read_ledger
+from collectors.plan.loader import load_plan_file
+from db.engine import session_scope
+from db.models import Project
+from db.plan import ImportReport, import_item, import_plan
+from domain.errors import PlanFileError
+from domain.plan.schema import ItemSpec, PlanSpec
+
+PLAN_SUFFIXES = (".yaml", ".yml")
+LEDGER_SUFFIXES = (".xlsx", ".xlsm")
+
+
+@dataclass(frozen=True)
+class Parsed:
+    path: Path
+    plan: PlanSpec | None = None
+    items: list[ItemSpec] | None = None
+
+
+def parse_file(path: Path, *, year: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
+    suffix = path.suffix.lower()
+    if suffix in PLAN_SUFFIXES:
+        return Parsed(path, plan=load_plan_file(path, max_bytes=max_bytes))
+    if suffix in LEDGER_SUFFIXES:
+        return Parsed(path, items=read_ledger(path, year=year, max_bytes=max_bytes))
+    raise PlanFileError(
+        path, f"不支持的文件类型 {suffix or '(无扩展名)'}；可导入 .yaml 方案文件或 .xlsx 台账"
+    )
+
+
+def import_files(
+    engine: Engine,
+    paths: list[Path],
+    *,
+    project: str | None = None,
+    year: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> list[ImportReport]:
+    """Import ``paths``; if any file is invalid, raise for it and import none of them."""
+    parsed = [parse_file(path, year=year, max_bytes=max_bytes) for path in paths]
+    reports = []
+    with session_scope(engine) as session:
+        for entry in parsed:
+            try:
+                reports.append(_write(session, entry, project))
+            except SQLAlchemyError as exc:  # a value the database refuses: the whole import rolls back
+                problem = f"写入数据库失败（{type(exc).__name__}），全部文件均未导入"
+                raise PlanFileError(entry.path, problem) from None
+    return reports
+
+
+def _write(session: Session, entry: Parsed, project: str | None) -> ImportReport:
+    if entry.plan is not None:
+        return import_plan(session, entry.plan, entry.path)
+    target = project or _single_project(session, entry.path)
+    row = session.exec(select(Project).where(Project.code == target)).first()
+    if row is None or row.id is None:
+        raise PlanFileError(entry.path, f"项目 {target} 不存在；请先导入它的方案文件")
+    report = ImportReport(entry.path, target)
+    for item in entry.items or []:
+        import_item(session, report, row.id, item, reason=f"导入台账 {entry.path.name}")
+    return report
+
+
+def _single_project(session: object, path: Path) -> str:
+    codes = list(session.exec(select(Project.code)))  # type: ignore[attr-defined]
+    if len(codes) == 1:
+        return str(codes[0])
+    raise PlanFileError(
+        path, f"台账不写项目，请用 --project 指明导入到哪个项目（现有：{'、'.join(codes) or '无'}）"
+    )
