@@ -30,8 +30,8 @@ from bot.settings import Settings
 from bot.wiring import App
 from db.engine import session_scope
 from db.models import Channel, Delivery, Person, Project
-from domain.enums import ChannelKind
-from domain.findings import Finding, FindingKind, Severity
+from domain.enums import ChannelKind, FindingKind, Severity
+from domain.findings import Finding
 from jobs.deliver import deliver_pending
 from notifiers.digest import build_digest
 from notifiers.render import environment, render_digest

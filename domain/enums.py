@@ -1,7 +1,7 @@
 """Enumerations stored in status and kind columns.
 
 Values are short ASCII words so that they read well in SQL and in JSON; the Chinese labels the
-users see live next to them in ``LABELS``.
+users see are in :mod:`domain.labels`.
 """
 
 from enum import StrEnum
@@ -68,16 +68,32 @@ class RunStatus(StrEnum):
     FAILED = "failed"
 
 
-LABELS: dict[StrEnum, str] = {
-    Binding.BINDING: "约束性",
-    Binding.EXPECTED: "期望性",
-    ItemStatus.OPEN: "未销号",
-    ItemStatus.CLOSED: "已销号",
-    Comparator.GE: "不少于",
-    Comparator.LE: "不超过",
-    Comparator.BETWEEN: "介于",
-    PeriodKind.PER_YEAR: "每年",
-    PeriodKind.CUMULATIVE: "累计",
-    PeriodKind.ONCE: "到期完成",
-    PeriodKind.PER_YEAR_PER_TOWN: "每年每镇",
-}
+class Severity(StrEnum):
+    CRITICAL = "critical"
+    WARNING = "warning"
+    INFO = "info"
+
+    @property
+    def rank(self) -> int:
+        return {"critical": 0, "warning": 1, "info": 2}[self.value]
+
+
+class FindingKind(StrEnum):
+    DEADLINE_APPROACHING = "deadline_approaching"
+    DEADLINE_TODAY = "deadline_today"
+    OVERDUE = "overdue"
+    CHECK_IN = "check_in"
+    BEHIND_PACE = "behind_pace"
+    TARGET_MISSED = "target_missed"
+    TARGET_DUE = "target_due"
+    RATIO_BELOW = "ratio_below"
+    GROWTH_BELOW = "growth_below"
+    DELIVERABLE_DUE = "deliverable_due"
+    DELIVERABLE_OVERDUE = "deliverable_overdue"
+    NO_EVIDENCE = "no_evidence"
+    REPORT_WINDOW = "report_window"
+    MISSING_FIGURE = "missing_figure"
+    STALE_SOURCE = "stale_source"
+    COLLECTION_FAILED = "collection_failed"
+    IMPLAUSIBLE_JUMP = "implausible_jump"
+    NEGATIVE_VALUE = "negative_value"

@@ -12,8 +12,9 @@ from sqlmodel import Session
 
 from db.models import Alert, AlertEvent
 from domain.alerting import AlertMemory, Reason
-from domain.enums import AlertState
-from domain.findings import Finding, FindingKind, Severity
+from domain.enums import AlertState, FindingKind, Severity
+from domain.findings import Finding
+from domain.labels import label
 
 EVENT_WORDS = {
     Reason.FIRST: "首次提醒",
@@ -93,7 +94,7 @@ def observe(
     session.add(alert)
     if fresh:
         session.flush()
-        record(session, alert, "opened", f"发现：{finding.kind.label}", now=now, as_of=as_of)
+        record(session, alert, "opened", f"发现：{label(finding.kind)}", now=now, as_of=as_of)
     return alert
 
 

@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 from datetime import date
 from itertools import groupby
 
-from domain.findings import Finding, FindingKind
+from domain.enums import FindingKind
+from domain.findings import Finding
+from domain.labels import label
 
 
 @dataclass(frozen=True)
@@ -82,7 +84,7 @@ def build_digest(
             groups = tuple(Group(p, u, d, w, tuple(fs)) for (p, u, d, w), fs in keyed)
         else:
             groups = tuple(Group(f.persons, f.units, f.due, f.workdays_left, (f,)) for f in batch)
-        sections.append(Section(kind_, kind_.label, severity.label, groups))
+        sections.append(Section(kind_, label(kind_), label(severity), groups))
     everyone = [p for f in ordered for p in f.persons]
     return Digest(
         project_name, channel_name, as_of, tuple(sections), tuple(resolved), tuple(dict.fromkeys(everyone))

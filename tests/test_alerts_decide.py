@@ -13,9 +13,9 @@ from bot.clock import office_morning
 from db.engine import session_scope
 from db.models import Alert, AlertEvent
 from domain.alerting import AlertMemory, AlertPolicy, Reason, decide
-from domain.enums import AlertState
+from domain.enums import AlertState, FindingKind, Severity
 from domain.errors import ConfigurationError
-from domain.findings import Finding, FindingKind, Severity
+from domain.findings import Finding
 from jobs.acks import acknowledge, silence
 from tests.scenario_world import import_example, make_app, run_day
 

@@ -7,11 +7,11 @@ from datetime import date, timedelta
 
 import pytest
 
-from domain.enums import Binding, Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.enums import Binding, Comparator, FindingKind, IndicatorKind, ItemStatus, PeriodKind
 from domain.evaluation import Policy, evaluate
 from domain.evaluation.reporting import window_stage
 from domain.facts import AlertSettings, IndicatorFacts, ItemFacts, MonthValue, ProjectFacts, SourceFacts
-from domain.findings import FindingKind, stage_rank
+from domain.findings import stage_rank
 from domain.workdays import WorkCalendar
 
 CAL = WorkCalendar()

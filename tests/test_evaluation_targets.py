@@ -7,10 +7,9 @@ from datetime import date
 
 import pytest
 
-from domain.enums import Binding, Comparator, IndicatorKind, PeriodKind
+from domain.enums import Binding, Comparator, FindingKind, IndicatorKind, PeriodKind, Severity
 from domain.evaluation import Policy, evaluate
 from domain.facts import IndicatorFacts, MonthValue, ProjectFacts
-from domain.findings import FindingKind, Severity
 from domain.workdays import WorkCalendar
 
 CAL = WorkCalendar()

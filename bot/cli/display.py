@@ -19,6 +19,7 @@ from rich.table import Table
 from sqlalchemy.engine import make_url
 
 from domain.findings import Finding
+from domain.labels import label
 from domain.workdays import OFFICE_TZ
 from notifiers.base import Format, Message
 
@@ -119,8 +120,8 @@ def findings(items: list[Finding], as_of: date, *, as_json: bool) -> None:
     for f in items:
         who = f" 责任人：{'、'.join(f.persons)}" if f.persons and f.kind.value in _NAMED_BY_HEADING else ""
         table.add_row(
-            f.severity.label,
-            f.kind.label,
+            label(f.severity),
+            label(f.kind),
             f.project,
             str(f.due or ""),
             stage_label(f.stage, f.workdays_left),

@@ -14,11 +14,12 @@ from sqlmodel import Session, col, select
 from db.facts_loader import load_projects
 from db.models import Alert, JobRun, Measurement, Project, RectificationItem
 from db.types import code_point_order
-from domain.enums import LABELS, AlertState, IndicatorKind, ItemStatus
+from domain.enums import AlertState, FindingKind, IndicatorKind, ItemStatus, Severity
 from domain.evaluation import Policy, evaluate_project
 from domain.evaluation.targets import year_progress
 from domain.facts import IndicatorFacts
-from domain.findings import Finding, FindingKind, Severity
+from domain.findings import Finding
+from domain.labels import LABELS, label
 from domain.workdays import OFFICE_TZ, WorkCalendar
 
 JOB_LABELS = {
@@ -148,7 +149,7 @@ def _bar(indicator: IndicatorFacts, as_of: date, finding: Finding | None) -> Bar
     if progress is None:
         return None
     if finding is not None:
-        tone, verdict = finding.severity.value, finding.kind.label
+        tone, verdict = finding.severity.value, label(finding.kind)
     else:
         tone = "ok"
         verdict = "已完成年度目标" if progress.amount >= progress.target else "达到序时进度"
@@ -243,7 +244,7 @@ def _alerts(session: Session, code: str) -> list[Alert]:
 
 def alert_kind(alert: Alert) -> str:
     try:
-        return FindingKind(alert.kind).label
+        return label(FindingKind(alert.kind))
     except ValueError:
         return alert.kind
 

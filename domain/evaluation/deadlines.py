@@ -14,10 +14,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from domain.enums import ItemStatus
+from domain.enums import FindingKind, ItemStatus, Severity
 from domain.evaluation.policy import Policy, severity
 from domain.facts import IndicatorFacts, ItemFacts
-from domain.findings import Finding, FindingKind, Severity
+from domain.findings import Finding
 from domain.workdays import WorkCalendar
 
 

@@ -13,12 +13,12 @@ from functools import cache
 from operator import truediv
 from typing import Any
 
-from domain.enums import IndicatorKind
+from domain.enums import FindingKind, IndicatorKind, Severity
 from domain.evaluation.policy import Policy
 from domain.evaluation.series import month_amounts, month_of, previous_month
 from domain.evaluation.targets import addressed, reported
 from domain.facts import IndicatorFacts, ProjectFacts, Series
-from domain.findings import Finding, FindingKind, Severity
+from domain.findings import Finding
 
 LOOKBACK = 24  # months
 MANUAL_KINDS = frozenset({"manual"})

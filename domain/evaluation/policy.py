@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
-from domain.enums import Binding
+from domain.enums import Binding, Severity
 from domain.facts import AlertSettings
-from domain.findings import Severity
 
 
 @dataclass(frozen=True)

@@ -14,13 +14,13 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from domain.enums import PeriodKind
+from domain.enums import FindingKind, PeriodKind
 from domain.evaluation.deadlines import deadline_step
 from domain.evaluation.policy import Policy, severity
 from domain.evaluation.series import year_to_date
 from domain.evaluation.targets import addressed, meets, reported
 from domain.facts import IndicatorFacts, MonthValue
-from domain.findings import Finding, FindingKind
+from domain.findings import Finding
 from domain.workdays import WorkCalendar
 
 

@@ -11,11 +11,12 @@ from __future__ import annotations
 
 from datetime import date
 
+from domain.enums import FindingKind, Severity
 from domain.evaluation.hygiene import LOOKBACK
 from domain.evaluation.policy import Policy
 from domain.evaluation.series import month_of, previous_month
 from domain.facts import ProjectFacts, SourceFacts
-from domain.findings import Finding, FindingKind, Severity
+from domain.findings import Finding
 from domain.workdays import WorkCalendar
 
 REPORTING_KINDS = frozenset({"mofcom"})

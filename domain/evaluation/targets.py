@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from domain.enums import Comparator, PeriodKind
+from domain.enums import Comparator, FindingKind, PeriodKind
 from domain.evaluation.deadlines import deadline_step
 from domain.evaluation.policy import Policy, severity
 from domain.evaluation.series import (
@@ -27,7 +27,7 @@ from domain.evaluation.series import (
     year_to_date,
 )
 from domain.facts import IndicatorFacts, Series
-from domain.findings import Finding, FindingKind
+from domain.findings import Finding
 from domain.workdays import WorkCalendar
 
 
