@@ -11,6 +11,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import select
 
+from bot.calendar_file import load_calendar
 from bot.clock import wall_clock
 from bot.settings import Settings
 from collectors.base import CollectorEnv
@@ -50,7 +51,7 @@ class App:
     def build(cls, settings: Settings, environ: Mapping[str, str], *, echo: Echo | None = None) -> App:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
         calendar = (
-            WorkCalendar.from_file(settings.calendar_file) if settings.calendar_file else WorkCalendar()
+            load_calendar(settings.calendar_file) if settings.calendar_file else WorkCalendar()
         )
         return cls(settings, environ, make_engine(settings.db_url), calendar=calendar, echo=echo)
 

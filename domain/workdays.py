@@ -2,7 +2,7 @@
 
 The official calendar comes from the ``chinesecalendar`` package. For a year it does not know yet,
 Monday to Friday is assumed (with one warning per year), and an override file can add holidays
-and make-up days as they are announced::
+and make-up days as they are announced (read by :mod:`bot.calendar_file`)::
 
     # calendar.yaml — 2027年放假安排（国务院办公厅通知发布后填写）
     holidays: [2027-01-01, 2027-02-05, 2027-02-06]
@@ -17,14 +17,9 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import date, timedelta
-from pathlib import Path
-from typing import Any
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
-import yaml
-
-from domain.errors import ConfigurationError
 
 OFFICE_TZ = ZoneInfo("Asia/Shanghai")
 log = logging.getLogger(__name__)
@@ -39,27 +34,6 @@ class WorkCalendar:
         self._warned: set[int] = set()
         # year → (ordinal of 1 January, working days up to each day of the year)
         self._running: dict[int, tuple[int, list[int]]] = {}
-
-    @classmethod
-    def from_file(cls, path: Path) -> WorkCalendar:
-        """A calendar with the holidays and make-up working days listed in a YAML override file."""
-        try:
-            data: Any = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-        except (OSError, yaml.YAMLError) as exc:
-            raise ConfigurationError(f"节假日覆盖文件 {path} 无法读取：{exc}") from None
-        if not isinstance(data, dict) or set(data) - {"holidays", "workdays"}:
-            raise ConfigurationError(f"节假日覆盖文件 {path} 只能包含 holidays 和 workdays 两个列表")
-        days: dict[str, list[date]] = {}
-        for name in ("holidays", "workdays"):
-            values = data.get(name) or []
-            bad = [v for v in values if not isinstance(v, date)]
-            if bad:
-                raise ConfigurationError(f"节假日覆盖文件 {path} 的 {name} 中“{bad[0]}”不是 YYYY-MM-DD 日期")
-            days[name] = values
-        both = set(days["holidays"]) & set(days["workdays"])
-        if both:
-            raise ConfigurationError(f"节假日覆盖文件 {path} 中 {min(both)} 既是假日又是工作日")
-        return cls(days["holidays"], days["workdays"])
 
     def is_workday(self, day: date) -> bool:
         if day in self._holidays:

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 
 import pytest
 
+from bot.calendar_file import load_calendar
 from domain.enums import Binding, Comparator, FindingKind, IndicatorKind, ItemStatus, PeriodKind
 from domain.evaluation import Policy, evaluate
 from domain.evaluation.reporting import window_stage
@@ -190,12 +191,12 @@ def test_an_override_file_adds_holidays_and_make_up_days(tmp_path):
 
     path = tmp_path / "calendar.yaml"
     path.write_text("holidays: [2030-01-02]\nworkdays: [2030-01-05]\n", encoding="utf-8")
-    calendar = WorkCalendar.from_file(path)
+    calendar = load_calendar(path)
     assert not calendar.is_workday(date(2030, 1, 2)) and calendar.is_workday(date(2030, 1, 5))
     assert calendar.workdays_between(date(2029, 12, 31), date(2030, 1, 7)) == 5  # 1, 3, 4, 5(Sat), 7
     path.write_text("holidays: [2030-01-02]\nworkdays: [2030-01-02]\n", encoding="utf-8")
     with pytest.raises(ConfigurationError, match="既是假日又是工作日"):
-        WorkCalendar.from_file(path)
+        load_calendar(path)
 
 
 def test_counting_across_years_matches_counting_day_by_day():
