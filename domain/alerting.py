@@ -21,7 +21,8 @@ from datetime import date, datetime, timedelta
 from enum import StrEnum
 
 from domain.enums import AlertState
-from domain.findings import Finding, stage_rank
+from domain.findings import Finding
+from domain.keys import stage_rank
 
 
 class Reason(StrEnum):

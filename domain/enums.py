@@ -97,3 +97,4 @@ class FindingKind(StrEnum):
     COLLECTION_FAILED = "collection_failed"
     IMPLAUSIBLE_JUMP = "implausible_jump"
     NEGATIVE_VALUE = "negative_value"
+    RESOLVED = "resolved"  # the note that an alert cleared

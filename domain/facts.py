@@ -163,10 +163,6 @@ class ItemFacts:
     def label(self) -> str:
         return f"{self.batch}问题{self.number}" if self.batch else f"问题{self.number}"
 
-    @property
-    def subject_key(self) -> str:
-        return f"{self.project}/item/{self.batch or '-'}/{self.number}"
-
 
 @dataclass(frozen=True)
 class SourceFacts:

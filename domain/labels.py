@@ -16,6 +16,7 @@ from domain.enums import (
     PeriodKind,
     Severity,
 )
+from domain.keys import WINDOW_CLOSING, WINDOW_MISSED, WINDOW_OPEN, Step, parse_stage
 
 LABELS: dict[StrEnum, str] = {
     Binding.BINDING: "约束性",
@@ -50,9 +51,39 @@ LABELS: dict[StrEnum, str] = {
     FindingKind.COLLECTION_FAILED: "数据采集失败",
     FindingKind.IMPLAUSIBLE_JUMP: "数据异常波动",
     FindingKind.NEGATIVE_VALUE: "数据为负数",
+    FindingKind.RESOLVED: "已解决",
 }
+# Stages apart: their words equal some kinds' ("overdue"), and StrEnums with one value are one key.
+STAGE_LABELS = {
+    Step.DUE: "到期",
+    Step.OVERDUE: "逾期",
+    Step.ESCALATED: "逾期·已上报",
+    Step.MISSED: "未完成",
+    Step.STALE: "久未更新",
+    Step.FAILED: "失败",
+}
+WINDOW_STAGES = {WINDOW_OPEN: "填报开放", WINDOW_CLOSING: "即将截止", WINDOW_MISSED: "已过填报期"}
 
 
 def label(value: StrEnum) -> str:
     """The Chinese word for ``value``; a value without one is a programming error (KeyError)."""
     return LABELS[value]
+
+
+def stage_label(stage: str, workdays_left: int | None) -> str:
+    """A stage in words: 还剩5个工作日, 逾期·已上报, 3月, 2023-10报告 …; an unknown one as it is."""
+    parsed = parse_stage(stage)
+    step, arg = parsed.step, parsed.arg
+    if arg is not None:
+        if step is Step.REMIND:
+            return f"还剩{workdays_left}个工作日"
+        if step is Step.MONTH:  # month-05 in a year, month-2023-10 over a plan period
+            return f"{int(arg)}月" if len(arg) == 2 else arg
+        if step is Step.CHECKIN:
+            return f"{arg}报告"
+        if step is Step.MISSING:
+            return f"缺{arg}"
+        if step is Step.FOUND:
+            return arg
+        return WINDOW_STAGES.get(stage, stage)
+    return STAGE_LABELS[step] if step is not None and step in STAGE_LABELS else stage

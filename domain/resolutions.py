@@ -10,21 +10,23 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from domain.enums import IndicatorKind, ItemStatus
+from domain import keys
+from domain.enums import FindingKind, IndicatorKind, ItemStatus
 from domain.facts import ProjectFacts
+from domain.keys import MISSED, Question
 
 DEFAULT_NOTE = "情况已消除"
-KIND_NOTES = {
-    "behind_pace": "已赶上序时进度",
-    "ratio_below": "已达到要求",
-    "growth_below": "增速已达到要求",
-    "target_due": "已达到目标",
-    "missing_figure": "数据已补报",
-    "implausible_jump": "数据已核实更正",
-    "negative_value": "数据已核实更正",
-    "stale_source": "数据源已恢复采集",
-    "collection_failed": "数据源已恢复采集",
-    "no_evidence": "佐证材料已补充",
+KIND_NOTES: dict[str, str] = {
+    FindingKind.BEHIND_PACE: "已赶上序时进度",
+    FindingKind.RATIO_BELOW: "已达到要求",
+    FindingKind.GROWTH_BELOW: "增速已达到要求",
+    FindingKind.TARGET_DUE: "已达到目标",
+    FindingKind.MISSING_FIGURE: "数据已补报",
+    FindingKind.IMPLAUSIBLE_JUMP: "数据已核实更正",
+    FindingKind.NEGATIVE_VALUE: "数据已核实更正",
+    FindingKind.STALE_SOURCE: "数据源已恢复采集",
+    FindingKind.COLLECTION_FAILED: "数据源已恢复采集",
+    FindingKind.NO_EVIDENCE: "佐证材料已补充",
 }
 
 
@@ -45,26 +47,27 @@ def clearings(projects: Iterable[ProjectFacts]) -> dict[str, Clearing]:
     found: dict[str, Clearing] = {}
     for project in projects:
         for item in project.items:
+            prefix = keys.item(item.project, item.batch, item.number).prefix
             if item.status is ItemStatus.CLOSED:
                 when = f"（{item.closed_on:%Y-%m-%d}）" if item.closed_on else ""
                 result = f"：{item.result}" if item.result else ""
-                found[f"{item.subject_key}/"] = Clearing(f"已销号{when}{result}")
+                found[prefix] = Clearing(f"已销号{when}{result}")
             else:  # still open, so its old alert went away only because the deadline changed
                 now = item.deadline.isoformat() if item.deadline else "长期坚持"
-                found[f"{item.subject_key}/"] = Clearing(f"整改时限已调整为 {now}", quiet=True)
+                found[prefix] = Clearing(f"整改时限已调整为 {now}", quiet=True)
         for indicator in project.indicators:
             if indicator.kind is not IndicatorKind.DELIVERABLE:
                 continue
-            key = f"{project.code}/indicator/{indicator.code}/"
+            subject = keys.indicator(project.code, indicator.code)
             if indicator.done:
                 when = f"（{indicator.done_on:%Y-%m-%d}）" if indicator.done_on else ""
                 proof = "，佐证材料已存证" if indicator.done_evidence else ""
-                found[key] = Clearing(f"已完成{when}{proof}")
+                found[subject.prefix] = Clearing(f"已完成{when}{proof}")
             else:
-                found[f"{key}deliverable/"] = Clearing("完成时限已调整", quiet=True)
+                found[subject.key(Question.DELIVERABLE) + keys.SEP] = Clearing("完成时限已调整", quiet=True)
         for (source, month), filed in project.filings.items():
             if filed:
-                found[f"{project.code}/report/{source}/{month}"] = Clearing("系统显示已填报")
+                found[str(keys.report(project.code, source, month))] = Clearing("系统显示已填报")
     return found
 
 
@@ -72,18 +75,13 @@ def clearing_for(key: str, found: dict[str, Clearing], kind: str = "", stage: st
     """The clearing of the longest matching prefix; else a lapsed verdict closes quietly, and
     anything else cleared because the figures changed."""
     best = ""
-    for prefix in _prefixes(key):
+    for prefix in keys.prefixes(key):
         if prefix in found and len(prefix) > len(best):
             best = prefix
     if best:
         return found[best]
-    if kind == "target_missed" or stage == "missed":
+    if kind == FindingKind.TARGET_MISSED or stage == MISSED:
         return LAPSED
-    if kind == "report_window":  # no row says 已填报: the month left the window unchecked
+    if kind == FindingKind.REPORT_WINDOW:  # no row says 已填报: the month left the window unchecked
         return Clearing("未能核实填报状态，请到系统中确认", quiet=True)
     return Clearing(KIND_NOTES.get(kind, DEFAULT_NOTE))
-
-
-def _prefixes(key: str) -> list[str]:
-    parts = key.split("/")
-    return ["/".join(parts[:n]) + "/" for n in range(1, len(parts))] + [key]

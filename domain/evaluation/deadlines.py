@@ -14,10 +14,22 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from domain.enums import FindingKind, ItemStatus, Severity
+from domain import keys
+from domain.enums import ItemStatus, Severity
 from domain.evaluation.policy import Policy, severity
 from domain.facts import IndicatorFacts, ItemFacts
-from domain.findings import Finding
+from domain.findings import (
+    CheckIn,
+    DeadlineApproaching,
+    DeadlineToday,
+    DeliverableDue,
+    DeliverableOverdue,
+    Finding,
+    ItemDeadline,
+    NoEvidence,
+    Overdue,
+)
+from domain.keys import DUE, ESCALATED, OVERDUE
 from domain.workdays import WorkCalendar
 
 
@@ -29,18 +41,18 @@ class Step:
 
     @property
     def overdue(self) -> bool:
-        return self.stage in ("overdue", "escalated")
+        return self.stage in (OVERDUE, ESCALATED)
 
 
 def deadline_step(due: date, as_of: date, calendar: WorkCalendar, policy: Policy) -> Step | None:
     """Where ``as_of`` stands against ``due``: a reminder step, due, overdue, escalated — or None."""
     if as_of > due:
         late = calendar.workdays_between(due, as_of)
-        stage = "escalated" if late >= policy.escalate_after_workdays else "overdue"
+        stage = ESCALATED if late >= policy.escalate_after_workdays else OVERDUE
         return Step(stage, -max(late, 1), late)
     left = calendar.workdays_between(as_of, due)
-    stage = policy.stage(left)
-    return Step(stage, left) if stage else None
+    reminder = policy.stage(left)
+    return Step(reminder, left) if reminder else None
 
 
 def checkin_month(as_of: date, after: date | None, calendar: WorkCalendar, every: int) -> str | None:
@@ -60,88 +72,89 @@ def checkin_month(as_of: date, after: date | None, calendar: WorkCalendar, every
 def evaluate_item(item: ItemFacts, as_of: date, calendar: WorkCalendar, policy: Policy) -> Finding | None:
     if item.status is ItemStatus.CLOSED:
         return None
-    base = dict(
-        key=f"{item.subject_key}/deadline/{item.deadline or 'ongoing'}",
-        project=item.project,
-        subject=item.label,
-        persons=item.persons,
-        units=item.units,
-        due=item.deadline,
-    )
-    detail = {"problem": item.problem, "deadline_text": item.deadline_text, "ongoing": item.ongoing}
+    subject = keys.item(item.project, item.batch, item.number)
+    key = keys.deadline_key(subject, item.deadline)
     if item.ongoing and (item.deadline is None or as_of > item.deadline):
         month = checkin_month(as_of, item.deadline, calendar, policy.checkin_every_months)
-        return Finding(
-            kind=FindingKind.CHECK_IN,
+        return CheckIn(
+            key=key,
+            project=item.project,
+            subject=item.label,
+            persons=item.persons,
+            units=item.units,
+            due=item.deadline,
             severity=Severity.INFO,
-            stage=f"checkin-{month}" if month else "due",
-            detail=detail | {"checkin_month": month},
+            stage=keys.checkin(month) if month else DUE,
             repeat=False,
-            **base,  # type: ignore[arg-type]
+            problem=item.problem,
+            deadline_text=item.deadline_text,
+            ongoing=item.ongoing,
+            checkin_month=month,
         )
     if item.deadline is None:
         return None
     step = deadline_step(item.deadline, as_of, calendar, policy)
     if step is None:
         return None
-    kind = {"due": FindingKind.DEADLINE_TODAY}.get(
-        step.stage, FindingKind.OVERDUE if step.overdue else FindingKind.DEADLINE_APPROACHING
+    kind: type[ItemDeadline] = (
+        DeadlineToday if step.stage == DUE else Overdue if step.overdue else DeadlineApproaching
     )
-    return Finding(
-        kind=kind,
-        severity=Severity.WARNING if kind is FindingKind.DEADLINE_APPROACHING else Severity.CRITICAL,
+    return kind(
+        key=key,
+        project=item.project,
+        subject=item.label,
+        persons=item.persons,
+        units=item.units,
+        due=item.deadline,
+        severity=Severity.WARNING if kind is DeadlineApproaching else Severity.CRITICAL,
         stage=step.stage,
         workdays_left=step.workdays_left,
-        escalate=step.stage == "escalated",
-        detail=detail
-        | {
-            "overdue_days": (as_of - item.deadline).days if step.overdue else 0,
-            "overdue_workdays": step.overdue_workdays,
-        },
-        **base,  # type: ignore[arg-type]
+        escalate=step.stage == ESCALATED,
+        problem=item.problem,
+        deadline_text=item.deadline_text,
+        ongoing=item.ongoing,
+        overdue_days=(as_of - item.deadline).days if step.overdue else 0,
+        overdue_workdays=step.overdue_workdays,
     )
 
 
 def evaluate_deliverable(
     indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, policy: Policy
 ) -> Finding | None:
-    subject = f"{indicator.code} {indicator.name}"
+    subject = keys.indicator(indicator.project, indicator.code)
+    title = f"{indicator.code} {indicator.name}"
     units = (indicator.responsible_unit,) if indicator.responsible_unit else ()
-    key = f"{indicator.project}/indicator/{indicator.code}"
     if indicator.done:
         if indicator.done_evidence:
             return None
-        return Finding(
-            key=f"{key}/evidence",
+        return NoEvidence(
+            key=subject.key(keys.Question.EVIDENCE),
             project=indicator.project,
-            kind=FindingKind.NO_EVIDENCE,
             severity=severity(indicator.binding, False),
-            subject=subject,
-            stage="missing",
+            subject=title,
+            stage=keys.EVIDENCE_MISSING,
             persons=indicator.persons,
             units=units,
-            detail={"binding": indicator.binding.value, "done_on": _iso(indicator.done_on)},
+            binding=indicator.binding,
+            done_on=indicator.done_on,
         )
     if indicator.due is None:
         return None
     step = deadline_step(indicator.due, as_of, calendar, policy)
     if step is None:
         return None
-    return Finding(
-        key=f"{key}/deliverable/{indicator.due}",
+    kind = DeliverableOverdue if step.overdue else DeliverableDue
+    return kind(
+        key=subject.key(keys.Question.DELIVERABLE, indicator.due),
         project=indicator.project,
-        kind=FindingKind.DELIVERABLE_OVERDUE if step.overdue else FindingKind.DELIVERABLE_DUE,
         severity=severity(indicator.binding, step.overdue),
-        subject=subject,
+        subject=title,
         stage=step.stage,
         persons=indicator.persons,
         units=units,
         due=indicator.due,
         workdays_left=step.workdays_left,
-        escalate=step.stage == "escalated",
-        detail={"binding": indicator.binding.value, "overdue_workdays": step.overdue_workdays},
+        escalate=step.stage == ESCALATED,
+        binding=indicator.binding,
+        overdue_workdays=step.overdue_workdays,
     )
-
-
-def _iso(day: date | None) -> str | None:
-    return day.isoformat() if day else None

@@ -11,14 +11,23 @@ from __future__ import annotations
 from datetime import date
 from functools import cache
 from operator import truediv
-from typing import Any
 
-from domain.enums import FindingKind, IndicatorKind, Severity
+from domain import keys
+from domain.enums import IndicatorKind, Severity
 from domain.evaluation.policy import Policy
 from domain.evaluation.series import month_amounts, month_of, previous_month
 from domain.evaluation.targets import addressed, reported
 from domain.facts import IndicatorFacts, ProjectFacts, Series
-from domain.findings import Finding
+from domain.findings import (
+    CollectionFailed,
+    Finding,
+    ImplausibleJump,
+    Jump,
+    MissingFigure,
+    NegativeValue,
+    StaleSource,
+)
+from domain.keys import FAILED, STALE, Question
 
 LOOKBACK = 24  # months
 MANUAL_KINDS = frozenset({"manual"})
@@ -27,7 +36,8 @@ MANUAL_KINDS = frozenset({"manual"})
 @cache  # the same few (first, last) pairs for every indicator of a run
 def _months(first: str, last: str) -> tuple[str, ...]:
     """The months from ``first`` to ``last``, at most the last ``LOOKBACK`` of them."""
-    months, month = [], last
+    months: list[str] = []
+    month = last
     while month >= first and len(months) < LOOKBACK:
         months.append(month)
         month = previous_month(month)
@@ -61,12 +71,13 @@ def missing_figures(
         return []
     gaps = [m for m in expected if m not in have]
     return [
-        Finding(
-            key=f"{indicator.project}/indicator/{indicator.code}/missing",
-            kind=FindingKind.MISSING_FIGURE,
+        MissingFigure(
+            key=keys.indicator(indicator.project, indicator.code).key(Question.MISSING),
             severity=Severity.WARNING,
-            stage=f"missing-{gaps[-1]}",
-            detail={"months": gaps, "source": indicator.source, "after_day": policy.missing_after_day},
+            stage=keys.missing(gaps[-1]),
+            months=tuple(gaps),
+            source=indicator.source,
+            after_day=policy.missing_after_day,
             **addressed(indicator),
         )
     ]
@@ -85,37 +96,36 @@ def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[F
         if not recent:
             continue
         amounts = month_amounts(recent)
-        where = f"/town/{town}" if town else ""
-        base = addressed(indicator) | {
-            "subject": f"{indicator.code} {indicator.name}" + (f"（{town}）" if town else "")
-        }
+        subject = keys.indicator(indicator.project, indicator.code, town or None)
+        who = addressed(indicator, f"{indicator.code} {indicator.name}" + (f"（{town}）" if town else ""))
         negative = [m for m, a in amounts.items() if a < 0] if min(amounts.values()) < 0 else []
         if negative:
             findings.append(
-                Finding(
-                    key=f"{indicator.project}/indicator/{indicator.code}{where}/negative",
-                    kind=FindingKind.NEGATIVE_VALUE,
+                NegativeValue(
+                    key=subject.key(Question.NEGATIVE),
                     severity=Severity.WARNING,
-                    stage=f"found-{negative[-1]}",
-                    detail={"months": negative, "unit": indicator.unit or ""},
-                    **base,  # type: ignore[arg-type]
+                    stage=keys.found(negative[-1]),
+                    months=tuple(negative),
+                    unit=indicator.unit or "",
+                    **who,
                 )
             )
         if jumps := _jumps(amounts, policy.jump_factor):
             findings.append(
-                Finding(
-                    key=f"{indicator.project}/indicator/{indicator.code}{where}/jump",
-                    kind=FindingKind.IMPLAUSIBLE_JUMP,
+                ImplausibleJump(
+                    key=subject.key(Question.JUMP),
                     severity=Severity.WARNING,
-                    stage=f"found-{jumps[-1]['month']}",
-                    detail={"jumps": jumps, "unit": indicator.unit or "", "factor": policy.jump_factor},
-                    **base,  # type: ignore[arg-type]
+                    stage=keys.found(jumps[-1].month),
+                    jumps=tuple(jumps),
+                    unit=indicator.unit or "",
+                    factor=policy.jump_factor,
+                    **who,
                 )
             )
     return findings
 
 
-def _jumps(amounts: dict[str, float], factor: float) -> list[dict[str, Any]]:
+def _jumps(amounts: dict[str, float], factor: float) -> list[Jump]:
     """Adjacent months whose ratio is beyond ``factor`` either way (both months positive)."""
     values = list(amounts.values())
     if len(values) > 1 and min(values) > 0:
@@ -129,7 +139,7 @@ def _jumps(amounts: dict[str, float], factor: float) -> list[dict[str, Any]]:
             continue
         ratio = amount / before
         if ratio >= factor or ratio <= 1 / factor:
-            jumps.append({"month": month, "before": before, "amount": amount, "ratio": ratio})
+            jumps.append(Jump(month=month, before=before, amount=amount, ratio=ratio))
     return jumps
 
 
@@ -137,18 +147,18 @@ def source_health(project: ProjectFacts, as_of: date, policy: Policy) -> list[Fi
     """Sources whose latest attempt failed, and sources not collected for ``stale_after_days``."""
     findings: list[Finding] = []
     for source in project.sources:
-        key = f"{project.code}/source/{source.code}"
+        subject = keys.source(project.code, source.code)
         label = source.name or source.code
         if source.failed_error is not None:
             findings.append(
-                Finding(
-                    key=f"{key}/collection",
+                CollectionFailed(
+                    key=subject.key(Question.COLLECTION),
                     project=project.code,
-                    kind=FindingKind.COLLECTION_FAILED,
                     severity=Severity.WARNING,
                     subject=f"数据源 {label} 采集失败",
-                    stage="failed",
-                    detail={"error": source.failed_error, "page_kept": source.failed_page_kept},
+                    stage=FAILED,
+                    error=source.failed_error,
+                    page_kept=source.failed_page_kept,
                 )
             )
         if source.kind in MANUAL_KINDS:
@@ -157,17 +167,14 @@ def source_health(project: ProjectFacts, as_of: date, policy: Policy) -> list[Fi
         if since is None or (as_of - since).days < policy.stale_after_days:
             continue
         findings.append(
-            Finding(
-                key=f"{key}/stale",
+            StaleSource(
+                key=subject.key(Question.STALE),
                 project=project.code,
-                kind=FindingKind.STALE_SOURCE,
                 severity=Severity.WARNING,
                 subject=f"数据源 {label}",
-                stage="stale",
-                detail={
-                    "last_ok": source.last_ok.isoformat() if source.last_ok else None,
-                    "days": (as_of - since).days,
-                },
+                stage=STALE,
+                last_ok=source.last_ok,
+                days=(as_of - since).days,
             )
         )
     return findings

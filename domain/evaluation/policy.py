@@ -6,6 +6,7 @@ from dataclasses import dataclass, replace
 
 from domain.enums import Binding, Severity
 from domain.facts import AlertSettings
+from domain.keys import DUE, OVERDUE, remind
 
 
 @dataclass(frozen=True)
@@ -45,11 +46,11 @@ class Policy:
     def stage(self, workdays_left: int) -> str | None:
         """The reminder step a number of working days falls in, or None if too early to remind."""
         if workdays_left < 0:
-            return "overdue"
+            return OVERDUE
         steps = [n for n in sorted(self.reminder_workdays) if n >= workdays_left]
         if not steps:
             return None
-        return "due" if steps[0] == 0 else f"remind-{steps[0]}"
+        return DUE if steps[0] == 0 else remind(steps[0])
 
 
 def severity(binding: Binding, serious: bool) -> Severity:

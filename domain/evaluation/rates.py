@@ -14,13 +14,15 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date
 
-from domain.enums import FindingKind, PeriodKind
+from domain import keys
+from domain.enums import PeriodKind
 from domain.evaluation.deadlines import deadline_step
 from domain.evaluation.policy import Policy, severity
 from domain.evaluation.series import year_to_date
 from domain.evaluation.targets import addressed, meets, reported
 from domain.facts import IndicatorFacts, MonthValue
-from domain.findings import Finding
+from domain.findings import Finding, GrowthBelow, RatioBelow, RatioMissed
+from domain.keys import ESCALATED, MISSED, Question
 from domain.workdays import WorkCalendar
 
 
@@ -32,48 +34,52 @@ def evaluate_ratio(
     target = indicator.target_for(int(latest.month[:4])) if latest else indicator.target
     if target is None:
         return []
-    key = f"{indicator.project}/indicator/{indicator.code}"
+    subject = keys.indicator(indicator.project, indicator.code)
     level = latest.value if latest else None
     if level is not None and meets(level, indicator.comparator, target, indicator.target_high):
         return []
-    detail = {
-        "value": level,
-        "target": target,
-        "month": latest.month if latest else None,
-        "binding": indicator.binding.value,
-        "comparator": indicator.comparator.value,
-        "sources": list(indicator.sources),
-    }
+    month = latest.month if latest else None
     if indicator.period is PeriodKind.ONCE and indicator.due is not None:
         step = deadline_step(indicator.due, as_of, calendar, policy)
         if step is None:
             return []
+        kind = RatioMissed if step.overdue else RatioBelow
         return [
-            Finding(
-                key=f"{key}/ratio/{indicator.due}",
-                kind=FindingKind.TARGET_MISSED if step.overdue else FindingKind.RATIO_BELOW,
+            kind(
+                key=subject.key(Question.RATIO, indicator.due),
                 severity=severity(indicator.binding, step.overdue),
                 stage=step.stage,
                 due=indicator.due,
                 workdays_left=step.workdays_left,
-                escalate=step.stage == "escalated",
-                detail=detail | {"scope": "ratio"},
+                escalate=step.stage == ESCALATED,
+                value=level,
+                target=target,
+                month=month,
+                binding=indicator.binding,
+                comparator=indicator.comparator,
+                sources=indicator.sources,
                 **addressed(indicator),
             )
         ]
     if latest is None:
         return []
-    year, month = int(latest.month[:4]), int(latest.month[5:7])
-    final = month == 12
+    year, number = int(latest.month[:4]), int(latest.month[5:7])
+    final = number == 12
+    yearly = RatioMissed if final else RatioBelow
     return [
-        Finding(
-            key=f"{key}/ratio/{year}",
-            kind=FindingKind.TARGET_MISSED if final else FindingKind.RATIO_BELOW,
+        yearly(
+            key=subject.key(Question.RATIO, year),
             severity=severity(indicator.binding, final),
-            stage="missed" if final else f"month-{month:02d}",
+            stage=MISSED if final else keys.month_stage(number),
             escalate=final,
             repeat=final,
-            detail=detail | {"scope": "ratio", "year": year},
+            value=level,
+            target=target,
+            month=month,
+            binding=indicator.binding,
+            comparator=indicator.comparator,
+            sources=indicator.sources,
+            year=year,
             **addressed(indicator),
         )
     ]
@@ -124,26 +130,23 @@ def evaluate_growth(
     year, number = int(month[:4]), int(month[5:7])
     final = number == 12
     return [
-        Finding(
-            key=f"{indicator.project}/indicator/{indicator.code}/growth/{year}",
-            kind=FindingKind.GROWTH_BELOW,
+        GrowthBelow(
+            key=keys.indicator(indicator.project, indicator.code).key(Question.GROWTH, year),
             severity=severity(indicator.binding, final),
-            stage="missed" if final else f"month-{number:02d}",
+            stage=MISSED if final else keys.month_stage(number),
             escalate=final,
             repeat=final,
-            detail={
-                "rate": rate,
-                "required": required,
-                "target": target,
-                "month": month,
-                "year": year,
-                "base": f"{base.code} {base.name}" if base else None,
-                "reference": f"{reference.code} {reference.name}" if reference else None,
-                "reference_value": ref.value if ref else None,
-                "reference_month": ref.month if ref else None,
-                "binding": indicator.binding.value,
-                "sources": list(indicator.sources),
-            },
+            rate=rate,
+            required=required,
+            target=target,
+            month=month,
+            year=year,
+            base=f"{base.code} {base.name}" if base else None,
+            reference=f"{reference.code} {reference.name}" if reference else None,
+            reference_value=ref.value if ref else None,
+            reference_month=ref.month if ref else None,
+            binding=indicator.binding,
+            sources=indicator.sources,
             **addressed(indicator),
         )
     ]

@@ -11,16 +11,18 @@ from __future__ import annotations
 
 from datetime import date
 
-from domain.enums import FindingKind, Severity
+from domain import keys
+from domain.enums import Severity
 from domain.evaluation.hygiene import LOOKBACK
 from domain.evaluation.policy import Policy
 from domain.evaluation.series import month_of, previous_month
 from domain.facts import ProjectFacts, SourceFacts
-from domain.findings import Finding
+from domain.findings import Finding, ReportWindow
+from domain.keys import WINDOW_CLOSING, WINDOW_MISSED, WINDOW_OPEN
 from domain.workdays import WorkCalendar
 
 REPORTING_KINDS = frozenset({"mofcom"})
-OPEN, CLOSING, MISSED = "window-1-open", "window-2-closing", "window-3-missed"
+OPEN, CLOSING, MISSED = WINDOW_OPEN, WINDOW_CLOSING, WINDOW_MISSED
 
 
 def window_stage(as_of: date, month_reported: str, calendar: WorkCalendar, policy: Policy) -> str | None:
@@ -61,7 +63,7 @@ def _source(
     unfiled = {m for (code, m), filed in project.filings.items() if code == source.code and not filed}
     earlier = sorted((m for m in unfiled if first <= m < last), reverse=True)[: LOOKBACK - 1]
     months = [*earlier, last]
-    findings = []
+    findings: list[Finding] = []
     for month in sorted(months):
         if project.filings.get((source.code, month)):
             continue
@@ -70,22 +72,19 @@ def _source(
             continue
         closes = _close_date(month, policy)
         findings.append(
-            Finding(
-                key=f"{project.code}/report/{source.code}/{month}",
+            ReportWindow(
+                key=str(keys.report(project.code, source.code, month)),
                 project=project.code,
-                kind=FindingKind.REPORT_WINDOW,
                 severity=Severity.CRITICAL if stage != OPEN else Severity.WARNING,
                 subject=f"{int(month[:4])}年{int(month[5:7])}月月报",
                 stage=stage,
                 due=closes,
                 workdays_left=calendar.workdays_between(as_of, closes),
                 escalate=False,
-                detail={
-                    "month": month,
-                    "source": source.name or source.code,
-                    "checked": (source.code, month) in project.filings,
-                    "window": list(policy.report_window),
-                },
+                month=month,
+                source=source.name or source.code,
+                checked=(source.code, month) in project.filings,
+                window=policy.report_window,
             )
         )
     return findings

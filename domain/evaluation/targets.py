@@ -11,9 +11,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
-from typing import Any
+from typing import TypedDict
 
-from domain.enums import Comparator, FindingKind, PeriodKind
+from domain import keys
+from domain.enums import Binding, Comparator, PeriodKind
 from domain.evaluation.deadlines import deadline_step
 from domain.evaluation.policy import Policy, severity
 from domain.evaluation.series import (
@@ -27,7 +28,16 @@ from domain.evaluation.series import (
     year_to_date,
 )
 from domain.facts import IndicatorFacts, Series
-from domain.findings import Finding
+from domain.findings import (
+    BehindPace,
+    Finding,
+    OnceTargetMissed,
+    PlanBehindPace,
+    PlanTargetMissed,
+    TargetDue,
+    TargetMissed,
+)
+from domain.keys import ESCALATED, MISSED, Question
 from domain.workdays import WorkCalendar
 
 
@@ -73,23 +83,35 @@ def year_progress(indicator: IndicatorFacts, as_of: date) -> YearProgress | None
     return YearProgress(year, month, amount, target, pace_share(month, indicator.pace) * 100)
 
 
-def addressed(indicator: IndicatorFacts, subject: str | None = None) -> dict[str, Any]:
+class YearFigures(TypedDict):
+    """Where a yearly target stands, as a missed target and a target behind the pace tell it."""
+
+    unit: str
+    binding: Binding
+    sources: tuple[str, ...]
+    year: int
+    month: int
+    amount: float
+    target: float
+    town: str | None
+    completion: float | None
+
+
+class Addressed(TypedDict):
+    project: str
+    subject: str
+    persons: tuple[str, ...]
+    units: tuple[str, ...]
+
+
+def addressed(indicator: IndicatorFacts, subject: str | None = None) -> Addressed:
     """Who a finding about ``indicator`` is for: its project, subject, persons and unit."""
-    return dict(
+    return Addressed(
         project=indicator.project,
         subject=subject or f"{indicator.code} {indicator.name}",
         persons=indicator.persons,
         units=(indicator.responsible_unit,) if indicator.responsible_unit else (),
     )
-
-
-def _detail(indicator: IndicatorFacts, **values: Any) -> dict[str, Any]:
-    return {
-        "unit": indicator.unit or "",
-        "binding": indicator.binding.value,
-        "sources": list(indicator.sources),
-        **values,
-    }
 
 
 def evaluate_numeric(
@@ -128,22 +150,29 @@ def _yearly(
     if target is None or ytd is None:
         return []
     amount, month = ytd
-    where = f"/town/{town}" if town else ""
     subject = f"{indicator.code} {indicator.name}" + (f"（{town}）" if town else "")
-    detail = _detail(indicator, year=year, month=month, amount=amount, target=target, town=town or None)
-    detail["completion"] = amount / target * 100 if target else None
-    key = f"{indicator.project}/indicator/{indicator.code}{where}"
+    key = keys.indicator(indicator.project, indicator.code, town or None).key(Question.YEAR, year)
+    figures = YearFigures(
+        unit=indicator.unit or "",
+        binding=indicator.binding,
+        sources=indicator.sources,
+        year=year,
+        month=month,
+        amount=amount,
+        target=target,
+        town=town or None,
+        completion=amount / target * 100 if target else None,
+    )
     if month == 12 or (indicator.comparator is Comparator.LE and amount > target):
         if meets(amount, indicator.comparator, target, indicator.target_high):
             return []
         return [
-            Finding(
-                key=f"{key}/year/{year}",
-                kind=FindingKind.TARGET_MISSED,
-                stage="missed",
+            TargetMissed(
+                key=key,
+                stage=MISSED,
                 severity=severity(indicator.binding, True),
                 escalate=True,
-                detail=detail | {"scope": "year"},
+                **figures,
                 **addressed(indicator, subject),
             )
         ]
@@ -153,24 +182,20 @@ def _yearly(
     if amount >= required:
         return []
     expected = forecast(amount, month, indicator.pace)
-    detail |= {
-        "scope": "year",
-        "required": required,
-        "gap": required - amount,
-        "gap_points": (required - amount) / target * 100 if target else 0.0,
-        "pace_method": pace_method(month, indicator.pace),
-        "forecast": expected,
-        "forecast_method": forecast_method(month, indicator.pace),
-        "forecast_short": expected is not None and expected < target,
-    }
     return [
-        Finding(
-            key=f"{key}/year/{year}",
-            kind=FindingKind.BEHIND_PACE,
-            stage=f"month-{month:02d}",
+        BehindPace(
+            key=key,
+            stage=keys.month_stage(month),
             severity=severity(indicator.binding, False),
             repeat=False,  # a new month is a new stage; the same numbers are not worth repeating
-            detail=detail,
+            required=required,
+            gap=required - amount,
+            gap_points=(required - amount) / target * 100 if target else 0.0,
+            pace_method=pace_method(month, indicator.pace),
+            forecast=expected,
+            forecast_method=forecast_method(month, indicator.pace),
+            forecast_short=expected is not None and expected < target,
+            **figures,
             **addressed(indicator, subject),
         )
     ]
@@ -186,20 +211,24 @@ def _cumulative(
     first = month_of(start) if start else values[0].month
     amount = sum(a for m, a in month_amounts(values).items() if m >= first)
     last = values[-1].month
-    key = f"{indicator.project}/indicator/{indicator.code}"
-    detail = _detail(indicator, amount=amount, target=target, month=last, scope="plan")
-    detail["completion"] = amount / target * 100 if target else None
+    key = keys.indicator(indicator.project, indicator.code).key(Question.PLAN)
+    completion = amount / target * 100 if target else None
     if amount >= target:
         return []
     if end is not None and last >= month_of(end):
         return [
-            Finding(
-                key=f"{key}/plan",
-                kind=FindingKind.TARGET_MISSED,
-                stage="missed",
+            PlanTargetMissed(
+                key=key,
+                stage=MISSED,
                 severity=severity(indicator.binding, True),
                 escalate=True,
-                detail=detail,
+                unit=indicator.unit or "",
+                binding=indicator.binding,
+                sources=indicator.sources,
+                amount=amount,
+                target=target,
+                month=last,
+                completion=completion,
                 **addressed(indicator),
             )
         ]
@@ -210,23 +239,26 @@ def _cumulative(
     required = target * elapsed / total
     if amount >= required:
         return []
-    detail |= {
-        "required": required,
-        "gap": required - amount,
-        "gap_points": (required - amount) / target * 100,
-        "pace_method": f"按方案期内时间均衡（线性）计算，{elapsed}/{total} 个月应完成总目标的相应份额",
-        "forecast": amount / elapsed * total,
-        "forecast_method": f"按已过 {elapsed} 个月的月均值推算到方案期末",
-        "forecast_short": amount / elapsed * total < target,
-    }
     return [
-        Finding(
-            key=f"{key}/plan",
-            kind=FindingKind.BEHIND_PACE,
-            stage=f"month-{last}",
+        PlanBehindPace(
+            key=key,
+            stage=keys.month_stage(last),
             severity=severity(indicator.binding, False),
             repeat=False,
-            detail=detail,
+            unit=indicator.unit or "",
+            binding=indicator.binding,
+            sources=indicator.sources,
+            amount=amount,
+            target=target,
+            month=last,
+            completion=completion,
+            required=required,
+            gap=required - amount,
+            gap_points=(required - amount) / target * 100,
+            pace_method=f"按方案期内时间均衡（线性）计算，{elapsed}/{total} 个月应完成总目标的相应份额",
+            forecast=amount / elapsed * total,
+            forecast_method=f"按已过 {elapsed} 个月的月均值推算到方案期末",
+            forecast_short=amount / elapsed * total < target,
             **addressed(indicator),
         )
     ]
@@ -244,25 +276,23 @@ def _once(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, policy
     step = deadline_step(indicator.due, as_of, calendar, policy)
     if step is None:
         return []
-    detail = _detail(
-        indicator,
-        amount=level,
-        target=target,
-        high=indicator.target_high,
-        scope="once",
-        month=values[-1].month if values else None,
-        comparator=indicator.comparator.value,
-    )
+    kind = OnceTargetMissed if step.overdue else TargetDue
     return [
-        Finding(
-            key=f"{indicator.project}/indicator/{indicator.code}/once/{indicator.due}",
-            kind=FindingKind.TARGET_MISSED if step.overdue else FindingKind.TARGET_DUE,
+        kind(
+            key=keys.indicator(indicator.project, indicator.code).key(Question.ONCE, indicator.due),
             stage=step.stage,
             severity=severity(indicator.binding, step.overdue),
             due=indicator.due,
             workdays_left=step.workdays_left,
-            escalate=step.stage == "escalated",
-            detail=detail,
+            escalate=step.stage == ESCALATED,
+            unit=indicator.unit or "",
+            binding=indicator.binding,
+            sources=indicator.sources,
+            amount=level,
+            target=target,
+            high=indicator.target_high,
+            month=values[-1].month if values else None,
+            comparator=indicator.comparator,
             **addressed(indicator),
         )
     ]

@@ -1,0 +1,71 @@
+"""The shape every finding has: one frozen dataclass per kind extends :class:`Finding`.
+
+A kind adds exactly the fields its sentence needs (and the ``--json`` output has always shown);
+:meth:`Finding.detail` gives those fields back as the plain ``detail`` dict of that output.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, fields, is_dataclass
+from datetime import date
+from enum import Enum, StrEnum
+from typing import ClassVar, TypeAlias
+
+from domain.enums import Severity
+
+JSON: TypeAlias = "str | int | float | bool | list[JSON] | dict[str, JSON] | None"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Finding:
+    """A fact worth telling, with the alert ``key`` that makes it the same finding tomorrow.
+
+    ``key`` is (subject, kind, period) built by :mod:`domain.keys`: the same question on another
+    day has the same key. ``stage`` distinguishes steps of one alert (5, 3, 1 working days left;
+    due; overdue; escalated): a later stage is worth a new message, the same stage is not.
+    ``escalate`` sends it to the leadership group as well; ``repeat`` False means a stage is told
+    once and never repeated (periodic check-ins have a new stage each period instead).
+    ``kind`` is the stored word (``alerts.kind``); several classes may share one (the scopes of
+    a missed target), each with its own fields and sentence.
+    """
+
+    kind: ClassVar[StrEnum]
+
+    key: str
+    project: str
+    subject: str
+    stage: str
+    severity: Severity
+    persons: tuple[str, ...] = ()
+    units: tuple[str, ...] = ()
+    due: date | None = None
+    workdays_left: int | None = None
+    escalate: bool = False
+    repeat: bool = True
+
+    def sort_key(self) -> tuple[int, date, str]:
+        return (self.severity.rank, self.due or date.max, self.key)
+
+    def detail(self) -> dict[str, JSON]:
+        """The kind's own fields, in declaration order, as plain JSON values."""
+        common = _common_fields()
+        return {f.name: plain(getattr(self, f.name)) for f in fields(self) if f.name not in common}
+
+
+def _common_fields() -> frozenset[str]:
+    return frozenset(f.name for f in fields(Finding))
+
+
+def plain(value: object) -> JSON:
+    """``value`` as JSON data: enums by value, dates as ISO text, tuples as lists, records as dicts."""
+    if isinstance(value, Enum):
+        return plain(value.value)
+    if isinstance(value, date):
+        return value.isoformat()
+    if isinstance(value, tuple | list):
+        return [plain(v) for v in value]
+    if is_dataclass(value) and not isinstance(value, type):
+        return {f.name: plain(getattr(value, f.name)) for f in fields(value)}
+    if value is None or isinstance(value, str | int | float | bool):
+        return value
+    raise TypeError(f"not JSON data: {value!r}")

@@ -1,0 +1,57 @@
+"""Findings about the figures themselves and their sources: missing, odd, stale, failed."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from typing import ClassVar
+
+from domain.enums import FindingKind
+from domain.findings.base import Finding
+
+
+@dataclass(frozen=True, kw_only=True)
+class MissingFigure(Finding):
+    kind: ClassVar[FindingKind] = FindingKind.MISSING_FIGURE
+    months: tuple[str, ...]  # YYYY-MM without a figure, oldest first
+    source: str | None  # the source the plan expects the figure from
+    after_day: int  # last month's figure is due by this day of the month
+
+
+@dataclass(frozen=True, kw_only=True)
+class NegativeValue(Finding):
+    kind: ClassVar[FindingKind] = FindingKind.NEGATIVE_VALUE
+    months: tuple[str, ...]
+    unit: str
+
+
+@dataclass(frozen=True)
+class Jump:
+    """One month against the month before it."""
+
+    month: str
+    before: float
+    amount: float
+    ratio: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class ImplausibleJump(Finding):
+    kind: ClassVar[FindingKind] = FindingKind.IMPLAUSIBLE_JUMP
+    jumps: tuple[Jump, ...]  # oldest first; the sentence tells the latest
+    unit: str
+    factor: float
+
+
+@dataclass(frozen=True, kw_only=True)
+class CollectionFailed(Finding):
+    kind: ClassVar[FindingKind] = FindingKind.COLLECTION_FAILED
+    error: str
+    page_kept: bool  # the page that showed the problem was kept as evidence
+
+
+@dataclass(frozen=True, kw_only=True)
+class StaleSource(Finding):
+    kind: ClassVar[FindingKind] = FindingKind.STALE_SOURCE
+    last_ok: date | None
+    days: int
