@@ -30,11 +30,11 @@ from bot.settings import Settings
 from bot.wiring import App
 from db.engine import session_scope
 from db.models import Channel, Delivery, Person, Project
-from domain.enums import ChannelKind, FindingKind, Severity
-from domain.findings import Finding
+from domain.enums import ChannelKind, Severity
+from domain.findings import DeadlineApproaching, DeadlineToday, Finding, ItemDeadline, Overdue
 from jobs.deliver import deliver_pending
 from notifiers.digest import build_digest
-from notifiers.render import environment, render_digest
+from notifiers.render import render_digest, sentence
 from notifiers.split import utf8_len
 from tests.fakes.clock import FakeClock
 from tests.fakes.wecom_server import FakeWeCom, running
@@ -59,31 +59,28 @@ def findings(rng: random.Random) -> list[tuple[int, Finding]]:
     for n in range(FINDINGS):
         group = rng.choices(range(GROUPS), weights)[0]
         due = AS_OF + timedelta(days=rng.choice([-20, -3, -1, 0, 1, 3, 5]))
-        kind = (
-            FindingKind.OVERDUE
-            if due < AS_OF
-            else FindingKind.DEADLINE_TODAY
-            if due == AS_OF
-            else FindingKind.DEADLINE_APPROACHING
+        kind: type[ItemDeadline] = (
+            Overdue if due < AS_OF else DeadlineToday if due == AS_OF else DeadlineApproaching
         )
         persons = rng.choice([("高权",), ("王雪",), ("高权", "王雪"), (f"责任人{group}",)])
         out.append(
             (
                 group,
-                Finding(
+                kind(
                     key=f"g{group}/item/{n}",
                     project=f"g{group}",
-                    kind=kind,
-                    severity=Severity.WARNING
-                    if kind is FindingKind.DEADLINE_APPROACHING
-                    else Severity.CRITICAL,
+                    severity=Severity.WARNING if kind is DeadlineApproaching else Severity.CRITICAL,
                     subject=f"问题{n}",
                     stage="bench",
                     persons=persons,
                     units=("偏关县工信局",),
                     due=due,
                     workdays_left=(due - AS_OF).days,
-                    detail={"problem": rng.choice(PROBLEMS)},
+                    problem=rng.choice(PROBLEMS),
+                    deadline_text=None,
+                    ongoing=False,
+                    overdue_days=0,
+                    overdue_workdays=0,
                 ),
             )
         )
@@ -189,8 +186,7 @@ def main() -> None:
         if mine:
             digest = build_digest(f"第{group + 1}组项目", f"工作群{group + 1}", AS_OF, mine)
             digests.append((group, render_digest(digest), digest.mentions))
-    line = environment().get_template("lines.j2").module.finding  # type: ignore[attr-defined]
-    naive = [(g, str(line(f)), f.persons) for g, f in all_findings]
+    naive = [(g, sentence(f), f.persons) for g, f in all_findings]
     sizes = sorted(utf8_len(b) for _, b, _ in digests)
     print(f"{FINDINGS} 项发现，{GROUPS} 个群；每群一条汇总，大小 {sizes[0]}–{sizes[-1]} 字节")
     results = {}

@@ -12,9 +12,9 @@ from sqlmodel import Session
 
 from db.models import Alert, AlertEvent
 from domain.alerting import AlertMemory, Reason
-from domain.enums import AlertState, FindingKind, Severity
-from domain.findings import Finding
-from domain.labels import label
+from domain.enums import AlertState, Severity
+from domain.findings import KINDS, Finding, Resolved
+from domain.keys import RESOLVED
 
 EVENT_WORDS = {
     Reason.FIRST: "首次提醒",
@@ -94,7 +94,7 @@ def observe(
     session.add(alert)
     if fresh:
         session.flush()
-        record(session, alert, "opened", f"发现：{label(finding.kind)}", now=now, as_of=as_of)
+        record(session, alert, "opened", f"发现：{KINDS.label(finding.kind)}", now=now, as_of=as_of)
     return alert
 
 
@@ -126,20 +126,19 @@ def resolved(
     record(session, alert, "resolved", f"{EVENT_WORDS[reason]}：{note}", now=now, as_of=as_of)
 
 
-def as_finding(alert: Alert, note: str) -> Finding:
+def as_finding(alert: Alert, note: str) -> Resolved:
     """A resolved alert, in the shape the routing and the templates read."""
     payload = alert.payload or {}
     persons = tuple(str(p) for p in payload.get("persons", []))  # type: ignore[union-attr]
     units = tuple(str(u) for u in payload.get("units", []))  # type: ignore[union-attr]
-    return Finding(
+    return Resolved(
         key=alert.key,
         project=str(payload.get("project", "")),
-        kind=FindingKind(alert.kind),
         severity=Severity(alert.severity),
         subject=alert.subject,
-        stage="resolved",
+        stage=RESOLVED,
         persons=persons,
         units=units,
         escalate=alert.escalated_at is not None,
-        detail={"note": note},
+        note=note,
     )

@@ -10,10 +10,11 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
+from enum import StrEnum
 from itertools import groupby
 
 from domain.enums import FindingKind
-from domain.findings import Finding
+from domain.findings import KINDS, Finding, KindRegistry
 from domain.labels import label
 
 
@@ -28,7 +29,7 @@ class Group:
 
 @dataclass(frozen=True)
 class Section:
-    kind: FindingKind
+    kind: StrEnum  # a FindingKind, or a kind registered outside the product
     label: str
     severity: str
     groups: tuple[Group, ...]
@@ -69,10 +70,12 @@ def build_digest(
     as_of: date,
     findings: Iterable[Finding],
     resolved: Iterable[Finding] = (),
+    kinds: KindRegistry = KINDS,
 ) -> Digest:
+    """Sections by severity, then kind in ``kinds``' order; grouped kinds by people and date."""
     ordered = sorted(
         findings,
-        key=lambda f: (f.severity.rank, _kind_rank(f.kind), f.due or date.max, f.persons, natural_key(f.key)),
+        key=lambda f: (f.severity.rank, kinds.rank(f.kind), f.due or date.max, f.persons, natural_key(f.key)),
     )
     sections = []
     for kind, members in groupby(ordered, key=lambda f: (f.severity, f.kind)):
@@ -84,7 +87,7 @@ def build_digest(
             groups = tuple(Group(p, u, d, w, tuple(fs)) for (p, u, d, w), fs in keyed)
         else:
             groups = tuple(Group(f.persons, f.units, f.due, f.workdays_left, (f,)) for f in batch)
-        sections.append(Section(kind_, label(kind_), label(severity), groups))
+        sections.append(Section(kind_, kinds.label(kind_), label(severity), groups))
     everyone = [p for f in ordered for p in f.persons]
     return Digest(
         project_name, channel_name, as_of, tuple(sections), tuple(resolved), tuple(dict.fromkeys(everyone))
@@ -94,7 +97,3 @@ def build_digest(
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
     """Sort "问题2" before "问题10"."""
     return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text))
-
-
-def _kind_rank(kind: FindingKind) -> int:
-    return list(FindingKind).index(kind)

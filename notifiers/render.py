@@ -1,14 +1,20 @@
-"""One Jinja2 environment over ``notifiers/templates``: HTML autoescaped, undefined is an error."""
+"""One Jinja2 environment over ``notifiers/templates``: HTML autoescaped, undefined is an error.
+
+A finding is said by its kind's partial (``templates/findings/<partial>.j2``, named in
+:data:`domain.findings.KINDS`); the digest templates include it through ``lines.finding``.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import date
 from functools import cache
 from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
-from domain.enums import Binding
+from domain.findings import KINDS, Finding, KindRegistry
+from domain.labels import label
 from notifiers.digest import GROUPED_KINDS, Digest
 from notifiers.escape import markdown_text, plain_text
 
@@ -33,20 +39,17 @@ def brief(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-def binding(value: str) -> str:
-    return "约束性" if value == Binding.BINDING.value else "期望性"
-
-
 @cache
-def environment() -> Environment:
+def environment(folders: tuple[Path, ...] = ()) -> Environment:
+    """The environment over the product's templates, then ``folders`` (another kind's partials)."""
     env = Environment(
-        loader=FileSystemLoader(TEMPLATES),
+        loader=FileSystemLoader([TEMPLATES, *folders]),
         autoescape=select_autoescape(enabled_extensions=("html.j2",), default_for_string=False),
         undefined=StrictUndefined,
         trim_blocks=False,
         keep_trailing_newline=True,
     )
-    env.filters.update(cn_date=cn_date, amount=amount, names=names, brief=brief, binding=binding)
+    env.filters.update(cn_date=cn_date, amount=amount, names=names, brief=brief, label=label)
     env.filters["md"] = markdown_text  # untrusted text in markdown templates: see notifiers/escape.py
     env.filters["text"] = plain_text  # a lines.j2 macro's output, to be escaped by an HTML template
     return env
@@ -56,12 +59,28 @@ def subject_of(digest: Digest) -> str:
     return f"【督办提醒】{digest.project_name}：{digest.count} 项需关注（{digest.as_of:%Y-%m-%d}）"
 
 
-def render_digest(digest: Digest, *, html: bool = False, text: bool = False) -> str:
-    """The digest as markdown (WeCom), HTML (email) or plain text (the email's alternative)."""
+def render_digest(
+    digest: Digest,
+    *,
+    html: bool = False,
+    text: bool = False,
+    kinds: KindRegistry = KINDS,
+    partials: Sequence[Path] = (),
+) -> str:
+    """The digest as markdown (WeCom), HTML (email) or plain text (the email's alternative).
+
+    ``kinds`` names each finding's partial; ``partials`` are folders holding partials of kinds
+    registered outside the product (a scratch registry's).
+    """
     name = "digest.html.j2" if html else "digest.txt.j2" if text else "digest.md.j2"
-    template = environment().get_template(name)
+    template = environment(tuple(partials)).get_template(name)
     grouped = {kind.value for kind in GROUPED_KINDS}
-    return template.render(digest=digest, grouped=grouped, subject=subject_of(digest))
+    return template.render(digest=digest, grouped=grouped, subject=subject_of(digest), partial=kinds.partial)
+
+
+def sentence(finding: Finding, kinds: KindRegistry = KINDS) -> str:
+    """One finding in the messages' own words, unescaped (the CLI's table)."""
+    return environment().get_template(kinds.partial(finding)).render(f=finding)
 
 
 def render_template(name: str, **context: object) -> str:

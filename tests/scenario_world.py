@@ -6,7 +6,6 @@ Used by the scenario and alert tests: import an example plan, run the evaluate j
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from pathlib import Path
@@ -17,6 +16,8 @@ from bot.clock import office_morning
 from bot.settings import Settings
 from bot.wiring import App
 from db.models import Delivery
+from domain.keys import Question
+from domain.keys import parse as parse_key
 from jobs.evaluate import EvaluateResult, evaluate_and_queue
 from jobs.import_plans import import_files
 
@@ -73,8 +74,9 @@ def outbox_count(app: App) -> int:
         return len(session.exec(select(col(Delivery.id))).all())
 
 
-def item_number(key: str) -> str:
+def item_number(told: str) -> str:
     """``pianguan/item/-/13/deadline/2023-10-20@remind-3`` → ``13@remind-3``."""
-    match = re.match(r"^[^/]+/item/[^/]+/([^/]+)/deadline/[^@]+@(.+)$", key)
-    assert match, key
-    return f"{match.group(1)}@{match.group(2)}"
+    key, _, stage = told.partition("@")
+    parsed = parse_key(key)
+    assert parsed.item_number is not None and parsed.question[:1] == (Question.DEADLINE,), told
+    return f"{parsed.item_number}@{stage}"

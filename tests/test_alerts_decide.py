@@ -13,9 +13,9 @@ from bot.clock import office_morning
 from db.engine import session_scope
 from db.models import Alert, AlertEvent
 from domain.alerting import AlertMemory, AlertPolicy, Reason, decide
-from domain.enums import AlertState, FindingKind, Severity
+from domain.enums import AlertState, Severity
 from domain.errors import ConfigurationError
-from domain.findings import Finding
+from domain.findings import Finding, Overdue
 from jobs.acks import acknowledge, silence
 from tests.scenario_world import import_example, make_app, run_day
 
@@ -25,14 +25,18 @@ POLICY = AlertPolicy(repeat_every=timedelta(days=7))
 
 
 def finding(stage: str = "overdue", repeat: bool = True) -> Finding:
-    return Finding(
-        "p/item/-/1/deadline/2023-10-15",
-        "p",
-        FindingKind.OVERDUE,
-        Severity.CRITICAL,
-        "问题1",
-        stage,
+    return Overdue(
+        key="p/item/-/1/deadline/2023-10-15",
+        project="p",
+        severity=Severity.CRITICAL,
+        subject="问题1",
+        stage=stage,
         repeat=repeat,
+        problem="",
+        deadline_text=None,
+        ongoing=False,
+        overdue_days=1,
+        overdue_workdays=1,
     )
 
 

@@ -125,7 +125,7 @@ def test_an_items_stage_never_moves_backwards_as_days_pass(deadline, ongoing, fi
     from domain.evaluation import Policy
     from domain.evaluation.deadlines import evaluate_item
     from domain.facts import ItemFacts
-    from domain.findings import stage_rank
+    from domain.keys import stage_rank
     from domain.workdays import WorkCalendar
 
     calendar, policy = WorkCalendar(), Policy()

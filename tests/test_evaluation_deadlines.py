@@ -12,7 +12,7 @@ from domain.enums import Binding, Comparator, FindingKind, IndicatorKind, ItemSt
 from domain.evaluation import Policy, evaluate
 from domain.evaluation.reporting import window_stage
 from domain.facts import AlertSettings, IndicatorFacts, ItemFacts, MonthValue, ProjectFacts, SourceFacts
-from domain.findings import stage_rank
+from domain.keys import stage_rank
 from domain.workdays import WorkCalendar
 
 CAL = WorkCalendar()
@@ -134,8 +134,8 @@ def test_implausible_jumps_and_negative_values_are_flagged_until_corrected():
         [project(plan_start=date(2023, 7, 1), indicators=(numeric(values),))], date(2023, 10, 5), CAL, POLICY
     )
     kinds = {f.kind: f for f in found}
-    assert kinds[FindingKind.IMPLAUSIBLE_JUMP].detail["jumps"][0]["ratio"] == 9
-    assert kinds[FindingKind.NEGATIVE_VALUE].detail["months"] == ["2023-09"]
+    assert kinds[FindingKind.IMPLAUSIBLE_JUMP].detail()["jumps"][0]["ratio"] == 9
+    assert kinds[FindingKind.NEGATIVE_VALUE].detail()["months"] == ["2023-09"]
     fixed = months(("2023-07", 100), ("2023-08", 120), ("2023-09", 110))
     assert (
         evaluate(

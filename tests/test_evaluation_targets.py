@@ -42,7 +42,7 @@ def only(findings, kind: FindingKind):
 def test_linear_pace_gap_and_forecast():
     s36 = indicator(values=monthly(2023, [100, 100, 60]))  # 260 by March; pace needs 300
     f = only(run(s36, as_of=date(2023, 4, 15)), FindingKind.BEHIND_PACE)
-    d = f.detail
+    d = f.detail()
     assert (d["required"], d["gap"], round(d["gap_points"], 2), d["forecast"]) == (300, 40, 3.33, 1040)
     assert "线性" in d["pace_method"] and "3/12" in d["pace_method"]
     assert f.stage == "month-03" and f.severity is Severity.WARNING and not f.repeat
@@ -58,13 +58,13 @@ def test_a_monthly_plan_curve_sets_the_pace_and_the_forecast():
     on_curve = indicator(values=monthly(2023, [60, 60, 120]), pace=curve)  # 240 = 20 % of 1200
     assert run(on_curve, as_of=date(2023, 4, 15)) == []
     behind = indicator(values=monthly(2023, [60, 60, 60]), pace=curve)
-    d = only(run(behind, as_of=date(2023, 4, 15)), FindingKind.BEHIND_PACE).detail
+    d = only(run(behind, as_of=date(2023, 4, 15)), FindingKind.BEHIND_PACE).detail()
     assert d["required"] == 240 and d["forecast"] == 900 and "20%" in d["pace_method"]
 
 
 def test_year_to_date_figures_are_read_as_such():
     s36 = indicator(values=monthly(2023, [100, 200, 260], cumulative=True))
-    assert only(run(s36, as_of=date(2023, 4, 15)), FindingKind.BEHIND_PACE).detail["amount"] == 260
+    assert only(run(s36, as_of=date(2023, 4, 15)), FindingKind.BEHIND_PACE).detail()["amount"] == 260
 
 
 def test_december_judges_the_year_and_escalates_a_binding_miss():
@@ -83,7 +83,7 @@ def test_expected_targets_weigh_one_step_lighter():
 
 def test_year_specific_targets_win_over_the_default():
     s36 = indicator(year_targets={2023: 2400}, values=monthly(2023, [150]))
-    assert only(run(s36, as_of=date(2023, 2, 15)), FindingKind.BEHIND_PACE).detail["target"] == 2400
+    assert only(run(s36, as_of=date(2023, 2, 15)), FindingKind.BEHIND_PACE).detail()["target"] == 2400
 
 
 def test_per_town_targets_are_judged_town_by_town():
@@ -94,7 +94,7 @@ def test_per_town_targets_are_judged_town_by_town():
     )  # fmt: skip
     findings = run(s37, as_of=date(2023, 3, 15))
     assert [f.key for f in findings] == ["t/indicator/S37/town/东镇/year/2023"]  # 1 of the 2 needed
-    assert findings[0].subject == "S37 新增法人单位（东镇）" and findings[0].detail["required"] == 2
+    assert findings[0].subject == "S37 新增法人单位（东镇）" and findings[0].detail()["required"] == 2
 
 
 def test_cumulative_targets_are_paced_over_the_plan_and_judged_at_its_end():
@@ -103,10 +103,10 @@ def test_cumulative_targets_are_paced_over_the_plan_and_judged_at_its_end():
     )
     start, end = date(2023, 1, 1), date(2023, 12, 31)
     f = only(run(s05, as_of=date(2023, 4, 15), start=start, end=end), FindingKind.BEHIND_PACE)
-    assert f.key == "t/indicator/S05/plan" and (f.detail["required"], f.detail["forecast"]) == (3, 8)
+    assert f.key == "t/indicator/S05/plan" and (f.detail()["required"], f.detail()["forecast"]) == (3, 8)
     s05 = replace(s05, values=monthly(2023, [1] * 11 + [0]))
     missed = only(run(s05, as_of=date(2024, 1, 15), start=start, end=end), FindingKind.TARGET_MISSED)
-    assert (missed.key, missed.detail["amount"], missed.escalate) == ("t/indicator/S05/plan", 11, True)
+    assert (missed.key, missed.detail()["amount"], missed.escalate) == ("t/indicator/S05/plan", 11, True)
 
 
 def test_a_once_target_is_reminded_like_a_deadline_then_missed():
@@ -115,7 +115,7 @@ def test_a_once_target_is_reminded_like_a_deadline_then_missed():
         due=date(2023, 12, 29), values=(MonthValue("2023-11", 300, False),),
     )  # fmt: skip
     f = only(run(s20a, as_of=date(2023, 12, 25)), FindingKind.TARGET_DUE)
-    assert f.stage == "remind-5" and f.detail["amount"] == 300
+    assert f.stage == "remind-5" and f.detail()["amount"] == 300
     late = only(run(s20a, as_of=date(2024, 1, 8)), FindingKind.TARGET_MISSED)
     assert late.stage == "escalated" and late.escalate
     reached = replace(s20a, values=(MonthValue("2023-11", 520, False),))
@@ -129,7 +129,7 @@ def test_fund_disbursement_ratio_by_a_date():
         due=date(2018, 12, 31), values=(MonthValue("2018-11", 55.0, False),),
     )  # fmt: skip
     f = only(run(ratio, as_of=date(2018, 12, 25)), FindingKind.RATIO_BELOW)
-    assert f.stage == "remind-5" and f.detail["value"] == 55
+    assert f.stage == "remind-5" and f.detail()["value"] == 55
     assert only(run(ratio, as_of=date(2019, 1, 7)), FindingKind.TARGET_MISSED).escalate
 
 
@@ -137,7 +137,7 @@ def test_a_monthly_share_below_its_floor():
     """≥ 60 % of new market entities doing e-commerce."""
     share = indicator("S39", kind=IndicatorKind.RATIO, unit="%", target=60, values=monthly(2023, [61, 48]))
     f = only(run(share, as_of=date(2023, 3, 15)), FindingKind.RATIO_BELOW)
-    assert f.stage == "month-02" and f.detail["value"] == 48
+    assert f.stage == "month-02" and f.detail()["value"] == 48
 
 
 @pytest.mark.parametrize(
@@ -167,7 +167,7 @@ def test_growth_against_last_year_and_a_reference_average(this_year, target, ref
     findings = [f for f in run(*facts, as_of=date(2023, 4, 15)) if f.kind is FindingKind.GROWTH_BELOW]
     assert [f.kind for f in findings] == ([kind] if kind else [])
     if findings:
-        d = findings[0].detail
+        d = findings[0].detail()
         assert d["required"] == target + (reference or 0)
         assert d["reference_month"] == ("2023-02" if reference is not None else None)
 

@@ -18,8 +18,9 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
-from domain.findings import Finding
-from domain.labels import label
+from domain.findings import KINDS, Finding
+from domain.keys import without_project
+from domain.labels import label, stage_label
 from domain.workdays import OFFICE_TZ
 from notifiers.base import Format, Message
 
@@ -110,9 +111,8 @@ def findings(items: list[Finding], as_of: date, *, as_json: bool) -> None:
     if not items:
         done(f"截至 {as_of}，没有需要提醒的事项")
         return
-    from notifiers.render import environment
+    from notifiers.render import sentence  # the messages' own wording
 
-    sentence = environment().get_template("lines.j2").module.finding  # the messages' own wording
     table = Table(title=f"截至 {as_of} 需要关注的事项（{len(items)} 项）", show_lines=True)
     for column in ("级别", "类型", "项目", "时限", "阶段"):
         table.add_column(column, no_wrap=column != "类型")
@@ -121,7 +121,7 @@ def findings(items: list[Finding], as_of: date, *, as_json: bool) -> None:
         who = f" 责任人：{'、'.join(f.persons)}" if f.persons and f.kind.value in _NAMED_BY_HEADING else ""
         table.add_row(
             label(f.severity),
-            label(f.kind),
+            KINDS.label(f.kind),
             f.project,
             str(f.due or ""),
             stage_label(f.stage, f.workdays_left),
@@ -138,31 +138,6 @@ _NAMED_BY_HEADING = {
     "deliverable_due",
     "deliverable_overdue",
 }
-_STAGES = {
-    "due": "到期",
-    "overdue": "逾期",
-    "escalated": "逾期·已上报",
-    "missed": "未完成",
-    "stale": "久未更新",
-    "failed": "失败",
-    "window-1-open": "填报开放",
-    "window-2-closing": "即将截止",
-    "window-3-missed": "已过填报期",
-}
-
-
-def stage_label(stage: str, workdays_left: int | None) -> str:
-    """A stage in words: 还剩5个工作日, 逾期·已上报, 3月, 2023-10报告 …"""
-    if stage.startswith("remind-"):
-        return f"还剩{workdays_left}个工作日"
-    if stage.startswith("month-"):
-        return f"{int(stage[-2:])}月" if len(stage) == 8 else stage[6:]
-    if stage.startswith("checkin-"):
-        return f"{stage[8:]}报告"
-    for prefix, word in (("missing-", "缺"), ("found-", "")):
-        if stage.startswith(prefix):
-            return word + stage[len(prefix) :]
-    return _STAGES.get(stage, stage)
 
 
 def _finding_json(f: Finding) -> dict[str, Any]:
@@ -177,7 +152,7 @@ def _finding_json(f: Finding) -> dict[str, Any]:
         "units": list(f.units),
         "due": f.due.isoformat() if f.due else None,
         "workdays_left": f.workdays_left,
-        "detail": f.detail,
+        "detail": f.detail(),
         "escalate": f.escalate,
     }
 
@@ -371,7 +346,7 @@ def alert_list(rows: list[Alert]) -> None:
         table.add_column(column)
     for alert in rows:
         table.add_row(
-            escape(alert.key.split("/", 1)[1]),
+            escape(without_project(alert.key)),
             escape(alert.subject),
             ALERT_STATES[alert.state.value],
             alert.stage or "—",

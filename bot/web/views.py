@@ -19,6 +19,7 @@ from domain.evaluation import Policy, evaluate_project
 from domain.evaluation.targets import year_progress
 from domain.facts import IndicatorFacts
 from domain.findings import Finding
+from domain.keys import parse as parse_key
 from domain.labels import LABELS, label
 from domain.workdays import OFFICE_TZ, WorkCalendar
 
@@ -120,9 +121,9 @@ def project_page(
     evidence = _figures(session, code)
     verdicts: dict[str, Finding] = {}
     for finding in evaluate_project(project, as_of, calendar, policy.for_project(project.settings)):
-        _, scope, subject, *_ = finding.key.split("/")
-        if scope == "indicator":
-            verdicts.setdefault(subject, finding)  # most urgent first
+        indicator_code = parse_key(finding.key).indicator_code
+        if indicator_code is not None:
+            verdicts.setdefault(indicator_code, finding)  # most urgent first
     bars: list[Bar] = []
     others: list[Other] = []
     for indicator in project.indicators:
