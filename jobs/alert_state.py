@@ -129,8 +129,7 @@ def resolved(
 def as_finding(alert: Alert, note: str) -> Resolved:
     """A resolved alert, in the shape the routing and the templates read."""
     payload = alert.payload or {}
-    persons = tuple(str(p) for p in payload.get("persons", []))  # type: ignore[union-attr]
-    units = tuple(str(u) for u in payload.get("units", []))  # type: ignore[union-attr]
+    persons, units = _names(payload.get("persons")), _names(payload.get("units"))
     return Resolved(
         key=alert.key,
         project=str(payload.get("project", "")),
@@ -142,3 +141,7 @@ def as_finding(alert: Alert, note: str) -> Resolved:
         escalate=alert.escalated_at is not None,
         note=note,
     )
+
+
+def _names(value: object) -> tuple[str, ...]:
+    return tuple(str(v) for v in value) if isinstance(value, list) else ()
