@@ -185,12 +185,12 @@ def serve(app: App, config: ScheduleConfig, *, web: tuple[str, int] | None = Non
 
 
 def _has_users(app: App) -> bool:
-    from sqlmodel import Session, select
+    from sqlmodel import Session
 
-    from db.models import WebUser
+    from db.users import any_user
 
     with Session(app.engine) as session:
-        return session.exec(select(WebUser.id)).first() is not None
+        return any_user(session)
 
 
 def _start_web(app: App, address: tuple[str, int]) -> Any:

@@ -5,12 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlmodel import col, func, select
-
 from bot.wiring import App
 from db.engine import session_scope
-from db.models import CollectionAttempt, Indicator, JobRun, Project, RectificationItem
-from db.types import code_point_order
+from db.measurements import last_attempt
+from db.plan import indicator_count, items_of, projects
+from db.runs import recent_runs
 from domain.enums import ItemStatus
 from domain.workdays import OFFICE_TZ
 
@@ -40,10 +39,8 @@ class Status:
 def gather_status(app: App, as_of: date) -> Status:
     report = Status(as_of)
     with session_scope(app.engine) as session:
-        for project in session.exec(select(Project).order_by(code_point_order(Project.code))):
-            items = session.exec(
-                select(RectificationItem).where(RectificationItem.project_id == project.id)
-            ).all()
+        for project in projects(session):
+            items = items_of(session, project_id=project.id)
             open_items = [i for i in items if i.status is ItemStatus.OPEN]
             soon = overdue = 0
             for item in open_items:
@@ -63,14 +60,8 @@ def gather_status(app: App, as_of: date) -> Status:
                             "、".join(item.persons),
                         )
                     )
-            indicators = session.exec(
-                select(func.count()).select_from(Indicator).where(Indicator.project_id == project.id)
-            ).one()
-            last = session.exec(
-                select(CollectionAttempt)
-                .where(CollectionAttempt.project_id == project.id)
-                .order_by(col(CollectionAttempt.id).desc())
-            ).first()
+            indicators = indicator_count(session, project_id=project.id)
+            last = last_attempt(session, project_id=project.id)
             last_text = None
             if last is not None:
                 outcome = f"{last.figures} 个数据" if last.ok else "失败"
@@ -87,7 +78,7 @@ def gather_status(app: App, as_of: date) -> Status:
                     last_text,
                 )
             )
-        for run in session.exec(select(JobRun).order_by(col(JobRun.id).desc()).limit(5)):
+        for run in recent_runs(session, limit=5):
             counts = "，".join(f"{k}={v}" for k, v in run.counts.items())
             report.last_runs.append(
                 (

@@ -9,7 +9,6 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import OperationalError
-from sqlmodel import select
 
 from bot.calendar_file import load_calendar
 from bot.clock import wall_clock
@@ -17,7 +16,7 @@ from bot.settings import Settings
 from collectors.base import CollectorEnv
 from collectors.http import HttpClient
 from collectors.registry import Registry, default_registry
-from db.channels import channel_audience
+from db.channels import channel_audience, channels_by_code
 from db.engine import make_engine, session_scope, upgrade
 from db.evidence import write_atomically
 from db.models import Channel
@@ -154,7 +153,7 @@ class App:
         if not code:
             return AdminRoute()
         with session_scope(self.engine) as session:
-            found = session.exec(select(Channel).where(Channel.code == code)).all()
+            found = channels_by_code(session, code=code)
         if len(found) != 1:
             problem = "找不到" if not found else "有多个同名频道"
             raise ConfigurationError(f"DUBAN_ADMIN_CHANNEL={code}：{problem}这个频道代码")

@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import col, select
-
+from db.channels import channels_by_code
 from db.engine import session_scope
-from db.models import Channel, Project
+from db.models import Channel
 from domain.enums import ChannelKind
 from domain.errors import ConfigurationError, DeliveryError
 from domain.workdays import OFFICE_TZ
@@ -77,10 +76,7 @@ def send_test_message(app: Context, code: str, *, project: str | None, now: date
 
 def _find(app: Context, code: str, project: str | None) -> Channel:
     with session_scope(app.engine) as session:
-        query = select(Channel).join(Project).where(Channel.code == code)
-        if project:
-            query = query.where(col(Project.code) == project)
-        found = session.exec(query).all()
+        found = channels_by_code(session, code=code, project=project)
     if not found:
         raise ConfigurationError(f"找不到频道 {code}：请先导入方案文件，或用 duban status 查看频道代码")
     if len(found) > 1:

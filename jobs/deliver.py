@@ -18,12 +18,13 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from db import outbox
+from db.channels import channel_by_id
 from db.engine import session_scope
-from db.models import Channel, Delivery, SendAttempt
+from db.models import Channel, Delivery
 from domain.enums import ChannelKind, DeliveryStatus
 from domain.errors import ConfigurationError, DeliveryError
 from domain.secrets import mask
@@ -73,13 +74,9 @@ def deliver_pending(
     clock = clock or elapsed_clock(now)
     run = _Run(engine, notifier_for, clock, sleep, admin or AdminRoute(), margin)
     with session_scope(engine) as session:
-        session.execute(delete(SendAttempt).where(col(SendAttempt.at) < now - timedelta(hours=1)))
-        due = session.exec(
-            select(Delivery.id)
-            .where(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
-            .order_by(col(Delivery.id))
-        ).all()
-    run.loop(deque(i for i in due if i is not None))
+        outbox.forget_attempts(session, before=now - timedelta(hours=1))
+        due = outbox.due_ids(session, now=now)
+    run.loop(deque(due))
     return run.result
 
 
@@ -159,12 +156,12 @@ class _Run:
         """Take the row (a lease) and cut it into parts; None if it is not ours to send now."""
         problem: DeliveryError | None = None
         with session_scope(self.engine) as session:
-            delivery = session.get(Delivery, delivery_id)
+            delivery = outbox.delivery_by_id(session, delivery_id=delivery_id)
             if delivery is None or delivery.status is not DeliveryStatus.PENDING:
                 return None
             if delivery.next_attempt_at > self.clock():
                 return None  # another sender holds its lease, or it was put off in this run
-            channel = session.get(Channel, delivery.channel_id) if delivery.channel_id else None
+            channel = channel_by_id(session, channel_id=delivery.channel_id)
             try:
                 notifier = self.notifier_for(channel)
                 message = _message(delivery, channel)
@@ -177,7 +174,7 @@ class _Run:
                 until = self.held.get(notifier.rate_key or "")
                 if until is not None:  # its endpoint just failed: wait with it, not an attempt
                     delivery.next_attempt_at = until
-                    session.add(delivery)
+                    outbox.save_delivery(session, delivery=delivery)
                     return None
                 if not self._take(session, delivery_id):
                     return None  # another sender took it a moment ago
@@ -191,35 +188,23 @@ class _Run:
     def _take(self, session: Session, delivery_id: int) -> bool:
         """Compare-and-set the lease, so that of two senders exactly one gets the row."""
         at = self.clock()
-        taken = session.execute(
-            update(Delivery)
-            .where(
-                col(Delivery.id) == delivery_id,
-                col(Delivery.status) == DeliveryStatus.PENDING,
-                col(Delivery.next_attempt_at) <= at,
-            )
-            .values(attempts=col(Delivery.attempts) + 1, next_attempt_at=at + LEASE)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
+        return outbox.take_lease(session, delivery_id=delivery_id, at=at, until=at + LEASE)
 
     def reserve(self, key: str, per_minute: int) -> float:
         """Seconds to wait for ``key``'s window, or 0 after recording this attempt."""
         with session_scope(self.engine) as session:
             at = self.clock()
             since = at - WINDOW - self.margin
-            recent = session.exec(
-                select(SendAttempt.at).where(SendAttempt.rate_key == key, col(SendAttempt.at) > since)
-            ).all()
+            recent = outbox.attempts_since(session, rate_key=key, since=since)
             wait = wait_needed(recent, per_minute, at, margin=self.margin)
             if wait <= 0:
-                session.add(SendAttempt(rate_key=key, at=at))
+                outbox.record_attempt(session, rate_key=key, at=at)
             return wait
 
     def accepted(self, delivery_id: int, work: _Work, note: str | None) -> None:
         self.result.parts += 1
         with session_scope(self.engine) as session:
-            delivery = session.get(Delivery, delivery_id)
+            delivery = outbox.delivery_by_id(session, delivery_id=delivery_id)
             assert delivery is not None
             delivery.parts_sent = work.done
             if note:
@@ -230,17 +215,17 @@ class _Run:
                 self.result.sent += 1
             else:
                 delivery.next_attempt_at = self.clock() + LEASE
-            session.add(delivery)
+            outbox.save_delivery(session, delivery=delivery)
 
     def failed(self, delivery_id: int, notifier: Notifier | None, error: DeliveryError) -> None:
         self.work.pop(delivery_id, None)
         log.warning("%s", error)
         alert: Delivery | None = None
         with session_scope(self.engine) as session:
-            delivery = session.get(Delivery, delivery_id)
+            delivery = outbox.delivery_by_id(session, delivery_id=delivery_id)
             assert delivery is not None
             delivery.last_error = str(error)
-            channel = session.get(Channel, delivery.channel_id) if delivery.channel_id else None
+            channel = channel_by_id(session, channel_id=delivery.channel_id)
             name = channel.name if channel else delivery.channel_code
             if error.retryable:
                 delivery.next_attempt_at = self.clock() + backoff(delivery.attempts)
@@ -255,7 +240,7 @@ class _Run:
                 delivery.status = DeliveryStatus.DEAD
                 self.result.dead += 1
                 alert = queue_admin_alert(session, delivery, name, error.problem, self.admin, self.clock())
-            session.add(delivery)
+            outbox.save_delivery(session, delivery=delivery)
             if alert is not None:
                 session.flush()
                 self.result.admin_alerts += 1

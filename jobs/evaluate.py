@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from db import outbox
+from db.alerts import alerts_in_play
+from db.channels import channel_ids as load_channel_ids
 from db.channels import load_channels
 from db.facts_loader import load_projects
-from db.models import Alert, Channel, Delivery, Project
+from db.models import Alert, Delivery
+from db.plan import project_ids as load_project_ids
 from domain.alerting import AlertPolicy, Reason, decide
-from domain.enums import AlertState
 from domain.evaluation import Policy, evaluate
 from domain.findings import Finding
 from domain.resolutions import clearing_for, clearings
@@ -34,7 +37,6 @@ from notifiers.render import render_digest, subject_of
 
 log = logging.getLogger(__name__)
 HTML_CHANNELS = frozenset({"email"})
-KEYS_PER_QUERY = 500  # well under SQLite's limit of bound variables per statement
 
 
 @dataclass
@@ -90,10 +92,10 @@ def _evaluate_in(
     facts = load_projects(session, projects)
     codes = [p.code for p in facts]
     names = {p.code: p.name for p in facts}
-    project_ids = {p.code: p.id for p in session.exec(select(Project).where(col(Project.code).in_(codes)))}
+    project_ids = load_project_ids(session, codes=codes)
     result.findings = evaluate(facts, as_of, calendar, policy)
     current = {f.key for f in result.findings}
-    alerts = alerts_in_play(session, set(project_ids.values()), current)
+    alerts = alerts_in_play(session, project_ids=set(project_ids.values()), current=current)
     workday = calendar.is_workday(as_of)
 
     def judge(alert: Alert | None, finding: Finding | None) -> Reason:
@@ -130,22 +132,6 @@ def _evaluate_in(
     return result
 
 
-def alerts_in_play(session: Session, project_ids: set[int | None], current: set[str]) -> dict[str, Alert]:
-    """The alerts a run can change: every one not yet resolved, and the resolved ones found again.
-
-    A resolved alert that is not found again stays resolved whatever happens (``decide`` says
-    STILL_RESOLVED), so the history, some 10,000 resolved alerts after two years of a county's
-    plans, stays in the database instead of being loaded every day.
-    """
-    query = select(Alert).where(col(Alert.project_id).in_(project_ids))
-    alerts = {a.key: a for a in session.exec(query.where(col(Alert.state) != AlertState.RESOLVED))}
-    again = sorted(current - alerts.keys())
-    for start in range(0, len(again), KEYS_PER_QUERY):
-        chunk = again[start : start + KEYS_PER_QUERY]
-        alerts.update((a.key, a) for a in session.exec(query.where(col(Alert.key).in_(chunk))))
-    return alerts
-
-
 def _queue(
     session: Session,
     channels: list[ChannelFacts],
@@ -160,8 +146,8 @@ def _queue(
     routed = route(findings, channels)
     routed_resolved = route(resolved, channels)
     told: set[str] = set()
-    channel_ids = {(c.project_id, c.code): c.id for c in session.exec(select(Channel))}
-    project_ids = {p.code: p.id for p in session.exec(select(Project))}
+    channel_ids = load_channel_ids(session)
+    project_ids = load_project_ids(session)
     by_channel: dict[ChannelFacts, tuple[list[Finding], list[Finding]]] = defaultdict(lambda: ([], []))
     for channel, items in routed.items():
         by_channel[channel][0].extend(items)
@@ -174,10 +160,11 @@ def _queue(
             f"{as_of}/{channel.project}/{channel.code}/"
             + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
         )
-        if session.exec(select(Delivery).where(Delivery.dedup_key == dedup)).first() is None:
+        if not outbox.is_queued(session, dedup_key=dedup):
             project_id = project_ids[channel.project]
             assert project_id is not None
-            delivery = Delivery(
+            delivery = outbox.queue_delivery(
+                session,
                 dedup_key=dedup,
                 project_id=project_id,
                 channel_id=channel_ids.get((project_id, channel.code)),
@@ -190,7 +177,6 @@ def _queue(
                 created_at=now,
                 next_attempt_at=now,
             )
-            session.add(delivery)
             result.queued.append(delivery)
             result.deliveries += 1
         told.update(f.key for f in open_findings)

@@ -9,14 +9,13 @@ from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from collectors.limits import DEFAULT_MAX_BYTES
 from collectors.plan.ledger import read_ledger
 from collectors.plan.loader import load_plan_file
 from db.engine import session_scope
-from db.models import Project
-from db.plan import ImportReport, import_item, import_plan
+from db.plan import ImportReport, import_item, import_plan, project_by_code, project_codes
 from domain.errors import PlanFileError
 from domain.plan.schema import ItemSpec, PlanSpec
 
@@ -67,7 +66,7 @@ def _write(session: Session, entry: Parsed, project: str | None) -> ImportReport
     if entry.plan is not None:
         return import_plan(session, entry.plan, entry.path)
     target = project or _single_project(session, entry.path)
-    row = session.exec(select(Project).where(Project.code == target)).first()
+    row = project_by_code(session, code=target)
     if row is None or row.id is None:
         raise PlanFileError(entry.path, f"项目 {target} 不存在；请先导入它的方案文件")
     report = ImportReport(entry.path, target)
@@ -76,8 +75,8 @@ def _write(session: Session, entry: Parsed, project: str | None) -> ImportReport
     return report
 
 
-def _single_project(session: object, path: Path) -> str:
-    codes = list(session.exec(select(Project.code)))  # type: ignore[attr-defined]
+def _single_project(session: Session, path: Path) -> str:
+    codes = project_codes(session)
     if len(codes) == 1:
         return str(codes[0])
     raise PlanFileError(

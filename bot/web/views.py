@@ -9,12 +9,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from db import runs
+from db.alerts import open_alerts
 from db.facts_loader import load_projects
-from db.models import Alert, JobRun, Measurement, Project, RectificationItem
-from db.types import code_point_order
-from domain.enums import AlertState, FindingKind, IndicatorKind, ItemStatus, Severity
+from db.measurements import latest_figures
+from db.models import Alert, JobRun
+from db.plan import items_of, projects
+from domain.enums import FindingKind, IndicatorKind, ItemStatus, Severity
 from domain.evaluation import Policy, evaluate_project
 from domain.evaluation.targets import year_progress
 from domain.facts import IndicatorFacts
@@ -107,7 +110,7 @@ class ProjectPage:
 
 
 def project_codes(session: Session) -> list[tuple[str, str]]:
-    return [(p.code, p.name) for p in session.exec(select(Project).order_by(code_point_order(Project.code)))]
+    return [(p.code, p.name) for p in projects(session)]
 
 
 def project_page(
@@ -192,15 +195,7 @@ def _other(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar) -> Ot
 
 def _figures(session: Session, code: str) -> dict[str, list[Figure]]:
     """Each indicator's latest figure per month, with the evidence it came from."""
-    from db.models import Indicator
-
-    rows = session.exec(
-        select(Indicator.code, Measurement)
-        .join(Measurement, col(Measurement.indicator_id) == col(Indicator.id))
-        .join(Project, col(Project.id) == col(Indicator.project_id))
-        .where(Project.code == code, col(Measurement.town).is_(None))
-        .order_by(col(Measurement.month), col(Measurement.revision))
-    ).all()
+    rows = latest_figures(session, project=code)
     latest: dict[str, dict[str, Figure]] = {}
     for indicator, m in rows:
         latest.setdefault(indicator, {})[m.month] = Figure(m.month, m.value, m.evidence_id)
@@ -208,12 +203,7 @@ def _figures(session: Session, code: str) -> dict[str, list[Figure]]:
 
 
 def _items(session: Session, code: str, as_of: date, calendar: WorkCalendar) -> list[Item]:
-    rows = session.exec(
-        select(RectificationItem)
-        .join(Project)
-        .where(Project.code == code)
-        .order_by(col(RectificationItem.id))
-    ).all()
+    rows = items_of(session, code=code)
     items = []
     for r in rows:
         if r.status is ItemStatus.CLOSED:
@@ -236,9 +226,7 @@ def _items(session: Session, code: str, as_of: date, calendar: WorkCalendar) -> 
 
 
 def _alerts(session: Session, code: str) -> list[Alert]:
-    rows = session.exec(
-        select(Alert).join(Project).where(Project.code == code, Alert.state != AlertState.RESOLVED)
-    ).all()
+    rows = open_alerts(session, project=code)
     return sorted(rows, key=lambda a: (Severity(a.severity).rank, a.id or 0))
 
 
@@ -251,11 +239,7 @@ def alert_kind(alert: Alert) -> str:
 
 def recent_runs(session: Session, limit: int = 10) -> list[JobRun]:
     """The latest runs people started or the schedule started (not their inner stages)."""
-    return list(
-        session.exec(
-            select(JobRun).where(col(JobRun.parent_id).is_(None)).order_by(col(JobRun.id).desc()).limit(limit)
-        )
-    )
+    return runs.recent_runs(session, limit=limit, top_level=True)
 
 
 def local(moment: datetime | None) -> str:
