@@ -15,6 +15,7 @@ from domain.enums import (
     DeliveryStatus,
     FindingKind,
     ItemStatus,
+    Origin,
     PeriodKind,
     RunStatus,
     Severity,
@@ -73,11 +74,17 @@ BY_ENUM: dict[type[StrEnum], dict[str, str]] = {
     AlertState: {"open": "待处理", "acknowledged": "已确认", "silenced": "静默中", "resolved": "已解决"},
     RunStatus: {"running": "进行中", "succeeded": "完成", "failed": "失败"},
     DeliveryStatus: {"pending": "待发送", "sent": "已发送", "dead": "发送失败"},
+    Origin: {"collected": "自动采集", "manual": "手工录入", "imported": "导入"},
 }
 
 ROLES = {"staff": "工作人员", "leader": "领导（只读）"}
 
 CHANNEL_KINDS = {"wecom_robot": "群机器人", "wecom_app": "企业微信应用", "email": "邮件"}
+
+
+def labels_of(enum: type[StrEnum]) -> dict[str, str]:
+    """Every value of ``enum`` with its word, for a template that looks values up by their text."""
+    return {member.value: label(member) for member in enum}
 
 
 def role_label(role: str) -> str:
