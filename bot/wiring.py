@@ -23,12 +23,15 @@ from db.models import Channel
 from domain.alerting import AlertPolicy
 from domain.errors import ConfigurationError
 from domain.evaluation import Policy
+from domain.plan.schema import KnownKinds
 from domain.workdays import WorkCalendar
 from jobs.admin_alert import AdminRoute
+from jobs.import_plans import known_kinds
 from notifiers.base import Message, Notifier
 from notifiers.console import ConsoleFileNotifier
 from notifiers.email import EmailNotifier, Recipient
-from notifiers.factory import LiveConfig, build_notifier
+from notifiers.factory import ChannelSetup, LiveConfig
+from notifiers.registry import ChannelRegistry, default_channels
 from notifiers.wecom_app import TokenCache
 from notifiers.wecom_robot import Contact
 
@@ -42,6 +45,7 @@ class App:
     engine: Engine
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
     registry: Registry = field(default_factory=default_registry)
+    channels: ChannelRegistry = field(default_factory=default_channels)
     echo: Echo | None = None
     tokens: TokenCache = field(default_factory=lambda: TokenCache(wall_clock))
     _collector_env: CollectorEnv | None = field(default=None, init=False, repr=False)
@@ -85,6 +89,11 @@ class App:
             http = HttpClient(timeout=self.settings.http_timeout, host_limit=self.settings.host_concurrency)
             self._collector_env = CollectorEnv(http, self.settings.data_dir, self.settings.max_file_bytes)
         return self._collector_env
+
+    @property
+    def plan_kinds(self) -> KnownKinds:
+        """The channel and source kinds a plan may name: this app's registries'."""
+        return known_kinds(self.channels.kinds, self.registry.kinds)
 
     def init_database(self) -> None:
         """Create or upgrade the schema; an unreachable database is one clear line, not a traceback."""
@@ -136,8 +145,7 @@ class App:
         with session_scope(self.engine) as session:
             members, everyone = channel_audience(session, channel)
         contacts = {p.name: Contact(p.name, p.mobile, p.wecom_userid) for p in everyone}
-        return build_notifier(
-            kind=channel.kind,
+        setup = ChannelSetup(
             code=channel.code,
             settings=channel.settings,
             members=members,
@@ -146,6 +154,7 @@ class App:
             environ=self.environ,
             tokens=self.tokens,
         )
+        return self.channels.build(channel.kind, setup)
 
     def admin_route(self) -> AdminRoute:
         """Where administrator alerts go: ``DUBAN_ADMIN_CHANNEL`` if set, else the admin notifier."""

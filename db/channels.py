@@ -27,7 +27,7 @@ def load_channels(session: Session, projects: list[str]) -> list[ChannelFacts]:
             ChannelFacts(
                 project=project.code,
                 code=channel.code,
-                kind=channel.kind.value,
+                kind=channel.kind,
                 name=channel.name,
                 leadership=channel.leadership,
                 members=tuple(Member(p.name, p.mobile, p.wecom_userid, p.email) for p in people),

@@ -25,12 +25,13 @@ from db import outbox
 from db.channels import channel_by_id
 from db.engine import session_scope
 from db.models import Channel, Delivery
-from domain.enums import ChannelKind, DeliveryStatus
+from domain.enums import DeliveryStatus
 from domain.errors import ConfigurationError, DeliveryError
 from domain.secrets import mask
 from jobs.admin_alert import ADMIN_KIND, STILL_FAILING_AFTER, AdminRoute, queue_admin_alert
 from notifiers.base import Attachment, Format, Message, Notifier, Part
 from notifiers.pacing import MARGIN, WINDOW, wait_needed
+from notifiers.registry import FormatOf, builtin_format
 from notifiers.wecom import redact
 
 log = logging.getLogger(__name__)
@@ -69,10 +70,14 @@ def deliver_pending(
     sleep: Callable[[float], None] = time.sleep,
     admin: AdminRoute | None = None,
     margin: timedelta = MARGIN,
+    formats: FormatOf = builtin_format,
 ) -> DeliverResult:
-    """Send every row due at ``now``; waits for rate windows with ``sleep`` as ``clock`` runs."""
+    """Send every row due at ``now``; waits for rate windows with ``sleep`` as ``clock`` runs.
+
+    ``formats`` says how each channel kind's messages are written (the channel registry's).
+    """
     clock = clock or elapsed_clock(now)
-    run = _Run(engine, notifier_for, clock, sleep, admin or AdminRoute(), margin)
+    run = _Run(engine, notifier_for, clock, sleep, admin or AdminRoute(), margin, formats)
     with session_scope(engine) as session:
         outbox.forget_attempts(session, before=now - timedelta(hours=1))
         due = outbox.due_ids(session, now=now)
@@ -97,9 +102,10 @@ class _Run:
         sleep: Callable[[float], None],
         admin: AdminRoute,
         margin: timedelta,
+        formats: FormatOf = builtin_format,
     ) -> None:
         self.engine, self.notifier_for, self.clock, self.sleep = engine, notifier_for, clock, sleep
-        self.admin, self.margin = admin, margin
+        self.admin, self.margin, self.formats = admin, margin, formats
         self.result = DeliverResult()
         self.work: dict[int, _Work] = {}
         self.queue: deque[int] = deque()
@@ -164,7 +170,7 @@ class _Run:
             channel = channel_by_id(session, channel_id=delivery.channel_id)
             try:
                 notifier = self.notifier_for(channel)
-                message = _message(delivery, channel)
+                message = _message(delivery, channel, self.formats)
                 work = _Work(notifier, message, notifier.parts(message), delivery.parts_sent)
             except ConfigurationError as error:
                 problem = DeliveryError(delivery.channel_code, str(error), retryable=False)
@@ -248,12 +254,13 @@ class _Run:
             self.queue.append(alert.id)  # tell the administrator in this same run
 
 
-def _message(delivery: Delivery, channel: Channel | None) -> Message:
-    email = channel is not None and channel.kind is ChannelKind.EMAIL
+def _message(delivery: Delivery, channel: Channel | None, formats: FormatOf = builtin_format) -> Message:
+    kind_format = formats(channel.kind) if channel is not None else None
     if delivery.kind == ADMIN_KIND or delivery.kind == "test":
-        fmt = Format.TEXT if email or channel is None else Format.MARKDOWN
+        # Written as plain text: markdown channels take it as it is; the others send it as text.
+        fmt = Format.MARKDOWN if kind_format is Format.MARKDOWN else Format.TEXT
     else:
-        fmt = Format.HTML if email else Format.MARKDOWN
+        fmt = kind_format or Format.MARKDOWN
     return Message(
         delivery_id=delivery.id or 0,
         channel=delivery.channel_code,

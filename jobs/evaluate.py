@@ -32,11 +32,12 @@ from domain.routing import ChannelFacts, route
 from domain.workdays import WorkCalendar
 from jobs.alert_state import as_finding, memory_of, notified, observe
 from jobs.alert_state import resolved as mark_resolved
+from notifiers.base import Format
 from notifiers.digest import build_digest
+from notifiers.registry import FormatOf, builtin_format
 from notifiers.render import render_digest, subject_of
 
 log = logging.getLogger(__name__)
-HTML_CHANNELS = frozenset({"email"})
 
 
 @dataclass
@@ -59,8 +60,12 @@ def evaluate_and_queue(
     alert_policy: AlertPolicy,
     projects: list[str] | None = None,
     dry_run: bool = False,
+    formats: FormatOf = builtin_format,
 ) -> EvaluateResult:
-    """Evaluate, update alerts and queue digests; ``dry_run`` computes all of it and keeps none."""
+    """Evaluate, update alerts and queue digests; ``dry_run`` computes all of it and keeps none.
+
+    ``formats`` says how each channel kind's digest is written (the channel registry's).
+    """
     with Session(engine, expire_on_commit=False) as session:
         result = _evaluate_in(
             session,
@@ -70,6 +75,7 @@ def evaluate_and_queue(
             policy=policy,
             alert_policy=alert_policy,
             projects=projects,
+            formats=formats,
         )
         if dry_run:
             session.rollback()
@@ -87,6 +93,7 @@ def _evaluate_in(
     policy: Policy,
     alert_policy: AlertPolicy,
     projects: list[str] | None,
+    formats: FormatOf,
 ) -> EvaluateResult:
     result = EvaluateResult()
     facts = load_projects(session, projects)
@@ -114,7 +121,7 @@ def _evaluate_in(
             resolved.append((alert, reason, how.note))
     told_resolved = [as_finding(a, note) for a, reason, note in resolved if reason is Reason.RESOLVED]
     channels = load_channels(session, codes)
-    told = _queue(session, channels, to_notify, told_resolved, names, as_of, now, result)
+    told = _queue(session, channels, to_notify, told_resolved, names, as_of, now, result, formats)
     for finding, reason in decisions:
         if reason is Reason.REPLAY:
             continue  # an earlier day than this alert has seen: leave it exactly as it is
@@ -141,6 +148,7 @@ def _queue(
     as_of: date,
     now: datetime,
     result: EvaluateResult,
+    formats: FormatOf,
 ) -> set[str]:
     """Write one digest per channel into the outbox; return the alert keys that reached a channel."""
     routed = route(findings, channels)
@@ -161,6 +169,7 @@ def _queue(
             + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
         )
         if not outbox.is_queued(session, dedup_key=dedup):
+            fmt = formats(channel.kind)
             project_id = project_ids[channel.project]
             assert project_id is not None
             delivery = outbox.queue_delivery(
@@ -170,8 +179,8 @@ def _queue(
                 channel_id=channel_ids.get((project_id, channel.code)),
                 channel_code=channel.code,
                 subject=subject_of(digest),
-                body=render_digest(digest, html=channel.kind in HTML_CHANNELS),
-                text_body=render_digest(digest, text=True) if channel.kind in HTML_CHANNELS else None,
+                body=render_digest(digest, html=fmt is Format.HTML, text=fmt is Format.TEXT),
+                text_body=render_digest(digest, text=True) if fmt is Format.HTML else None,
                 mentions=list(digest.mentions),
                 alert_keys=[f.key for f in open_findings + cleared],
                 created_at=now,

@@ -1,9 +1,14 @@
 """Import plan files and ledgers, all or nothing: every file is checked first, then all are written
 in one transaction, so a file that fails (even at the database, e.g. a ledger for a project that
-does not exist) leaves nothing from the others behind."""
+does not exist) leaves nothing from the others behind.
+
+Channel and source kinds are checked against the registries the import is handed
+(:class:`KnownKinds`; the shipped ones when none is), so an unknown kind is an error naming the
+file, the line and the field, not a surprise when collecting or sending."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -17,7 +22,7 @@ from collectors.plan.loader import load_plan_file
 from db.engine import session_scope
 from db.plan import ImportReport, import_item, import_plan, project_by_code, project_codes
 from domain.errors import PlanFileError
-from domain.plan.schema import ItemSpec, PlanSpec
+from domain.plan.schema import ItemSpec, KnownKinds, PlanSpec
 
 PLAN_SUFFIXES = (".yaml", ".yml")
 LEDGER_SUFFIXES = (".xlsx", ".xlsm")
@@ -30,10 +35,30 @@ class Parsed:
     items: list[ItemSpec] | None = None
 
 
-def parse_file(path: Path, *, year: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
+def known_kinds(channels: Iterable[str], sources: Iterable[str]) -> KnownKinds:
+    """The kinds a plan may name: those of the channel and the collector registry in use."""
+    return KnownKinds(channels=frozenset(channels), sources=frozenset(sources))
+
+
+def builtin_kinds() -> KnownKinds:
+    """The kinds duban ships (imported here, not at start-up: the registries pull in the clients)."""
+    from collectors.registry import default_registry
+    from notifiers.registry import builtin_channels
+
+    return known_kinds(builtin_channels().kinds, default_registry().kinds)
+
+
+def parse_file(
+    path: Path,
+    *,
+    year: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    kinds: KnownKinds | None = None,
+) -> Parsed:
+    """Read one plan file or ledger; ``kinds`` defaults to :func:`builtin_kinds`."""
     suffix = path.suffix.lower()
     if suffix in PLAN_SUFFIXES:
-        return Parsed(path, plan=load_plan_file(path, max_bytes=max_bytes))
+        return Parsed(path, plan=load_plan_file(path, max_bytes=max_bytes, kinds=kinds or builtin_kinds()))
     if suffix in LEDGER_SUFFIXES:
         return Parsed(path, items=read_ledger(path, year=year, max_bytes=max_bytes))
     raise PlanFileError(
@@ -48,9 +73,11 @@ def import_files(
     project: str | None = None,
     year: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    kinds: KnownKinds | None = None,
 ) -> list[ImportReport]:
     """Import ``paths``; if any file is invalid, raise for it and import none of them."""
-    parsed = [parse_file(path, year=year, max_bytes=max_bytes) for path in paths]
+    kinds = kinds or builtin_kinds()
+    parsed = [parse_file(path, year=year, max_bytes=max_bytes, kinds=kinds) for path in paths]
     reports = []
     with session_scope(engine) as session:
         for entry in parsed:

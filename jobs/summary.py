@@ -20,13 +20,15 @@ from db.engine import session_scope
 from db.evidence import write_atomically
 from db.facts_loader import load_projects
 from db.plan import project_by_code
-from domain.enums import ChannelKind
+from notifiers.base import Format
 from notifiers.chart import progress_chart
+from notifiers.registry import FormatOf, builtin_format
 from notifiers.render import render_template
 from notifiers.summary import Summary, build_summary
 
 CHART_ID = "chart"
 SUMMARY_KIND = "summary"
+SUMMARY_TEMPLATES = {Format.MARKDOWN: "summary.md.j2", Format.TEXT: "summary.txt.j2"}
 
 
 @dataclass
@@ -44,7 +46,9 @@ def queue_summaries(
     period: str,
     attachments_dir: Path,
     projects: list[str] | None = None,
+    formats: FormatOf = builtin_format,
 ) -> SummaryResult:
+    """Queue this period's summary once per leadership channel, written in its kind's format."""
     result = SummaryResult()
     with session_scope(engine) as session:
         for facts in load_projects(session, projects):
@@ -62,13 +66,14 @@ def queue_summaries(
                 if outbox.is_queued(session, dedup_key=dedup):
                     result.already += 1
                     continue
-                email = channel.kind is ChannelKind.EMAIL
+                fmt = formats(channel.kind)
+                email = fmt is Format.HTML  # with a plain-text alternative and the chart inline
                 body = (
                     render_template(
                         "summary.html.j2", s=summary, subject=subject, chart=CHART_ID if chart else ""
                     )
                     if email
-                    else render_template("summary.md.j2", s=summary)
+                    else render_template(SUMMARY_TEMPLATES[fmt], s=summary)
                 )
                 outbox.queue_delivery(
                     session,

@@ -88,7 +88,12 @@ def _daily(app: Context, as_of: date, now: datetime, trigger: str) -> Counts:
 def _summary(period: str) -> Callable[[Context, date, datetime, str], Counts]:
     def action(app: Context, as_of: date, now: datetime, trigger: str) -> Counts:
         queued = queue_summaries(
-            app.engine, period=period, as_of=as_of, now=now, attachments_dir=app.attachments_dir
+            app.engine,
+            period=period,
+            as_of=as_of,
+            now=now,
+            attachments_dir=app.attachments_dir,
+            formats=app.channels.format_of,
         )
         delivered = run_deliver(app, now=now, trigger=trigger)
         return {

@@ -18,8 +18,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 from sqlalchemy.engine import make_url
 
+from domain.enums import Origin, RunStatus
 from domain.findings import Finding
-from domain.labels import label
+from domain.labels import channel_kind_label, label
+from domain.labels import role_label as role_label
 from domain.workdays import OFFICE_TZ
 from notifiers.base import Format, Message
 
@@ -253,8 +255,8 @@ def status(report: Status) -> None:
         runs = Table(title="最近运行")
         for column in ("任务", "开始", "结果", "计数"):
             runs.add_column(column)
-        for run in report.last_runs:
-            runs.add_row(*(escape(str(cell)) for cell in run))
+        for job, started, status, counts in report.last_runs:
+            runs.add_row(escape(job), started, label(RunStatus(status)), escape(counts))
         console.print(runs)
 
 
@@ -267,7 +269,8 @@ def recorded(row: Measurement | None, indicator: str) -> None:
 
 def notify_test(outcome: Any, *, console_mode: bool) -> None:
     """The result of ``duban notify-test``: sent (with notes), or what is wrong and what to do."""
-    where = f"{escape(outcome.channel_name)}（{escape(outcome.channel)}，{escape(outcome.kind)}）"
+    kind = channel_kind_label(outcome.kind)
+    where = f"{escape(outcome.channel_name)}（{escape(outcome.channel)}，{escape(kind)}）"
     if outcome.ok:
         done(f"测试消息已发送到 {where}，共 {outcome.parts} 条请求，对方已接受。")
         for note in outcome.notes:
@@ -306,10 +309,6 @@ def schedule(rows: list[tuple[Any, list[Any]]], now: Any, outbox_minutes: int) -
     console.print(table)
 
 
-def role_label(role: str) -> str:
-    return {"staff": "工作人员", "leader": "领导（只读）"}.get(role, role)
-
-
 def evidence_trail(trail: Trail, root: Path, sound: dict[int | None, bool]) -> None:
     """Where a month's figure came from: each revision, its evidence file, and recent attempts."""
     indicator = trail.indicator
@@ -320,9 +319,7 @@ def evidence_trail(trail: Trail, root: Path, sound: dict[int | None, bool]) -> N
         console.print("  这个月还没有数值。")
     for revision in trail.revisions:
         m, ev = revision.measurement, revision.evidence
-        kind = {"collected": "自动采集", "manual": "手工录入", "imported": "导入"}.get(
-            m.origin.value, m.origin.value
-        )
+        kind = label(Origin(m.origin))
         scope = "本年累计" if m.cumulative else "当月"
         source = f"，数据源 {m.source_code}" if m.source_code else ""
         console.print(
@@ -373,7 +370,7 @@ def alert_list(rows: list[Alert]) -> None:
         table.add_row(
             escape(alert.key.split("/", 1)[1]),
             escape(alert.subject),
-            ALERT_STATES[alert.state.value],
+            label(alert.state),
             alert.stage or "—",
             f"{alert.notify_count} 次",
             office_time(alert.last_notified_at) if alert.last_notified_at else "—",
@@ -385,6 +382,3 @@ def alert_list(rows: list[Alert]) -> None:
 def alerts_changed(rows: list[Alert], verb: str) -> None:
     for alert in rows:
         done(f"{verb}：{alert.subject}（{alert.key}）")
-
-
-ALERT_STATES = {"open": "待处理", "acknowledged": "已确认", "silenced": "静默中", "resolved": "已解决"}

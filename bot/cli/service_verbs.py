@@ -51,10 +51,9 @@ def run(ctx: click.Context, host: str, port: int, no_web: bool) -> None:
     计划时间用 DUBAN_COLLECT_AT、DUBAN_COLLECT_CRON、DUBAN_DAILY_AT、DUBAN_SUMMARY_AT 等环境变量设置。
     """
     from bot.service import serve
-    from domain.schedule import ScheduleConfig
 
     app: App = ctx.obj
-    config = ScheduleConfig.from_env(app.environ)
+    config = app.settings.schedule()
     app.init_database()
     _log_to_stdout()
     serve(app, config, web=None if no_web else (host, port))
@@ -67,10 +66,10 @@ def run(ctx: click.Context, host: str, port: int, no_web: bool) -> None:
 @friendly_errors
 def schedule(ctx: click.Context, as_of: datetime | None, count: int) -> None:
     """显示各定时任务接下来的运行时间（不启动任何任务）。"""
-    from domain.schedule import ScheduleConfig, job_specs, next_fires
+    from domain.schedule import job_specs, next_fires
 
     app: App = ctx.obj
-    config = ScheduleConfig.from_env(app.environ)
+    config = app.settings.schedule()
     now = datetime.combine(as_of.date(), time(0), tzinfo=OFFICE_TZ) if as_of else wall_clock()
     rows = [(spec, next_fires(spec, now, app.calendar, count)) for spec in job_specs(config)]
     output.schedule(rows, now, config.outbox_minutes)

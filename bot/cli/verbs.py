@@ -44,7 +44,12 @@ def import_(ctx: click.Context, files: tuple[Path, ...], project: str | None, ye
     app = _app(ctx)
     app.init_database()
     reports = import_files(
-        app.engine, list(files), project=project, year=year, max_bytes=app.settings.max_file_bytes
+        app.engine,
+        list(files),
+        project=project,
+        year=year,
+        max_bytes=app.settings.max_file_bytes,
+        kinds=app.plan_kinds,
     )
     output.import_reports(reports)
 
@@ -124,6 +129,7 @@ def notify(ctx: click.Context, as_of: datetime | None, project: str | None, dry_
             alert_policy=app.alert_policy,
             projects=[project] if project else None,
             dry_run=True,
+            formats=app.channels.format_of,
         )
         output.dry_run(result)
         return
@@ -317,6 +323,7 @@ def summary(ctx: click.Context, as_of: datetime | None, period: str, project: st
         period=period,
         attachments_dir=app.settings.attachments_dir,
         projects=[project] if project else None,
+        formats=app.channels.format_of,
     )
     delivered = run_deliver(app, now=now)
     output.summary_result(queued, delivered)

@@ -17,12 +17,12 @@ from db.facts_loader import load_projects
 from db.measurements import latest_figures
 from db.models import Alert, JobRun
 from db.plan import items_of, projects
-from domain.enums import FindingKind, IndicatorKind, ItemStatus, Severity
+from domain.enums import AlertState, FindingKind, IndicatorKind, ItemStatus, RunStatus, Severity
 from domain.evaluation import Policy, evaluate_project
 from domain.evaluation.targets import year_progress
 from domain.facts import IndicatorFacts
 from domain.findings import Finding
-from domain.labels import LABELS, label
+from domain.labels import LABELS, label, labels_of
 from domain.workdays import OFFICE_TZ, WorkCalendar
 
 JOB_LABELS = {
@@ -36,7 +36,7 @@ JOB_LABELS = {
     "deliver": "发送",
 }
 TRIGGER_LABELS = {"manual": "命令行", "web": "网页", "scheduled": "定时", "catch-up": "补跑", "demo": "演示"}
-STATUS_LABELS = {"running": "进行中", "succeeded": "完成", "failed": "失败"}
+STATUS_LABELS = labels_of(RunStatus)  # the templates look states up by their stored text
 COUNT_LABELS = {
     "figures": "采集数据",
     "failures": "采集失败",
@@ -52,7 +52,7 @@ COUNT_LABELS = {
     "admin_alerts": "管理员告警",
     "filings": "填报状态",
 }
-STATE_LABELS = {"open": "待处理", "acknowledged": "已确认", "silenced": "已静默"}
+STATE_LABELS = labels_of(AlertState)
 
 
 @dataclass
@@ -207,9 +207,9 @@ def _items(session: Session, code: str, as_of: date, calendar: WorkCalendar) -> 
     items = []
     for r in rows:
         if r.status is ItemStatus.CLOSED:
-            state, tone = "已销号", "done"
+            state, tone = label(ItemStatus.CLOSED), "done"
         elif r.deadline is None:
-            state, tone = "未销号（无时限）", "info"
+            state, tone = f"{label(ItemStatus.OPEN)}（无时限）", "info"
         elif r.deadline < as_of:
             state, tone = (
                 ("长期坚持", "info") if r.ongoing else (f"逾期 {(as_of - r.deadline).days} 天", "critical")
@@ -217,10 +217,10 @@ def _items(session: Session, code: str, as_of: date, calendar: WorkCalendar) -> 
         else:
             left = calendar.workdays_between(as_of, r.deadline)
             state, tone = f"剩 {left} 个工作日", "warning" if left <= 5 else "ok"
-        label = f"{r.batch}问题{r.number}" if r.batch else f"问题{r.number}"
+        heading = f"{r.batch}问题{r.number}" if r.batch else f"问题{r.number}"
         problem = r.problem if len(r.problem) <= 60 else r.problem[:58] + "……"
         deadline = r.deadline_text or (str(r.deadline) if r.deadline else "")
-        items.append(Item(label, problem, "、".join(r.persons), deadline, state, tone))
+        items.append(Item(heading, problem, "、".join(r.persons), deadline, state, tone))
     order = {"critical": 0, "warning": 1, "ok": 2, "info": 3, "done": 4}
     return sorted(items, key=lambda i: order[i.tone])
 
