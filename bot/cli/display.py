@@ -10,18 +10,15 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bs4 import BeautifulSoup
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.engine import make_url
 
 from domain.findings import Finding
 from domain.labels import label
 from domain.workdays import OFFICE_TZ
-from notifiers.base import Format, Message
 
 if TYPE_CHECKING:
     from bot.status import Status
@@ -31,6 +28,7 @@ if TYPE_CHECKING:
     from jobs.collect import CollectResult
     from jobs.deliver import DeliverResult
     from jobs.evaluate import EvaluateResult
+    from notifiers.base import Message
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -45,6 +43,8 @@ def done(text: str) -> None:
 
 
 def safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -184,8 +184,12 @@ def _finding_json(f: Finding) -> dict[str, Any]:
 
 def show_message(message: Message, path: Path) -> None:
     """Echo a delivered message: the text as the group would read it, and where the file is."""
+    from notifiers.base import Format
+
     body = message.body
     if message.format is Format.HTML:
+        from bs4 import BeautifulSoup
+
         body = BeautifulSoup(body, "html.parser").get_text("\n", strip=True)
     mentions = " ".join(f"@{name}" for name in message.mentions)
     title = f"→ {escape(message.channel_name)}（{message.channel}）"
