@@ -112,7 +112,9 @@ def findings(items: list[Finding], as_of: date, *, as_json: bool) -> None:
         return
     from notifiers.render import environment
 
-    sentence = environment().get_template("lines.j2").module.finding  # the messages' own wording
+    # the messages' own wording: the template's ``finding`` macro (a template module's names are
+    # set when it is rendered, so they are read from its namespace)
+    sentence = vars(environment().get_template("lines.j2").module)["finding"]
     table = Table(title=f"截至 {as_of} 需要关注的事项（{len(items)} 项）", show_lines=True)
     for column in ("级别", "类型", "项目", "时限", "阶段"):
         table.add_column(column, no_wrap=column != "类型")

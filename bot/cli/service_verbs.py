@@ -8,7 +8,7 @@ from datetime import datetime, time
 
 import click
 
-from bot.cli.root import app_of, as_of_option, friendly_errors
+from bot.cli.root import F, app_of, as_of_option, friendly_errors
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
@@ -24,7 +24,7 @@ def _log_to_stdout() -> None:
 
 
 
-def _web_options(func: object) -> object:
+def _web_options(func: F) -> F:
     func = click.option("--port", default=8080, show_default=True, help="网页端口。")(func)
     return click.option(
         "--host",
@@ -35,7 +35,7 @@ def _web_options(func: object) -> object:
 
 
 @click.command()
-@_web_options  # type: ignore[arg-type]
+@_web_options
 @click.option("--no-web", is_flag=True, help="不提供网页，只运行定时任务。")
 @click.pass_context
 @friendly_errors
@@ -76,7 +76,7 @@ def schedule(ctx: click.Context, as_of: datetime | None, count: int) -> None:
 
 
 @click.command()
-@_web_options  # type: ignore[arg-type]
+@_web_options
 @as_of_option
 @click.pass_context
 @friendly_errors

@@ -53,12 +53,12 @@ class Throttle:
         """Count one failure (and forget failures older than the window)."""
         with Session(engine) as session:
             session.add(LoginFailure(username=username[:NAME_LIMIT], client=client, at=now))
-            session.exec(delete(LoginFailure).where(col(LoginFailure.at) <= now - self.window))  # type: ignore[call-overload]
+            session.exec(delete(LoginFailure).where(col(LoginFailure.at) <= now - self.window))
             session.commit()
 
     def succeeded(self, engine: Engine, *, username: str) -> None:
         with Session(engine) as session:
-            session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username[:NAME_LIMIT]))  # type: ignore[call-overload]
+            session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username[:NAME_LIMIT]))
             session.commit()
 
 
