@@ -34,7 +34,7 @@ from jobs.triggers import last_handled, run_scheduled, send_outbox
 log = logging.getLogger("duban.service")
 
 
-class SpecTrigger(BaseTrigger):
+class SpecTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 ships no types
     """An APScheduler trigger that asks :mod:`bot.schedule` for the next firing."""
 
     def __init__(self, spec: JobSpec, app: App) -> None:

@@ -10,20 +10,17 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bs4 import BeautifulSoup
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.engine import make_url
 
 from domain.enums import Origin, RunStatus
 from domain.findings import Finding
 from domain.labels import channel_kind_label, label
 from domain.labels import role_label as role_label
 from domain.workdays import OFFICE_TZ
-from notifiers.base import Format, Message
 
 if TYPE_CHECKING:
     from bot.status import Status
@@ -33,6 +30,7 @@ if TYPE_CHECKING:
     from jobs.collect import CollectResult
     from jobs.deliver import DeliverResult
     from jobs.evaluate import EvaluateResult
+    from notifiers.base import Message
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -47,6 +45,8 @@ def done(text: str) -> None:
 
 
 def safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -114,7 +114,9 @@ def findings(items: list[Finding], as_of: date, *, as_json: bool) -> None:
         return
     from notifiers.render import environment
 
-    sentence = environment().get_template("lines.j2").module.finding  # the messages' own wording
+    # the messages' own wording: the template's ``finding`` macro (a template module's names are
+    # set when it is rendered, so they are read from its namespace)
+    sentence = vars(environment().get_template("lines.j2").module)["finding"]
     table = Table(title=f"截至 {as_of} 需要关注的事项（{len(items)} 项）", show_lines=True)
     for column in ("级别", "类型", "项目", "时限", "阶段"):
         table.add_column(column, no_wrap=column != "类型")
@@ -186,8 +188,12 @@ def _finding_json(f: Finding) -> dict[str, Any]:
 
 def show_message(message: Message, path: Path) -> None:
     """Echo a delivered message: the text as the group would read it, and where the file is."""
+    from notifiers.base import Format
+
     body = message.body
     if message.format is Format.HTML:
+        from bs4 import BeautifulSoup
+
         body = BeautifulSoup(body, "html.parser").get_text("\n", strip=True)
     mentions = " ".join(f"@{name}" for name in message.mentions)
     title = f"→ {escape(message.channel_name)}（{message.channel}）"
