@@ -18,10 +18,13 @@ demo: $(BIN)/.installed
 lint: $(BIN)/.installed
 	$(BIN)/ruff check .
 
-# The suite runs on SQLite, and on PostgreSQL too wherever Debian's server package is installed:
-# scripts/with-postgres starts a throwaway server for this run only (see docs/postgres.md).
+# The architecture checks first (ruff; the import contracts in pyproject.toml; mypy), then the suite:
+# on SQLite, and on PostgreSQL too wherever Debian's server package is installed
+# (scripts/with-postgres starts a throwaway server for this run only, see docs/postgres.md).
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports --no-logo
+	$(BIN)/mypy
 	@if ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || command -v initdb >/dev/null 2>&1; then \
 		scripts/with-postgres $(BIN)/python -m pytest; \
 	else \

@@ -30,7 +30,7 @@ from bot.settings import Settings
 from bot.wiring import App
 from db.engine import session_scope
 from db.models import Channel, Delivery, Person, Project
-from domain.enums import ChannelKind, Severity
+from domain.enums import Severity
 from domain.findings import DeadlineApproaching, DeadlineToday, Finding, ItemDeadline, Overdue
 from jobs.deliver import deliver_pending
 from notifiers.digest import build_digest
@@ -128,7 +128,7 @@ def run(
                 channel = Channel(
                     project_id=pid,
                     code=f"g{g}-work",
-                    kind=ChannelKind.WECOM_ROBOT,
+                    kind="wecom_robot",
                     name=f"工作群{g + 1}",
                     settings={"webhook_key": f"${{BENCH_KEY_{g:02d}}}"},
                 )

@@ -52,8 +52,7 @@ from bot.service import Service  # noqa: E402
 from bot.wiring import App  # noqa: E402
 from db.evidence import intact  # noqa: E402
 from db.models import Alert, AlertEvent, Channel, Delivery, Evidence, JobRun, Measurement  # noqa: E402
-from domain.enums import ChannelKind, DeliveryStatus, RunStatus  # noqa: E402
-from domain.schedule import ScheduleConfig  # noqa: E402
+from domain.enums import DeliveryStatus, RunStatus  # noqa: E402
 from domain.workdays import OFFICE_TZ  # noqa: E402
 from jobs.deliver import _message  # noqa: E402
 from jobs.import_plans import import_files  # noqa: E402
@@ -233,7 +232,7 @@ def expected_parts(app: App) -> tuple[Counter[tuple[str, str, str | bytes]], int
         for row in session.exec(select(Delivery)):
             rows += 1
             channel = channels.get(row.channel_id) if row.channel_id else None
-            if channel is None or channel.kind is ChannelKind.EMAIL:
+            if channel is None or channel.kind == "email":
                 code = channel.code if channel else "admin"
                 parts[("mail", code, f"<duban.{code}.{row.id}@example.com>")] += 1
                 continue
@@ -306,7 +305,7 @@ def run(months: int, seed: int, items: int = ITEMS) -> int:
                 for day, item in closes:
                     closings.setdefault(day, []).append((f"county{number}", item))
             import_files(app.engine, plans)
-            service = Service(app, ScheduleConfig(), clock=clock)
+            service = Service(app, app.settings.schedule(), clock=clock)
             return soak(app, service, clock, wecom, mail, days, closings, errors)
 
 

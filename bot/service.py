@@ -34,7 +34,7 @@ from jobs.triggers import last_handled, run_scheduled, send_outbox
 log = logging.getLogger("duban.service")
 
 
-class SpecTrigger(BaseTrigger):
+class SpecTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 ships no types
     """An APScheduler trigger that asks :mod:`bot.schedule` for the next firing."""
 
     def __init__(self, spec: JobSpec, app: App) -> None:
@@ -185,12 +185,12 @@ def serve(app: App, config: ScheduleConfig, *, web: tuple[str, int] | None = Non
 
 
 def _has_users(app: App) -> bool:
-    from sqlmodel import Session, select
+    from sqlmodel import Session
 
-    from db.models import WebUser
+    from db.users import any_user
 
     with Session(app.engine) as session:
-        return session.exec(select(WebUser.id)).first() is not None
+        return any_user(session)
 
 
 def _start_web(app: App, address: tuple[str, int]) -> Any:

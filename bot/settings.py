@@ -1,18 +1,29 @@
 """Typed settings, read once from the environment (and ``.env``) by the CLI.
 
-Every default lives here. Secrets are not settings: channels and sources name environment
-variables (``${DUBAN_WECOM_KEY_PIANGUAN}``), read by :mod:`bot.secrets` at the moment of use.
+Every ``DUBAN_*`` variable and its default is declared here, as the field of the same name
+(``DUBAN_DAILY_AT`` is :attr:`Settings.daily_at`); the rest of duban is handed the values, and
+the core never reads the environment. A bad value is refused at start-up, naming its variable.
+
+Secrets are not settings: they are read from the environment at the moment of use, so they are
+never held, printed or passed around. Channels and sources name theirs (``${DUBAN_WECOM_KEY_…}``,
+resolved by :func:`domain.secrets.resolve`); three more have fixed names — ``DUBAN_WECOM_SECRET``
+and ``DUBAN_SMTP_PASSWORD`` (:mod:`notifiers.factory`) and ``DUBAN_WEB_SECRET``
+(:mod:`bot.web.config`). ``.env.example`` lists all of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from datetime import time
 from pathlib import Path
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from domain.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from domain.schedule import ScheduleConfig
 
 DEFAULT_DATA_DIR = Path("data")
 ENV_PREFIX = "DUBAN_"
@@ -45,6 +56,20 @@ class Settings(BaseModel):
     smtp_ca_file: str | None = None
     admin_channel: str | None = None  # channel code that receives administrator alerts
     admin_email: str | None = None  # or these addresses (comma separated)
+    # The service's timetable (duban run, duban schedule), Beijing time.
+    collect_at: time = time(8, 30)  # before the daily evaluation, so its messages use fresh figures
+    collect_cron: str | None = None  # replaces the MOFCOM-window rule when set
+    mofcom_last_day: int = Field(default=10, ge=1, le=31)
+    daily_at: time = time(9, 0)
+    summary_at: time = time(9, 30)
+    outbox_minutes: int = Field(default=5, ge=1)
+    catch_up_days: int = Field(default=7, ge=1)
+    # The web page (duban web, duban run).
+    web_secure_cookies: bool = False  # behind nginx with HTTPS: the cookie never goes over http
+    web_session_hours: float = Field(default=12, gt=0)  # a login lasts at most this long
+    web_idle_minutes: float = Field(default=60, gt=0)  # and ends after this long without a request
+    web_login_attempts: int = Field(default=5, gt=0)  # failed logins per name or address before a wait
+    web_login_window_minutes: float = Field(default=15, gt=0)  # ... counted over this window
 
     @property
     def db_url(self) -> str:
@@ -66,16 +91,120 @@ class Settings(BaseModel):
     def outbox_dir(self) -> Path:
         return self.data_dir / "outbox"
 
+    def schedule(self) -> ScheduleConfig:
+        """The service's timetable, from the settings above."""
+        from domain.schedule import ScheduleConfig  # the scheduler package: only for the service
+
+        return ScheduleConfig(
+            collect_at=self.collect_at,
+            collect_cron=self.collect_cron,
+            mofcom_last_day=self.mofcom_last_day,
+            daily_at=self.daily_at,
+            summary_at=self.summary_at,
+            outbox_minutes=self.outbox_minutes,
+            catch_up_days=self.catch_up_days,
+        )
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str]) -> Settings:
         """Build settings from ``DUBAN_*`` variables; a bad value names its variable."""
         values: dict[str, object] = {}
+        raws: dict[str, str] = {}
         for name in cls.model_fields:
-            raw = environ.get(ENV_PREFIX + name.upper())
-            if raw is None or raw == "":
+            raw = environ.get(variable_of(name), "").strip()
+            if not raw:
                 continue
-            values[name] = tuple(int(x) for x in raw.split(",")) if name == "reminder_workdays" else raw
+            raws[name] = raw
+            parse = _PARSERS.get(name)
+            try:
+                values[name] = parse(raw) if parse else raw
+            except ValueError:
+                raise _bad(name, raw, "") from None
         try:
             return cls.model_validate(values)
-        except (ValidationError, ValueError) as exc:
-            raise ConfigurationError(f"环境变量设置有误：{exc}") from None
+        except ValidationError as exc:
+            error = exc.errors()[0]
+            name = str(error["loc"][0]) if error["loc"] else ""
+            raise _bad(name, raws.get(name, ""), str(error["msg"])) from None
+
+
+def variable_of(name: str) -> str:
+    """The environment variable of the setting ``name``: ``daily_at`` → ``DUBAN_DAILY_AT``."""
+    return ENV_PREFIX + name.upper()
+
+
+def _clock_time(raw: str) -> time:
+    return time.fromisoformat(raw if len(raw) > 4 else "0" + raw)  # 9:30 as well as 09:30
+
+
+def _positive_int(raw: str) -> int:
+    if not raw.isdigit() or int(raw) < 1:
+        raise ValueError(raw)
+    return int(raw)
+
+
+def _positive(raw: str) -> float:
+    value = float(raw)
+    if not value > 0:
+        raise ValueError(raw)
+    return value
+
+
+def _crontab(raw: str) -> str:
+    from domain.schedule import check_crontab  # the scheduler package: only when one is set
+
+    return check_crontab(raw)
+
+
+def _flag(raw: str) -> bool:
+    return raw.lower() in {"1", "true", "yes"}
+
+
+def _workdays(raw: str) -> tuple[int, ...]:
+    return tuple(int(x) for x in raw.split(","))
+
+
+# How a variable's text becomes its value, where that is more than pydantic's reading of it.
+_PARSERS: dict[str, Callable[[str], object]] = {
+    "reminder_workdays": _workdays,
+    "collect_at": _clock_time,
+    "daily_at": _clock_time,
+    "summary_at": _clock_time,
+    "collect_cron": _crontab,
+    "mofcom_last_day": _positive_int,
+    "outbox_minutes": _positive_int,
+    "catch_up_days": _positive_int,
+    "web_secure_cookies": _flag,
+    "web_session_hours": _positive,
+    "web_idle_minutes": _positive,
+    "web_login_attempts": _positive_int,
+    "web_login_window_minutes": _positive,
+}
+
+# What a bad value should have looked like, in the words of .env.example.
+_EXPECTED = {
+    "reminder_workdays": "应为逗号分隔的工作日数，如 5,3,1,0",
+    "collect_at": "应为 HH:MM（北京时间），如 09:00",
+    "daily_at": "应为 HH:MM（北京时间），如 09:00",
+    "summary_at": "应为 HH:MM（北京时间），如 09:00",
+    "collect_cron": "应为五段 crontab，如 0 10 1-10 * *",
+    "mofcom_last_day": "应为 1—31 的日期",
+    "outbox_minutes": "应为正整数",
+    "catch_up_days": "应为正整数",
+    "web_session_hours": "应为正数",
+    "web_idle_minutes": "应为正数",
+    "web_login_attempts": "应为正整数",
+    "web_login_window_minutes": "应为正数",
+    "http_timeout": "应为正数（秒）",
+    "host_concurrency": "应为正整数",
+    "repeat_days": "应为正整数",
+    "max_file_mb": "应为正数（MB）",
+    "smtp_port": "应为 1—65535 的端口号",
+    "delivery": "只能是 console 或 live",
+    "smtp_security": "只能是 ssl、starttls 或 none",
+}
+
+
+def _bad(name: str, raw: str, problem: str) -> ConfigurationError:
+    expected = _EXPECTED.get(name, problem)
+    return ConfigurationError(f"环境变量 {variable_of(name)}={raw!r} 格式不对：{expected}")

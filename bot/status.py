@@ -4,15 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
+from typing import TYPE_CHECKING
 
-from sqlmodel import col, func, select
-
-from bot.wiring import App
-from db.engine import session_scope
-from db.models import CollectionAttempt, Indicator, JobRun, Project, RectificationItem
-from db.types import code_point_order
+from db import overview
 from domain.enums import ItemStatus
 from domain.workdays import OFFICE_TZ
+
+if TYPE_CHECKING:
+    from bot.wiring import App
 
 DUE_SOON_WORKDAYS = 5
 
@@ -38,13 +37,12 @@ class Status:
 
 
 def gather_status(app: App, as_of: date) -> Status:
+    """Read the overview in one connection (Core queries: ``duban status`` must start quickly)."""
     report = Status(as_of)
-    with session_scope(app.engine) as session:
-        for project in session.exec(select(Project).order_by(code_point_order(Project.code))):
-            items = session.exec(
-                select(RectificationItem).where(RectificationItem.project_id == project.id)
-            ).all()
-            open_items = [i for i in items if i.status is ItemStatus.OPEN]
+    with app.engine.connect() as connection:
+        for project in overview.projects(connection):
+            items = overview.items(connection, project.id)
+            open_items = [i for i in items if i.status == ItemStatus.OPEN]
             soon = overdue = 0
             for item in open_items:
                 if item.deadline is None:
@@ -63,14 +61,8 @@ def gather_status(app: App, as_of: date) -> Status:
                             "、".join(item.persons),
                         )
                     )
-            indicators = session.exec(
-                select(func.count()).select_from(Indicator).where(Indicator.project_id == project.id)
-            ).one()
-            last = session.exec(
-                select(CollectionAttempt)
-                .where(CollectionAttempt.project_id == project.id)
-                .order_by(col(CollectionAttempt.id).desc())
-            ).first()
+            indicators = overview.indicator_count(connection, project.id)
+            last = overview.last_attempt(connection, project.id)
             last_text = None
             if last is not None:
                 outcome = f"{last.figures} 个数据" if last.ok else "失败"
@@ -78,7 +70,7 @@ def gather_status(app: App, as_of: date) -> Status:
             report.projects.append(
                 ProjectStatus(
                     project.name,
-                    int(indicators),
+                    indicators,
                     len(items),
                     len(items) - len(open_items),
                     len(open_items),
@@ -87,13 +79,13 @@ def gather_status(app: App, as_of: date) -> Status:
                     last_text,
                 )
             )
-        for run in session.exec(select(JobRun).order_by(col(JobRun.id).desc()).limit(5)):
+        for run in overview.last_runs(connection):
             counts = "，".join(f"{k}={v}" for k, v in run.counts.items())
             report.last_runs.append(
                 (
                     run.job,
                     f"{run.started_at.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}",
-                    run.status.value,
+                    run.status,
                     counts or (run.error or ""),
                 )
             )

@@ -1,4 +1,9 @@
-"""The composition root: settings in, the engine, calendar, policies, collectors and notifiers out."""
+"""The composition root: settings in, the engine, calendar, policies, collectors and notifiers out.
+
+Every command builds an :class:`App`, so building one stays cheap: the collectors' registry, the
+HTTP client, the token cache and the notifiers (requests, openpyxl, bs4 …) are imported and made
+when a verb first asks for them.
+"""
 
 from __future__ import annotations
 
@@ -6,34 +11,30 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import OperationalError
-from sqlmodel import select
 
-from bot.calendar_file import load_calendar
 from bot.clock import wall_clock
 from bot.settings import Settings
-from collectors.base import CollectorEnv
-from collectors.http import HttpClient
-from collectors.registry import Registry, default_registry
-from db.channels import channel_audience
-from db.engine import make_engine, session_scope, upgrade
-from db.evidence import write_atomically
-from db.models import Channel
-from domain.alerting import AlertPolicy
+from db.engine import make_engine, upgrade
 from domain.errors import ConfigurationError
-from domain.evaluation import Policy
 from domain.workdays import WorkCalendar
-from jobs.admin_alert import AdminRoute
-from notifiers.base import Message, Notifier
-from notifiers.console import ConsoleFileNotifier
-from notifiers.email import EmailNotifier, Recipient
-from notifiers.factory import LiveConfig, build_notifier
-from notifiers.wecom_app import TokenCache
-from notifiers.wecom_robot import Contact
 
-Echo = Callable[[Message, Path], None]
+if TYPE_CHECKING:
+    from collectors.base import CollectorEnv
+    from collectors.registry import Registry
+    from db.models import Channel
+    from domain.alerting import AlertPolicy
+    from domain.evaluation import Policy
+    from domain.plan.schema import KnownKinds
+    from jobs.admin_alert import AdminRoute
+    from notifiers.base import Message, Notifier
+    from notifiers.factory import LiveConfig
+    from notifiers.registry import ChannelRegistry
+    from notifiers.wecom_app import TokenCache
+
+Echo = Callable[["Message", Path], None]
 
 
 @dataclass
@@ -42,17 +43,20 @@ class App:
     environ: Mapping[str, str]
     engine: Engine
     calendar: WorkCalendar = field(default_factory=WorkCalendar)
-    registry: Registry = field(default_factory=default_registry)
     echo: Echo | None = None
-    tokens: TokenCache = field(default_factory=lambda: TokenCache(wall_clock))
+    _registry: Registry | None = field(default=None, init=False, repr=False)
+    _channels: ChannelRegistry | None = field(default=None, init=False, repr=False)
+    _tokens: TokenCache | None = field(default=None, init=False, repr=False)
     _collector_env: CollectorEnv | None = field(default=None, init=False, repr=False)
 
     @classmethod
     def build(cls, settings: Settings, environ: Mapping[str, str], *, echo: Echo | None = None) -> App:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
-        calendar = (
-            load_calendar(settings.calendar_file) if settings.calendar_file else WorkCalendar()
-        )
+        calendar = WorkCalendar()
+        if settings.calendar_file:
+            from bot.calendar_file import load_calendar
+
+            calendar = load_calendar(settings.calendar_file)
         return cls(settings, environ, make_engine(settings.db_url), calendar=calendar, echo=echo)
 
     def clock(self) -> datetime:
@@ -73,22 +77,73 @@ class App:
 
     @property
     def policy(self) -> Policy:
+        from domain.evaluation import Policy
+
         return Policy(reminder_workdays=self.settings.reminder_workdays)
 
     @property
     def alert_policy(self) -> AlertPolicy:
+        from domain.alerting import AlertPolicy
+
         return AlertPolicy(repeat_every=timedelta(days=self.settings.repeat_days))
+
+    @property
+    def registry(self) -> Registry:
+        """The source kinds, built on first use (their parsers import openpyxl, bs4 and lxml)."""
+        if self._registry is None:
+            from collectors.registry import default_registry
+
+            self._registry = default_registry()
+        return self._registry
+
+    @property
+    def channels(self) -> ChannelRegistry:
+        """The channel kinds: how each is built and which message format it takes."""
+        if self._channels is None:
+            from notifiers.registry import default_channels
+
+            self._channels = default_channels()
+        return self._channels
+
+    @channels.setter
+    def channels(self, registry: ChannelRegistry) -> None:
+        self._channels = registry
+
+    @property
+    def plan_kinds(self) -> KnownKinds:
+        """The channel and source kinds a plan may name: this app's registries'."""
+        from jobs.import_plans import known_kinds
+
+        return known_kinds(self.channels.kinds, self.registry.kinds)
+
+    @property
+    def tokens(self) -> TokenCache:
+        """WeCom access tokens, shared by every application channel for the app's life."""
+        if self._tokens is None:
+            from notifiers.wecom_app import TokenCache
+
+            self._tokens = TokenCache(wall_clock)
+        return self._tokens
+
+    @tokens.setter
+    def tokens(self, cache: TokenCache) -> None:
+        self._tokens = cache
 
     @property
     def collector_env(self) -> CollectorEnv:
         """One HTTP client for the app's life, so backends' session cookies are reused."""
         if self._collector_env is None:
+            from collectors.base import CollectorEnv
+            from collectors.http import HttpClient
+
             http = HttpClient(timeout=self.settings.http_timeout, host_limit=self.settings.host_concurrency)
             self._collector_env = CollectorEnv(http, self.settings.data_dir, self.settings.max_file_bytes)
         return self._collector_env
 
     def init_database(self) -> None:
         """Create or upgrade the schema; an unreachable database is one clear line, not a traceback."""
+        from sqlalchemy.exc import OperationalError
+
         try:
             upgrade(self.engine)
         except OperationalError as exc:
@@ -100,6 +155,8 @@ class App:
 
     @property
     def live(self) -> LiveConfig:
+        from notifiers.factory import LiveConfig
+
         s = self.settings
         return LiveConfig(
             wecom_api_base=s.wecom_api_base,
@@ -121,12 +178,23 @@ class App:
         With ``DUBAN_DELIVERY=console`` (the default) every message is shown on the console and
         written to the outbox folder, so a demo or a new setup needs no secrets.
         """
+        from db.evidence import write_atomically
+        from notifiers.console import ConsoleFileNotifier
+
         if self.settings.delivery == "console":
             return ConsoleFileNotifier(self.settings.outbox_dir, write_atomically, self.echo)
         return self.live_notifier(channel)
 
     def live_notifier(self, channel: Channel | None) -> Notifier:
         """The real notifier, whatever ``DUBAN_DELIVERY`` says (``duban notify-test`` uses it)."""
+        from db.channels import channel_audience
+        from db.engine import session_scope
+        from db.evidence import write_atomically
+        from notifiers.console import ConsoleFileNotifier
+        from notifiers.email import EmailNotifier, Recipient
+        from notifiers.factory import ChannelSetup
+        from notifiers.wecom_robot import Contact
+
         console = ConsoleFileNotifier(self.settings.outbox_dir, write_atomically, self.echo)
         if channel is None:
             addresses = [a.strip() for a in (self.settings.admin_email or "").split(",") if a.strip()]
@@ -137,8 +205,7 @@ class App:
         with session_scope(self.engine) as session:
             members, everyone = channel_audience(session, channel)
         contacts = {p.name: Contact(p.name, p.mobile, p.wecom_userid) for p in everyone}
-        return build_notifier(
-            kind=channel.kind,
+        setup = ChannelSetup(
             code=channel.code,
             settings=channel.settings,
             members=members,
@@ -147,14 +214,19 @@ class App:
             environ=self.environ,
             tokens=self.tokens,
         )
+        return self.channels.build(channel.kind, setup)
 
     def admin_route(self) -> AdminRoute:
         """Where administrator alerts go: ``DUBAN_ADMIN_CHANNEL`` if set, else the admin notifier."""
+        from db.channels import channels_by_code
+        from db.engine import session_scope
+        from jobs.admin_alert import AdminRoute
+
         code = self.settings.admin_channel
         if not code:
             return AdminRoute()
         with session_scope(self.engine) as session:
-            found = session.exec(select(Channel).where(Channel.code == code)).all()
+            found = channels_by_code(session, code=code)
         if len(found) != 1:
             problem = "找不到" if not found else "有多个同名频道"
             raise ConfigurationError(f"DUBAN_ADMIN_CHANNEL={code}：{problem}这个频道代码")

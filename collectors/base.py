@@ -75,7 +75,7 @@ class Collected:
     filings: list[Filing] = field(default_factory=list)
     failures: list[CollectionError] = field(default_factory=list)
     # Work to do only once the results are committed (moving an inbox file to processed/).
-    after_commit: list[Callable[[], None]] = field(default_factory=list)
+    after_commit: list[Callable[[], object]] = field(default_factory=list)
     attempted: bool = True  # False when there was nothing to collect (an empty inbox)
     whole: bool = False  # a file is stored whole: ``collect --month`` does not drop other months
 

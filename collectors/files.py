@@ -24,6 +24,7 @@ import shutil
 from collections.abc import Iterator
 from datetime import datetime
 from fnmatch import fnmatch
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -139,7 +140,7 @@ class FileCollector(Collector):
             except TooLargeError as exc:  # refused unread; too big to keep as evidence either
                 error = LayoutError(source.code, f"{path.name}：{exc}")
                 collected.failures.append(error)
-                collected.after_commit.append(lambda p=path, e=error: reject(p, inbox, str(e), now))
+                collected.after_commit.append(partial(reject, path, inbox, str(error), now))
                 continue
             body = path.read_bytes()
             fetched = Fetched(path.name, None, CONTENT_TYPES.get(path.suffix.lower()), body, now)
@@ -148,9 +149,9 @@ class FileCollector(Collector):
             except CollectionError as error:
                 error.evidence = fetched
                 collected.failures.append(error)
-                collected.after_commit.append(lambda p=path, e=error: reject(p, inbox, str(e), now))
+                collected.after_commit.append(partial(reject, path, inbox, str(error), now))
                 continue
-            collected.after_commit.append(lambda p=path: move(p, inbox / "processed", now))
+            collected.after_commit.append(partial(move, path, inbox / "processed", now))
         return collected
 
     def _inbox(self, source: SourceConfig) -> Path:

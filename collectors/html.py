@@ -144,9 +144,9 @@ class HtmlCollector(Collector):
                 error.evidence = fetched
                 raise error
         if (fetched.status or 0) >= 400:
-            error = FetchError(code, f"服务器返回 HTTP {fetched.status}", url=fetched.url)
-            error.evidence = fetched
-            raise error
+            refused = FetchError(code, f"服务器返回 HTTP {fetched.status}", url=fetched.url)
+            refused.evidence = fetched
+            raise refused
         marker = settings.get("complete_marker", "</html>")
         if marker and marker.lower().encode() not in fetched.body[-4096:].lower():
             raise _layout(code, f"页面不完整（结尾没有 {marker}），可能传输中断", fetched)

@@ -8,6 +8,10 @@
 ``file``                Excel/CSV exports dropped into an inbox folder
 ======================  ==========================================================
 
+Adding a kind is one module (a :class:`~collectors.base.Collector` with its ``kind``) plus one
+line in :data:`SHIPPED`. The plan importer is handed :attr:`Registry.kinds`, so a plan naming a
+kind missing here is refused at import with the file, line and field, not when collecting.
+
 Hand entry (``duban record``) is not a collector: it stores through the same
 :func:`db.measurements.record_measurement` path.
 """
@@ -48,9 +52,18 @@ class Registry:
         return sorted(self._factories)
 
 
+SHIPPED: tuple[tuple[str, Factory], ...] = (
+    (HtmlCollector.kind, HtmlCollector),
+    ("html_table", HtmlCollector),  # the first name of ``html``
+    (MofcomCollector.kind, MofcomCollector),
+    (JsonCollector.kind, JsonCollector),
+    (FileCollector.kind, FileCollector),
+)
+
+
 def default_registry() -> Registry:
+    """A registry of the kinds duban ships (:data:`SHIPPED`, one line each)."""
     registry = Registry()
-    for collector in (HtmlCollector, MofcomCollector, JsonCollector, FileCollector):
-        registry.register(collector.kind, collector)
-    registry.register("html_table", HtmlCollector)
+    for kind, factory in SHIPPED:
+        registry.register(kind, factory)
     return registry

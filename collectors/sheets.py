@@ -9,6 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import zipfile
+from datetime import date
 
 import openpyxl
 import xlrd
@@ -50,13 +51,24 @@ def _csv(body: bytes, encoding: str | None) -> list[list[Cell]]:
     return [list(row) for row in csv.reader(io.StringIO(text), dialect)]
 
 
+def _cell(value: object) -> Cell:
+    """A value as the parsers take it; the rarer kinds (a time of day, a duration) become the text
+    the parsers would make of them anyway."""
+    if value is None or isinstance(value, str | int | float | date):
+        return value
+    return str(value)
+
+
 def _xlsx(body: bytes) -> list[Sheet]:
     try:
         book = openpyxl.load_workbook(io.BytesIO(body), read_only=True, data_only=True)
     except Exception as exc:  # openpyxl fails on foreign bytes with zip, XML, key and type errors alike
         raise SheetError(f"不是有效的 .xlsx 文件（{exc.__class__.__name__}），文件可能损坏或未传完") from None
     try:
-        sheets = [(ws.title, [list(row) for row in ws.iter_rows(values_only=True)]) for ws in book.worksheets]
+        sheets = [
+            (ws.title, [[_cell(value) for value in row] for row in ws.iter_rows(values_only=True)])
+            for ws in book.worksheets
+        ]
     finally:
         book.close()
     if _has_formulas(body):

@@ -104,7 +104,7 @@ def next_page(doc: HtmlElement, base_url: str, selector: str | None = None) -> s
         else [a for a in doc.iter("a") if normalise_text(cell_text(a)) in NEXT_WORDS]
     )
     for link in links:
-        href = (link.get("href") or "").strip()
+        href = str(link.get("href") or "").strip()
         classes = (link.get("class") or "").split()
         if not href or href == "#" or href.lower().startswith("javascript") or "disabled" in classes:
             continue

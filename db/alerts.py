@@ -1,23 +1,109 @@
-"""People acting on an alert from the web page: acknowledge it, or silence it until a date.
+"""Alerts and their history: the ``alert`` and ``alertevent`` tables.
 
-Data-access functions in the house style: keyword-only, given the session, no commit. The alert
-lifecycle (``bot.alerting``) reads ``state`` and ``silenced_until``; an acknowledged alert is
-still followed, a silenced one is not told again before ``silenced_until``.
+Every change of an alert is kept by :func:`save_alert` and every event in its history is written by
+:func:`record_event`, whoever makes it (the evaluation, ``duban ack``/``silence``, the web page).
+People acting on an alert go through :func:`acknowledge` and :func:`silence`, so an action from the
+terminal and one from the web page leave the same trail: the new state, the reason, and an
+``AlertEvent`` naming who did it. The alert lifecycle (``domain.alerting``) reads ``state`` and
+``silenced_until``: an acknowledged alert is still followed, a silenced one is not told again
+before ``silenced_until``.
+
+Data-access functions in the house style: keyword-only, given the session, no commit.
 """
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
-from sqlmodel import Session
+from sqlmodel import Session, col, func, select
 
-from db.models import Alert
+from db.models import Alert, AlertEvent, Project
+from db.types import code_point_order
 from domain.enums import AlertState
 from domain.errors import DubanError
+
+KEYS_PER_QUERY = 500  # well under SQLite's limit of bound variables per statement
 
 
 class AlertActionError(DubanError):
     """An action the alert cannot take: unknown, already resolved, no reason, a date in the past."""
+
+
+# --- writing ------------------------------------------------------------------------------------
+
+
+def save_alert(session: Session, *, alert: Alert, flush: bool = False) -> None:
+    """Keep a new or changed alert; ``flush`` when its id is needed at once (for an event)."""
+    session.add(alert)
+    if flush:
+        session.flush()
+
+
+def record_event(
+    session: Session,
+    *,
+    alert: Alert,
+    event: str,
+    reason: str,
+    now: datetime,
+    as_of: date | None,
+    actor: str | None = None,
+) -> None:
+    """Add one entry to the alert's history: what happened, why, the state it left, and who."""
+    session.add(
+        AlertEvent(
+            alert_id=alert.id or 0,
+            at=now,
+            as_of=as_of,
+            event=event,
+            state=alert.state,
+            stage=alert.stage,
+            reason=reason,
+            actor=actor,
+        )
+    )
+
+
+def acknowledge(session: Session, *, alert: Alert, reason: str, actor: str | None, now: datetime) -> None:
+    """Mark an alert as seen and being handled (已确认), and record who did it and why."""
+    alert.state, alert.state_reason, alert.silenced_until = AlertState.ACKNOWLEDGED, reason, None
+    save_alert(session, alert=alert)
+    record_event(session, alert=alert, event="acknowledged", reason=reason, now=now, as_of=None, actor=actor)
+
+
+def silence(
+    session: Session, *, alert: Alert, until: datetime, reason: str, actor: str | None, now: datetime
+) -> None:
+    """Stop reminders about an alert until ``until`` (已静默), and record who did it and why."""
+    alert.state, alert.state_reason, alert.silenced_until = AlertState.SILENCED, reason, until
+    save_alert(session, alert=alert)
+    record_event(
+        session, alert=alert, event="silenced", reason=f"静默至 {until:%Y-%m-%d %H:%M}：{reason}",
+        now=now, as_of=None, actor=actor,
+    )  # fmt: skip
+
+
+# --- the web page's actions, by alert id ------------------------------------------------------
+
+
+def acknowledge_by_id(
+    session: Session, *, alert_id: int, reason: str, actor: str | None, now: datetime
+) -> Alert:
+    """:func:`acknowledge` the alert ``alert_id``, or raise :class:`AlertActionError` saying why not."""
+    alert = _open_alert(session, alert_id, reason)
+    acknowledge(session, alert=alert, reason=reason.strip(), actor=actor, now=now)
+    return alert
+
+
+def silence_by_id(
+    session: Session, *, alert_id: int, until: datetime, reason: str, actor: str | None, now: datetime
+) -> Alert:
+    """:func:`silence` the alert ``alert_id``, or raise :class:`AlertActionError` saying why not."""
+    alert = _open_alert(session, alert_id, reason)
+    if until <= now:
+        raise AlertActionError("静默截止时间必须晚于现在")
+    silence(session, alert=alert, until=until, reason=reason.strip(), actor=actor, now=now)
+    return alert
 
 
 def _open_alert(session: Session, alert_id: int, reason: str) -> Alert:
@@ -31,20 +117,48 @@ def _open_alert(session: Session, alert_id: int, reason: str) -> Alert:
     return alert
 
 
-def acknowledge(session: Session, *, alert_id: int, reason: str, now: datetime) -> Alert:
-    """Mark an alert as seen and being handled (已确认), with the reason people gave."""
-    alert = _open_alert(session, alert_id, reason)
-    alert.state, alert.state_reason, alert.silenced_until = AlertState.ACKNOWLEDGED, reason.strip(), None
-    alert.last_seen_at = max(alert.last_seen_at, now)
-    session.add(alert)
-    return alert
+# --- reading ------------------------------------------------------------------------------------
 
 
-def silence(session: Session, *, alert_id: int, until: datetime, reason: str, now: datetime) -> Alert:
-    """Stop reminders about an alert until ``until`` (已静默), with the reason people gave."""
-    alert = _open_alert(session, alert_id, reason)
-    if until <= now:
-        raise AlertActionError("静默截止时间必须晚于现在")
-    alert.state, alert.state_reason, alert.silenced_until = AlertState.SILENCED, reason.strip(), until
-    session.add(alert)
-    return alert
+def alerts_under(session: Session, *, project_id: int | None, key: str) -> list[Alert]:
+    """The project's alerts whose key is ``key`` or starts with ``key/`` (a whole item, say)."""
+    prefix = key.rstrip("/") + "/"
+    # Compared as text, not with LIKE: "_" and "%" are ordinary in a key, and SQLite's LIKE would
+    # also ignore case where PostgreSQL's does not.
+    query = select(Alert).where(
+        Alert.project_id == project_id,
+        (col(Alert.key) == key) | (func.substr(col(Alert.key), 1, len(prefix)) == prefix),
+    )
+    return list(session.exec(query).all())
+
+
+def list_alerts(session: Session, *, project: str | None, include_resolved: bool) -> list[Alert]:
+    """Alerts in code-point order of project and key; only open ones unless ``include_resolved``."""
+    query = select(Alert).join(Project).order_by(code_point_order(Project.code), code_point_order(Alert.key))
+    if project:
+        query = query.where(Project.code == project)
+    if not include_resolved:
+        query = query.where(Alert.state != AlertState.RESOLVED)
+    return list(session.exec(query))
+
+
+def open_alerts(session: Session, *, project: str) -> list[Alert]:
+    """The project's alerts not yet resolved, in the database's order."""
+    query = select(Alert).join(Project).where(Project.code == project, Alert.state != AlertState.RESOLVED)
+    return list(session.exec(query).all())
+
+
+def alerts_in_play(session: Session, *, project_ids: set[int | None], current: set[str]) -> dict[str, Alert]:
+    """The alerts a run can change: every one not yet resolved, and the resolved ones found again.
+
+    A resolved alert that is not found again stays resolved whatever happens (``decide`` says
+    STILL_RESOLVED), so the history, some 10,000 resolved alerts after two years of a county's
+    plans, stays in the database instead of being loaded every day.
+    """
+    query = select(Alert).where(col(Alert.project_id).in_(project_ids))
+    alerts = {a.key: a for a in session.exec(query.where(col(Alert.state) != AlertState.RESOLVED))}
+    again = sorted(current - alerts.keys())
+    for start in range(0, len(again), KEYS_PER_QUERY):
+        chunk = again[start : start + KEYS_PER_QUERY]
+        alerts.update((a.key, a) for a in session.exec(query.where(col(Alert.key).in_(chunk))))
+    return alerts

@@ -27,7 +27,7 @@ def load_channels(session: Session, projects: list[str]) -> list[ChannelFacts]:
             ChannelFacts(
                 project=project.code,
                 code=channel.code,
-                kind=channel.kind.value,
+                kind=channel.kind,
                 name=channel.name,
                 leadership=channel.leadership,
                 members=tuple(Member(p.name, p.mobile, p.wecom_userid, p.email) for p in people),
@@ -48,3 +48,27 @@ def channel_audience(session: Session, channel: Channel) -> tuple[list[Member], 
 
 def _member(person: Person) -> Member:
     return Member(person.name, person.mobile, person.wecom_userid, person.email)
+
+
+def channel_by_id(session: Session, *, channel_id: int | None) -> Channel | None:
+    """The channel row, or None when there is no id (the administrator's own notifier)."""
+    return session.get(Channel, channel_id) if channel_id else None
+
+
+def channels_by_code(session: Session, *, code: str, project: str | None = None) -> list[Channel]:
+    """Every channel with ``code``, in ``project`` if given (codes repeat across projects)."""
+    query = select(Channel).join(Project).where(Channel.code == code)
+    if project:
+        query = query.where(col(Project.code) == project)
+    return list(session.exec(query).all())
+
+
+def channel_ids(session: Session) -> dict[tuple[int, str], int | None]:
+    """(project id, channel code) → channel id, for every channel."""
+    return {(c.project_id, c.code): c.id for c in session.exec(select(Channel))}
+
+
+def leader_channels(session: Session, *, project_id: int | None) -> list[Channel]:
+    """The project's leadership channels (who receive the summaries)."""
+    query = select(Channel).where(Channel.project_id == project_id, Channel.leadership == True)  # noqa: E712
+    return list(session.exec(query).all())

@@ -1,19 +1,27 @@
-"""Engine, sessions and schema upgrades. Nothing here runs at import time."""
+"""Engine, sessions and schema upgrades. Nothing here runs at import time.
+
+Every command upgrades first, so the common case — the schema is already current — is answered by
+one plain query of ``alembic_version`` against :data:`HEAD_REVISION`; Alembic (slow to import) is
+loaded only when a database is new or behind. ``tests/test_migrations.py`` checks the constant
+against the migrations folder's real head.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from alembic import command
-from alembic.config import Config
-from sqlalchemy import event
+from sqlalchemy import create_engine, event, inspect, text
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, create_engine
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+HEAD_REVISION = "0010"  # the newest file in migrations/versions; a new migration updates it
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
@@ -49,6 +57,8 @@ def _postgres_text(dbapi_connection: Any, _record: Any) -> None:
 @contextmanager
 def session_scope(engine: Engine) -> Iterator[Session]:
     """One unit of work: committed when the block ends, rolled back if it raises."""
+    from sqlmodel import Session
+
     with Session(engine, expire_on_commit=False) as session:
         try:
             yield session
@@ -59,12 +69,31 @@ def session_scope(engine: Engine) -> Iterator[Session]:
 
 
 def alembic_config(engine: Engine) -> Config:
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.attributes["engine"] = engine
     return config
 
 
+def schema_revisions(engine: Engine) -> frozenset[str]:
+    """The revisions the database says it is at; empty for a database Alembic never touched."""
+    with engine.connect() as connection:
+        if not inspect(connection).has_table("alembic_version"):
+            return frozenset()
+        return frozenset(connection.execute(text("SELECT version_num FROM alembic_version")).scalars())
+
+
 def upgrade(engine: Engine, revision: str = "heads") -> None:
-    """Bring the database schema to ``revision`` (creating it on an empty database)."""
+    """Bring the database schema to ``revision`` (creating it on an empty database).
+
+    A database already at the head is left alone without loading Alembic. When it is not, Alembic
+    runs, and ``migrations/env.py`` takes a lock so processes upgrading at once wait for each other
+    (each then finds the schema current).
+    """
+    if revision == "heads" and schema_revisions(engine) == {HEAD_REVISION}:
+        return
+    from alembic import command
+
     command.upgrade(alembic_config(engine), revision)

@@ -151,6 +151,23 @@ def evidence_row_id(session: Session, *, digest: str, **columns: Any) -> int:
     return int(inserted.scalar_one())
 
 
+def evidence_row_ids(session: Session, *, rows: list[dict[str, Any]]) -> dict[str, int]:
+    """sha256 → evidence row id for files already written: the kept ones found in one query, the
+    new ones inserted in one statement and read back in another (``rows`` has one per sha256)."""
+    table = Evidence.__table__  # type: ignore[attr-defined]
+    query = sa_select(table.c.sha256, table.c.id).where(table.c.sha256.in_([r["sha256"] for r in rows]))
+    ids: dict[str, int] = dict(session.execute(query).all()) if rows else {}  # type: ignore[arg-type]
+    new = [r for r in rows if r["sha256"] not in ids]
+    if new:
+        session.execute(insert(table), new)
+        ids.update(session.execute(query).all())  # type: ignore[arg-type]
+    return ids
+
+
+def evidence_by_id(session: Session, *, evidence_id: int) -> Evidence | None:
+    return session.get(Evidence, evidence_id)
+
+
 def evidence_file(root: Path, row: Evidence) -> Path:
     """The stored file of ``row``; a path that leads out of ``root`` (an edited row) is refused."""
     path = (root / row.path).resolve()

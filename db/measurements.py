@@ -1,18 +1,20 @@
 """Recording figures: a new value for a month becomes a new revision; the same value is a no-op.
 
-Collected and hand-entered figures both come through here. A different value for a month already
-recorded becomes revision n+1; the earlier revisions stay as they were.
+Collected figures (sources and the file inbox alike) and hand-entered ones all come through
+:func:`record_measurements`, the one writer of ``measurement`` rows. A different value for a month
+already recorded becomes revision n+1; the earlier revisions stay as they were.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import NamedTuple
+from datetime import datetime
+from typing import Any, NamedTuple
 
 from sqlalchemy import insert
 from sqlmodel import Session, col, select
 
-from db.models import Evidence, Indicator, Measurement
+from db.models import CollectionAttempt, Evidence, Indicator, Measurement, Project, ReportFiling
 from db.types import utcnow
 from domain.enums import Origin
 
@@ -115,25 +117,76 @@ def record_measurement(
     note: str | None = None,
     locator: str | None = None,
 ) -> Measurement | None:
-    """Store one value; returns the new row, or None if the latest revision says the same."""
+    """Store one value through :func:`record_measurements`; returns the new row, or None if the
+    latest revision already says the same."""
     assert indicator.id is not None
-    latest = latest_measurement(session, indicator_id=indicator.id, month=month, town=town)
-    if latest is not None and latest.value == value and latest.cumulative == cumulative:
-        return None
-    row = Measurement(
-        indicator_id=indicator.id,
-        month=month,
-        town=town,
-        value=value,
-        unit=unit,
+    value_ = NewValue(
+        indicator.id,
+        month,
+        value,
+        unit,
+        origin,
         cumulative=cumulative,
-        origin=origin,
-        source_code=source_code,
-        revision=(latest.revision + 1) if latest else 1,
         evidence_id=evidence.id if evidence else None,
-        locator=locator,
+        source_code=source_code,
+        town=town,
         note=note,
+        locator=locator,
     )
+    if not record_measurements(session, [value_]):
+        return None
+    return latest_measurement(session, indicator_id=indicator.id, month=month, town=town)
+
+
+def latest_figures(session: Session, *, project: str) -> list[tuple[str, Measurement]]:
+    """(indicator code, row) of every county-level figure of ``project``, by month then revision."""
+    query = (
+        select(Indicator.code, Measurement)
+        .join(Measurement, col(Measurement.indicator_id) == col(Indicator.id))
+        .join(Project, col(Project.id) == col(Indicator.project_id))
+        .where(Project.code == project, col(Measurement.town).is_(None))
+        .order_by(col(Measurement.month), col(Measurement.revision))
+    )
+    return [(code, row) for code, row in session.exec(query).all()]
+
+
+# --- what collection leaves besides figures ---------------------------------------------------
+
+
+def record_attempts(session: Session, rows: Sequence[dict[str, Any]]) -> None:
+    """Insert a batch's collection attempts in one statement (keys: the ``collectionattempt`` columns)."""
+    if rows:
+        session.execute(insert(CollectionAttempt.__table__), list(rows))  # type: ignore[attr-defined]
+
+
+def last_attempt(session: Session, *, project_id: int | None) -> CollectionAttempt | None:
+    """The project's latest collection attempt, if any."""
+    query = (
+        select(CollectionAttempt)
+        .where(CollectionAttempt.project_id == project_id)
+        .order_by(col(CollectionAttempt.id).desc())
+    )
+    return session.exec(query).first()
+
+
+def record_filing(
+    session: Session,
+    *,
+    project_id: int,
+    source_code: str,
+    month: str,
+    filed: bool,
+    now: datetime,
+    evidence_id: int | None,
+) -> None:
+    """Whether the month's report was filed, as of ``now``; a check without a page keeps the last one."""
+    row = session.exec(
+        select(ReportFiling).where(
+            ReportFiling.project_id == project_id,
+            ReportFiling.source_code == source_code,
+            ReportFiling.month == month,
+        )
+    ).first() or ReportFiling(project_id=project_id, source_code=source_code, month=month, filed=filed)
+    row.filed, row.checked_at = filed, now
+    row.evidence_id = evidence_id or row.evidence_id
     session.add(row)
-    session.flush()
-    return row

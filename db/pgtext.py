@@ -12,7 +12,7 @@ from psycopg.types.string import StrDumperUnknown
 NUL, REPLACEMENT = "\x00", "\ufffd"
 
 
-class NulSafeText(StrDumperUnknown):  # type: ignore[misc]
+class NulSafeText(StrDumperUnknown):
     """Text with NUL written as U+FFFD; everything else exactly as psycopg's own dumper writes it."""
 
     def dump(self, obj: str) -> Any:

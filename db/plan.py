@@ -9,12 +9,14 @@ The caller owns the transaction: a file that fails half-way is rolled back whole
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import datetime, time
 from pathlib import Path
 from typing import Any, TypeVar
 
-from sqlmodel import Session, SQLModel, delete, select
+from sqlalchemy import select as sa_select
+from sqlmodel import Session, SQLModel, col, delete, func, select
 
 from db.models import (
     Channel,
@@ -27,7 +29,7 @@ from db.models import (
     Source,
     Subscription,
 )
-from db.types import utcnow
+from db.types import code_point_order, utcnow
 from domain.enums import ItemStatus
 from domain.plan.schema import ItemSpec, PlanSpec
 from domain.workdays import OFFICE_TZ
@@ -52,7 +54,7 @@ class ImportReport:
 
 def import_plan(session: Session, plan: PlanSpec, path: Path) -> ImportReport:
     spec = plan.project
-    project = session.exec(select(Project).where(Project.code == spec.code)).first()
+    project = project_by_code(session, code=spec.code)
     report = ImportReport(path, spec.code)
     values = spec.model_dump() | {
         "source_file": path.name,
@@ -115,10 +117,20 @@ def import_item(
     }
     if changes:
         assert item.id is not None
-        session.add(
-            ItemChange(item_id=item.id, reason=reason if existing else f"{reason}（新建）", changes=changes)
+        record_item_change(
+            session, item_id=item.id, reason=reason if existing else f"{reason}（新建）", changes=changes
         )
     return item
+
+
+def record_item_change(
+    session: Session, *, item_id: int, reason: str, changes: dict[str, Any], at: datetime | None = None
+) -> None:
+    """The one writer of ``ItemChange``: what changed on an item, why, and when (default: now)."""
+    change = ItemChange(item_id=item_id, reason=reason, changes=changes)
+    if at is not None:
+        change.at = at
+    session.add(change)
 
 
 def _plain(value: Any) -> Any:
@@ -181,3 +193,110 @@ def _sync_targets(
         assert indicator.id is not None
         session.add(IndicatorTarget(indicator_id=indicator.id, **target))
     report.count(report.updated, "indicatortarget")
+
+
+def close_item(
+    session: Session, *, item: RectificationItem, result: str, evidence_id: int | None, now: datetime
+) -> None:
+    """销号 by hand: the item is closed with its result (and proof, if any), and the change recorded."""
+    assert item.id is not None
+    changes = {"status": [item.status.value, ItemStatus.CLOSED.value], "result": [item.result, result]}
+    record_item_change(session, item_id=item.id, reason="销号", changes=changes, at=now)
+    item.status, item.closed_at, item.result = ItemStatus.CLOSED, now, result
+    item.evidence_id = evidence_id or item.evidence_id
+    session.add(item)
+
+
+# --- reading the plan -------------------------------------------------------------------------
+
+
+def project_by_code(session: Session, *, code: str) -> Project | None:
+    return session.exec(select(Project).where(Project.code == code)).first()
+
+
+def project_ids(session: Session, *, codes: list[str] | None = None) -> dict[str, int | None]:
+    """Project code → id, for ``codes`` (every project when None)."""
+    query = select(Project)
+    if codes is not None:
+        query = query.where(col(Project.code).in_(codes))
+    return {p.code: p.id for p in session.exec(query)}
+
+
+def project_codes(session: Session) -> list[str]:
+    """Every project code, in the database's own order."""
+    return list(session.exec(select(Project.code)))
+
+
+def projects(session: Session) -> list[Project]:
+    """Every project, in code-point order of its code."""
+    return list(session.exec(select(Project).order_by(code_point_order(Project.code))))
+
+
+def indicator_by_code(session: Session, *, project_id: int, code: str) -> Indicator | None:
+    return session.exec(
+        select(Indicator).where(Indicator.project_id == project_id, Indicator.code == code)
+    ).first()
+
+
+def indicator_count(session: Session, *, project_id: int | None) -> int:
+    query = select(func.count()).select_from(Indicator).where(Indicator.project_id == project_id)
+    return int(session.exec(query).one())
+
+
+def item_by_number(session: Session, *, project_id: int, batch: str, number: str) -> RectificationItem | None:
+    return _find(session, RectificationItem, project_id, batch=batch, number=number)
+
+
+def items_of(
+    session: Session, *, project_id: int | None = None, code: str | None = None
+) -> list[RectificationItem]:
+    """A project's rectification items (by id or by code), in the order they were created."""
+    query = select(RectificationItem)
+    if code is not None:
+        query = query.join(Project).where(Project.code == code)
+    if project_id is not None:
+        query = query.where(RectificationItem.project_id == project_id)
+    return list(session.exec(query.order_by(col(RectificationItem.id))).all())
+
+
+def source_rows(
+    session: Session, *, project: str | None = None, source: str | None = None
+) -> list[tuple[int, str, str, str, dict[str, Any]]]:
+    """(project id, project code, source code, kind, settings) of every matching source."""
+    query = sa_select(Project.id, Project.code, Source.code, Source.kind, Source.settings).join(  # type: ignore[call-overload]
+        Source, Source.project_id == Project.id
+    )
+    if project:
+        query = query.where(Project.code == project)
+    if source:
+        query = query.where(Source.code == source)
+    return list(
+        session.execute(query.order_by(code_point_order(Project.code), code_point_order(Source.code))).all()
+    )
+
+
+def source_feeds(
+    session: Session, *, project_ids: set[int]
+) -> list[tuple[int, str, str, str | None, str, str | None]]:
+    """(project id, source code, indicator code, source field, name, unit) of every indicator a
+    source feeds, in the order the indicators were created."""
+    query = sa_select(  # type: ignore[call-overload]
+        Indicator.project_id,
+        Indicator.source_code,
+        Indicator.code,
+        Indicator.source_field,
+        Indicator.name,
+        Indicator.unit,
+    ).where(col(Indicator.source_code).is_not(None), col(Indicator.project_id).in_(project_ids))
+    return list(session.execute(query.order_by(Indicator.id)).all())
+
+
+def indicator_ids(session: Session, *, project_ids: set[int]) -> dict[tuple[int, str], dict[str, int]]:
+    """(project id, source code) → {indicator code: id} for every indicator a source feeds."""
+    query = sa_select(Indicator.project_id, Indicator.source_code, Indicator.code, Indicator.id).where(  # type: ignore[call-overload]
+        col(Indicator.source_code).is_not(None), col(Indicator.project_id).in_(project_ids)
+    )
+    ids: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
+    for project_id, source_code, code, indicator_id in session.execute(query):
+        ids[(project_id, source_code)][code] = indicator_id
+    return ids

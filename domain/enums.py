@@ -1,7 +1,8 @@
 """Enumerations stored in status and kind columns.
 
 Values are short ASCII words so that they read well in SQL and in JSON; the Chinese labels the
-users see are in :mod:`domain.labels`.
+users see are in :mod:`domain.labels`. Channel and source kinds are not enums: they are the names
+in the channel and collector registries, handed to plan validation as :class:`KnownKinds`.
 """
 
 from enum import StrEnum
@@ -41,12 +42,6 @@ class Origin(StrEnum):
 class ItemStatus(StrEnum):
     OPEN = "open"
     CLOSED = "closed"  # 销号
-
-
-class ChannelKind(StrEnum):
-    WECOM_ROBOT = "wecom_robot"
-    WECOM_APP = "wecom_app"
-    EMAIL = "email"
 
 
 class AlertState(StrEnum):

@@ -9,11 +9,15 @@ from __future__ import annotations
 from enum import StrEnum
 
 from domain.enums import (
+    AlertState,
     Binding,
     Comparator,
+    DeliveryStatus,
     FindingKind,
     ItemStatus,
+    Origin,
     PeriodKind,
+    RunStatus,
     Severity,
 )
 from domain.keys import WINDOW_CLOSING, WINDOW_MISSED, WINDOW_OPEN, Step, parse_stage
@@ -53,21 +57,56 @@ LABELS: dict[StrEnum, str] = {
     FindingKind.NEGATIVE_VALUE: "数据为负数",
     FindingKind.RESOLVED: "已解决",
 }
-# Stages apart: their words equal some kinds' ("overdue"), and StrEnums with one value are one key.
-STAGE_LABELS = {
-    Step.DUE: "到期",
-    Step.OVERDUE: "逾期",
-    Step.ESCALATED: "逾期·已上报",
-    Step.MISSED: "未完成",
-    Step.STALE: "久未更新",
-    Step.FAILED: "失败",
-}
 WINDOW_STAGES = {WINDOW_OPEN: "填报开放", WINDOW_CLOSING: "即将截止", WINDOW_MISSED: "已过填报期"}
 
 
 def label(value: StrEnum) -> str:
     """The Chinese word for ``value``; a value without one is a programming error (KeyError)."""
-    return LABELS[value]
+    by_enum = BY_ENUM.get(type(value))
+    return by_enum[value.value] if by_enum is not None else LABELS[value]
+
+
+# --- States, statuses, roles and channel kinds ---------------------------------------------------
+# These values repeat across enums ("open" is an item's state and an alert's), and a StrEnum member
+# is equal to its value, so one flat dict would mix them up: each enum has its own row, which
+# :func:`label` reads first. Roles and channel kinds are plain strings (the store's UserRole; the
+# channel registry's kinds), looked up by name.
+
+BY_ENUM: dict[type[StrEnum], dict[str, str]] = {
+    # 静默中 is the state; the action that sets it confirms with 已静默至 <date>.
+    AlertState: {"open": "待处理", "acknowledged": "已确认", "silenced": "静默中", "resolved": "已解决"},
+    RunStatus: {"running": "进行中", "succeeded": "完成", "failed": "失败"},
+    DeliveryStatus: {"pending": "待发送", "sent": "已发送", "dead": "发送失败"},
+    Origin: {"collected": "自动采集", "manual": "手工录入", "imported": "导入"},
+    # A stage's step said alone; "overdue" is also a finding kind (整改逾期), hence a row of its own.
+    Step: {
+        "due": "到期",
+        "overdue": "逾期",
+        "escalated": "逾期·已上报",
+        "missed": "未完成",
+        "stale": "久未更新",
+        "failed": "失败",
+    },
+}
+
+ROLES = {"staff": "工作人员", "leader": "领导（只读）"}
+
+CHANNEL_KINDS = {"wecom_robot": "群机器人", "wecom_app": "企业微信应用", "email": "邮件"}
+
+
+def labels_of(enum: type[StrEnum]) -> dict[str, str]:
+    """Every value of ``enum`` with its word, for a template that looks values up by their text."""
+    return {member.value: label(member) for member in enum}
+
+
+def role_label(role: str) -> str:
+    """A web user's role in words; an unknown role reads as itself."""
+    return ROLES.get(role, role)
+
+
+def channel_kind_label(kind: str) -> str:
+    """A channel kind in words; a registered kind without an entry here reads as its name."""
+    return CHANNEL_KINDS.get(kind, kind)
 
 
 def stage_label(stage: str, workdays_left: int | None) -> str:
@@ -86,4 +125,4 @@ def stage_label(stage: str, workdays_left: int | None) -> str:
         if step is Step.FOUND:
             return arg
         return WINDOW_STAGES.get(stage, stage)
-    return STAGE_LABELS[step] if step is not None and step in STAGE_LABELS else stage
+    return BY_ENUM[Step].get(step, stage) if step is not None else stage

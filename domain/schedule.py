@@ -12,7 +12,7 @@ once when it comes back, not once per missed day.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from itertools import islice
@@ -20,7 +20,6 @@ from typing import Protocol
 
 from apscheduler.triggers.cron import CronTrigger
 
-from domain.errors import ConfigurationError
 from domain.workdays import OFFICE_TZ, WorkCalendar
 
 DayRule = Callable[[date, WorkCalendar], bool]
@@ -153,56 +152,21 @@ def parse_slot(key: str) -> datetime:
 
 @dataclass(frozen=True)
 class ScheduleConfig:
-    """The service's timetable, from ``DUBAN_*`` variables (defaults shown in .env.example)."""
+    """The service's timetable; the application's settings say what it is (``DUBAN_DAILY_AT`` …)."""
 
-    collect_at: time = time(8, 30)  # before the daily evaluation, so its messages use fresh figures
-    collect_cron: str | None = None  # replaces the MOFCOM-window rule when set
-    mofcom_last_day: int = 10
-    daily_at: time = time(9, 0)
-    summary_at: time = time(9, 30)
-    outbox_minutes: int = 5
-    catch_up_days: int = 7
-
-    @classmethod
-    def from_env(cls, environ: Mapping[str, str]) -> ScheduleConfig:
-        """Read the timetable; a bad value names its variable."""
-        values: dict[str, object] = {}
-        for name, kind in (
-            ("collect_at", "time"),
-            ("collect_cron", "cron"),
-            ("mofcom_last_day", "int"),
-            ("daily_at", "time"),
-            ("summary_at", "time"),
-            ("outbox_minutes", "int"),
-            ("catch_up_days", "int"),
-        ):
-            variable = f"DUBAN_{name.upper()}"
-            raw = environ.get(variable, "").strip()
-            if not raw:
-                continue
-            try:
-                values[name] = _parse(kind, raw)
-            except ValueError:
-                raise ConfigurationError(f"环境变量 {variable}={raw!r} 格式不对：{_EXPECTED[kind]}") from None
-        return cls(**values)  # type: ignore[arg-type]
+    collect_at: time  # on MOFCOM-window working days, unless ``collect_cron`` is set
+    collect_cron: str | None  # replaces the MOFCOM-window rule when set
+    mofcom_last_day: int
+    daily_at: time
+    summary_at: time
+    outbox_minutes: int
+    catch_up_days: int
 
 
-_EXPECTED = {
-    "time": "应为 HH:MM（北京时间），如 09:00",
-    "int": "应为正整数",
-    "cron": "应为五段 crontab，如 0 10 1-10 * *",
-}
-
-
-def _parse(kind: str, raw: str) -> object:
-    if kind == "time":
-        return time.fromisoformat(raw if len(raw) > 4 else "0" + raw)
-    if kind == "int":
-        if not raw.isdigit() or int(raw) < 1:
-            raise ValueError(raw)
-        return int(raw)
-    CronTrigger.from_crontab(raw, timezone=OFFICE_TZ)  # raises ValueError on a bad line
-    return raw
+def check_crontab(expr: str) -> str:
+    """``expr`` if it is a five-field crontab line; a ValueError if not."""
+    CronTrigger.from_crontab(expr, timezone=OFFICE_TZ)
+    return expr
 
 
 def job_specs(config: ScheduleConfig) -> list[JobSpec]:

@@ -13,8 +13,9 @@ import logging
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from db import outbox
 from db.models import Delivery
 from domain.workdays import OFFICE_TZ
 from notifiers.render import render_template
@@ -75,7 +76,7 @@ def queue_admin_alert(
         log.critical("管理员告警本身发送失败，不再转发：%s", error)
         return None
     dedup = f"admin/{'dead' if stopped else 'failing'}/{failed.id}"
-    if session.exec(select(Delivery).where(Delivery.dedup_key == dedup)).first() is not None:
+    if outbox.is_queued(session, dedup_key=dedup):
         return None
     advice = advice_for(error)
     body = render_template(
@@ -90,7 +91,8 @@ def queue_admin_alert(
         delivery_id=failed.id,
         stopped=stopped,
     )
-    alert = Delivery(
+    alert = outbox.queue_delivery(
+        session,
         dedup_key=dedup,
         project_id=failed.project_id,
         channel_id=route.channel_id,
@@ -102,7 +104,6 @@ def queue_admin_alert(
         created_at=now,
         next_attempt_at=now,
     )
-    session.add(alert)
     what = "无法送达" if stopped else f"已连续失败 {failed.attempts} 次"
     log.error("频道 %s 的消息 %s %s，已通知管理员：%s", failed.channel_code, failed.id, what, error)
     return alert

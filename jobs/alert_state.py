@@ -10,7 +10,8 @@ from datetime import date, datetime
 
 from sqlmodel import Session
 
-from db.models import Alert, AlertEvent
+from db.alerts import record_event, save_alert
+from db.models import Alert
 from domain.alerting import AlertMemory, Reason
 from domain.enums import AlertState, Severity
 from domain.findings import KINDS, Finding, Resolved
@@ -48,18 +49,7 @@ def record(
     as_of: date | None,
     actor: str | None = None,
 ) -> None:
-    session.add(
-        AlertEvent(
-            alert_id=alert.id or 0,
-            at=now,
-            as_of=as_of,
-            event=event,
-            state=alert.state,
-            stage=alert.stage,
-            reason=reason,
-            actor=actor,
-        )
-    )
+    record_event(session, alert=alert, event=event, reason=reason, now=now, as_of=as_of, actor=actor)
 
 
 def observe(
@@ -88,12 +78,10 @@ def observe(
     }
     if alert.state is AlertState.SILENCED and alert.silenced_until and now >= alert.silenced_until:
         alert.state, alert.silenced_until, alert.state_reason = AlertState.OPEN, None, "静默期已结束"
-        session.add(alert)
-        session.flush()
+        save_alert(session, alert=alert, flush=True)
         record(session, alert, "unsilenced", "静默期已结束", now=now, as_of=as_of)
-    session.add(alert)
+    save_alert(session, alert=alert, flush=fresh)
     if fresh:
-        session.flush()
         record(session, alert, "opened", f"发现：{KINDS.label(finding.kind)}", now=now, as_of=as_of)
     return alert
 
@@ -109,7 +97,7 @@ def notified(
         alert.state, alert.state_reason = AlertState.OPEN, "进入新阶段，确认失效"
     alert.stage, alert.last_notified_at = finding.stage, now
     alert.notify_count += 1
-    session.add(alert)
+    save_alert(session, alert=alert)
     record(session, alert, "notified", f"{EVENT_WORDS[reason]}（{finding.stage}）", now=now, as_of=as_of)
     if finding.escalate and alert.escalated_at is None:
         alert.escalated_at = now
@@ -122,7 +110,7 @@ def resolved(
     alert.state, alert.resolved_at, alert.state_reason = AlertState.RESOLVED, now, note
     alert.silenced_until = None
     alert.last_as_of = max(alert.last_as_of or as_of, as_of)
-    session.add(alert)
+    save_alert(session, alert=alert)
     record(session, alert, "resolved", f"{EVENT_WORDS[reason]}：{note}", now=now, as_of=as_of)
 
 

@@ -9,11 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from sqlmodel import col, select
-
+from db.channels import channels_by_code
 from db.engine import session_scope
-from db.models import Channel, Project
-from domain.enums import ChannelKind
+from db.models import Channel
 from domain.errors import ConfigurationError, DeliveryError
 from domain.workdays import OFFICE_TZ
 from jobs.admin_alert import advice_for
@@ -22,6 +20,11 @@ from notifiers.base import Format, Message
 from notifiers.render import render_template
 
 SUBJECT = "【督办系统】测试消息"
+TEMPLATES = {
+    Format.HTML: "test_message.html.j2",
+    Format.MARKDOWN: "test_message.md.j2",
+    Format.TEXT: "test_message.txt.j2",
+}
 
 
 @dataclass
@@ -40,25 +43,25 @@ class TestOutcome:
 def send_test_message(app: Context, code: str, *, project: str | None, now: datetime) -> TestOutcome:
     channel = None if code == "admin" else _find(app, code, project)
     name = channel.name if channel else "管理员告警"
-    kind = channel.kind.value if channel else "email"
+    kind = channel.kind if channel else "email"
     outcome = TestOutcome(code, name, kind)
     context = {
         "channel_name": name,
         "channel_code": code,
         "sent_at": f"{now.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}",
     }
-    email = channel is None or channel.kind is ChannelKind.EMAIL
-    message = Message(
-        delivery_id=0,
-        channel=code,
-        channel_name=name,
-        subject=SUBJECT,
-        body=render_template("test_message.html.j2" if email else "test_message.md.j2", **context),
-        format=Format.HTML if email else Format.MARKDOWN,
-        text=render_template("test_message.txt.j2", **context) if email else None,
-        kind="test",
-    )
     try:
+        fmt = app.channels.format_of(kind) if channel else Format.HTML  # the admin route is email
+        message = Message(
+            delivery_id=0,
+            channel=code,
+            channel_name=name,
+            subject=SUBJECT,
+            body=render_template(TEMPLATES[fmt], **context),
+            format=fmt,
+            text=render_template(TEMPLATES[Format.TEXT], **context) if fmt is Format.HTML else None,
+            kind="test",
+        )
         if channel is None and not app.admin_email:
             raise ConfigurationError("没有设置 DUBAN_ADMIN_EMAIL：管理员告警只会显示在控制台和发件箱文件夹中")
         notifier = app.live_notifier(channel)
@@ -77,10 +80,7 @@ def send_test_message(app: Context, code: str, *, project: str | None, now: date
 
 def _find(app: Context, code: str, project: str | None) -> Channel:
     with session_scope(app.engine) as session:
-        query = select(Channel).join(Project).where(Channel.code == code)
-        if project:
-            query = query.where(col(Project.code) == project)
-        found = session.exec(query).all()
+        found = channels_by_code(session, code=code, project=project)
     if not found:
         raise ConfigurationError(f"找不到频道 {code}：请先导入方案文件，或用 duban status 查看频道代码")
     if len(found) > 1:

@@ -18,9 +18,8 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select as sa_select
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col
+from sqlmodel import Session
 
 from collectors.base import Collected, CollectorEnv, FigureSpec, SourceConfig
 from collectors.http import host_of
@@ -28,8 +27,8 @@ from collectors.lanes import run_by_host
 from collectors.registry import Registry
 from db.engine import session_scope
 from db.evidence import DiskSync
-from db.models import Indicator, Project, Source
-from db.types import code_point_order
+from db.plan import indicator_ids as plan_indicator_ids
+from db.plan import source_feeds, source_rows
 from domain.errors import CollectionError, ConfigurationError
 from domain.secrets import REFERENCE, is_secret_setting, resolve
 from jobs.collect_store import Finished, store_batch, write_pages
@@ -55,27 +54,10 @@ def load_sources(
     session: Session, *, project: str | None = None, source: str | None = None
 ) -> list[tuple[int, SourceConfig]]:
     """Every matching source with the figures it feeds; two queries, however many sources."""
-    query = sa_select(Project.id, Project.code, Source.code, Source.kind, Source.settings).join(  # type: ignore[call-overload]
-        Source, Source.project_id == Project.id
-    )
-    if project:
-        query = query.where(Project.code == project)
-    if source:
-        query = query.where(Source.code == source)
-    rows = session.execute(
-        query.order_by(code_point_order(Project.code), code_point_order(Source.code))
-    ).all()
+    rows = source_rows(session, project=project, source=source)
     feeds: dict[tuple[int, str], list[FigureSpec]] = defaultdict(list)
-    indicators = sa_select(  # type: ignore[call-overload]
-        Indicator.project_id,
-        Indicator.source_code,
-        Indicator.code,
-        Indicator.source_field,
-        Indicator.name,
-        Indicator.unit,
-    ).where(col(Indicator.source_code).is_not(None), col(Indicator.project_id).in_({r[0] for r in rows}))
-    for project_id, source_code, code, field_, name, unit in session.execute(
-        indicators.order_by(Indicator.id)
+    for project_id, source_code, code, field_, name, unit in source_feeds(
+        session, project_ids={r[0] for r in rows}
     ):
         feeds[(project_id, source_code)].append(FigureSpec(code, field_ or name, unit or ""))
     return [
@@ -86,13 +68,7 @@ def load_sources(
 
 def indicator_ids(session: Session, project_ids: set[int]) -> dict[tuple[int, str], dict[str, int]]:
     """(project id, source code) → {indicator code: id} for every indicator a source feeds."""
-    query = sa_select(Indicator.project_id, Indicator.source_code, Indicator.code, Indicator.id).where(  # type: ignore[call-overload]
-        col(Indicator.source_code).is_not(None), col(Indicator.project_id).in_(project_ids)
-    )
-    ids: dict[tuple[int, str], dict[str, int]] = defaultdict(dict)
-    for project_id, source_code, code, indicator_id in session.execute(query):
-        ids[(project_id, source_code)][code] = indicator_id
-    return ids
+    return plan_indicator_ids(session, project_ids=project_ids)
 
 
 def _with_secrets(config: SourceConfig, environ: Mapping[str, str]) -> tuple[SourceConfig, list[str]]:

@@ -15,15 +15,12 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import insert
-from sqlalchemy import select as sa_select
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from collectors.base import Collected, SourceConfig
 from collectors.fetched import Fetched
-from db.evidence import write_evidence_file
-from db.measurements import NewValue, record_measurements
-from db.models import CollectionAttempt, Evidence, ReportFiling
+from db.evidence import evidence_row_ids, write_evidence_file
+from db.measurements import NewValue, record_attempts, record_filing, record_measurements
 from domain.enums import Origin
 from domain.errors import CollectionError
 from domain.secrets import mask
@@ -135,8 +132,14 @@ class _BatchWriter:
         last = None
         for filing in outcome.filings:
             last = self._keep(finished, filing.evidence)
-            _upsert_filing(
-                self.session, finished.project_id, config.code, filing.month, filing.filed, self.now, last
+            record_filing(
+                self.session,
+                project_id=finished.project_id,
+                source_code=config.code,
+                month=filing.month,
+                filed=filing.filed,
+                now=self.now,
+                evidence_id=last,
             )
             self.counts.filings += 1
         if outcome.figures or outcome.filings or not outcome.failures:
@@ -149,8 +152,7 @@ class _BatchWriter:
     def finish(self) -> BatchCounts:
         revisions = record_measurements(self.session, self.values)
         self.counts.figures, self.counts.revisions = len(revisions), sum(r > 1 for r in revisions)
-        if self.attempts:
-            self.session.execute(insert(CollectionAttempt.__table__), self.attempts)  # type: ignore[attr-defined]
+        record_attempts(self.session, self.attempts)
         return self.counts
 
     def _keep(self, finished: Finished, page: Fetched | None) -> int | None:
@@ -176,15 +178,11 @@ class _BatchWriter:
 
 
 class _EvidenceRows:
-    """Evidence row ids for a batch's pages: the kept ones found in one query, the new ones inserted
-    in one statement and read back in another (one row per sha256, however many pages share it)."""
+    """Evidence row ids for a batch's pages, one row per sha256 however many pages share it."""
 
     def __init__(self, session: Session, files: list[Written]) -> None:
-        table = Evidence.__table__  # type: ignore[attr-defined]
         by_digest = {f.digest: f for f in files}
-        query = sa_select(table.c.sha256, table.c.id).where(table.c.sha256.in_(by_digest))
-        self.ids: dict[str, int] = dict(session.execute(query).all()) if by_digest else {}  # type: ignore[arg-type]
-        new = [
+        rows = [
             {
                 "sha256": f.digest,
                 "path": f.path,
@@ -194,30 +192,6 @@ class _EvidenceRows:
                 "http_status": f.page.status,
                 "fetched_at": f.page.fetched_at,
             }
-            for digest, f in by_digest.items()
-            if digest not in self.ids
+            for f in by_digest.values()
         ]
-        if new:
-            session.execute(insert(table), new)
-            self.ids.update(session.execute(query).all())  # type: ignore[arg-type]
-
-
-def _upsert_filing(
-    session: Session,
-    project_id: int,
-    source_code: str,
-    month: str,
-    filed: bool,
-    now: datetime,
-    evidence: int | None,
-) -> None:
-    row = session.exec(
-        select(ReportFiling).where(
-            ReportFiling.project_id == project_id,
-            ReportFiling.source_code == source_code,
-            ReportFiling.month == month,
-        )
-    ).first() or ReportFiling(project_id=project_id, source_code=source_code, month=month, filed=filed)
-    row.filed, row.checked_at = filed, now
-    row.evidence_id = evidence or row.evidence_id
-    session.add(row)
+        self.ids = evidence_row_ids(session, rows=rows)

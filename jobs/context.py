@@ -21,6 +21,7 @@ from domain.evaluation import Policy
 from domain.workdays import WorkCalendar
 from jobs.admin_alert import AdminRoute
 from notifiers.base import Notifier
+from notifiers.registry import ChannelRegistry
 
 
 class Context(Protocol):
@@ -40,6 +41,9 @@ class Context(Protocol):
 
     @property
     def registry(self) -> Registry: ...
+
+    @property
+    def channels(self) -> ChannelRegistry: ...
 
     @property
     def collector_env(self) -> CollectorEnv: ...

@@ -65,6 +65,7 @@ def run_evaluate(
             policy=app.policy,
             alert_policy=app.alert_policy,
             projects=[project] if project else None,
+            formats=app.channels.format_of,
         )
         counts.update(
             findings=len(result.findings),
@@ -77,7 +78,9 @@ def run_evaluate(
 
 def run_deliver(app: Context, *, now: datetime, trigger: str = "manual") -> DeliverResult:
     with job_run(app.engine, "deliver", trigger=trigger) as counts:
-        result = deliver_pending(app.engine, app.notifier_for, now=now, admin=app.admin_route())
+        result = deliver_pending(
+            app.engine, app.notifier_for, now=now, admin=app.admin_route(), formats=app.channels.format_of
+        )
         counts.update(
             sent=result.sent, retrying=result.retrying, dead=result.dead, admin_alerts=result.admin_alerts
         )

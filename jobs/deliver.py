@@ -18,18 +18,20 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from db import outbox
+from db.channels import channel_by_id
 from db.engine import session_scope
-from db.models import Channel, Delivery, SendAttempt
-from domain.enums import ChannelKind, DeliveryStatus
+from db.models import Channel, Delivery
+from domain.enums import DeliveryStatus
 from domain.errors import ConfigurationError, DeliveryError
 from domain.secrets import mask
 from jobs.admin_alert import ADMIN_KIND, STILL_FAILING_AFTER, AdminRoute, queue_admin_alert
 from notifiers.base import Attachment, Format, Message, Notifier, Part
 from notifiers.pacing import MARGIN, WINDOW, wait_needed
+from notifiers.registry import FormatOf, builtin_format
 from notifiers.wecom import redact
 
 log = logging.getLogger(__name__)
@@ -68,18 +70,18 @@ def deliver_pending(
     sleep: Callable[[float], None] = time.sleep,
     admin: AdminRoute | None = None,
     margin: timedelta = MARGIN,
+    formats: FormatOf = builtin_format,
 ) -> DeliverResult:
-    """Send every row due at ``now``; waits for rate windows with ``sleep`` as ``clock`` runs."""
+    """Send every row due at ``now``; waits for rate windows with ``sleep`` as ``clock`` runs.
+
+    ``formats`` says how each channel kind's messages are written (the channel registry's).
+    """
     clock = clock or elapsed_clock(now)
-    run = _Run(engine, notifier_for, clock, sleep, admin or AdminRoute(), margin)
+    run = _Run(engine, notifier_for, clock, sleep, admin or AdminRoute(), margin, formats)
     with session_scope(engine) as session:
-        session.execute(delete(SendAttempt).where(col(SendAttempt.at) < now - timedelta(hours=1)))
-        due = session.exec(
-            select(Delivery.id)
-            .where(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
-            .order_by(col(Delivery.id))
-        ).all()
-    run.loop(deque(i for i in due if i is not None))
+        outbox.forget_attempts(session, before=now - timedelta(hours=1))
+        due = outbox.due_ids(session, now=now)
+    run.loop(deque(due))
     return run.result
 
 
@@ -100,9 +102,10 @@ class _Run:
         sleep: Callable[[float], None],
         admin: AdminRoute,
         margin: timedelta,
+        formats: FormatOf = builtin_format,
     ) -> None:
         self.engine, self.notifier_for, self.clock, self.sleep = engine, notifier_for, clock, sleep
-        self.admin, self.margin = admin, margin
+        self.admin, self.margin, self.formats = admin, margin, formats
         self.result = DeliverResult()
         self.work: dict[int, _Work] = {}
         self.queue: deque[int] = deque()
@@ -159,15 +162,15 @@ class _Run:
         """Take the row (a lease) and cut it into parts; None if it is not ours to send now."""
         problem: DeliveryError | None = None
         with session_scope(self.engine) as session:
-            delivery = session.get(Delivery, delivery_id)
+            delivery = outbox.delivery_by_id(session, delivery_id=delivery_id)
             if delivery is None or delivery.status is not DeliveryStatus.PENDING:
                 return None
             if delivery.next_attempt_at > self.clock():
                 return None  # another sender holds its lease, or it was put off in this run
-            channel = session.get(Channel, delivery.channel_id) if delivery.channel_id else None
+            channel = channel_by_id(session, channel_id=delivery.channel_id)
             try:
                 notifier = self.notifier_for(channel)
-                message = _message(delivery, channel)
+                message = _message(delivery, channel, self.formats)
                 work = _Work(notifier, message, notifier.parts(message), delivery.parts_sent)
             except ConfigurationError as error:
                 problem = DeliveryError(delivery.channel_code, str(error), retryable=False)
@@ -177,7 +180,7 @@ class _Run:
                 until = self.held.get(notifier.rate_key or "")
                 if until is not None:  # its endpoint just failed: wait with it, not an attempt
                     delivery.next_attempt_at = until
-                    session.add(delivery)
+                    outbox.save_delivery(session, delivery=delivery)
                     return None
                 if not self._take(session, delivery_id):
                     return None  # another sender took it a moment ago
@@ -191,35 +194,23 @@ class _Run:
     def _take(self, session: Session, delivery_id: int) -> bool:
         """Compare-and-set the lease, so that of two senders exactly one gets the row."""
         at = self.clock()
-        taken = session.execute(
-            update(Delivery)
-            .where(
-                col(Delivery.id) == delivery_id,
-                col(Delivery.status) == DeliveryStatus.PENDING,
-                col(Delivery.next_attempt_at) <= at,
-            )
-            .values(attempts=col(Delivery.attempts) + 1, next_attempt_at=at + LEASE)
-            .execution_options(synchronize_session=False)
-        )
-        return bool(taken.rowcount == 1)  # type: ignore[attr-defined]
+        return outbox.take_lease(session, delivery_id=delivery_id, at=at, until=at + LEASE)
 
     def reserve(self, key: str, per_minute: int) -> float:
         """Seconds to wait for ``key``'s window, or 0 after recording this attempt."""
         with session_scope(self.engine) as session:
             at = self.clock()
             since = at - WINDOW - self.margin
-            recent = session.exec(
-                select(SendAttempt.at).where(SendAttempt.rate_key == key, col(SendAttempt.at) > since)
-            ).all()
+            recent = outbox.attempts_since(session, rate_key=key, since=since)
             wait = wait_needed(recent, per_minute, at, margin=self.margin)
             if wait <= 0:
-                session.add(SendAttempt(rate_key=key, at=at))
+                outbox.record_attempt(session, rate_key=key, at=at)
             return wait
 
     def accepted(self, delivery_id: int, work: _Work, note: str | None) -> None:
         self.result.parts += 1
         with session_scope(self.engine) as session:
-            delivery = session.get(Delivery, delivery_id)
+            delivery = outbox.delivery_by_id(session, delivery_id=delivery_id)
             assert delivery is not None
             delivery.parts_sent = work.done
             if note:
@@ -230,17 +221,17 @@ class _Run:
                 self.result.sent += 1
             else:
                 delivery.next_attempt_at = self.clock() + LEASE
-            session.add(delivery)
+            outbox.save_delivery(session, delivery=delivery)
 
     def failed(self, delivery_id: int, notifier: Notifier | None, error: DeliveryError) -> None:
         self.work.pop(delivery_id, None)
         log.warning("%s", error)
         alert: Delivery | None = None
         with session_scope(self.engine) as session:
-            delivery = session.get(Delivery, delivery_id)
+            delivery = outbox.delivery_by_id(session, delivery_id=delivery_id)
             assert delivery is not None
             delivery.last_error = str(error)
-            channel = session.get(Channel, delivery.channel_id) if delivery.channel_id else None
+            channel = channel_by_id(session, channel_id=delivery.channel_id)
             name = channel.name if channel else delivery.channel_code
             if error.retryable:
                 delivery.next_attempt_at = self.clock() + backoff(delivery.attempts)
@@ -255,7 +246,7 @@ class _Run:
                 delivery.status = DeliveryStatus.DEAD
                 self.result.dead += 1
                 alert = queue_admin_alert(session, delivery, name, error.problem, self.admin, self.clock())
-            session.add(delivery)
+            outbox.save_delivery(session, delivery=delivery)
             if alert is not None:
                 session.flush()
                 self.result.admin_alerts += 1
@@ -263,12 +254,13 @@ class _Run:
             self.queue.append(alert.id)  # tell the administrator in this same run
 
 
-def _message(delivery: Delivery, channel: Channel | None) -> Message:
-    email = channel is not None and channel.kind is ChannelKind.EMAIL
+def _message(delivery: Delivery, channel: Channel | None, formats: FormatOf = builtin_format) -> Message:
+    kind_format = formats(channel.kind) if channel is not None else None
     if delivery.kind == ADMIN_KIND or delivery.kind == "test":
-        fmt = Format.TEXT if email or channel is None else Format.MARKDOWN
+        # Written as plain text: markdown channels take it as it is; the others send it as text.
+        fmt = Format.MARKDOWN if kind_format is Format.MARKDOWN else Format.TEXT
     else:
-        fmt = Format.HTML if email else Format.MARKDOWN
+        fmt = kind_format or Format.MARKDOWN
     return Message(
         delivery_id=delivery.id or 0,
         channel=delivery.channel_code,

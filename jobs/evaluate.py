@@ -15,13 +15,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from db import outbox
+from db.alerts import alerts_in_play
+from db.channels import channel_ids as load_channel_ids
 from db.channels import load_channels
 from db.facts_loader import load_projects
-from db.models import Alert, Channel, Delivery, Project
+from db.models import Alert, Delivery
+from db.plan import project_ids as load_project_ids
 from domain.alerting import AlertPolicy, Reason, decide
-from domain.enums import AlertState
 from domain.evaluation import Policy, evaluate
 from domain.findings import Finding
 from domain.resolutions import clearing_for, clearings
@@ -29,12 +32,12 @@ from domain.routing import ChannelFacts, route
 from domain.workdays import WorkCalendar
 from jobs.alert_state import as_finding, memory_of, notified, observe
 from jobs.alert_state import resolved as mark_resolved
+from notifiers.base import Format
 from notifiers.digest import build_digest
+from notifiers.registry import FormatOf, builtin_format
 from notifiers.render import render_digest, subject_of
 
 log = logging.getLogger(__name__)
-HTML_CHANNELS = frozenset({"email"})
-KEYS_PER_QUERY = 500  # well under SQLite's limit of bound variables per statement
 
 
 @dataclass
@@ -57,8 +60,12 @@ def evaluate_and_queue(
     alert_policy: AlertPolicy,
     projects: list[str] | None = None,
     dry_run: bool = False,
+    formats: FormatOf = builtin_format,
 ) -> EvaluateResult:
-    """Evaluate, update alerts and queue digests; ``dry_run`` computes all of it and keeps none."""
+    """Evaluate, update alerts and queue digests; ``dry_run`` computes all of it and keeps none.
+
+    ``formats`` says how each channel kind's digest is written (the channel registry's).
+    """
     with Session(engine, expire_on_commit=False) as session:
         result = _evaluate_in(
             session,
@@ -68,6 +75,7 @@ def evaluate_and_queue(
             policy=policy,
             alert_policy=alert_policy,
             projects=projects,
+            formats=formats,
         )
         if dry_run:
             session.rollback()
@@ -85,15 +93,16 @@ def _evaluate_in(
     policy: Policy,
     alert_policy: AlertPolicy,
     projects: list[str] | None,
+    formats: FormatOf,
 ) -> EvaluateResult:
     result = EvaluateResult()
     facts = load_projects(session, projects)
     codes = [p.code for p in facts]
     names = {p.code: p.name for p in facts}
-    project_ids = {p.code: p.id for p in session.exec(select(Project).where(col(Project.code).in_(codes)))}
+    project_ids = load_project_ids(session, codes=codes)
     result.findings = evaluate(facts, as_of, calendar, policy)
     current = {f.key for f in result.findings}
-    alerts = alerts_in_play(session, set(project_ids.values()), current)
+    alerts = alerts_in_play(session, project_ids=set(project_ids.values()), current=current)
     workday = calendar.is_workday(as_of)
 
     def judge(alert: Alert | None, finding: Finding | None) -> Reason:
@@ -110,9 +119,11 @@ def _evaluate_in(
             reason = Reason.RESOLVED_QUIETLY  # it moved or lapsed: "已解决" would be untrue
         if reason.resolves:
             resolved.append((alert, reason, how.note))
-    told_resolved = [as_finding(a, note) for a, reason, note in resolved if reason is Reason.RESOLVED]
+    told_resolved: list[Finding] = [
+        as_finding(a, note) for a, reason, note in resolved if reason is Reason.RESOLVED
+    ]
     channels = load_channels(session, codes)
-    told = _queue(session, channels, to_notify, told_resolved, names, as_of, now, result)
+    told = _queue(session, channels, to_notify, told_resolved, names, as_of, now, result, formats)
     for finding, reason in decisions:
         if reason is Reason.REPLAY:
             continue  # an earlier day than this alert has seen: leave it exactly as it is
@@ -130,22 +141,6 @@ def _evaluate_in(
     return result
 
 
-def alerts_in_play(session: Session, project_ids: set[int | None], current: set[str]) -> dict[str, Alert]:
-    """The alerts a run can change: every one not yet resolved, and the resolved ones found again.
-
-    A resolved alert that is not found again stays resolved whatever happens (``decide`` says
-    STILL_RESOLVED), so the history, some 10,000 resolved alerts after two years of a county's
-    plans, stays in the database instead of being loaded every day.
-    """
-    query = select(Alert).where(col(Alert.project_id).in_(project_ids))
-    alerts = {a.key: a for a in session.exec(query.where(col(Alert.state) != AlertState.RESOLVED))}
-    again = sorted(current - alerts.keys())
-    for start in range(0, len(again), KEYS_PER_QUERY):
-        chunk = again[start : start + KEYS_PER_QUERY]
-        alerts.update((a.key, a) for a in session.exec(query.where(col(Alert.key).in_(chunk))))
-    return alerts
-
-
 def _queue(
     session: Session,
     channels: list[ChannelFacts],
@@ -155,13 +150,14 @@ def _queue(
     as_of: date,
     now: datetime,
     result: EvaluateResult,
+    formats: FormatOf,
 ) -> set[str]:
     """Write one digest per channel into the outbox; return the alert keys that reached a channel."""
     routed = route(findings, channels)
     routed_resolved = route(resolved, channels)
     told: set[str] = set()
-    channel_ids = {(c.project_id, c.code): c.id for c in session.exec(select(Channel))}
-    project_ids = {p.code: p.id for p in session.exec(select(Project))}
+    channel_ids = load_channel_ids(session)
+    project_ids = load_project_ids(session)
     by_channel: dict[ChannelFacts, tuple[list[Finding], list[Finding]]] = defaultdict(lambda: ([], []))
     for channel, items in routed.items():
         by_channel[channel][0].extend(items)
@@ -174,23 +170,24 @@ def _queue(
             f"{as_of}/{channel.project}/{channel.code}/"
             + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
         )
-        if session.exec(select(Delivery).where(Delivery.dedup_key == dedup)).first() is None:
+        if not outbox.is_queued(session, dedup_key=dedup):
+            fmt = formats(channel.kind)
             project_id = project_ids[channel.project]
             assert project_id is not None
-            delivery = Delivery(
+            delivery = outbox.queue_delivery(
+                session,
                 dedup_key=dedup,
                 project_id=project_id,
                 channel_id=channel_ids.get((project_id, channel.code)),
                 channel_code=channel.code,
                 subject=subject_of(digest),
-                body=render_digest(digest, html=channel.kind in HTML_CHANNELS),
-                text_body=render_digest(digest, text=True) if channel.kind in HTML_CHANNELS else None,
+                body=render_digest(digest, html=fmt is Format.HTML, text=fmt is Format.TEXT),
+                text_body=render_digest(digest, text=True) if fmt is Format.HTML else None,
                 mentions=list(digest.mentions),
                 alert_keys=[f.key for f in open_findings + cleared],
                 created_at=now,
                 next_attempt_at=now,
             )
-            session.add(delivery)
             result.queued.append(delivery)
             result.deliveries += 1
         told.update(f.key for f in open_findings)

@@ -1,24 +1,28 @@
 """Import plan files and ledgers, all or nothing: every file is checked first, then all are written
 in one transaction, so a file that fails (even at the database, e.g. a ledger for a project that
-does not exist) leaves nothing from the others behind."""
+does not exist) leaves nothing from the others behind.
+
+Channel and source kinds are checked against the registries the import is handed
+(:class:`KnownKinds`; the shipped ones when none is), so an unknown kind is an error naming the
+file, the line and the field, not a surprise when collecting or sending."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
-from sqlmodel import Session, select
+from sqlmodel import Session
 
 from collectors.limits import DEFAULT_MAX_BYTES
 from collectors.plan.ledger import read_ledger
 from collectors.plan.loader import load_plan_file
 from db.engine import session_scope
-from db.models import Project
-from db.plan import ImportReport, import_item, import_plan
+from db.plan import ImportReport, import_item, import_plan, project_by_code, project_codes
 from domain.errors import PlanFileError
-from domain.plan.schema import ItemSpec, PlanSpec
+from domain.plan.schema import ItemSpec, KnownKinds, PlanSpec
 
 PLAN_SUFFIXES = (".yaml", ".yml")
 LEDGER_SUFFIXES = (".xlsx", ".xlsm")
@@ -31,10 +35,30 @@ class Parsed:
     items: list[ItemSpec] | None = None
 
 
-def parse_file(path: Path, *, year: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> Parsed:
+def known_kinds(channels: Iterable[str], sources: Iterable[str]) -> KnownKinds:
+    """The kinds a plan may name: those of the channel and the collector registry in use."""
+    return KnownKinds(channels=frozenset(channels), sources=frozenset(sources))
+
+
+def builtin_kinds() -> KnownKinds:
+    """The kinds duban ships (imported here, not at start-up: the registries pull in the clients)."""
+    from collectors.registry import default_registry
+    from notifiers.registry import builtin_channels
+
+    return known_kinds(builtin_channels().kinds, default_registry().kinds)
+
+
+def parse_file(
+    path: Path,
+    *,
+    year: int | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    kinds: KnownKinds | None = None,
+) -> Parsed:
+    """Read one plan file or ledger; ``kinds`` defaults to :func:`builtin_kinds`."""
     suffix = path.suffix.lower()
     if suffix in PLAN_SUFFIXES:
-        return Parsed(path, plan=load_plan_file(path, max_bytes=max_bytes))
+        return Parsed(path, plan=load_plan_file(path, max_bytes=max_bytes, kinds=kinds or builtin_kinds()))
     if suffix in LEDGER_SUFFIXES:
         return Parsed(path, items=read_ledger(path, year=year, max_bytes=max_bytes))
     raise PlanFileError(
@@ -49,9 +73,11 @@ def import_files(
     project: str | None = None,
     year: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    kinds: KnownKinds | None = None,
 ) -> list[ImportReport]:
     """Import ``paths``; if any file is invalid, raise for it and import none of them."""
-    parsed = [parse_file(path, year=year, max_bytes=max_bytes) for path in paths]
+    kinds = kinds or builtin_kinds()
+    parsed = [parse_file(path, year=year, max_bytes=max_bytes, kinds=kinds) for path in paths]
     reports = []
     with session_scope(engine) as session:
         for entry in parsed:
@@ -67,7 +93,7 @@ def _write(session: Session, entry: Parsed, project: str | None) -> ImportReport
     if entry.plan is not None:
         return import_plan(session, entry.plan, entry.path)
     target = project or _single_project(session, entry.path)
-    row = session.exec(select(Project).where(Project.code == target)).first()
+    row = project_by_code(session, code=target)
     if row is None or row.id is None:
         raise PlanFileError(entry.path, f"项目 {target} 不存在；请先导入它的方案文件")
     report = ImportReport(entry.path, target)
@@ -76,8 +102,8 @@ def _write(session: Session, entry: Parsed, project: str | None) -> ImportReport
     return report
 
 
-def _single_project(session: object, path: Path) -> str:
-    codes = list(session.exec(select(Project.code)))  # type: ignore[attr-defined]
+def _single_project(session: Session, path: Path) -> str:
+    codes = project_codes(session)
     if len(codes) == 1:
         return str(codes[0])
     raise PlanFileError(

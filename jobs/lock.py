@@ -21,11 +21,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session
 
+from db import runs
 from db.models import JobLock
 from domain.errors import DubanError
 from domain.workdays import OFFICE_TZ
@@ -65,20 +65,18 @@ def acquire(
     for _ in range(3):  # the holder may let go between our INSERT and our SELECT: try again
         try:
             with Session(engine) as session, session.begin():
-                session.add(JobLock(name=name, holder=holder, label=label, started_at=now, heartbeat_at=now))
+                runs.insert_lock(session, name=name, holder=holder, label=label, now=now)
             return
         except IntegrityError:
             pass
         with Session(engine) as session, session.begin():
-            taken = session.execute(
-                update(JobLock)
-                .where(JobLock.name == name, JobLock.heartbeat_at < now - stale_after)  # type: ignore[arg-type]
-                .values(holder=holder, label=label, started_at=now, heartbeat_at=now)
+            taken = runs.take_stale_lock(
+                session, name=name, holder=holder, label=label, now=now, silent_since=now - stale_after
             )
-            if taken.rowcount == 1:  # type: ignore[attr-defined]
+            if taken:
                 log.warning("接管了一个失去心跳的运行锁 %s（原持有者已停止响应）", name)
                 return
-            current = session.get(JobLock, name)
+            current = runs.lock_row(session, name=name)
             if current is not None:
                 raise AlreadyRunningError(current.label, current.started_at, current.holder)
     raise AlreadyRunningError(label, now, "?")  # pragma: no cover - three races in a row
@@ -87,22 +85,17 @@ def acquire(
 def heartbeat(engine: Engine, *, holder: str, now: datetime, name: str = RUN_LOCK) -> bool:
     """Renew the lock; False if it is no longer ours (it was taken over as stale)."""
     with Session(engine) as session, session.begin():
-        result = session.execute(
-            update(JobLock)
-            .where(JobLock.name == name, JobLock.holder == holder)  # type: ignore[arg-type]
-            .values(heartbeat_at=now)
-        )
-        return bool(result.rowcount == 1)  # type: ignore[attr-defined]
+        return runs.renew_lock(session, name=name, holder=holder, now=now)
 
 
 def release(engine: Engine, *, holder: str, name: str = RUN_LOCK) -> None:
     with Session(engine) as session, session.begin():
-        session.execute(delete(JobLock).where(JobLock.name == name, JobLock.holder == holder))  # type: ignore[arg-type]
+        runs.delete_lock(session, name=name, holder=holder)
 
 
 def current(engine: Engine, name: str = RUN_LOCK) -> JobLock | None:
     with Session(engine) as session:
-        return session.get(JobLock, name)
+        return runs.lock_row(session, name=name)
 
 
 @contextmanager

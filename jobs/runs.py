@@ -9,9 +9,9 @@ from datetime import date
 
 from sqlalchemy.engine import Engine
 
+from db import runs
 from db.engine import session_scope
 from db.models import JobRun
-from db.types import utcnow
 from domain.enums import RunStatus
 
 # The run a stage belongs to: a refresh's collect, evaluate and deliver rows point at the refresh.
@@ -33,14 +33,14 @@ def job_run(
     scheduled time a scheduled run stands for.
     """
     with session_scope(engine) as session:
-        run = JobRun(
+        run = runs.start_run(
+            session,
             job=job,
             trigger=trigger,
             as_of=as_of.isoformat() if as_of else None,
             slot=slot,
             parent_id=_parent.get(),
         )
-        session.add(run)
     counts: dict[str, int] = {}
     token = _parent.set(run.id)
     try:
@@ -57,7 +57,4 @@ def _finish(
     engine: Engine, run: JobRun, status: RunStatus, counts: dict[str, int], error: str | None
 ) -> None:
     with session_scope(engine) as session:
-        row = session.get(JobRun, run.id)
-        assert row is not None
-        row.status, row.counts, row.error, row.finished_at = status, dict(counts), error, utcnow()
-        session.add(row)
+        runs.finish_run(session, run_id=run.id, status=status, counts=counts, error=error)

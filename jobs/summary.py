@@ -13,19 +13,22 @@ from datetime import date, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
-from sqlmodel import select
 
+from db import outbox
+from db.channels import leader_channels
 from db.engine import session_scope
 from db.evidence import write_atomically
 from db.facts_loader import load_projects
-from db.models import Channel, Delivery, Project
-from domain.enums import ChannelKind
+from db.plan import project_by_code
+from notifiers.base import Format
 from notifiers.chart import progress_chart
+from notifiers.registry import FormatOf, builtin_format
 from notifiers.render import render_template
 from notifiers.summary import Summary, build_summary
 
 CHART_ID = "chart"
 SUMMARY_KIND = "summary"
+SUMMARY_TEMPLATES = {Format.MARKDOWN: "summary.md.j2", Format.TEXT: "summary.txt.j2"}
 
 
 @dataclass
@@ -43,14 +46,15 @@ def queue_summaries(
     period: str,
     attachments_dir: Path,
     projects: list[str] | None = None,
+    formats: FormatOf = builtin_format,
 ) -> SummaryResult:
+    """Queue this period's summary once per leadership channel, written in its kind's format."""
     result = SummaryResult()
     with session_scope(engine) as session:
         for facts in load_projects(session, projects):
-            project = session.exec(select(Project).where(Project.code == facts.code)).one()
-            leaders = session.exec(
-                select(Channel).where(Channel.project_id == project.id, Channel.leadership == True)  # noqa: E712
-            ).all()
+            project = project_by_code(session, code=facts.code)
+            assert project is not None  # its facts were just loaded from it
+            leaders = leader_channels(session, project_id=project.id)
             if not leaders:
                 result.projects_without_leaders.append(facts.code)
                 continue
@@ -59,31 +63,31 @@ def queue_summaries(
             subject = f"【督办{summary.kind_label}】{summary.project_name}（{summary.period_label}）"
             for channel in leaders:
                 dedup = f"summary/{period}/{summary.period_label}/{facts.code}/{channel.code}"
-                if session.exec(select(Delivery).where(Delivery.dedup_key == dedup)).first() is not None:
+                if outbox.is_queued(session, dedup_key=dedup):
                     result.already += 1
                     continue
-                email = channel.kind is ChannelKind.EMAIL
+                fmt = formats(channel.kind)
+                email = fmt is Format.HTML  # with a plain-text alternative and the chart inline
                 body = (
                     render_template(
                         "summary.html.j2", s=summary, subject=subject, chart=CHART_ID if chart else ""
                     )
                     if email
-                    else render_template("summary.md.j2", s=summary)
+                    else render_template(SUMMARY_TEMPLATES[fmt], s=summary)
                 )
-                session.add(
-                    Delivery(
-                        dedup_key=dedup,
-                        project_id=project.id or 0,
-                        channel_id=channel.id,
-                        channel_code=channel.code,
-                        subject=subject,
-                        body=body,
-                        text_body=render_template("summary.txt.j2", s=summary) if email else None,
-                        kind=SUMMARY_KIND,
-                        attachments=[chart] if chart else [],
-                        created_at=now,
-                        next_attempt_at=now,
-                    )
+                outbox.queue_delivery(
+                    session,
+                    dedup_key=dedup,
+                    project_id=project.id or 0,
+                    channel_id=channel.id,
+                    channel_code=channel.code,
+                    subject=subject,
+                    body=body,
+                    text_body=render_template("summary.txt.j2", s=summary) if email else None,
+                    kind=SUMMARY_KIND,
+                    attachments=[chart] if chart else [],
+                    created_at=now,
+                    next_attempt_at=now,
                 )
                 result.queued += 1
     return result

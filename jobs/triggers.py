@@ -13,11 +13,11 @@ from collections.abc import Callable
 from datetime import date, datetime
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import Session
 
 from collectors.base import SourceConfig
-from db.models import Delivery, JobRun
-from domain.enums import DeliveryStatus, RunStatus
+from db import outbox, runs
+from domain.enums import RunStatus
 from domain.schedule import JobSpec, parse_slot, slot_key
 from domain.workdays import OFFICE_TZ
 from jobs.context import Context
@@ -88,7 +88,12 @@ def _daily(app: Context, as_of: date, now: datetime, trigger: str) -> Counts:
 def _summary(period: str) -> Callable[[Context, date, datetime, str], Counts]:
     def action(app: Context, as_of: date, now: datetime, trigger: str) -> Counts:
         queued = queue_summaries(
-            app.engine, period=period, as_of=as_of, now=now, attachments_dir=app.attachments_dir
+            app.engine,
+            period=period,
+            as_of=as_of,
+            now=now,
+            attachments_dir=app.attachments_dir,
+            formats=app.channels.format_of,
         )
         delivered = run_deliver(app, now=now, trigger=trigger)
         return {
@@ -130,34 +135,19 @@ def run_scheduled(
 
 def slot_handled(engine: Engine, job: str, key: str) -> bool:
     with Session(engine) as session:
-        return (
-            session.exec(
-                select(JobRun.id).where(
-                    JobRun.job == job, JobRun.slot == key, col(JobRun.status).in_(HANDLED)
-                )
-            ).first()
-            is not None
-        )
+        return runs.slot_handled(session, job=job, slot=key, statuses=HANDLED)
 
 
 def last_handled(engine: Engine, job: str) -> datetime | None:
     """The latest slot of ``job`` that finished (succeeded or failed), if any."""
     with Session(engine) as session:
-        key = session.exec(
-            select(func.max(JobRun.slot)).where(JobRun.job == job, col(JobRun.status).in_(HANDLED))
-        ).one()
+        key = runs.last_slot(session, job=job, statuses=HANDLED)
     return parse_slot(key) if key else None
 
 
 def outbox_due(engine: Engine, now: datetime) -> int:
     with Session(engine) as session:
-        return int(
-            session.exec(
-                select(func.count())
-                .select_from(Delivery)
-                .where(Delivery.status == DeliveryStatus.PENDING, Delivery.next_attempt_at <= now)
-            ).one()
-        )
+        return outbox.due_count(session, now=now)
 
 
 def send_outbox(app: Context, *, now: datetime, clock: Callable[[], datetime] | None = None) -> Counts | None:

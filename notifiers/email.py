@@ -134,7 +134,7 @@ class EmailNotifier(Notifier):
         if message.format is Format.HTML:
             email.set_content(message.text or _plain(message.body), cte="base64")
             email.add_alternative(message.body, subtype="html", cte="base64")
-            html = email.get_payload()[1]  # type: ignore[index]
+            html = list(email.iter_parts())[1]  # the text/html alternative, beside the plain text
             for image in (a for a in message.attachments if a.inline_id):
                 maintype, subtype = image.content_type.split("/", 1)
                 html.add_related(

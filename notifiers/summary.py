@@ -11,7 +11,7 @@ from datetime import date
 
 from domain.enums import Comparator, IndicatorKind, ItemStatus, PeriodKind
 from domain.evaluation.targets import year_progress
-from domain.facts import ProjectFacts
+from domain.facts import ItemFacts, ProjectFacts
 from notifiers.chart import Bar
 
 PERIODS = {"week": "周报", "month": "月报"}
@@ -92,14 +92,16 @@ def build_summary(project: ProjectFacts, as_of: date, period: str, *, soon_days:
             )
         )
     items = list(project.items)
-    open_items = [i for i in items if i.status is ItemStatus.OPEN and i.deadline is not None]
+    open_items = [
+        (i, i.deadline) for i in items if i.status is ItemStatus.OPEN and i.deadline is not None
+    ]
 
-    def due_item(item) -> DueItem:  # type: ignore[no-untyped-def]
+    def due_item(item: ItemFacts, due: date) -> DueItem:
         label = f"{item.batch}问题{item.number}" if item.batch else f"问题{item.number}"
-        return DueItem(label, item.deadline, item.persons)
+        return DueItem(label, due, item.persons)
 
-    overdue = [due_item(i) for i in open_items if i.deadline < as_of and not i.ongoing]
-    soon = [due_item(i) for i in open_items if 0 <= (i.deadline - as_of).days <= soon_days]
+    overdue = [due_item(i, due) for i, due in open_items if due < as_of and not i.ongoing]
+    soon = [due_item(i, due) for i, due in open_items if 0 <= (due - as_of).days <= soon_days]
     iso = as_of.isocalendar()
     label = f"{iso.year}年第{iso.week}周" if period == "week" else f"{as_of.year}年{as_of.month}月"
     return Summary(

@@ -38,7 +38,6 @@ import jobs.triggers
 from bot.service import Service
 from bot.settings import Settings
 from bot.wiring import App
-from domain.schedule import ScheduleConfig
 
 STAGES = {"run_collect": "collect", "run_evaluate": "evaluate", "run_deliver": "deliver"}
 
@@ -94,7 +93,7 @@ def main() -> None:
     event.listen(app.engine, "commit", trip.on_commit)
     db.evidence.os.replace = trip.before("rename", os.replace)  # type: ignore[attr-defined]
     db.evidence.DiskSync.flush = trip.before("sync", db.evidence.DiskSync.flush)  # type: ignore[method-assign]
-    service = Service(app, ScheduleConfig(), clock=lambda: now)
+    service = Service(app, app.settings.schedule(), clock=lambda: now)
     for spec in service.specs:
         if spec.id in ("collect-monthly", "daily"):
             service.due(spec, now, "catch-up")

@@ -14,7 +14,6 @@ from pathlib import Path
 from bot.service import Service
 from bot.settings import Settings
 from bot.wiring import App
-from domain.schedule import ScheduleConfig
 from domain.workdays import OFFICE_TZ
 from jobs.lock import held
 from notifiers.base import Message, Notifier, Part
@@ -55,7 +54,7 @@ def main() -> None:
     elif what == "crash-daily":
         moment = datetime(2023, 10, 12, 9, 0, 30, tzinfo=OFFICE_TZ)
         app.notifier_for = lambda channel: Recording(data_dir, die_on=2)  # type: ignore[method-assign]
-        service = Service(app, ScheduleConfig(), clock=lambda: moment)
+        service = Service(app, app.settings.schedule(), clock=lambda: moment)
         daily = next(spec for spec in service.specs if spec.id == "daily")
         service.due(daily, moment, "scheduled")
         raise SystemExit("the notifier should have ended this process")

@@ -24,7 +24,7 @@ from bot.service import Service
 from db.engine import make_engine
 from db.evidence import intact
 from db.models import Alert, CollectionAttempt, Delivery, Evidence, JobRun, Measurement
-from domain.schedule import JobSpec, ScheduleConfig
+from domain.schedule import JobSpec
 from tests.fault_world import FIGURES, County, make_county
 
 
@@ -38,7 +38,7 @@ def county(tmp_path: Path) -> Iterator[County]:
 
 
 def daily(county: County) -> tuple[Service, JobSpec]:
-    service = Service(county.app, ScheduleConfig(), clock=county.clock)
+    service = Service(county.app, county.app.settings.schedule(), clock=county.clock)
     return service, next(spec for spec in service.specs if spec.id == "daily")
 
 

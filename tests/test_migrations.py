@@ -20,7 +20,7 @@ from sqlmodel import Session, SQLModel, select
 import db.models  # noqa: F401
 from bot.settings import Settings
 from bot.wiring import App
-from db.engine import alembic_config, make_engine, upgrade
+from db.engine import HEAD_REVISION, alembic_config, make_engine, schema_revisions, upgrade
 from db.facts_loader import load_projects
 from db.models import Alert, Delivery, Indicator, JobRun, Measurement, Project
 from jobs.import_plans import import_files
@@ -56,6 +56,28 @@ def test_migrations_match_the_models(empty: Engine) -> None:
     upgrade(empty)
     upgrade(empty)  # an up-to-date database is left as it is
     assert differences(empty) == []
+
+
+def test_the_head_revision_constant_is_alembics_head() -> None:
+    """``upgrade`` skips Alembic when the database is at HEAD_REVISION: it must be the real head."""
+    from alembic.script import ScriptDirectory
+
+    heads = ScriptDirectory.from_config(alembic_config(make_engine("sqlite://"))).get_heads()
+    assert heads == [HEAD_REVISION]
+
+
+def test_a_current_database_is_checked_without_loading_alembic(empty: Engine) -> None:
+    """Every command checks the schema first; when it is current that costs one query, not Alembic."""
+    assert schema_revisions(empty) == frozenset()
+    upgrade(empty)
+    assert schema_revisions(empty) == {HEAD_REVISION}
+    url = empty.url.render_as_string(hide_password=False)
+    code = (
+        f"import sys; from db.engine import make_engine, upgrade; upgrade(make_engine({url!r})); "
+        "assert 'alembic' not in sys.modules, 'Alembic was loaded'"
+    )
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
+    assert child.returncode == 0, child.stderr
 
 
 def test_processes_upgrading_at_once_wait_for_each_other(empty: Engine) -> None:

@@ -10,11 +10,11 @@ from datetime import datetime, timedelta
 
 import pytest
 
+from bot.settings import Settings
 from domain.errors import ConfigurationError
 from domain.schedule import (
     Crontab,
     JobSpec,
-    ScheduleConfig,
     catch_up_slot,
     job_specs,
     next_fires,
@@ -24,7 +24,7 @@ from domain.schedule import (
 from domain.workdays import OFFICE_TZ, WorkCalendar
 
 CALENDAR = WorkCalendar()
-SPECS = {spec.id: spec for spec in job_specs(ScheduleConfig())}
+SPECS = {spec.id: spec for spec in job_specs(Settings().schedule())}
 
 
 def at(text: str) -> datetime:
@@ -118,14 +118,14 @@ def test_slot_keys_round_trip_and_sort_in_time_order() -> None:
 )
 def test_bad_timetable_settings_name_their_variable(variable: str, value: str, expected: str) -> None:
     with pytest.raises(ConfigurationError) as raised:
-        ScheduleConfig.from_env({variable: value})
+        Settings.from_env({variable: value})
     assert variable in str(raised.value) and expected in str(raised.value)
 
 
 def test_settings_move_the_times() -> None:
-    config = ScheduleConfig.from_env({"DUBAN_DAILY_AT": "08:15", "DUBAN_COLLECT_CRON": "30 7 2 * *"})
+    config = Settings.from_env({"DUBAN_DAILY_AT": "08:15", "DUBAN_COLLECT_CRON": "30 7 2 * *"}).schedule()
     specs = {s.id: s for s in job_specs(config)}
     assert fires(specs["daily"], "2023-10-09 09:00", 1) == ["10-10 08:15"]
     # The 2nd of each month at 07:30, skipped when not a working day (2023-12-02 is a Saturday).
     assert fires(specs["collect-monthly"], "2023-10-09 09:00", 2) == ["11-02 07:30", "01-02 07:30"]
-    assert ScheduleConfig.from_env({"DUBAN_SUMMARY_AT": "9:30"}).summary_at.hour == 9
+    assert Settings.from_env({"DUBAN_SUMMARY_AT": "9:30"}).schedule().summary_at.hour == 9

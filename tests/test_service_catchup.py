@@ -23,7 +23,6 @@ from bot.wiring import App
 from db.engine import session_scope
 from db.models import Delivery, JobRun
 from domain.enums import DeliveryStatus, RunStatus
-from domain.schedule import ScheduleConfig
 from domain.workdays import OFFICE_TZ
 from jobs.cycle import run_collect
 from jobs.import_plans import import_files
@@ -49,7 +48,7 @@ def county(app: App) -> Iterator[App]:
 
 def service_at(app: App, moment: str) -> tuple[Service, datetime]:
     now = at(moment)
-    return Service(app, ScheduleConfig(), clock=lambda: now), now
+    return Service(app, app.settings.schedule(), clock=lambda: now), now
 
 
 def runs(app: App) -> list[JobRun]:

@@ -14,11 +14,13 @@ from argon2 import PasswordHasher
 from sqlmodel import select
 
 from bot.clock import office_morning
+from bot.settings import Settings
 from bot.web.config import WebConfig
 from bot.web.users import save_user
 from bot.wiring import App
 from db.engine import session_scope
 from db.models import LoginFailure, WebUser
+from domain.errors import ConfigurationError
 from jobs.import_plans import import_files
 from tests.conftest import EXAMPLES
 from tests.fakes.clock import FakeClock
@@ -113,7 +115,8 @@ def _check_headers(headers: Any) -> None:
 
 def test_behind_https_the_cookie_is_secure_and_hsts_is_sent(app: App) -> None:
     save_user(app.engine, username=STAFF[0], password=STAFF[1], display_name=STAFF[2])
-    app.environ = {"DUBAN_WEB_SECURE_COOKIES": "true", "DUBAN_WEB_IDLE_MINUTES": "20"}
+    web_settings = Settings.from_env({"DUBAN_WEB_SECURE_COOKIES": "true", "DUBAN_WEB_IDLE_MINUTES": "20"})
+    app.settings = app.settings.model_copy(update=web_settings.model_dump(exclude_unset=True))
     web = WebConfig.from_app(app, as_of=AS_OF)
     assert (web.secure_cookies, web.idle_minutes) == (True, 20)
     with serving(app, web) as base:
@@ -144,7 +147,6 @@ def test_passwords_are_argon2id_with_current_parameters(app: App) -> None:
     ("name", "value"),
     [("DUBAN_WEB_IDLE_MINUTES", "0"), ("DUBAN_WEB_SESSION_HOURS", "abc"), ("DUBAN_WEB_LOGIN_ATTEMPTS", "-1")],
 )
-def test_bad_web_settings_are_named(app: App, name: str, value: str) -> None:
-    app.environ = {name: value}
-    with pytest.raises(Exception, match=name):
-        WebConfig.from_app(app)
+def test_bad_web_settings_are_named(name: str, value: str) -> None:
+    with pytest.raises(ConfigurationError, match=name):
+        Settings.from_env({name: value})

@@ -13,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from collectors.plan.loader import load_plan_file
-from domain.enums import Binding, ChannelKind, Comparator, IndicatorKind, PeriodKind
+from domain.enums import Binding, Comparator, IndicatorKind, PeriodKind
 from domain.plan.schema import IndicatorSpec, PlanSpec
 from tests.seeds import read_seed, squash
 
@@ -176,8 +176,8 @@ def test_people_and_channels(plan):
     assert len(people) == 23
     channels = {channel.code: channel for channel in plan.channels}
     work, leaders = channels["wenxi-work"], channels["wenxi-leaders"]
-    assert work.kind is ChannelKind.WECOM_ROBOT and not work.leadership
+    assert work.kind == "wecom_robot" and not work.leadership
     assert "杨双旭" in work.members
     assert work.settings == {"webhook_key": "${DUBAN_WECOM_KEY_WENXI}"}
-    assert leaders.kind is ChannelKind.EMAIL and leaders.leadership
+    assert leaders.kind == "email" and leaders.leadership
     assert {"解更生", "李欣"} <= set(leaders.members)

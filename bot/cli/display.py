@@ -10,19 +10,18 @@ from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from bs4 import BeautifulSoup
 from rich.console import Console
 from rich.markup import escape
 from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
-from sqlalchemy.engine import make_url
 
+from domain.enums import Origin, RunStatus
 from domain.findings import KINDS, Finding
 from domain.keys import without_project
-from domain.labels import label, stage_label
+from domain.labels import channel_kind_label, label, stage_label
+from domain.labels import role_label as role_label
 from domain.workdays import OFFICE_TZ
-from notifiers.base import Format, Message
 
 if TYPE_CHECKING:
     from bot.status import Status
@@ -32,6 +31,7 @@ if TYPE_CHECKING:
     from jobs.collect import CollectResult
     from jobs.deliver import DeliverResult
     from jobs.evaluate import EvaluateResult
+    from notifiers.base import Message
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
@@ -46,6 +46,8 @@ def done(text: str) -> None:
 
 
 def safe_url(url: str) -> str:
+    from sqlalchemy.engine import make_url
+
     return make_url(url).render_as_string(hide_password=True)
 
 
@@ -159,8 +161,12 @@ def _finding_json(f: Finding) -> dict[str, Any]:
 
 def show_message(message: Message, path: Path) -> None:
     """Echo a delivered message: the text as the group would read it, and where the file is."""
+    from notifiers.base import Format
+
     body = message.body
     if message.format is Format.HTML:
+        from bs4 import BeautifulSoup
+
         body = BeautifulSoup(body, "html.parser").get_text("\n", strip=True)
     mentions = " ".join(f"@{name}" for name in message.mentions)
     title = f"→ {escape(message.channel_name)}（{message.channel}）"
@@ -228,8 +234,8 @@ def status(report: Status) -> None:
         runs = Table(title="最近运行")
         for column in ("任务", "开始", "结果", "计数"):
             runs.add_column(column)
-        for run in report.last_runs:
-            runs.add_row(*(escape(str(cell)) for cell in run))
+        for job, started, status, counts in report.last_runs:
+            runs.add_row(escape(job), started, label(RunStatus(status)), escape(counts))
         console.print(runs)
 
 
@@ -242,7 +248,8 @@ def recorded(row: Measurement | None, indicator: str) -> None:
 
 def notify_test(outcome: Any, *, console_mode: bool) -> None:
     """The result of ``duban notify-test``: sent (with notes), or what is wrong and what to do."""
-    where = f"{escape(outcome.channel_name)}（{escape(outcome.channel)}，{escape(outcome.kind)}）"
+    kind = channel_kind_label(outcome.kind)
+    where = f"{escape(outcome.channel_name)}（{escape(outcome.channel)}，{escape(kind)}）"
     if outcome.ok:
         done(f"测试消息已发送到 {where}，共 {outcome.parts} 条请求，对方已接受。")
         for note in outcome.notes:
@@ -281,10 +288,6 @@ def schedule(rows: list[tuple[Any, list[Any]]], now: Any, outbox_minutes: int) -
     console.print(table)
 
 
-def role_label(role: str) -> str:
-    return {"staff": "工作人员", "leader": "领导（只读）"}.get(role, role)
-
-
 def evidence_trail(trail: Trail, root: Path, sound: dict[int | None, bool]) -> None:
     """Where a month's figure came from: each revision, its evidence file, and recent attempts."""
     indicator = trail.indicator
@@ -295,9 +298,7 @@ def evidence_trail(trail: Trail, root: Path, sound: dict[int | None, bool]) -> N
         console.print("  这个月还没有数值。")
     for revision in trail.revisions:
         m, ev = revision.measurement, revision.evidence
-        kind = {"collected": "自动采集", "manual": "手工录入", "imported": "导入"}.get(
-            m.origin.value, m.origin.value
-        )
+        kind = label(Origin(m.origin))
         scope = "本年累计" if m.cumulative else "当月"
         source = f"，数据源 {m.source_code}" if m.source_code else ""
         console.print(
@@ -348,7 +349,7 @@ def alert_list(rows: list[Alert]) -> None:
         table.add_row(
             escape(without_project(alert.key)),
             escape(alert.subject),
-            ALERT_STATES[alert.state.value],
+            label(alert.state),
             alert.stage or "—",
             f"{alert.notify_count} 次",
             office_time(alert.last_notified_at) if alert.last_notified_at else "—",
@@ -360,6 +361,3 @@ def alert_list(rows: list[Alert]) -> None:
 def alerts_changed(rows: list[Alert], verb: str) -> None:
     for alert in rows:
         done(f"{verb}：{alert.subject}（{alert.key}）")
-
-
-ALERT_STATES = {"open": "待处理", "acknowledged": "已确认", "silenced": "静默中", "resolved": "已解决"}

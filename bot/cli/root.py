@@ -1,4 +1,10 @@
-"""The ``duban`` group and what every verb shares: global options, ``--as-of`` and error display."""
+"""The ``duban`` group and what every verb shares: global options, ``--as-of`` and error display.
+
+Importing the CLI must stay cheap (``duban --help`` answers in well under a second): this module
+and the verb modules import only click, the standard library and the core's errors at the top;
+settings, wiring, the display (rich) and everything a verb works with are imported inside the
+function that uses them. ``bench/startup.py`` measures it.
+"""
 
 from __future__ import annotations
 
@@ -9,16 +15,14 @@ from collections.abc import Callable
 from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
-from dotenv import load_dotenv
 
-from bot.cli import display as output
-from bot.clock import office_morning, today, wall_clock
-from bot.settings import Settings
-from bot.wiring import App
 from domain.errors import DubanError
+
+if TYPE_CHECKING:
+    from bot.wiring import App
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -27,6 +31,8 @@ AS_OF_HELP = "按哪一天计算（YYYY-MM-DD），默认今天（北京时间�
 
 def as_of_pair(value: date | datetime | None) -> tuple[date, datetime]:
     """The evaluation date and the "now" that goes with it (9:00 Beijing time for a given date)."""
+    from bot.clock import office_morning, today, wall_clock
+
     if value is None:
         return today(), wall_clock()
     day = value.date() if isinstance(value, datetime) else value
@@ -45,6 +51,8 @@ def friendly_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except DubanError as error:
+            from bot.cli import display as output
+
             output.error(str(error))
             sys.exit(1)
 
@@ -83,6 +91,12 @@ def main(ctx: click.Context, data_dir: Path | None, env_file: Path, verbose: boo
       duban status                    查看项目、临近时限事项和最近运行
       duban demo                      用内置示例完整演示一遍
     """
+    from dotenv import load_dotenv
+
+    from bot.cli import display as output
+    from bot.settings import Settings
+    from bot.wiring import App
+
     if env_file.exists():
         load_dotenv(env_file, override=False)
     environ = dict(os.environ)

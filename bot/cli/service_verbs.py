@@ -8,11 +8,7 @@ from datetime import datetime, time
 
 import click
 
-from bot.cli import display as output
-from bot.cli.root import as_of_option, friendly_errors
-from bot.clock import wall_clock
-from bot.wiring import App
-from domain.workdays import OFFICE_TZ
+from bot.cli.root import F, app_of, as_of_option, friendly_errors
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
@@ -28,7 +24,7 @@ def _log_to_stdout() -> None:
 
 
 
-def _web_options(func: object) -> object:
+def _web_options(func: F) -> F:
     func = click.option("--port", default=8080, show_default=True, help="网页端口。")(func)
     return click.option(
         "--host",
@@ -39,7 +35,7 @@ def _web_options(func: object) -> object:
 
 
 @click.command()
-@_web_options  # type: ignore[arg-type]
+@_web_options
 @click.option("--no-web", is_flag=True, help="不提供网页，只运行定时任务。")
 @click.pass_context
 @friendly_errors
@@ -51,10 +47,9 @@ def run(ctx: click.Context, host: str, port: int, no_web: bool) -> None:
     计划时间用 DUBAN_COLLECT_AT、DUBAN_COLLECT_CRON、DUBAN_DAILY_AT、DUBAN_SUMMARY_AT 等环境变量设置。
     """
     from bot.service import serve
-    from domain.schedule import ScheduleConfig
 
-    app: App = ctx.obj
-    config = ScheduleConfig.from_env(app.environ)
+    app = app_of(ctx)
+    config = app.settings.schedule()
     app.init_database()
     _log_to_stdout()
     serve(app, config, web=None if no_web else (host, port))
@@ -67,17 +62,20 @@ def run(ctx: click.Context, host: str, port: int, no_web: bool) -> None:
 @friendly_errors
 def schedule(ctx: click.Context, as_of: datetime | None, count: int) -> None:
     """显示各定时任务接下来的运行时间（不启动任何任务）。"""
-    from domain.schedule import ScheduleConfig, job_specs, next_fires
+    from bot.cli import display as output
+    from bot.clock import wall_clock
+    from domain.schedule import job_specs, next_fires
+    from domain.workdays import OFFICE_TZ
 
-    app: App = ctx.obj
-    config = ScheduleConfig.from_env(app.environ)
+    app = app_of(ctx)
+    config = app.settings.schedule()
     now = datetime.combine(as_of.date(), time(0), tzinfo=OFFICE_TZ) if as_of else wall_clock()
     rows = [(spec, next_fires(spec, now, app.calendar, count)) for spec in job_specs(config)]
     output.schedule(rows, now, config.outbox_minutes)
 
 
 @click.command()
-@_web_options  # type: ignore[arg-type]
+@_web_options
 @as_of_option
 @click.pass_context
 @friendly_errors
@@ -85,10 +83,11 @@ def web(ctx: click.Context, host: str, port: int, as_of: datetime | None) -> Non
     """只提供网页（不运行定时任务）；需要先用 duban user add 添加用户。"""
     import uvicorn
 
+    from bot.cli import display as output
     from bot.web.config import WebConfig
     from bot.web.routes import create_app
 
-    app: App = ctx.obj
+    app = app_of(ctx)
     app.init_database()
     config = WebConfig.from_app(app, as_of=as_of.date() if as_of else None)
     output.done(f"网页：http://{host}:{port}/（Ctrl+C 停止）")
@@ -115,9 +114,10 @@ def user_add(
     ctx: click.Context, username: str, display_name: str | None, role: str | None, password_stdin: bool
 ) -> None:
     """添加网页用户，或重设已有用户的密码和角色（密码以 argon2 哈希保存）。"""
+    from bot.cli import display as output
     from bot.web.users import save_user
 
-    app: App = ctx.obj
+    app = app_of(ctx)
     app.init_database()
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")

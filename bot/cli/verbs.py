@@ -8,11 +8,9 @@ from pathlib import Path
 
 import click
 
-from bot.cli import display as output
 from bot.cli.root import app_of as _app
 from bot.cli.root import as_of_option, friendly_errors
 from bot.cli.root import as_of_pair as _as_of
-from bot.clock import office_morning, wall_clock
 
 
 @click.command()
@@ -20,6 +18,8 @@ from bot.clock import office_morning, wall_clock
 @friendly_errors
 def init(ctx: click.Context) -> None:
     """创建数据库，或把已有数据库升级到最新结构（可重复执行）。"""
+    from bot.cli import display as output
+
     app = _app(ctx)
     app.init_database()
     output.done(f"数据库已就绪：{output.safe_url(app.settings.db_url)}")
@@ -39,12 +39,18 @@ def import_(ctx: click.Context, files: tuple[Path, ...], project: str | None, ye
     先检查全部文件，任何一个有错误就一个都不导入，并指出文件、行号和字段。
     重复导入同一文件不会产生变化；台账中修改过的行会更新，已销号的事项保持销号。
     """
+    from bot.cli import display as output
     from jobs.import_plans import import_files
 
     app = _app(ctx)
     app.init_database()
     reports = import_files(
-        app.engine, list(files), project=project, year=year, max_bytes=app.settings.max_file_bytes
+        app.engine,
+        list(files),
+        project=project,
+        year=year,
+        max_bytes=app.settings.max_file_bytes,
+        kinds=app.plan_kinds,
     )
     output.import_reports(reports)
 
@@ -60,6 +66,8 @@ def collect(ctx: click.Context, project: str | None, source: str | None, month: 
 
     与定时任务、立即刷新共用一把运行锁：已有任务在运行时会说明是谁、从何时开始，然后退出。
     """
+    from bot.cli import display as output
+    from bot.clock import wall_clock
     from jobs.cycle import run_collect
     from jobs.lock import held
 
@@ -83,6 +91,7 @@ def collect(ctx: click.Context, project: str | None, source: str | None, month: 
 @friendly_errors
 def evaluate(ctx: click.Context, as_of: datetime | None, project: str | None, as_json: bool) -> None:
     """列出截至某日需要关注的事项（只显示，不发送、不记录）。"""
+    from bot.cli import display as output
     from db.engine import session_scope
     from db.facts_loader import load_projects
     from domain.evaluation import evaluate as run
@@ -107,6 +116,7 @@ def notify(ctx: click.Context, as_of: datetime | None, project: str | None, dry_
 
     与定时任务、立即刷新共用一把运行锁（--dry-run 只读，不需要）。
     """
+    from bot.cli import display as output
     from jobs.cycle import run_deliver, run_evaluate
     from jobs.evaluate import evaluate_and_queue
     from jobs.lock import held
@@ -124,6 +134,7 @@ def notify(ctx: click.Context, as_of: datetime | None, project: str | None, dry_
             alert_policy=app.alert_policy,
             projects=[project] if project else None,
             dry_run=True,
+            formats=app.channels.format_of,
         )
         output.dry_run(result)
         return
@@ -144,6 +155,7 @@ def refresh(ctx: click.Context, as_of: datetime | None, project: str | None, no_
 
     与定时任务、网页上的“立即刷新”共用一把运行锁：已有任务在运行时会说明是谁、从何时开始，然后退出。
     """
+    from bot.cli import display as output
     from jobs.triggers import run_refresh
 
     app = _app(ctx)
@@ -162,6 +174,7 @@ def refresh(ctx: click.Context, as_of: datetime | None, project: str | None, no_
 @friendly_errors
 def status(ctx: click.Context, as_of: datetime | None) -> None:
     """查看各项目概况、临近时限的整改事项、最近一次采集和运行。"""
+    from bot.cli import display as output
     from bot.status import gather_status
 
     app = _app(ctx)
@@ -197,6 +210,8 @@ def record(
     note: str | None,
 ) -> None:
     """手工录入一个指标某月的数值（保留修订记录，不覆盖旧值）。"""
+    from bot.cli import display as output
+    from bot.clock import wall_clock
     from jobs.manual import record_figure
 
     app = _app(ctx)
@@ -237,6 +252,7 @@ def close_item(
     as_of: datetime | None,
 ) -> None:
     """整改事项销号：记录整改结果和佐证材料，此后不再提醒，并立即发一条“已解决”。"""
+    from bot.cli import display as output
     from jobs.cycle import run_deliver, run_evaluate
     from jobs.manual import close_item as close
 
@@ -284,6 +300,8 @@ def notify_test(ctx: click.Context, channel: str, project: str | None) -> None:
     CHANNEL 是方案文件中的频道代码；写 admin 则测试管理员告警的去向（DUBAN_ADMIN_EMAIL）。
     不论 DUBAN_DELIVERY 怎么设置，测试消息都会真实发送。失败时说明原因和处理办法。
     """
+    from bot.cli import display as output
+    from bot.clock import wall_clock
     from jobs.channel_check import send_test_message
 
     app = _app(ctx)
@@ -304,6 +322,7 @@ def notify_test(ctx: click.Context, channel: str, project: str | None) -> None:
 @friendly_errors
 def summary(ctx: click.Context, as_of: datetime | None, period: str, project: str | None) -> None:
     """给领导小组发送周报/月报：关键指标对照目标和序时进度（附图表）、逾期和临近到期的事项。"""
+    from bot.cli import display as output
     from jobs.cycle import run_deliver
     from jobs.summary import queue_summaries
 
@@ -317,6 +336,7 @@ def summary(ctx: click.Context, as_of: datetime | None, period: str, project: st
         period=period,
         attachments_dir=app.settings.attachments_dir,
         projects=[project] if project else None,
+        formats=app.channels.format_of,
     )
     delivered = run_deliver(app, now=now)
     output.summary_result(queued, delivered)
@@ -338,6 +358,7 @@ def evidence(
     ctx: click.Context, indicator: str, month: str, project: str | None, export_dir: Path | None
 ) -> None:
     """查看某指标某月的数值从哪里来：每一版的数值、原始页面/文件、获取时间和哈希。"""
+    from bot.cli import display as output
     from collectors.months import MONTH
     from db.engine import session_scope
     from db.evidence import evidence_trail, export_trail, intact
@@ -363,6 +384,7 @@ def evidence(
 @friendly_errors
 def alerts(ctx: click.Context, project: str | None, show_all: bool) -> None:
     """列出提醒及其状态（ack / silence 要用到其中的“编号”）。"""
+    from bot.cli import display as output
     from db.engine import session_scope
     from jobs.acks import list_alerts
 
@@ -385,6 +407,8 @@ def ack(ctx: click.Context, key: str, project: str, reason: str, actor: str | No
 
     KEY 是 duban alerts 列出的编号，也可以只写前缀（如 item/-/13）以确认该事项的全部提醒。
     """
+    from bot.cli import display as output
+    from bot.clock import wall_clock
     from db.engine import session_scope
     from jobs.acks import acknowledge
 
@@ -416,6 +440,8 @@ def silence(
     """静默一个提醒一段时间：期间不发任何提醒（解决时仍会发“已解决”）。用 --days 或 --until 给出时长。"""
     from datetime import timedelta
 
+    from bot.cli import display as output
+    from bot.clock import office_morning, wall_clock
     from db.engine import session_scope
     from jobs.acks import silence as mute
 

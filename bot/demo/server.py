@@ -12,6 +12,7 @@ import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from email.message import Message
 from http.cookies import SimpleCookie
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qsl, urlsplit
@@ -23,7 +24,7 @@ class Request:
     path: str
     query: dict[str, str]
     form: dict[str, str]
-    headers: Mapping[str, str]
+    headers: Message  # the handler's own: names are case-insensitive
     cookies: dict[str, str]
 
 

@@ -1,4 +1,8 @@
-"""What the web page needs besides the app: the cookie-signing secret and, for demos, a fixed date."""
+"""What the web page needs besides the app: the cookie-signing secret and, for demos, a fixed date.
+
+Its settings (``DUBAN_WEB_*``) are declared in :class:`bot.settings.Settings`; only the secret
+``DUBAN_WEB_SECRET`` is read here, from the environment, when the web page starts.
+"""
 
 from __future__ import annotations
 
@@ -15,54 +19,44 @@ from bot.wiring import App
 from domain.errors import ConfigurationError
 
 SECRET_FILE = "web-secret"
+SECRET_VAR = "DUBAN_WEB_SECRET"
 PLACEHOLDERS = {"", "change_me", "changeme", "replace_me", "secret"}
 
 
 @dataclass(frozen=True)
 class WebConfig:
+    """The web page's configuration; :meth:`from_app` builds it from the settings (their defaults)."""
+
     secret_key: str = field(repr=False)
-    secure_cookies: bool = False  # True behind HTTPS (nginx with TLS): the cookie never goes over http
+    secure_cookies: bool  # True behind HTTPS (nginx with TLS): the cookie never goes over http
+    session_hours: float  # a login lasts at most this long, however busy
+    idle_minutes: float  # and ends after this long without a request
+    throttle: Throttle
     as_of: date | None = None  # None: today, Beijing time, on every request
-    session_hours: float = 12  # a login lasts at most this long, however busy
-    idle_minutes: float = 60  # and ends after this long without a request
-    throttle: Throttle = field(default_factory=Throttle)
     clock: Callable[[], datetime] = wall_clock  # sessions and the login limit run on this clock
 
     @classmethod
     def from_app(cls, app: App, *, as_of: date | None = None) -> WebConfig:
         """``DUBAN_WEB_SECRET`` if set (refusing placeholders), else a random one kept in the data dir."""
-        secret = app.environ.get("DUBAN_WEB_SECRET")
+        secret = app.environ.get(SECRET_VAR)
         if secret is not None:
             if secret.strip().lower() in PLACEHOLDERS or len(secret) < 32:
                 raise ConfigurationError("DUBAN_WEB_SECRET 太短或仍是示例值：请设为至少 32 个字符的随机串")
         else:
             secret = _stored_secret(app.settings.data_dir / SECRET_FILE)
-        secure = app.environ.get("DUBAN_WEB_SECURE_COOKIES", "").lower() in {"1", "true", "yes"}
+        settings = app.settings
         throttle = Throttle(
-            max_failures=int(_number(app, "DUBAN_WEB_LOGIN_ATTEMPTS", 5)),
-            window=timedelta(minutes=_number(app, "DUBAN_WEB_LOGIN_WINDOW_MINUTES", 15)),
+            max_failures=settings.web_login_attempts,
+            window=timedelta(minutes=settings.web_login_window_minutes),
         )
         return cls(
             secret_key=secret,
-            secure_cookies=secure,
+            secure_cookies=settings.web_secure_cookies,
             as_of=as_of,
-            session_hours=_number(app, "DUBAN_WEB_SESSION_HOURS", 12),
-            idle_minutes=_number(app, "DUBAN_WEB_IDLE_MINUTES", 60),
+            session_hours=settings.web_session_hours,
+            idle_minutes=settings.web_idle_minutes,
             throttle=throttle,
         )
-
-
-def _number(app: App, name: str, default: float) -> float:
-    raw = app.environ.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1
-    if value <= 0:
-        raise ConfigurationError(f"{name} 应为正数，现在是“{raw}”")
-    return value
 
 
 def _stored_secret(path: Path) -> str:

@@ -36,7 +36,8 @@ from bot.web.users import authenticate, load_user
 from bot.wiring import App
 from db import alerts
 from db.engine import session_scope
-from db.models import Evidence, UserRole, WebUser
+from db.evidence import evidence_by_id
+from db.models import UserRole, WebUser
 from domain.errors import DubanError
 from domain.workdays import OFFICE_TZ
 from jobs import lock
@@ -246,12 +247,19 @@ class Site:
         try:
             with session_scope(self.app.engine) as session:
                 if action == "ack":
-                    alert = alerts.acknowledge(session, alert_id=alert_id, reason=reason, now=self.now())
+                    alert = alerts.acknowledge_by_id(
+                        session, alert_id=alert_id, reason=reason, actor=user.display_name, now=self.now()
+                    )
                     self.flash(request, f"已确认：{alert.subject}")
                 else:
                     until = _until(str(form.get("until", "")))
-                    alert = alerts.silence(
-                        session, alert_id=alert_id, until=until, reason=reason, now=self.now()
+                    alert = alerts.silence_by_id(
+                        session,
+                        alert_id=alert_id,
+                        until=until,
+                        reason=reason,
+                        actor=user.display_name,
+                        now=self.now(),
                     )
                     self.flash(request, f"已静默至 {until:%Y-%m-%d}：{alert.subject}")
         except DubanError as error:
@@ -262,7 +270,7 @@ class Site:
         self.page_user(request)
         root = self.app.settings.evidence_dir.resolve()
         with session_scope(self.app.engine) as session:
-            row = session.get(Evidence, int(request.path_params["evidence_id"]))
+            row = evidence_by_id(session, evidence_id=int(request.path_params["evidence_id"]))
         path = (root / row.path).resolve() if row else None
         if row is None or path is None or not path.is_relative_to(root) or not path.exists():
             raise HTTPException(404, "证据文件不存在")

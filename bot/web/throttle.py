@@ -18,9 +18,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, delete, select
+from sqlmodel import Session
 
-from db.models import LoginFailure
+from db import users
 
 NAME_LIMIT = 64  # a user name is stored cut to this length; a megabyte of "name" is not kept
 
@@ -35,16 +35,8 @@ class Throttle:
         since = now - self.window
         waits = []
         with Session(engine) as session:
-            for column, value in (
-                (LoginFailure.username, username[:NAME_LIMIT]),
-                (LoginFailure.client, client),
-            ):
-                times = session.exec(
-                    select(LoginFailure.at)
-                    .where(column == value, col(LoginFailure.at) > since)
-                    .order_by(col(LoginFailure.at).desc())
-                    .limit(self.max_failures)
-                ).all()
+            for key in ({"username": username[:NAME_LIMIT]}, {"client": client}):
+                times = users.failure_times(session, since=since, limit=self.max_failures, **key)
                 if len(times) >= self.max_failures:
                     waits.append(times[-1] + self.window - now)
         return max(waits) if waits else None
@@ -52,13 +44,13 @@ class Throttle:
     def failed(self, engine: Engine, *, username: str, client: str, now: datetime) -> None:
         """Count one failure (and forget failures older than the window)."""
         with Session(engine) as session:
-            session.add(LoginFailure(username=username[:NAME_LIMIT], client=client, at=now))
-            session.exec(delete(LoginFailure).where(col(LoginFailure.at) <= now - self.window))  # type: ignore[call-overload]
+            users.record_failure(session, username=username[:NAME_LIMIT], client=client, at=now)
+            users.forget_failures(session, until=now - self.window)
             session.commit()
 
     def succeeded(self, engine: Engine, *, username: str) -> None:
         with Session(engine) as session:
-            session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username[:NAME_LIMIT]))  # type: ignore[call-overload]
+            users.forget_failures(session, username=username[:NAME_LIMIT])
             session.commit()
 
 

@@ -5,8 +5,9 @@ from __future__ import annotations
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, select
+from sqlmodel import Session
 
+from db import users
 from db.models import UserRole, WebUser
 from domain.errors import ConfigurationError
 
@@ -29,7 +30,7 @@ def save_user(
     if len(password) < MIN_PASSWORD:
         raise ConfigurationError(f"密码太短：至少 {MIN_PASSWORD} 个字符")
     with Session(engine) as session:
-        user = session.exec(select(WebUser).where(WebUser.username == username)).first()
+        user = users.user_by_name(session, username=username)
         created = user is None
         if user is None:
             user = WebUser(username=username, display_name=display_name or username, password_hash="")
@@ -38,14 +39,14 @@ def save_user(
         if role is not None:
             user.role = UserRole(role)
         user.password_hash, user.active = _hasher.hash(password), True
-        session.add(user)
+        users.save_user(session, user=user)
         session.commit()
         return created, user.role.value
 
 
 def authenticate(engine: Engine, username: str, password: str) -> WebUser | None:
     with Session(engine) as session:
-        user = session.exec(select(WebUser).where(WebUser.username == username.strip())).first()
+        user = users.user_by_name(session, username=username.strip())
     try:
         _hasher.verify(user.password_hash if user else _DUMMY_HASH, password)
     except (VerificationError, InvalidHashError):
@@ -57,5 +58,5 @@ def load_user(engine: Engine, user_id: object) -> WebUser | None:
     if not isinstance(user_id, int):
         return None
     with Session(engine) as session:
-        user = session.get(WebUser, user_id)
+        user = users.user_by_id(session, user_id=user_id)
     return user if user is not None and user.active else None

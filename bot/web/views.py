@@ -9,18 +9,21 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from sqlmodel import Session, col, select
+from sqlmodel import Session
 
+from db import runs
+from db.alerts import open_alerts
 from db.facts_loader import load_projects
-from db.models import Alert, JobRun, Measurement, Project, RectificationItem
-from db.types import code_point_order
-from domain.enums import AlertState, FindingKind, IndicatorKind, ItemStatus, Severity
+from db.measurements import latest_figures
+from db.models import Alert, JobRun
+from db.plan import items_of, projects
+from domain.enums import AlertState, FindingKind, IndicatorKind, ItemStatus, RunStatus, Severity
 from domain.evaluation import Policy, evaluate_project
 from domain.evaluation.targets import year_progress
 from domain.facts import IndicatorFacts
 from domain.findings import Finding
 from domain.keys import parse as parse_key
-from domain.labels import LABELS, label
+from domain.labels import LABELS, label, labels_of
 from domain.workdays import OFFICE_TZ, WorkCalendar
 
 JOB_LABELS = {
@@ -34,7 +37,7 @@ JOB_LABELS = {
     "deliver": "发送",
 }
 TRIGGER_LABELS = {"manual": "命令行", "web": "网页", "scheduled": "定时", "catch-up": "补跑", "demo": "演示"}
-STATUS_LABELS = {"running": "进行中", "succeeded": "完成", "failed": "失败"}
+STATUS_LABELS = labels_of(RunStatus)  # the templates look states up by their stored text
 COUNT_LABELS = {
     "figures": "采集数据",
     "failures": "采集失败",
@@ -50,7 +53,7 @@ COUNT_LABELS = {
     "admin_alerts": "管理员告警",
     "filings": "填报状态",
 }
-STATE_LABELS = {"open": "待处理", "acknowledged": "已确认", "silenced": "已静默"}
+STATE_LABELS = labels_of(AlertState)
 
 
 @dataclass
@@ -108,7 +111,7 @@ class ProjectPage:
 
 
 def project_codes(session: Session) -> list[tuple[str, str]]:
-    return [(p.code, p.name) for p in session.exec(select(Project).order_by(code_point_order(Project.code)))]
+    return [(p.code, p.name) for p in projects(session)]
 
 
 def project_page(
@@ -193,15 +196,7 @@ def _other(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar) -> Ot
 
 def _figures(session: Session, code: str) -> dict[str, list[Figure]]:
     """Each indicator's latest figure per month, with the evidence it came from."""
-    from db.models import Indicator
-
-    rows = session.exec(
-        select(Indicator.code, Measurement)
-        .join(Measurement, col(Measurement.indicator_id) == col(Indicator.id))
-        .join(Project, col(Project.id) == col(Indicator.project_id))
-        .where(Project.code == code, col(Measurement.town).is_(None))
-        .order_by(col(Measurement.month), col(Measurement.revision))
-    ).all()
+    rows = latest_figures(session, project=code)
     latest: dict[str, dict[str, Figure]] = {}
     for indicator, m in rows:
         latest.setdefault(indicator, {})[m.month] = Figure(m.month, m.value, m.evidence_id)
@@ -209,18 +204,13 @@ def _figures(session: Session, code: str) -> dict[str, list[Figure]]:
 
 
 def _items(session: Session, code: str, as_of: date, calendar: WorkCalendar) -> list[Item]:
-    rows = session.exec(
-        select(RectificationItem)
-        .join(Project)
-        .where(Project.code == code)
-        .order_by(col(RectificationItem.id))
-    ).all()
+    rows = items_of(session, code=code)
     items = []
     for r in rows:
         if r.status is ItemStatus.CLOSED:
-            state, tone = "已销号", "done"
+            state, tone = label(ItemStatus.CLOSED), "done"
         elif r.deadline is None:
-            state, tone = "未销号（无时限）", "info"
+            state, tone = f"{label(ItemStatus.OPEN)}（无时限）", "info"
         elif r.deadline < as_of:
             state, tone = (
                 ("长期坚持", "info") if r.ongoing else (f"逾期 {(as_of - r.deadline).days} 天", "critical")
@@ -228,18 +218,16 @@ def _items(session: Session, code: str, as_of: date, calendar: WorkCalendar) -> 
         else:
             left = calendar.workdays_between(as_of, r.deadline)
             state, tone = f"剩 {left} 个工作日", "warning" if left <= 5 else "ok"
-        label = f"{r.batch}问题{r.number}" if r.batch else f"问题{r.number}"
+        heading = f"{r.batch}问题{r.number}" if r.batch else f"问题{r.number}"
         problem = r.problem if len(r.problem) <= 60 else r.problem[:58] + "……"
         deadline = r.deadline_text or (str(r.deadline) if r.deadline else "")
-        items.append(Item(label, problem, "、".join(r.persons), deadline, state, tone))
+        items.append(Item(heading, problem, "、".join(r.persons), deadline, state, tone))
     order = {"critical": 0, "warning": 1, "ok": 2, "info": 3, "done": 4}
     return sorted(items, key=lambda i: order[i.tone])
 
 
 def _alerts(session: Session, code: str) -> list[Alert]:
-    rows = session.exec(
-        select(Alert).join(Project).where(Project.code == code, Alert.state != AlertState.RESOLVED)
-    ).all()
+    rows = open_alerts(session, project=code)
     return sorted(rows, key=lambda a: (Severity(a.severity).rank, a.id or 0))
 
 
@@ -252,11 +240,7 @@ def alert_kind(alert: Alert) -> str:
 
 def recent_runs(session: Session, limit: int = 10) -> list[JobRun]:
     """The latest runs people started or the schedule started (not their inner stages)."""
-    return list(
-        session.exec(
-            select(JobRun).where(col(JobRun.parent_id).is_(None)).order_by(col(JobRun.id).desc()).limit(limit)
-        )
-    )
+    return runs.recent_runs(session, limit=limit, top_level=True)
 
 
 def local(moment: datetime | None) -> str:

@@ -87,15 +87,15 @@ def read_ledger(path: Path, *, year: int | None = None, max_bytes: int = DEFAULT
             item = ItemSpec.model_validate(_drop_empty(values), context=context)
         except ValidationError as exc:
             error = exc.errors()[0]
-            field = str(error["loc"][0]) if error["loc"] else "problem"
+            failed = str(error["loc"][0]) if error["loc"] else "problem"
             located = (error.get("ctx") or {}).get("error")
             if isinstance(located, LocatedError) and located.loc:
-                field = str(located.loc[0])
-            header = HEADERS.get(field, (field,))[0]
+                failed = str(located.loc[0])
+            column = HEADERS.get(failed, (failed,))[0]
             message = str(error["msg"]).removeprefix("Value error, ")
             if error["type"] == "missing":
                 message = "不能为空"
-            raise PlanFileError(path, message, row=offset, field=header) from None
+            raise PlanFileError(path, message, row=offset, field=column) from None
         key = (item.batch, item.number)
         if key in seen:
             raise PlanFileError(
@@ -159,7 +159,8 @@ def _serial_date(value: float, epoch: datetime, refuse: Any) -> date | str:
     if float(value).is_integer() and 19000101 <= value <= 21001231:
         return str(int(value))  # 20231015, read by the date parser
     if float(value).is_integer() and SERIAL_RANGE[0] <= value <= SERIAL_RANGE[1]:
-        return from_excel(value, epoch).date()
+        day: date = from_excel(value, epoch).date()
+        return day
     raise refuse(
         f"数字 {value:g} 不是日期：Excel 的日期序号应在 {SERIAL_RANGE[0]}（2000年）"
         f"到 {SERIAL_RANGE[1]}（2099年）之间；请把单元格设为日期格式，或写成 2023年10月15日"

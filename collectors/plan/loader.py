@@ -11,14 +11,19 @@ from pydantic import ValidationError
 
 from collectors.limits import DEFAULT_MAX_BYTES, TooLargeError, check_path
 from domain.errors import PlanFileError
-from domain.plan.schema import LocatedError, PlanSpec
+from domain.plan.schema import KnownKinds, LocatedError, PlanSpec
 
 MAX_NODES = 50_000  # values after anchors are expanded; a county's plan has a few thousand
 MAX_DEPTH = 20  # a plan nests five levels deep
 
 
-def load_plan_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> PlanSpec:
-    """Parse and validate ``path``; a :class:`PlanFileError` names the line and field at fault."""
+def load_plan_file(
+    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, kinds: KnownKinds | None = None
+) -> PlanSpec:
+    """Parse and validate ``path``; a :class:`PlanFileError` names the line and field at fault.
+
+    ``kinds``: the registered channel and source kinds; a plan naming another is refused here.
+    """
     text = _text(path, max_bytes)
     try:
         root = yaml.compose(text, Loader=yaml.SafeLoader)
@@ -40,7 +45,7 @@ def load_plan_file(path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES) -> PlanSpe
     rectification = data.get("rectification")
     year = rectification.get("year") if isinstance(rectification, dict) else None
     # Only a real year helps read "10月底"; anything else is reported by the schema at its line.
-    context = {"year": year if isinstance(year, int) and not isinstance(year, bool) else None}
+    context = {"year": year if isinstance(year, int) and not isinstance(year, bool) else None, "kinds": kinds}
     try:
         return PlanSpec.model_validate(data, context=context)
     except ValidationError as exc:

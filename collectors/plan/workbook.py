@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from openpyxl import load_workbook
+from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from collectors.limits import TooLargeError, check_path, check_unpacked
@@ -96,12 +97,12 @@ def _formulas(path: Path, ws: Worksheet) -> dict[tuple[int, int], str]:
         (cell.row, cell.column): str(cell.value)
         for row in ws.iter_rows()
         for cell in row
-        if cell.data_type == "f"
+        if isinstance(cell, Cell) and cell.data_type == "f"  # a merged cell holds no formula
     }
 
 
 def _rows(ws: Worksheet, formulas: dict[tuple[int, int], str]) -> list[tuple[Any, ...]]:
-    grid = [list(row) for row in ws.iter_rows(values_only=True)]
+    grid: list[list[Any]] = [list(row) for row in ws.iter_rows(values_only=True)]
     for (r, c), formula in formulas.items():
         if grid[r - 1][c - 1] is None or grid[r - 1][c - 1] == formula:
             grid[r - 1][c - 1] = MissingResult(ws.cell(r, c).coordinate, formula)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, UniqueConstraint
+from sqlalchemy import JSON, Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime, enum_type, utcnow
-from domain.enums import Binding, ChannelKind, Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.enums import Binding, Comparator, IndicatorKind, ItemStatus, PeriodKind
 
 
 class Project(SQLModel, table=True):
@@ -49,7 +49,7 @@ class Channel(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     project_id: int = Field(foreign_key="project.id", index=True)
     code: str
-    kind: ChannelKind = Field(sa_type=enum_type(ChannelKind))
+    kind: str = Field(sa_type=String(24))  # a channel registry kind (notifiers/registry.py)
     name: str
     leadership: bool = False
     settings: dict[str, str] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))

@@ -8,6 +8,7 @@ from enum import StrEnum
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime, enum_type, utcnow
+from domain.labels import role_label
 
 
 class JobLock(SQLModel, table=True):
@@ -30,7 +31,7 @@ class UserRole(StrEnum):
 
     @property
     def label(self) -> str:
-        return {"staff": "工作人员", "leader": "领导（只读）"}[self.value]
+        return role_label(self.value)
 
 
 class WebUser(SQLModel, table=True):

@@ -4,12 +4,16 @@ A plan file (YAML) describes one project: its people, channels, data sources, in
 rectification items. ``examples/`` holds real ones. Secrets are never written here: a value such
 as ``${DUBAN_WECOM_KEY_PIANGUAN}`` names an environment variable that is read at send time.
 
-Validation context: ``{"year": 2023}`` gives the year for dates written without one (``10月底``).
+Validation context: ``{"year": 2023}`` gives the year for dates written without one (``10月底``);
+``{"kinds": KnownKinds(...)}`` the channel and source kinds the application has registered. The
+core knows no kinds itself: the importer hands them in, so a plan naming an unknown kind is
+refused at its line, and adding a kind never touches this module.
 """
 
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 from datetime import date
 from itertools import pairwise
 from typing import Annotated, Any
@@ -24,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from domain.enums import Binding, ChannelKind, Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.enums import Binding, Comparator, IndicatorKind, ItemStatus, PeriodKind
 from domain.plan.dates import ONGOING_MARKERS, parse_deadline, parse_office_date
 from domain.plan.text import TextError, clean_text
 from domain.secrets import is_secret_setting
@@ -63,6 +67,24 @@ def _office_date(value: Any, info: ValidationInfo) -> date | None:
 
 OfficeDate = Annotated[date | None, BeforeValidator(_office_date)]
 Names = Annotated[list[str], BeforeValidator(_names)]
+
+
+@dataclass(frozen=True)
+class KnownKinds:
+    """The registered channel and source kinds, handed in as the validation context's ``kinds``."""
+
+    channels: frozenset[str]
+    sources: frozenset[str]
+
+
+def _known_kind(value: str, info: ValidationInfo, registered: str, what: str) -> str:
+    """``value`` if the context's kinds name it (or no kinds were handed in); else a ValueError."""
+    kinds = (info.context or {}).get("kinds")
+    if kinds is not None:
+        known: frozenset[str] = getattr(kinds, registered)
+        if value not in known:
+            raise ValueError(f"不认识的{what} {value}（可用：{'、'.join(sorted(known))}）")
+    return value
 
 
 class LocatedError(ValueError):
@@ -133,11 +155,16 @@ class PersonSpec(Strict):
 
 class ChannelSpec(Strict):
     code: str = Field(pattern=CODE)
-    kind: ChannelKind
+    kind: str = Field(min_length=1)  # a channel registry kind: wecom_robot, wecom_app, email …
     name: str = Field(min_length=1)
     members: Names = []
     leadership: bool = False  # receives escalations and summaries
     settings: dict[str, str] = {}
+
+    @field_validator("kind")
+    @classmethod
+    def _registered(cls, value: str, info: ValidationInfo) -> str:
+        return _known_kind(value, info, "channels", "频道类型")
 
     @field_validator("settings")
     @classmethod
@@ -151,9 +178,14 @@ class ChannelSpec(Strict):
 
 class SourceSpec(Strict):
     code: str = Field(pattern=CODE)
-    kind: str = Field(min_length=1)
+    kind: str = Field(min_length=1)  # a collector registry kind: html, mofcom, json, file …
     name: str | None = None
     settings: dict[str, Any] = {}
+
+    @field_validator("kind")
+    @classmethod
+    def _registered(cls, value: str, info: ValidationInfo) -> str:
+        return _known_kind(value, info, "sources", "数据源类型")
 
 
 class YearTarget(Strict):

@@ -16,7 +16,6 @@ from bot.settings import Settings
 from bot.wiring import App
 from db.engine import session_scope
 from db.models import Channel, Delivery, Person, Project, Subscription
-from domain.enums import ChannelKind
 from notifiers.wecom_app import TokenCache
 from tests.fakes.clock import FakeClock
 
@@ -83,15 +82,15 @@ def _seed(app: App) -> None:
             Channel(
                 project_id=project.id,
                 code="work",
-                kind=ChannelKind.WECOM_ROBOT,
+                kind="wecom_robot",
                 name="偏关县乡村e镇工作群",
                 settings={"webhook_key": "${DUBAN_TEST_ROBOT_KEY}"},
             ),
-            Channel(project_id=project.id, code="app", kind=ChannelKind.WECOM_APP, name="督办应用消息"),
+            Channel(project_id=project.id, code="app", kind="wecom_app", name="督办应用消息"),
             Channel(
                 project_id=project.id,
                 code="leaders",
-                kind=ChannelKind.EMAIL,
+                kind="email",
                 name="偏关县乡村e镇工作领导小组",
                 leadership=True,
                 settings={"to_name": "偏关县乡村e镇工作领导小组"},

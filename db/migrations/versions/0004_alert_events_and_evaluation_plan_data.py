@@ -12,7 +12,7 @@ indicators, and per-project alert settings. Existing rows get empty JSON default
 from collections.abc import Sequence
 
 import sqlalchemy as sa
-import sqlmodel
+import sqlmodel.sql.sqltypes
 from alembic import op
 
 import db.types

@@ -1,0 +1,90 @@
+"""Benchmark: how long ``duban --help`` and ``duban status`` take to start, against bare Python.
+
+Every command a person types pays the start-up: Python itself, the imports, the settings, the
+schema check. This times three commands as fresh subprocesses:
+
+* python — ``python -c pass``, the floor no command can beat on this machine;
+* help — ``duban --help`` (no database, no settings);
+* status — ``duban status`` on the demo database, which ``duban demo`` builds first in a temporary
+  data folder (three projects, their items, a collection and a run; read ``--as-of`` the demo day).
+
+``duban`` is run as ``python -m bot`` with this checkout first on ``PYTHONPATH``: the same entry
+point as the installed script, measuring this tree's code. Each command runs once unmeasured (to
+write bytecode caches), then ``--rounds`` times in turn; a shared 2-core machine varies from one
+run to the next, so medians are compared, and ``python`` shows how loaded the machine was.
+
+Usage: ``python bench/startup.py [--rounds 9]``
+Targets: ``duban --help`` ≤ 0.3 s and ``duban status`` ≤ 0.6 s (medians, wall clock).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET_HELP_S = 0.3
+TARGET_STATUS_S = 0.6
+DEMO_DAY = "2023-10-12"  # ``duban demo``'s default day: items due soon, overdue and closed
+
+
+def clean_environ() -> dict[str, str]:
+    """The caller's environment without duban's settings, and this checkout first on the path."""
+    environ = {k: v for k, v in os.environ.items() if not k.startswith("DUBAN_")}
+    environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environ.get("PYTHONPATH")]))
+    return environ
+
+
+def timed(command: list[str], cwd: Path, environ: dict[str, str]) -> float:
+    """Wall-clock seconds of one run; a failing command stops the benchmark with its error."""
+    started = time.perf_counter()
+    answer = subprocess.run(command, cwd=cwd, env=environ, capture_output=True, text=True)
+    elapsed = time.perf_counter() - started
+    if answer.returncode:
+        raise SystemExit(f"{' '.join(command)} 失败（退出码 {answer.returncode}）：\n{answer.stderr}")
+    return elapsed
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--rounds", type=int, default=9, help="measured runs of each command (≥ 7)")
+    args = parser.parse_args()
+    rounds = max(args.rounds, 7)
+    environ = clean_environ()
+    duban = [sys.executable, "-m", "bot"]
+    with tempfile.TemporaryDirectory(prefix="duban-startup-") as folder:
+        work = Path(folder)  # also the working directory, so no stray .env is read
+        print("建立演示数据库（duban demo）…", flush=True)
+        timed([*duban, "--data-dir", str(work / "data"), "demo"], work, environ)
+        commands = {
+            "python": [sys.executable, "-c", "pass"],
+            "help": [*duban, "--help"],
+            "status": [*duban, "--data-dir", str(work / "data" / "demo"), "status", "--as-of", DEMO_DAY],
+        }
+        for command in commands.values():
+            timed(command, work, environ)  # unmeasured: bytecode caches, disk cache
+        times: dict[str, list[float]] = {name: [] for name in commands}
+        for _ in range(rounds):
+            for name, command in commands.items():
+                times[name].append(timed(command, work, environ))
+    medians = {name: statistics.median(values) for name, values in times.items()}
+    for name, values in times.items():
+        runs = " ".join(f"{v:.3f}" for v in values)
+        print(f"{name:7s} 中位数 {medians[name]:.3f} s（{rounds} 次：{runs}）")
+    met = medians["help"] <= TARGET_HELP_S and medians["status"] <= TARGET_STATUS_S
+    print(
+        f"RESULT help_s={medians['help']:.3f} status_s={medians['status']:.3f} "
+        f"python_s={medians['python']:.3f} target={'met' if met else 'missed'}"
+    )
+
+
+if __name__ == "__main__":
+    main()

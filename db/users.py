@@ -1,0 +1,60 @@
+"""People who log in to the web page, and failed logins: the ``webuser`` and ``loginfailure`` tables.
+
+Passwords are hashed before they get here (``bot.web.users``); this module only stores and finds
+rows. Data-access functions in the house style: keyword-only, given the session, no commit.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlmodel import Session, col, delete, select
+
+from db.models import LoginFailure, WebUser
+
+
+def user_by_name(session: Session, *, username: str) -> WebUser | None:
+    return session.exec(select(WebUser).where(WebUser.username == username)).first()
+
+
+def user_by_id(session: Session, *, user_id: int) -> WebUser | None:
+    return session.get(WebUser, user_id)
+
+
+def save_user(session: Session, *, user: WebUser) -> None:
+    """Keep a new user, or the changes made to one (password hash, name, role, active)."""
+    session.add(user)
+
+
+def any_user(session: Session) -> bool:
+    """Whether anyone at all can log in (the service starts the web page only then)."""
+    return session.exec(select(WebUser.id)).first() is not None
+
+
+def failure_times(
+    session: Session, *, since: datetime, limit: int, username: str | None = None, client: str | None = None
+) -> list[datetime]:
+    """When logins failed after ``since`` for ``username`` (or else from ``client``): newest first,
+    at most ``limit`` of them."""
+    column, value = (
+        (LoginFailure.username, username) if username is not None else (LoginFailure.client, client)
+    )
+    query = (
+        select(LoginFailure.at)
+        .where(column == value, col(LoginFailure.at) > since)
+        .order_by(col(LoginFailure.at).desc())
+        .limit(limit)
+    )
+    return list(session.exec(query).all())
+
+
+def record_failure(session: Session, *, username: str, client: str, at: datetime) -> None:
+    session.add(LoginFailure(username=username, client=client, at=at))
+
+
+def forget_failures(session: Session, *, until: datetime | None = None, username: str | None = None) -> None:
+    """Drop the failures at or before ``until``, or every failure of ``username``."""
+    if until is not None:
+        session.exec(delete(LoginFailure).where(col(LoginFailure.at) <= until))  # type: ignore[call-overload]
+    if username is not None:
+        session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username))  # type: ignore[call-overload]
