@@ -156,11 +156,11 @@ def evidence_row_ids(session: Session, *, rows: list[dict[str, Any]]) -> dict[st
     new ones inserted in one statement and read back in another (``rows`` has one per sha256)."""
     table = Evidence.__table__  # type: ignore[attr-defined]
     query = sa_select(table.c.sha256, table.c.id).where(table.c.sha256.in_([r["sha256"] for r in rows]))
-    ids: dict[str, int] = dict(session.execute(query).all()) if rows else {}  # type: ignore[arg-type]
+    ids: dict[str, int] = {sha: id_ for sha, id_ in session.execute(query)} if rows else {}
     new = [r for r in rows if r["sha256"] not in ids]
     if new:
         session.execute(insert(table), new)
-        ids.update(session.execute(query).all())  # type: ignore[arg-type]
+        ids.update({sha: id_ for sha, id_ in session.execute(query)})
     return ids
 
 

@@ -88,13 +88,14 @@ def _load(session: Session, codes: list[str] | None) -> list[ProjectFacts]:
             name=p.name,
             plan_start=p.plan_start,
             plan_end=p.plan_end,
-            indicators=tuple(indicators[p.id]),
-            items=tuple(ItemFacts(p.code, *rest) for rest in items[p.id]),
-            sources=tuple(sources[p.id]),
-            filings=dict(filings[p.id]),
+            indicators=tuple(indicators[pid]),
+            items=tuple(ItemFacts(p.code, *rest) for rest in items[pid]),
+            sources=tuple(sources[pid]),
+            filings=dict(filings[pid]),
             settings=_settings(p.alert_settings),
         )
         for p in projects
+        if (pid := p.id) is not None  # always: the rows were read from the database
     ]
 
 
@@ -190,7 +191,7 @@ def _items(session: Session, only: Any) -> dict[int, list[tuple[Any, ...]]]:
     query = (
         select(*RectificationItem.__table__.columns)  # type: ignore[attr-defined]
         .where(only(RectificationItem.project_id))
-        .order_by(RectificationItem.project_id, RectificationItem.batch, RectificationItem.id)
+        .order_by(col(RectificationItem.project_id), col(RectificationItem.batch), col(RectificationItem.id))
     )
     for r in session.exec(query):
         grouped[r.project_id].append(
@@ -223,13 +224,13 @@ def _sources(session: Session, only: Any) -> dict[int, list[SourceFacts]]:
             func.min(CollectionAttempt.started_at),
         )
         .where(only(CollectionAttempt.project_id))
-        .group_by(CollectionAttempt.project_id, CollectionAttempt.source_code)
+        .group_by(col(CollectionAttempt.project_id), col(CollectionAttempt.source_code))
     ):
         stats[(project_id, code)] = (last_ok, first)
     newest = (
         select(func.max(CollectionAttempt.id))
         .where(only(CollectionAttempt.project_id))
-        .group_by(CollectionAttempt.project_id, CollectionAttempt.source_code)
+        .group_by(col(CollectionAttempt.project_id), col(CollectionAttempt.source_code))
     )
     failed = {
         (a.project_id, a.source_code): (a.error or "采集失败", a.evidence_id is not None)
@@ -240,15 +241,15 @@ def _sources(session: Session, only: Any) -> dict[int, list[SourceFacts]]:
     for s in session.exec(
         select(Source).where(only(Source.project_id)).order_by(code_point_order(Source.code))
     ):
-        last_ok, first = stats.get((s.project_id, s.code), (None, None))
+        succeeded_at, first_at = stats.get((s.project_id, s.code), (None, None))
         error, page_kept = failed.get((s.project_id, s.code), (None, False))
         grouped[s.project_id].append(
             SourceFacts(
                 code=s.code,
                 kind=s.kind,
                 name=s.name,
-                last_ok=_office_date(_aware(last_ok)),
-                first_attempt=_office_date(_aware(first)),
+                last_ok=_office_date(_aware(succeeded_at)),
+                first_attempt=_office_date(_aware(first_at)),
                 failed_error=error,
                 failed_page_kept=page_kept,
             )
@@ -260,9 +261,8 @@ def _aware(value: Any) -> datetime | None:
     """Aggregates bypass the column type: SQLite hands back naive UTC text or datetimes."""
     if value is None:
         return None
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _office_date(value: datetime | None) -> Any:

@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any, NamedTuple
 
 from sqlalchemy import insert
+from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
 from db.models import CollectionAttempt, Evidence, Indicator, Measurement, Project, ReportFiling
@@ -58,7 +59,7 @@ def record_measurements(session: Session, values: Sequence[NewValue]) -> list[in
     latest: dict[tuple[int | None, str, str | None], tuple[int, float, bool]] = {}
     table = Measurement.__table__  # type: ignore[attr-defined]
     query = (
-        select(
+        sa_select(
             table.c.indicator_id,
             table.c.month,
             table.c.town,

@@ -147,7 +147,7 @@ def _find(session: Session, model: type[Row], project_id: int, **keys: Any) -> R
 def _upsert(
     session: Session, report: ImportReport, model: type[Row], row: Row | None, values: dict[str, Any]
 ) -> Row:
-    table = model.__tablename__  # type: ignore[attr-defined]
+    table = str(model.__tablename__)
     if row is None:
         row = model(**values)
         session.add(row)
@@ -171,13 +171,13 @@ def _sync_members(session: Session, channel: Channel, members: list[Person]) -> 
     current = set(session.exec(select(Subscription.person_id).where(Subscription.channel_id == channel.id)))
     for person_id in current - wanted:
         session.exec(
-            delete(Subscription).where(  # type: ignore[call-overload]
-                Subscription.channel_id == channel.id, Subscription.person_id == person_id
+            delete(Subscription).where(
+                col(Subscription.channel_id) == channel.id, col(Subscription.person_id) == person_id
             )
         )
-    for person_id in wanted - current:
-        assert channel.id is not None and person_id is not None
-        session.add(Subscription(channel_id=channel.id, person_id=person_id))
+    for new_id in wanted - current:
+        assert channel.id is not None and new_id is not None
+        session.add(Subscription(channel_id=channel.id, person_id=new_id))
 
 
 def _sync_targets(

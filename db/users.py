@@ -55,6 +55,6 @@ def record_failure(session: Session, *, username: str, client: str, at: datetime
 def forget_failures(session: Session, *, until: datetime | None = None, username: str | None = None) -> None:
     """Drop the failures at or before ``until``, or every failure of ``username``."""
     if until is not None:
-        session.exec(delete(LoginFailure).where(col(LoginFailure.at) <= until))  # type: ignore[call-overload]
+        session.exec(delete(LoginFailure).where(col(LoginFailure.at) <= until))
     if username is not None:
-        session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username))  # type: ignore[call-overload]
+        session.exec(delete(LoginFailure).where(col(LoginFailure.username) == username))

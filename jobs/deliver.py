@@ -150,8 +150,8 @@ class _Run:
                 # No traceback in the log: its text could carry a key from a URL.
                 text = mask(redact(f"{type(exc).__name__}: {exc}"), list(work.notifier.secrets()))
                 log.error("发送时出现意外错误：%s", text)
-                error = DeliveryError(work.message.channel, text, retryable=True)
-                self.failed(delivery_id, work.notifier, error)
+                unexpected = DeliveryError(work.message.channel, text, retryable=True)
+                self.failed(delivery_id, work.notifier, unexpected)
                 return None
             work.done += 1
             self.accepted(delivery_id, work, note)
