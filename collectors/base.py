@@ -3,7 +3,7 @@
 A collector only fetches and parses; storing figures and evidence is the collect job's work, so
 every kind of source (and a figure entered by hand) is stored the same way.
 
-Errors (see :mod:`bot.errors`): a collector raises a :class:`~domain.errors.CollectionError` when the
+Errors (see :mod:`domain.errors`): a collector raises a :class:`~domain.errors.CollectionError` when the
 source yields nothing usable, with the raw response in ``error.evidence`` whenever there was one.
 When one part of a source fails and others succeed (one rejected file among several), the part's
 error goes into :attr:`Collected.failures` and the rest is returned.

@@ -39,19 +39,6 @@ def memory_of(alert: Alert | None) -> AlertMemory | None:
     )
 
 
-def record(
-    session: Session,
-    alert: Alert,
-    event: str,
-    reason: str,
-    *,
-    now: datetime,
-    as_of: date | None,
-    actor: str | None = None,
-) -> None:
-    record_event(session, alert=alert, event=event, reason=reason, now=now, as_of=as_of, actor=actor)
-
-
 def observe(
     session: Session, alert: Alert | None, finding: Finding, project_id: int, *, now: datetime, as_of: date
 ) -> Alert:
@@ -79,10 +66,17 @@ def observe(
     if alert.state is AlertState.SILENCED and alert.silenced_until and now >= alert.silenced_until:
         alert.state, alert.silenced_until, alert.state_reason = AlertState.OPEN, None, "静默期已结束"
         save_alert(session, alert=alert, flush=True)
-        record(session, alert, "unsilenced", "静默期已结束", now=now, as_of=as_of)
+        record_event(session, alert=alert, event="unsilenced", reason="静默期已结束", now=now, as_of=as_of)
     save_alert(session, alert=alert, flush=fresh)
     if fresh:
-        record(session, alert, "opened", f"发现：{KINDS.label(finding.kind)}", now=now, as_of=as_of)
+        record_event(
+            session,
+            alert=alert,
+            event="opened",
+            reason=f"发现：{KINDS.label(finding.kind)}",
+            now=now,
+            as_of=as_of,
+        )
     return alert
 
 
@@ -92,16 +86,23 @@ def notified(
     """The finding reached a channel's outbox: advance the alert's stage and remember the time."""
     if alert.state is AlertState.RESOLVED:
         alert.state, alert.resolved_at, alert.state_reason = AlertState.OPEN, None, "再次出现"
-        record(session, alert, "reopened", "情况再次出现", now=now, as_of=as_of)
+        record_event(session, alert=alert, event="reopened", reason="情况再次出现", now=now, as_of=as_of)
     if alert.state is AlertState.ACKNOWLEDGED and reason is Reason.NEW_STAGE:
         alert.state, alert.state_reason = AlertState.OPEN, "进入新阶段，确认失效"
     alert.stage, alert.last_notified_at = finding.stage, now
     alert.notify_count += 1
     save_alert(session, alert=alert)
-    record(session, alert, "notified", f"{EVENT_WORDS[reason]}（{finding.stage}）", now=now, as_of=as_of)
+    record_event(
+        session,
+        alert=alert,
+        event="notified",
+        reason=f"{EVENT_WORDS[reason]}（{finding.stage}）",
+        now=now,
+        as_of=as_of,
+    )
     if finding.escalate and alert.escalated_at is None:
         alert.escalated_at = now
-        record(session, alert, "escalated", "已上报领导小组", now=now, as_of=as_of)
+        record_event(session, alert=alert, event="escalated", reason="已上报领导小组", now=now, as_of=as_of)
 
 
 def resolved(
@@ -111,7 +112,9 @@ def resolved(
     alert.silenced_until = None
     alert.last_as_of = max(alert.last_as_of or as_of, as_of)
     save_alert(session, alert=alert)
-    record(session, alert, "resolved", f"{EVENT_WORDS[reason]}：{note}", now=now, as_of=as_of)
+    record_event(
+        session, alert=alert, event="resolved", reason=f"{EVENT_WORDS[reason]}：{note}", now=now, as_of=as_of
+    )
 
 
 def as_finding(alert: Alert, note: str) -> Resolved:
