@@ -282,10 +282,11 @@ def close_item(
 @friendly_errors
 def demo(ctx: click.Context, as_of: datetime) -> None:
     """完整演示：建库、导入 examples/ 的示例、启动本地演示数据后台、运行一次刷新并显示提醒。"""
+    from bot.cli import display
     from bot.demo.run import run_demo
 
     app = _app(ctx)
-    run_demo(app, as_of.date())
+    run_demo(app, as_of.date(), display)
 
 
 @click.command("notify-test")

@@ -5,12 +5,16 @@ from __future__ import annotations
 import shutil
 from datetime import date
 from pathlib import Path
+from typing import Protocol
 
-from bot.cli import display as output
 from bot.clock import office_morning
 from bot.demo.backend import running_backend
 from bot.wiring import App
+from db.plan import ImportReport
+from jobs.collect import CollectResult
 from jobs.cycle import run_cycle
+from jobs.deliver import DeliverResult
+from jobs.evaluate import EvaluateResult
 from jobs.import_plans import import_files
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "examples"
@@ -18,7 +22,23 @@ PLANS = ("pianguan.yaml", "zhaohua.yaml", "wenxi.yaml")
 LEDGER = "pianguan-ledger.xlsx"
 
 
-def run_demo(app: App, as_of: date) -> None:
+class Display(Protocol):
+    """How the demo shows its steps: the CLI hands in its display (``bot.cli.display``)."""
+
+    def done(self, text: str) -> None: ...
+
+    def import_reports(self, reports: list[ImportReport]) -> None: ...
+
+    def cycle_summary(
+        self,
+        collected: CollectResult | None,
+        evaluated: EvaluateResult,
+        delivered: DeliverResult,
+        outbox: Path,
+    ) -> None: ...
+
+
+def run_demo(app: App, as_of: date, output: Display) -> None:
     """Rebuild ``<data dir>/demo``, import the examples, collect from a local backend, notify."""
     demo_dir = app.settings.data_dir / "demo"
     shutil.rmtree(demo_dir, ignore_errors=True)
