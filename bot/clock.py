@@ -1,12 +1,17 @@
-"""The only place that reads the wall clock; everything else is handed ``as_of`` and ``now``."""
+"""The only place that reads the wall clock; everything else is handed ``as_of`` and ``now``.
+
+``as_of`` (``--as-of``) is the day a plan is judged at and nothing else; ``now`` is always this
+clock's time: send attempts, rate windows, leases, evidence and run records never move with it.
+"""
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time
+from datetime import UTC, date, datetime
 
-from domain.workdays import OFFICE_TZ
+from domain.workdays import OFFICE_HOUR, OFFICE_TZ
+from domain.workdays import office_morning as _office_morning
 
-OFFICE_HOUR = time(9, 0)
+__all__ = ["OFFICE_HOUR", "office_morning", "today", "wall_clock"]
 
 
 def wall_clock() -> datetime:
@@ -18,5 +23,5 @@ def today() -> date:
 
 
 def office_morning(as_of: date) -> datetime:
-    """9:00 in Beijing on ``as_of``: the "now" of a run replayed for a past or future day."""
-    return datetime.combine(as_of, OFFICE_HOUR, tzinfo=OFFICE_TZ).astimezone(UTC)
+    """9:00 in Beijing on ``as_of``, in UTC: the "now" the tests' replayed days run at."""
+    return _office_morning(as_of).astimezone(UTC)

@@ -14,7 +14,7 @@ from __future__ import annotations
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -93,7 +93,9 @@ class Collector(ABC):
     """Fetches a source and returns its figures, or raises :class:`domain.errors.CollectionError`.
 
     ``month`` (``YYYY-MM``) asks for one month where the source is read month by month; ``None``
-    means the source's default (every month a table lists, or the month just ended).
+    means the source's default (every month a table lists, or the month just ended) — the month
+    before ``as_of``'s when a run judges another day. ``now`` is the real time every fetch is
+    stamped with; it never follows ``as_of``.
     """
 
     kind: str
@@ -102,4 +104,6 @@ class Collector(ABC):
         self.env = env
 
     @abstractmethod
-    def collect(self, source: SourceConfig, *, now: datetime, month: str | None = None) -> Collected: ...
+    def collect(
+        self, source: SourceConfig, *, now: datetime, month: str | None = None, as_of: date | None = None
+    ) -> Collected: ...

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Iterator
-from datetime import datetime
+from datetime import date, datetime
 from fnmatch import fnmatch
 from functools import partial
 from pathlib import Path
@@ -128,7 +128,9 @@ def _blank(cell: Cell) -> bool:
 class FileCollector(Collector):
     kind = "file"
 
-    def collect(self, source: SourceConfig, *, now: datetime, month: str | None = None) -> Collected:
+    def collect(
+        self, source: SourceConfig, *, now: datetime, month: str | None = None, as_of: date | None = None
+    ) -> Collected:
         inbox = self._inbox(source)
         collected = Collected(attempted=False, whole=True)
         for path in _waiting(inbox, source.settings.get("patterns", PATTERNS)):

@@ -30,7 +30,7 @@ in ``source_field``.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 import requests
@@ -70,7 +70,9 @@ class HtmlCollector(Collector):
         merged = {**self.defaults(), **settings}
         return merged
 
-    def collect(self, source: SourceConfig, *, now: datetime, month: str | None = None) -> Collected:
+    def collect(
+        self, source: SourceConfig, *, now: datetime, month: str | None = None, as_of: date | None = None
+    ) -> Collected:
         settings = self.settings_for(source.settings)
         if not settings.get("url"):
             raise ConfigurationError(f"数据源 {source.code} 没有配置 url")
@@ -78,7 +80,8 @@ class HtmlCollector(Collector):
         apply_cookies(session, settings)
         url = str(settings["url"])
         collected = Collected()
-        months = months_wanted(now, month, int(settings.get("months_back", 1))) if per_month(url) else [None]
+        back = int(settings.get("months_back", 1))
+        months = months_wanted(as_of or now, month, back) if per_month(url) else [None]
         for wanted in months:
             page_url = fill_month(url, wanted) if wanted else url
             pages = self._pages(session, source, settings, page_url, now=now)

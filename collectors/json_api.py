@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
@@ -89,12 +89,15 @@ def page_records(body: Fetched, settings: Mapping[str, Any], code: str) -> tuple
 class JsonCollector(Collector):
     kind = "json"
 
-    def collect(self, source: SourceConfig, *, now: datetime, month: str | None = None) -> Collected:
+    def collect(
+        self, source: SourceConfig, *, now: datetime, month: str | None = None, as_of: date | None = None
+    ) -> Collected:
         settings = source.settings
         if not settings.get("url"):
             raise ConfigurationError(f"数据源 {source.code} 没有配置 url")
         url = str(settings["url"])
-        months = months_wanted(now, month, int(settings.get("months_back", 1))) if per_month(url) else [None]
+        back = int(settings.get("months_back", 1))
+        months = months_wanted(as_of or now, month, back) if per_month(url) else [None]
         collected = Collected()
         for wanted in months:
             answers = self._pages(source, settings, fill_month(url, wanted) if wanted else url, now=now)

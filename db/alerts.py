@@ -96,11 +96,21 @@ def acknowledge_by_id(
 
 
 def silence_by_id(
-    session: Session, *, alert_id: int, until: datetime, reason: str, actor: str | None, now: datetime
+    session: Session,
+    *,
+    alert_id: int,
+    until: datetime,
+    reason: str,
+    actor: str | None,
+    now: datetime,
+    judged_at: datetime | None = None,
 ) -> Alert:
-    """:func:`silence` the alert ``alert_id``, or raise :class:`AlertActionError` saying why not."""
+    """:func:`silence` the alert ``alert_id``, or raise :class:`AlertActionError` saying why not.
+
+    ``until`` must lie after ``judged_at`` (the moment the page judges at; ``now`` by default).
+    """
     alert = _open_alert(session, alert_id, reason)
-    if until <= now:
+    if until <= (judged_at or now):
         raise AlertActionError("静默截止时间必须晚于现在")
     silence(session, alert=alert, until=until, reason=reason.strip(), actor=actor, now=now)
     return alert

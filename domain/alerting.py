@@ -12,6 +12,11 @@ An alert is keyed by its finding's key (subject, kind, period). The rules, in or
 5. An acknowledged alert is not repeated, but a later stage is news and is told.
 6. When its finding disappears it resolves: one "已解决" note if anyone had been told, a quiet
    close if not.
+
+Two times, kept apart: ``now`` is the real clock (what happened when); ``as_of`` is the day the
+plan is judged at. A run replaying another day judges silences at 9:00 on that day
+(:func:`judging_moment`) and counts the repeat interval in as-of days from the day last told, so
+a replay never needs a stamp from the simulated date and never leaves one behind.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from enum import StrEnum
 from domain.enums import AlertState
 from domain.findings import Finding
 from domain.keys import stage_rank
+from domain.workdays import OFFICE_TZ, office_morning
 
 
 class Reason(StrEnum):
@@ -51,7 +57,8 @@ class Reason(StrEnum):
 class AlertMemory:
     """What was recorded about an alert after its last successful decision.
 
-    ``stage`` is the stage last *told*; ``notified`` whether anything was ever told.
+    ``stage`` is the stage last *told*; ``notified`` whether anything was ever told;
+    ``told_on`` the as-of day it was last told (None for alerts told before it was kept).
     """
 
     state: AlertState
@@ -60,6 +67,7 @@ class AlertMemory:
     silenced_until: datetime | None = None
     notified: bool = True
     last_as_of: date | None = None
+    told_on: date | None = None
 
 
 @dataclass(frozen=True)
@@ -85,7 +93,8 @@ def decide(
         if not memory.notified:
             return Reason.RESOLVED_QUIETLY
         return Reason.RESOLVED if workday else Reason.NOT_WORKDAY
-    if memory is not None and memory.state is AlertState.SILENCED and _silenced(memory, now):
+    at = judging_moment(now, as_of)
+    if memory is not None and memory.state is AlertState.SILENCED and _silenced(memory, at):
         return Reason.SILENCED
     if not workday:
         return Reason.NOT_WORKDAY
@@ -97,9 +106,22 @@ def decide(
         return Reason.ACKNOWLEDGED
     if not finding.repeat:
         return Reason.UNCHANGED
-    if memory.last_notified_at is None or now - memory.last_notified_at >= policy.repeat_every:
-        return Reason.REPEAT
-    return Reason.UNCHANGED
+    return Reason.REPEAT if _repeat_due(memory, at, as_of, policy) else Reason.UNCHANGED
+
+
+def judging_moment(now: datetime, as_of: date | None) -> datetime:
+    """When a run judges silences: ``now`` on today's run, 9:00 Beijing on a replayed day."""
+    if as_of is None or now.astimezone(OFFICE_TZ).date() == as_of:
+        return now
+    return office_morning(as_of)
+
+
+def _repeat_due(memory: AlertMemory, at: datetime, as_of: date | None, policy: AlertPolicy) -> bool:
+    # In as-of days when the day last told is known: a replayed day is neither held back nor
+    # hurried by the real time of the last message.
+    if as_of is not None and memory.told_on is not None:
+        return as_of - memory.told_on >= policy.repeat_every
+    return memory.last_notified_at is None or at - memory.last_notified_at >= policy.repeat_every
 
 
 def _silenced(memory: AlertMemory, now: datetime) -> bool:

@@ -16,12 +16,20 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 import chinese_calendar
 
 OFFICE_TZ = ZoneInfo("Asia/Shanghai")
+OFFICE_HOUR = time(9, 0)
+
+
+def office_morning(day: date) -> datetime:
+    """9:00 in Beijing on ``day``: the moment a plan is judged at when a run replays that day."""
+    return datetime.combine(day, OFFICE_HOUR, tzinfo=OFFICE_TZ)
+
+
 log = logging.getLogger(__name__)
 
 

@@ -2,17 +2,22 @@
 
 Every change of an alert's state or stage is an :class:`AlertEvent` with the time, the as-of day
 and the reason, so "why did (or didn't) we tell them?" has an answer in the database.
+
+``now`` is the real clock and stamps every time kept here (seen, notified, resolved, events);
+``as_of`` is the day judged. The as-of day last told is kept in the payload (``told_on``) for the
+repeat rule, and a silence ends by the judging moment (:func:`domain.alerting.judging_moment`).
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from sqlmodel import Session
 
 from db.alerts import record_event, save_alert
 from db.models import Alert
-from domain.alerting import AlertMemory, Reason
+from domain.alerting import AlertMemory, Reason, judging_moment
 from domain.enums import AlertState, Severity
 from domain.findings import KINDS, Finding, Resolved
 from domain.keys import RESOLVED
@@ -36,7 +41,16 @@ def memory_of(alert: Alert | None) -> AlertMemory | None:
         silenced_until=alert.silenced_until,
         notified=alert.notify_count > 0,
         last_as_of=alert.last_as_of,
+        told_on=_told_on(alert.payload),
     )
+
+
+def _told_on(payload: dict[str, Any] | None) -> date | None:
+    text = (payload or {}).get("told_on")
+    try:
+        return date.fromisoformat(text) if isinstance(text, str) else None
+    except ValueError:
+        return None
 
 
 def observe(
@@ -62,8 +76,10 @@ def observe(
         "units": list(finding.units),
         "due": finding.due.isoformat() if finding.due else None,
         "seen_stage": finding.stage,
+        **_kept(alert.payload),
     }
-    if alert.state is AlertState.SILENCED and alert.silenced_until and now >= alert.silenced_until:
+    ended = alert.silenced_until is not None and judging_moment(now, as_of) >= alert.silenced_until
+    if alert.state is AlertState.SILENCED and ended:
         alert.state, alert.silenced_until, alert.state_reason = AlertState.OPEN, None, "静默期已结束"
         save_alert(session, alert=alert, flush=True)
         record_event(session, alert=alert, event="unsilenced", reason="静默期已结束", now=now, as_of=as_of)
@@ -90,6 +106,7 @@ def notified(
     if alert.state is AlertState.ACKNOWLEDGED and reason is Reason.NEW_STAGE:
         alert.state, alert.state_reason = AlertState.OPEN, "进入新阶段，确认失效"
     alert.stage, alert.last_notified_at = finding.stage, now
+    alert.payload = {**(alert.payload or {}), "told_on": as_of.isoformat()}
     alert.notify_count += 1
     save_alert(session, alert=alert)
     record_event(
@@ -132,6 +149,12 @@ def as_finding(alert: Alert, note: str) -> Resolved:
         escalate=alert.escalated_at is not None,
         note=note,
     )
+
+
+def _kept(payload: dict[str, Any] | None) -> dict[str, Any]:
+    """What the payload keeps across findings: the as-of day last told."""
+    told = (payload or {}).get("told_on")
+    return {"told_on": told} if told else {}
 
 
 def _names(value: object) -> tuple[str, ...]:

@@ -14,7 +14,7 @@ import logging
 from collections import defaultdict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -116,6 +116,7 @@ def collect(
     evidence_dir: Path,
     *,
     now: datetime,
+    as_of: date | None = None,
     environ: Mapping[str, str],
     project: str | None = None,
     source: str | None = None,
@@ -123,7 +124,11 @@ def collect(
     workers: int = MAX_PARALLEL_SOURCES,
     on_done: Callable[[SourceConfig], None] | None = None,
 ) -> CollectResult:
-    """Collect every matching source once and store what each yields (or why it failed)."""
+    """Collect every matching source once and store what each yields (or why it failed).
+
+    ``now`` is the real time (evidence, attempts); ``as_of``, when a run judges another day, only
+    chooses the months a month-by-month source is read for.
+    """
     with session_scope(engine) as session:
         configs = load_sources(session, project=project, source=source)
         ids = indicator_ids(session, {project_id for project_id, _ in configs})
@@ -135,7 +140,7 @@ def collect(
         outcome: Collected | CollectionError
         try:
             resolved, secrets = _with_secrets(config, environ)
-            outcome = registry.create(config.kind, env).collect(resolved, now=now, month=month)
+            outcome = registry.create(config.kind, env).collect(resolved, now=now, month=month, as_of=as_of)
             if month is not None and not outcome.whole:
                 outcome.figures = [f for f in outcome.figures if f.month == month]
                 outcome.filings = [f for f in outcome.filings if f.month == month]

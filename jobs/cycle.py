@@ -1,4 +1,9 @@
-"""The whole cycle, as the scheduler and ``duban refresh`` run it: collect → evaluate → deliver."""
+"""The whole cycle, as the scheduler and ``duban refresh`` run it: collect → evaluate → deliver.
+
+``now`` is always the real time of the run (the application's clock; a test's simulated one):
+attempts, rate windows, leases, evidence and run records are stamped with it. ``as_of`` is the
+day the plan is judged at and nothing else; the application never derives ``now`` from it.
+"""
 
 from __future__ import annotations
 
@@ -25,6 +30,7 @@ def run_collect(
     app: Context,
     *,
     now: datetime,
+    as_of: date | None = None,
     project: str | None = None,
     source: str | None = None,
     month: str | None = None,
@@ -38,6 +44,7 @@ def run_collect(
             app.collector_env,
             app.evidence_dir,
             now=now,
+            as_of=as_of,
             environ=app.environ,
             project=project,
             source=source,
@@ -98,7 +105,7 @@ def run_cycle(
     on_collected: Callable[[SourceConfig], None] | None = None,
 ) -> CycleResult:
     collected = (
-        run_collect(app, now=now, project=project, trigger=trigger, on_done=on_collected)
+        run_collect(app, now=now, as_of=as_of, project=project, trigger=trigger, on_done=on_collected)
         if collect_first
         else None
     )

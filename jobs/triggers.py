@@ -75,7 +75,7 @@ def run_refresh(
 
 
 def _collect(app: Context, as_of: date, now: datetime, trigger: str) -> Counts:
-    result = run_collect(app, now=now, trigger=trigger)
+    result = run_collect(app, now=now, as_of=as_of, trigger=trigger)
     return {"figures": result.figures, "failures": len(result.failures)}
 
 

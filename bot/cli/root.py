@@ -30,13 +30,17 @@ AS_OF_HELP = "按哪一天计算（YYYY-MM-DD），默认今天（北京时间�
 
 
 def as_of_pair(value: date | datetime | None) -> tuple[date, datetime]:
-    """The evaluation date and the "now" that goes with it (9:00 Beijing time for a given date)."""
-    from bot.clock import office_morning, today, wall_clock
+    """The day the plan is judged at (``--as-of``, or today) and the real clock's time.
 
+    ``--as-of`` changes only the day judged: the time returned is the wall clock's whatever the
+    day, because send attempts, rate windows, leases, evidence and run records are real events.
+    """
+    from bot.clock import today, wall_clock
+
+    now = wall_clock()
     if value is None:
-        return today(), wall_clock()
-    day = value.date() if isinstance(value, datetime) else value
-    return day, office_morning(day)
+        return today(), now
+    return (value.date() if isinstance(value, datetime) else value), now
 
 
 def as_of_option(func: F) -> F:

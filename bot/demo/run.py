@@ -7,7 +7,6 @@ from datetime import date
 from pathlib import Path
 from typing import Protocol
 
-from bot.clock import office_morning
 from bot.demo.backend import running_backend
 from bot.wiring import App
 from db.plan import ImportReport
@@ -53,5 +52,5 @@ def run_demo(app: App, as_of: date, output: Display) -> None:
         output.import_reports(import_files(demo.engine, [EXAMPLES / name for name in PLANS]))
         output.import_reports(import_files(demo.engine, [EXAMPLES / LEDGER], project="pianguan"))
         output.done(f"本地演示数据后台：{base_url}/wenxi/monthly；按 {as_of} 运行一次刷新")
-        result = run_cycle(demo, as_of=as_of, now=office_morning(as_of), trigger="demo")
+        result = run_cycle(demo, as_of=as_of, now=demo.clock(), trigger="demo")
     output.cycle_summary(result.collected, result.evaluated, result.delivered, settings.outbox_dir)

@@ -28,7 +28,7 @@ from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
 
-from bot.clock import office_morning, today, wall_clock
+from bot.clock import today
 from bot.web import views
 from bot.web.config import WebConfig
 from bot.web.throttle import minutes
@@ -38,6 +38,7 @@ from db import alerts
 from db.engine import session_scope
 from db.evidence import evidence_by_id
 from db.models import UserRole, WebUser
+from domain.alerting import judging_moment
 from domain.errors import DubanError
 from domain.workdays import OFFICE_TZ
 from jobs import lock
@@ -75,7 +76,12 @@ class Site:
         return self.config.as_of or today()
 
     def now(self) -> datetime:
-        return office_morning(self.config.as_of) if self.config.as_of else wall_clock()
+        """The real time: ``as_of`` changes the day judged, never the time things happen at."""
+        return self.app.clock()
+
+    def judged_at(self) -> datetime:
+        """The moment the page judges silences at: now, or 9:00 on the day it is served as of."""
+        return judging_moment(self.now(), self.config.as_of)
 
     # --- the guards ---------------------------------------------------------------------------
     def user(self, request: Request) -> WebUser | None:
@@ -260,6 +266,7 @@ class Site:
                         reason=reason,
                         actor=user.display_name,
                         now=self.now(),
+                        judged_at=self.judged_at(),
                     )
                     self.flash(request, f"已静默至 {until:%Y-%m-%d}：{alert.subject}")
         except DubanError as error:
