@@ -19,7 +19,7 @@ import pytest
 from sqlmodel import Session, create_engine, select
 
 from bot.demo.backend import running_backend
-from db.models import CollectionAttempt, Evidence, SendAttempt
+from db.models import Alert, CollectionAttempt, Evidence, SendAttempt
 from domain.workdays import OFFICE_TZ
 from tests.conftest import EXAMPLES
 from tests.fakes.wecom_server import FakeWeCom, running
@@ -96,7 +96,11 @@ def test_a_future_as_of_run_leaves_the_next_normal_run_free_to_send(tmp_path: Pa
     assert told >= 1
     with Session(engine_of(data)) as session:
         stamps = [utc(a.at) for a in session.exec(select(SendAttempt))]
+        alerts = list(session.exec(select(Alert)))
     assert stamps and all(at <= datetime.now(UTC) for at in stamps), stamps
+    # The alert remembers the real time it was told, and the day it was told as of.
+    assert alerts and all(a.last_notified_at and utc(a.last_notified_at) <= datetime.now(UTC) for a in alerts)
+    assert {a.payload.get("told_on") for a in alerts} == {FUTURE.isoformat()}
 
     duban(data, "import", *plans(tmp_path, "late"), env=env)
     started = time.monotonic()

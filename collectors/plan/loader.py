@@ -1,8 +1,14 @@
-"""Read a YAML plan file into a validated :class:`PlanSpec`, or say exactly where it is wrong."""
+"""Read a YAML plan file into a validated :class:`PlanSpec`, or say exactly where it is wrong.
+
+YAML is read by :class:`PlanLoader`: dates, times and base-60 numbers stay text for the schema to
+parse (``2023-02-30`` is an error naming its line, not a traceback; ``10:30`` is not 630), and a
+key written twice in one mapping (two ``project:`` sections) is refused with both lines.
+"""
 
 from __future__ import annotations
 
 import codecs
+import re
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +22,25 @@ from domain.plan.schema import KnownKinds, LocatedError, PlanSpec
 MAX_NODES = 50_000  # values after anchors are expanded; a county's plan has a few thousand
 MAX_DEPTH = 20  # a plan nests five levels deep
 
+_STR = "tag:yaml.org,2002:str"
+_TIMESTAMP = "tag:yaml.org,2002:timestamp"
+_SEXAGESIMAL = re.compile(r"^[-+]?[0-9][0-9_]*(?::[0-5]?[0-9])+(?:\.[0-9_]*)?$")
+
+
+class PlanLoader(yaml.SafeLoader):
+    """``SafeLoader`` without implicit dates and times: they are text until the schema parses them."""
+
+
+PlanLoader.yaml_implicit_resolvers = {
+    first: [(tag, regexp) for tag, regexp in resolvers if tag != _TIMESTAMP]
+    for first, resolvers in yaml.SafeLoader.yaml_implicit_resolvers.items()
+}
+for _first in "+-0123456789":  # "25:00:00" and "10:30" are base-60 integers in YAML 1.1: keep them text
+    PlanLoader.yaml_implicit_resolvers[_first] = [
+        (_STR, _SEXAGESIMAL),
+        *PlanLoader.yaml_implicit_resolvers.get(_first, []),
+    ]
+
 
 def load_plan_file(
     path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, kinds: KnownKinds | None = None
@@ -26,9 +51,10 @@ def load_plan_file(
     """
     text = _text(path, max_bytes)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=PlanLoader)
         _check_size(path, root)
-        data = yaml.safe_load(text)
+        _check_unique_keys(path, root)
+        data = yaml.load(text, Loader=PlanLoader)
     except yaml.MarkedYAMLError as exc:
         line = exc.problem_mark.line + 1 if exc.problem_mark else None
         raise PlanFileError(path, f"YAML 格式错误：{exc.problem}", line=line) from None
@@ -118,6 +144,38 @@ def _check_size(path: Path, root: yaml.Node | None) -> None:
 
     if root is not None:
         size(root, 0)
+
+
+def _check_unique_keys(path: Path, root: yaml.Node | None) -> None:
+    """Refuse a mapping that names a key twice: YAML would silently keep only the last one."""
+    seen_nodes: set[int] = set()
+
+    def walk(node: yaml.Node, loc: list[str | int]) -> None:
+        if id(node) in seen_nodes:
+            return  # an alias: checked where its anchor is
+        seen_nodes.add(id(node))
+        if isinstance(node, yaml.MappingNode):
+            first: dict[str, int] = {}
+            for key, value in node.value:
+                name = str(key.value) if isinstance(key, yaml.ScalarNode) else None
+                if name is not None and name != "<<":
+                    line = key.start_mark.line + 1
+                    if name in first:
+                        twice = f"“{name}”在同一处写了两次（第 {first[name]} 行和第 {line} 行）"
+                        raise PlanFileError(
+                            path,
+                            f"{twice}，请合并或删去一处",
+                            line=line,
+                            field=_dotted([*loc, name]),
+                        )
+                    first[name] = line
+                walk(value, [*loc, name if name is not None else "?"])
+        elif isinstance(node, yaml.SequenceNode):
+            for index, child in enumerate(node.value):
+                walk(child, [*loc, index])
+
+    if root is not None:
+        walk(root, [])
 
 
 # pydantic's wording of the mistakes a hand-edited plan file makes, said in Chinese.

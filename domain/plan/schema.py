@@ -45,6 +45,10 @@ _STATUS_WORDS = {
     "未完成": ItemStatus.OPEN,
     "整改中": ItemStatus.OPEN,
 }
+# Dates arrive as text (the loader does no implicit YAML dates): "2023-10-15", as YAML would have
+# read a date; a time of day is no part of a plan date.
+_ISO_DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
+_TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
 _COMPARATOR_WORDS = {">=": "ge", "≥": "ge", "<=": "le", "≤": "le", "不少于": "ge", "不超过": "le"}
 
 
@@ -59,10 +63,26 @@ def _names(value: Any) -> Any:
     return value
 
 
+def _no_time(value: Any) -> None:
+    if isinstance(value, str) and _TIME_OF_DAY.search(value):
+        raise ValueError(f"应为日期，不写时刻（实际值：{value!r}）")
+
+
 def _office_date(value: Any, info: ValidationInfo) -> date | None:
     if value is None or value == "":
         return None
+    _no_time(value)
     return parse_office_date(value, year=(info.context or {}).get("year"))
+
+
+def _plain_number(value: Any) -> Any:
+    """A number, never a YAML truth value: ``target: true`` is a slip, not 1."""
+    if isinstance(value, bool):
+        raise ValueError(f"应为数字，不能是真假值（实际值：{str(value).lower()}）")
+    return value
+
+
+Number = Annotated[float, BeforeValidator(_plain_number)]
 
 
 OfficeDate = Annotated[date | None, BeforeValidator(_office_date)]
@@ -191,8 +211,8 @@ class SourceSpec(Strict):
 class YearTarget(Strict):
     year: int | None = None
     town: str | None = None
-    value: float
-    high: float | None = None  # upper bound for "between"
+    value: Number
+    high: Number | None = None  # upper bound for "between"
 
 
 class IndicatorSpec(Strict):
@@ -204,8 +224,8 @@ class IndicatorSpec(Strict):
     binding: Annotated[Binding, _word(_BINDING_WORDS)] = Binding.BINDING
     unit: str | None = None
     comparator: Annotated[Comparator, _word(_COMPARATOR_WORDS)] = Comparator.GE
-    target: float | None = None
-    target_high: float | None = None
+    target: Number | None = None
+    target_high: Number | None = None
     targets: list[YearTarget] = []
     period: PeriodKind = PeriodKind.PER_YEAR
     due: OfficeDate = None
@@ -232,6 +252,22 @@ class IndicatorSpec(Strict):
         if value[-1] != 100:
             raise ValueError(f"pace 12 月底应为 100（%），实际为 {value[-1]:g}")
         return value
+
+    @model_validator(mode="after")
+    def _targets_not_negative(self) -> IndicatorSpec:
+        # A growth rate may fall (-3 means "drop by no more than 3 points"); amounts and counts may not.
+        if self.kind is IndicatorKind.GROWTH:
+            return self
+        places: list[tuple[float | None, tuple[str | int, ...]]] = [
+            (self.target, ("target",)),
+            (self.target_high, ("target_high",)),
+        ]
+        for index, year in enumerate(self.targets):
+            places += [(year.value, ("targets", index, "value")), (year.high, ("targets", index, "high"))]
+        for value, loc in places:
+            if value is not None and value < 0:
+                raise LocatedError(f"目标值不能为负数（实际值：{value:g}）；只有增速类指标可以为负", *loc)
+        return self
 
     @model_validator(mode="after")
     def _target_fits_kind(self) -> IndicatorSpec:
@@ -265,6 +301,8 @@ class ItemSpec(Strict):
     @field_validator("number", "batch", mode="before")
     @classmethod
     def _text(cls, value: Any) -> Any:
+        if isinstance(value, bool):  # yes/no/on/off/true/false: YAML truth values, not numbers
+            raise ValueError("应为编号（文字或数字），不能是真假值（yes、no、true、false 等）；请加引号")
         return str(value) if isinstance(value, int) else value
 
     @model_validator(mode="before")
@@ -272,7 +310,7 @@ class ItemSpec(Strict):
     def _ongoing_from_wording(cls, data: Any) -> Any:
         if isinstance(data, dict) and isinstance(data.get("deadline"), str):
             text = re.sub(r"\s+", "", data["deadline"])
-            data = {**data, "deadline_text": data.get("deadline_text") or text}
+            data = {**data, "deadline_text": data.get("deadline_text") or _iso_worded(text) or text}
             if any(marker in text for marker in ONGOING_MARKERS):
                 data["ongoing"] = True
         return data
@@ -285,8 +323,7 @@ class ItemSpec(Strict):
             and isinstance(data.get("deadline"), date)
             and not data.get("deadline_text")
         ):
-            day = data["deadline"]
-            data = {**data, "deadline_text": f"{day.year}年{day.month}月{day.day}日"}
+            data = {**data, "deadline_text": _worded(data["deadline"])}
         return data
 
     @field_validator("deadline", mode="before")
@@ -294,6 +331,7 @@ class ItemSpec(Strict):
     def _deadline(cls, value: Any, info: ValidationInfo) -> date | None:
         if value is None or value == "":
             return None
+        _no_time(value)
         return parse_deadline(value, year=(info.context or {}).get("year")).due
 
     @model_validator(mode="after")
@@ -301,6 +339,20 @@ class ItemSpec(Strict):
         if self.deadline is None and not self.ongoing:
             raise ValueError("整改事项需要 deadline（整改时限），或标明 ongoing: true（长期坚持）")
         return self
+
+
+def _worded(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _iso_worded(text: str) -> str | None:
+    """``2023-10-15`` (a date as YAML writes it) worded as the office writes it, as a date cell is."""
+    if not _ISO_DAY.match(text):
+        return None
+    try:
+        return _worded(parse_office_date(text))
+    except ValueError:
+        return None  # the deadline's own check names the problem
 
 
 class RectificationSpec(Strict):
