@@ -39,6 +39,7 @@ def run_collect(
             app.evidence_dir,
             now=now,
             environ=app.environ,
+            secret_variables=app.secret_variables,
             project=project,
             source=source,
             month=month,

@@ -51,6 +51,7 @@ def import_(ctx: click.Context, files: tuple[Path, ...], project: str | None, ye
         year=year,
         max_bytes=app.settings.max_file_bytes,
         kinds=app.plan_kinds,
+        secret_variables=app.secret_variables,
     )
     output.import_reports(reports)
 
