@@ -196,7 +196,7 @@ def _has_users(app: App) -> bool:
 def _start_web(app: App, address: tuple[str, int]) -> Any:
     import uvicorn
 
-    from bot.web.config import WebConfig
+    from bot.web.config import SERVER_OPTIONS, WebConfig
     from bot.web.routes import create_app
 
     config = uvicorn.Config(
@@ -204,7 +204,7 @@ def _start_web(app: App, address: tuple[str, int]) -> Any:
         host=address[0],
         port=address[1],
         log_level="warning",
-        proxy_headers=True,
+        **SERVER_OPTIONS,
     )
     server = uvicorn.Server(config)
     threading.Thread(target=server.run, name="web", daemon=True).start()

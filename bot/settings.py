@@ -41,6 +41,9 @@ class Settings(BaseModel):
     calendar_file: Path | None = None  # holidays / make-up days the calendar package lacks (YAML)
     log_level: str = "INFO"
     max_file_mb: float = Field(default=20, gt=0)  # plan files, ledgers and inbox files larger are refused
+    # Plans may refer to these (as to any variable named like a secret: …KEY…, …PASSWORD…) only
+    # from secret fields (password, token, webhook_key …), never from a URL or a text.
+    secret_variables: tuple[str, ...] = ()
     # Delivery (docs/delivery.md). "console" shows messages and writes them to the outbox folder
     # (the demo, tests, a new setup); "live" sends to WeCom and email.
     delivery: Literal["console", "live"] = "console"
@@ -70,6 +73,9 @@ class Settings(BaseModel):
     web_idle_minutes: float = Field(default=60, gt=0)  # and ends after this long without a request
     web_login_attempts: int = Field(default=5, gt=0)  # failed logins per name or address before a wait
     web_login_window_minutes: float = Field(default=15, gt=0)  # ... counted over this window
+    # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses);
+    # none by default, so a client cannot pick the address the login limit counts.
+    trusted_proxies: tuple[str, ...] = ()
 
     @property
     def db_url(self) -> str:
@@ -160,6 +166,10 @@ def _flag(raw: str) -> bool:
     return raw.lower() in {"1", "true", "yes"}
 
 
+def _names(raw: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in raw.split(",") if part.strip())
+
+
 def _workdays(raw: str) -> tuple[int, ...]:
     return tuple(int(x) for x in raw.split(","))
 
@@ -179,6 +189,8 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "web_idle_minutes": _positive,
     "web_login_attempts": _positive_int,
     "web_login_window_minutes": _positive,
+    "secret_variables": _names,
+    "trusted_proxies": _names,
 }
 
 # What a bad value should have looked like, in the words of .env.example.

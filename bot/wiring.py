@@ -117,6 +117,11 @@ class App:
         return known_kinds(self.channels.kinds, self.registry.kinds)
 
     @property
+    def secret_variables(self) -> frozenset[str]:
+        """The operator's secret variables (``DUBAN_SECRET_VARIABLES``), besides those named like one."""
+        return frozenset(self.settings.secret_variables)
+
+    @property
     def tokens(self) -> TokenCache:
         """WeCom access tokens, shared by every application channel for the app's life."""
         if self._tokens is None:

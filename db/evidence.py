@@ -6,7 +6,7 @@ from __future__ import annotations
 import ctypes
 import hashlib
 import os
-import shutil
+import stat
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
@@ -246,11 +246,33 @@ def evidence_trail(session: Session, *, indicator: str, month: str, project: str
     return Trail(owner, row, month, revisions, attempts, filing)
 
 
+def export_file(target: Path, name: str, data: bytes) -> Path:
+    """Write ``data`` as ``target/name``, never through a link and never outside ``target``.
+
+    The file is written beside its name and renamed over it, which replaces a directory entry and
+    never follows one; an entry that is already there but is not a regular file (a symbolic link
+    someone left, a FIFO) is refused rather than replaced, so the user learns about it.
+    """
+    if Path(name).name != name or name in ("", ".", ".."):
+        raise ConfigurationError(f"导出文件名 {name!r} 不合法，已拒绝")
+    path = target / name
+    try:
+        mode = path.lstat().st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is not None and not stat.S_ISREG(mode):
+        raise ConfigurationError(
+            f"导出目录中已有 {name}，但它是符号链接或特殊文件，已拒绝覆盖；请导出到一个新的空文件夹"
+        )
+    write_atomically(path, data)
+    return path
+
+
 def export_trail(trail: Trail, root: Path, target: Path) -> list[Path]:
     """Copy the evidence of every revision into ``target`` with a 说明.txt an evaluator can read.
 
     A stored file that no longer matches its sha256 is not exported as if it were sound: the
-    note says so.
+    note says so. Nothing is written through a link or outside ``target`` (:func:`export_file`).
     """
     target.mkdir(parents=True, exist_ok=True)
     written: list[Path] = []
@@ -274,14 +296,12 @@ def export_trail(trail: Trail, root: Path, target: Path) -> list[Path]:
         name = f"{trail.indicator.code}-{trail.month}-v{m.revision}-{ev.sha256[:12]}{Path(ev.path).suffix}"
         sound = intact(root, ev)
         if sound:
-            shutil.copyfile(evidence_file(root, ev), target / name)
-            written.append(target / name)
+            written.append(export_file(target, name, evidence_file(root, ev).read_bytes()))
         status = f"，HTTP {ev.http_status}" if ev.http_status is not None else ""
         lines += [
             f"  来源：{ev.origin}（获取于 {ev.fetched_at:%Y-%m-%d %H:%M:%S} UTC{status}）",
             f"  文件：{name if sound else '（存档文件缺失或已被改动，未导出）'}",
             f"  SHA-256：{ev.sha256}",
         ]
-    note = target / "说明.txt"
-    write_atomically(note, ("\n".join(lines) + "\n").encode("utf-8"))
+    note = export_file(target, "说明.txt", ("\n".join(lines) + "\n").encode("utf-8"))
     return [*written, note]

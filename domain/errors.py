@@ -15,6 +15,8 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from domain.userinfo import hide_userinfo
+
 
 class DubanError(Exception):
     """Base of every error duban raises on purpose."""
@@ -57,9 +59,9 @@ class CollectionError(DubanError):
     def __init__(self, source: str, problem: str, *, url: str | None = None) -> None:
         self.source = source
         self.problem = problem
-        self.url = url
+        self.url = hide_userinfo(url) if url else url  # never http://user:PASS@host
         self.evidence: Any = None  # the raw response that showed the problem, kept as evidence
-        suffix = f"（{url}）" if url else ""
+        suffix = f"（{self.url}）" if self.url else ""
         super().__init__(f"数据源 {source} 采集失败：{problem}{suffix}")
 
 

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import errno
 import logging
+import traceback
 from collections import defaultdict
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -30,7 +31,14 @@ from db.evidence import DiskSync
 from db.plan import indicator_ids as plan_indicator_ids
 from db.plan import source_feeds, source_rows
 from domain.errors import CollectionError, ConfigurationError
-from domain.secrets import REFERENCE, is_secret_setting, resolve
+from domain.secrets import (
+    REFERENCE,
+    is_secret_field,
+    is_secret_variable,
+    mask,
+    resolve_setting,
+)
+from domain.userinfo import userinfo_passwords
 from jobs.collect_store import Finished, store_batch, write_pages
 
 log = logging.getLogger(__name__)
@@ -71,31 +79,38 @@ def indicator_ids(session: Session, project_ids: set[int]) -> dict[tuple[int, st
     return plan_indicator_ids(session, project_ids=project_ids)
 
 
-def _with_secrets(config: SourceConfig, environ: Mapping[str, str]) -> tuple[SourceConfig, list[str]]:
+def _with_secrets(
+    config: SourceConfig, environ: Mapping[str, str], extra: Collection[str] = ()
+) -> tuple[SourceConfig, list[str]]:
     """Resolve every ``${ENV}`` in the settings (nested ones too); also return the secrets used.
 
     A value is a secret when its setting or its variable says so (``password:``, ``${SHOP_KEY}``,
-    tokens, cookies); those are masked wherever an error is kept. A backend URL or a user name read
-    from the environment stays readable, so the error still says where it happened.
+    tokens, cookies, the operator's ``extra``); those are masked wherever an error is kept, as is a
+    password written into a URL. A secret variable outside a secret field (a database edited by
+    hand) is a :class:`ConfigurationError`: its value would be sent. A backend URL or a user name
+    read from the environment stays readable, so the error still says where it happened.
     """
     used: list[str] = []
 
-    def walk(value: Any, key: str) -> Any:
+    def walk(value: Any, path: tuple[str, ...]) -> Any:
         if isinstance(value, str):
-            secret_setting = is_secret_setting(key.rsplit(".", 1)[-1])
+            secret_field = is_secret_field(path)
             used.extend(
                 environ.get(name, "")
                 for name in REFERENCE.findall(value)
-                if secret_setting or is_secret_setting(name)
+                if secret_field or is_secret_variable(name, extra)
             )
-            return resolve(value, environ, what=f"数据源 {config.code} 的 {key}")
+            what = f"数据源 {config.code} 的 {'.'.join(path)}"
+            resolved = resolve_setting(path, value, environ, what=what, extra=extra)
+            used.extend(userinfo_passwords(resolved))
+            return resolved
         if isinstance(value, dict):
-            return {k: walk(v, f"{key}.{k}" if key else str(k)) for k, v in value.items()}
+            return {k: walk(v, (*path, str(k))) for k, v in value.items()}
         if isinstance(value, list):
-            return [walk(v, key) for v in value]
+            return [walk(v, path) for v in value]
         return value
 
-    settings = walk(config.settings, "")
+    settings = walk(config.settings, ())
     return SourceConfig(config.project, config.code, config.kind, settings, config.figures), used
 
 
@@ -118,6 +133,7 @@ def collect(
     now: datetime,
     as_of: date | None = None,
     environ: Mapping[str, str],
+    secret_variables: Collection[str] = (),
     project: str | None = None,
     source: str | None = None,
     month: str | None = None,
@@ -139,7 +155,7 @@ def collect(
         secrets: list[str] = []
         outcome: Collected | CollectionError
         try:
-            resolved, secrets = _with_secrets(config, environ)
+            resolved, secrets = _with_secrets(config, environ, secret_variables)
             outcome = registry.create(config.kind, env).collect(resolved, now=now, month=month, as_of=as_of)
             if month is not None and not outcome.whole:
                 outcome.figures = [f for f in outcome.figures if f.month == month]
@@ -149,8 +165,10 @@ def collect(
         except ConfigurationError as exc:
             outcome = CollectionError(config.code, f"配置有误：{exc}")
         except Exception as exc:  # a bug in one collector must not stop the others
-            log.exception("数据源 %s/%s 采集程序出错", config.project, config.code)
-            outcome = CollectionError(config.code, f"采集程序出错：{type(exc).__name__}: {exc}")
+            trace = mask(traceback.format_exc(), secrets)
+            log.error("数据源 %s/%s 采集程序出错\n%s", config.project, config.code, trace)
+            said = mask(f"{type(exc).__name__}: {exc}", secrets)
+            outcome = CollectionError(config.code, f"采集程序出错：{said}")
         # Evidence files are hashed and written here, in the worker, off the storing thread.
         try:
             files = write_pages(evidence_dir, outcome)

@@ -186,7 +186,7 @@ class _EvidenceRows:
             {
                 "sha256": f.digest,
                 "path": f.path,
-                "origin": f.page.url,
+                "origin": mask(f.page.url),  # no http://user:PASS@ in a stored origin
                 "size": len(f.page.body),
                 "content_type": f.page.content_type,
                 "http_status": f.page.status,

@@ -52,6 +52,9 @@ class Context(Protocol):
     def environ(self) -> Mapping[str, str]: ...
 
     @property
+    def secret_variables(self) -> frozenset[str]: ...
+
+    @property
     def evidence_dir(self) -> Path: ...
 
     @property

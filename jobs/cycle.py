@@ -46,6 +46,7 @@ def run_collect(
             now=now,
             as_of=as_of,
             environ=app.environ,
+            secret_variables=app.secret_variables,
             project=project,
             source=source,
             month=month,

@@ -8,7 +8,7 @@ file, the line and the field, not a surprise when collecting or sending."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -54,11 +54,18 @@ def parse_file(
     year: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     kinds: KnownKinds | None = None,
+    secret_variables: Collection[str] = (),
 ) -> Parsed:
-    """Read one plan file or ledger; ``kinds`` defaults to :func:`builtin_kinds`."""
+    """Read one plan file or ledger; ``kinds`` defaults to :func:`builtin_kinds`.
+
+    ``secret_variables``: the operator's secret variables (``DUBAN_SECRET_VARIABLES``); with those
+    named like one, a plan may refer to them only from secret fields (:mod:`domain.secrets`).
+    """
     suffix = path.suffix.lower()
     if suffix in PLAN_SUFFIXES:
-        return Parsed(path, plan=load_plan_file(path, max_bytes=max_bytes, kinds=kinds or builtin_kinds()))
+        kinds, extra = kinds or builtin_kinds(), frozenset(secret_variables)
+        plan = load_plan_file(path, max_bytes=max_bytes, kinds=kinds, secret_variables=extra)
+        return Parsed(path, plan=plan)
     if suffix in LEDGER_SUFFIXES:
         return Parsed(path, items=read_ledger(path, year=year, max_bytes=max_bytes))
     raise PlanFileError(
@@ -74,10 +81,14 @@ def import_files(
     year: int | None = None,
     max_bytes: int = DEFAULT_MAX_BYTES,
     kinds: KnownKinds | None = None,
+    secret_variables: Collection[str] = (),
 ) -> list[ImportReport]:
     """Import ``paths``; if any file is invalid, raise for it and import none of them."""
     kinds = kinds or builtin_kinds()
-    parsed = [parse_file(path, year=year, max_bytes=max_bytes, kinds=kinds) for path in paths]
+    parsed = [
+        parse_file(path, year=year, max_bytes=max_bytes, kinds=kinds, secret_variables=secret_variables)
+        for path in paths
+    ]
     reports = []
     with session_scope(engine) as session:
         for entry in parsed:

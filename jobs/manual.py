@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import os
 import re
+import stat
 from datetime import datetime
 from pathlib import Path
 
 from sqlmodel import Session
 
+from collectors.limits import DEFAULT_MAX_BYTES, TooLargeError, check_size
 from collectors.numbers import UnitError, convert
 from db.engine import session_scope
 from db.evidence import store_evidence
@@ -29,10 +32,37 @@ def _project_id(session: Session, code: str) -> int:
     return project.id
 
 
-def _evidence(app: Context, session: Session, path: Path | None, now: datetime) -> Evidence | None:
+def read_evidence_file(path: Path, max_bytes: int) -> bytes:
+    """The bytes of a regular file of at most ``max_bytes``; anything else is refused unread.
+
+    Opened without blocking and checked on the open file, so a FIFO or a device can neither hang
+    the command nor feed it without end, and a file swapped after a check is still the one checked.
+    """
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK)
+    except OSError as exc:
+        raise ConfigurationError(f"佐证文件 {path} 无法读取：{exc.strerror}") from None
+    info = os.fstat(fd)
+    if not stat.S_ISREG(info.st_mode):
+        os.close(fd)
+        raise ConfigurationError(f"佐证文件 {path} 不是普通文件（可能是管道、设备或目录），已拒绝")
+    with os.fdopen(fd, "rb") as handle:
+        try:
+            check_size(info.st_size, max_bytes)
+            data = handle.read(max_bytes + 1)
+            check_size(len(data), max_bytes)  # a file that grew after the check
+        except TooLargeError as exc:
+            raise ConfigurationError(f"佐证文件 {path}：{exc}") from None
+    return data
+
+
+def _evidence(
+    app: Context, session: Session, path: Path | None, now: datetime, max_bytes: int
+) -> Evidence | None:
     if path is None:
         return None
-    return store_evidence(session, app.evidence_dir, path.read_bytes(), origin=path.name, fetched_at=now)
+    data = read_evidence_file(path, max_bytes)
+    return store_evidence(session, app.evidence_dir, data, origin=path.name, fetched_at=now)
 
 
 def record_figure(
@@ -47,8 +77,12 @@ def record_figure(
     evidence: Path | None,
     note: str | None,
     now: datetime,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Measurement | None:
-    """Store a hand-entered figure through the same path as a collected one."""
+    """Store a hand-entered figure through the same path as a collected one.
+
+    ``evidence`` must be a regular file of at most ``max_bytes`` (``DUBAN_MAX_FILE_MB``).
+    """
     if not MONTH.match(month):
         raise ConfigurationError(f"月份“{month}”应写成 YYYY-MM，例如 2023-09")
     with session_scope(app.engine) as session:
@@ -69,14 +103,23 @@ def record_figure(
             unit=target_unit,
             origin=Origin.MANUAL,
             cumulative=cumulative,
-            evidence=_evidence(app, session, evidence, now),
+            evidence=_evidence(app, session, evidence, now, max_bytes),
             note=note,
         )
 
 
 def close_item(
-    app: Context, *, project: str, batch: str, number: str, result: str, evidence: Path | None, now: datetime
+    app: Context,
+    *,
+    project: str,
+    batch: str,
+    number: str,
+    result: str,
+    evidence: Path | None,
+    now: datetime,
+    max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> RectificationItem:
+    """Close an item with its result; ``evidence`` as for :func:`record_figure`."""
     with session_scope(app.engine) as session:
         project_id = _project_id(session, project)
         item = item_by_number(session, project_id=project_id, batch=batch, number=number)
@@ -85,6 +128,6 @@ def close_item(
             raise ConfigurationError(f"项目 {project} 没有{where}整改事项 {number}")
         if item.status is ItemStatus.CLOSED:
             raise ConfigurationError(f"整改事项 {number} 已于 {item.closed_at:%Y-%m-%d} 销号")
-        proof = _evidence(app, session, evidence, now)
+        proof = _evidence(app, session, evidence, now, max_bytes)
         close_item_row(session, item=item, result=result, evidence_id=proof.id if proof else None, now=now)
         return item

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 
 from domain.errors import ConfigurationError
 from domain.routing import Member
-from domain.secrets import resolve
+from domain.secrets import resolve_setting
 from notifiers.email import EmailNotifier, Recipient, SmtpConfig
 from notifiers.wecom import DEFAULT_API_BASE
 from notifiers.wecom_app import TokenCache, WeComAppNotifier
@@ -73,11 +73,14 @@ class ChannelSetup:
     tokens: TokenCache
 
     def setting(self, name: str, default: str | None = None) -> str | None:
-        """The setting ``name`` with its ``${ENV}`` references resolved; ``default`` when unset."""
+        """The setting ``name`` with its ``${ENV}`` references resolved; ``default`` when unset.
+
+        A secret variable outside a secret field (a database edited by hand) is refused here too.
+        """
         raw = self.settings.get(name)
         if raw is None or raw == "":
             return default
-        return resolve(str(raw), self.environ, what=f"频道 {self.code} 的 {name}")
+        return resolve_setting((name,), str(raw), self.environ, what=f"频道 {self.code} 的 {name}")
 
 
 def wecom_robot(setup: ChannelSetup) -> WeComRobotNotifier:

@@ -47,7 +47,17 @@ SMTP_PASSWORD = "smtp-pass-3a4b5c6d"
 PORTAL_PASSWORD = "portalpass-Tc#2023"
 WRONG_PASSWORD = "wrongpass-9z8y7x"
 WEB_SECRET = "websecret-" + "k" * 40
-SECRETS = (ROBOT_KEY, REVOKED_KEY, APP_SECRET, SMTP_PASSWORD, PORTAL_PASSWORD, WRONG_PASSWORD, WEB_SECRET)
+URL_PASSWORD = "urlpass-Hq81zz"  # written into a backend URL: http://audit:PASS@host/
+SECRETS = (
+    ROBOT_KEY,
+    REVOKED_KEY,
+    APP_SECRET,
+    SMTP_PASSWORD,
+    PORTAL_PASSWORD,
+    WRONG_PASSWORD,
+    WEB_SECRET,
+    URL_PASSWORD,
+)
 
 PLAN = """\
 project: {{code: sec, name: 保密测试县乡村e镇, county: 保密测试县}}
@@ -70,10 +80,15 @@ sources:
     kind: html
     settings: {{url: "{portal}/admin/report", login_url: "{portal}/login",
                username: "${{SEC_PORTAL_USER}}", password: "${{SEC_WRONG_PASSWORD}}"}}
+  - code: basic
+    kind: html
+    settings: {{url: "${{SEC_BASIC_URL}}/admin/missing"}}
 indicators:
   - {{code: S36, name: 网络零售额, unit: 万元, target: 5000, source: backend,
      source_field: 网络零售额（万元）}}
   - {{code: S37, name: 订单量, unit: 万元, target: 5000, source: locked,
+     source_field: 网络零售额（万元）}}
+  - {{code: S38, name: 快递量, unit: 万元, target: 5000, source: basic,
      source_field: 网络零售额（万元）}}
 rectification:
   year: 2023
@@ -114,6 +129,7 @@ def world(tmp_path: Path) -> Iterator[tuple[App, FakeWeCom, object]]:
             "SEC_PORTAL_USER": portal.username,
             "SEC_PORTAL_PASSWORD": PORTAL_PASSWORD,
             "SEC_WRONG_PASSWORD": WRONG_PASSWORD,
+            "SEC_BASIC_URL": backend.url.replace("http://", f"http://audit:{URL_PASSWORD}@"),
             "DUBAN_WEB_SECRET": WEB_SECRET,
         }
         app = App.build(settings, environ)
@@ -134,7 +150,8 @@ def test_no_secret_in_logs_errors_database_files_or_pages(
     fake.hang_seconds = 0.8
     fake.inject(502, "timeout", -1, 40001)  # the first sends fail: down, hanging, busy, bad secret
     result = run_cycle(app, as_of=AS_OF, now=office_morning(AS_OF), trigger="manual")
-    assert result.collected is not None and result.collected.failures  # the locked source
+    assert result.collected is not None and len(result.collected.failures) == 2  # locked, basic
+    assert any("audit:***@" in failure for failure in result.collected.failures)
     assert result.delivered.dead or result.delivered.retrying
     for code in ("work", "old", "app", "leaders", "admin"):  # duban notify-test against each channel
         fake.inject(502)
@@ -159,6 +176,7 @@ def test_no_secret_in_logs_errors_database_files_or_pages(
         "errors": "\n".join(errors),
         "database": repr(dump(app.engine)),
         "mail": "\n".join(m.as_string() for m in box.received),
+        "wecom": repr([m.payload for m in fake.received]),
     }
     for path in sorted(p for p in app.settings.data_dir.rglob("*") if p.is_file()):
         places[str(path)] = path.read_bytes().decode("utf-8", "replace")

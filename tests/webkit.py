@@ -14,7 +14,7 @@ import requests
 import uvicorn
 
 from bot.clock import office_morning
-from bot.web.config import WebConfig
+from bot.web.config import SERVER_OPTIONS, WebConfig
 from bot.web.routes import create_app
 from bot.web.users import save_user
 from bot.wiring import App
@@ -43,7 +43,7 @@ def serving(app: App, web: WebConfig | None = None) -> Iterator[str]:
     sock = socket.socket()
     sock.bind(("127.0.0.1", 0))
     web = web or WebConfig.from_app(app, as_of=AS_OF)
-    config = uvicorn.Config(create_app(app, web), log_level="warning")
+    config = uvicorn.Config(create_app(app, web), log_level="warning", **SERVER_OPTIONS)
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()

@@ -51,6 +51,7 @@ def import_(ctx: click.Context, files: tuple[Path, ...], project: str | None, ye
         year=year,
         max_bytes=app.settings.max_file_bytes,
         kinds=app.plan_kinds,
+        secret_variables=app.secret_variables,
     )
     output.import_reports(reports)
 
@@ -227,6 +228,7 @@ def record(
         evidence=evidence,
         note=note,
         now=wall_clock(),
+        max_bytes=app.settings.max_file_bytes,
     )
     output.recorded(row, indicator)
 
@@ -260,7 +262,14 @@ def close_item(
     app.init_database()
     day, now = _as_of(as_of)
     item = close(
-        app, project=project, batch=batch, number=number, result=result_text, evidence=evidence, now=now
+        app,
+        project=project,
+        batch=batch,
+        number=number,
+        result=result_text,
+        evidence=evidence,
+        now=now,
+        max_bytes=app.settings.max_file_bytes,
     )
     output.done(f"已销号：{project} {batch}问题{item.number}")
     # Evaluate the project now, so the "已解决" goes out with the closing rather than tomorrow.

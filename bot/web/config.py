@@ -12,6 +12,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from bot.clock import wall_clock
 from bot.web.throttle import Throttle
@@ -21,6 +22,10 @@ from domain.errors import ConfigurationError
 SECRET_FILE = "web-secret"
 SECRET_VAR = "DUBAN_WEB_SECRET"
 PLACEHOLDERS = {"", "change_me", "changeme", "replace_me", "secret"}
+# uvicorn's own X-Forwarded-* handling trusts 127.0.0.1 unless told otherwise, so anything on the
+# machine could name the address the login limit counts. Every server of the page is started with
+# it off; create_app applies the headers itself, and only from DUBAN_TRUSTED_PROXIES.
+SERVER_OPTIONS: dict[str, Any] = {"proxy_headers": False}
 
 
 @dataclass(frozen=True)
@@ -34,6 +39,9 @@ class WebConfig:
     throttle: Throttle
     as_of: date | None = None  # None: today, Beijing time, on every request
     clock: Callable[[], datetime] = wall_clock  # sessions and the login limit run on this clock
+    # Addresses whose X-Forwarded-For / -Proto are believed (DUBAN_TRUSTED_PROXIES); none: the
+    # client address is the connection's, whatever the request says.
+    trusted_proxies: tuple[str, ...] = ()
 
     @classmethod
     def from_app(cls, app: App, *, as_of: date | None = None) -> WebConfig:
@@ -56,6 +64,7 @@ class WebConfig:
             session_hours=settings.web_session_hours,
             idle_minutes=settings.web_idle_minutes,
             throttle=throttle,
+            trusted_proxies=settings.trusted_proxies,
         )
 
 

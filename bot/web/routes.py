@@ -27,6 +27,7 @@ from starlette.responses import FileResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.templating import Jinja2Templates
+from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.clock import today
 from bot.web import views
@@ -330,9 +331,13 @@ def create_app(app: App, config: WebConfig) -> Starlette:
         Route("/evidence/{evidence_id:int}", site.evidence, methods=["GET"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
+    # Outermost: the client address every later layer sees (the login limit counts it) is the
+    # connection's unless that connection comes from a trusted proxy.
+    proxies = [Middleware(ProxyHeadersMiddleware, trusted_hosts=list(config.trusted_proxies))]
     web = Starlette(
         routes=routes,
         middleware=[
+            *(proxies if config.trusted_proxies else []),
             Middleware(BaseHTTPMiddleware, dispatch=_headers(config)),
             Middleware(
                 SessionMiddleware,

@@ -7,8 +7,9 @@ accounts). While either is over the limit the login is refused before the passwo
 checked, so guessing stops rather than slows; the wait ends when the oldest failure in the window
 ages out. A successful login clears that user name's failures.
 
-Behind a reverse proxy the client address is the proxy's unless uvicorn is told to trust the
-proxy's ``X-Forwarded-For`` (``--forwarded-allow-ips``); docs/security.md says how.
+The client address is the connection's. ``X-Forwarded-For`` is believed only from the proxies
+listed in ``DUBAN_TRUSTED_PROXIES`` (none by default), so a client cannot rotate the address that
+is counted; behind nginx, list nginx's address there (docs/security.md).
 """
 
 from __future__ import annotations

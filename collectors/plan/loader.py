@@ -43,11 +43,16 @@ for _first in "+-0123456789":  # "25:00:00" and "10:30" are base-60 integers in 
 
 
 def load_plan_file(
-    path: Path, *, max_bytes: int = DEFAULT_MAX_BYTES, kinds: KnownKinds | None = None
+    path: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    kinds: KnownKinds | None = None,
+    secret_variables: frozenset[str] = frozenset(),
 ) -> PlanSpec:
     """Parse and validate ``path``; a :class:`PlanFileError` names the line and field at fault.
 
     ``kinds``: the registered channel and source kinds; a plan naming another is refused here.
+    ``secret_variables``: the operator's secret variables, besides those named like one.
     """
     text = _text(path, max_bytes)
     try:
@@ -71,7 +76,11 @@ def load_plan_file(
     rectification = data.get("rectification")
     year = rectification.get("year") if isinstance(rectification, dict) else None
     # Only a real year helps read "10月底"; anything else is reported by the schema at its line.
-    context = {"year": year if isinstance(year, int) and not isinstance(year, bool) else None, "kinds": kinds}
+    context = {
+        "year": year if isinstance(year, int) and not isinstance(year, bool) else None,
+        "kinds": kinds,
+        "secret_variables": secret_variables,
+    }
     try:
         return PlanSpec.model_validate(data, context=context)
     except ValidationError as exc:

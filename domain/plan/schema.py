@@ -31,7 +31,7 @@ from pydantic import (
 from domain.enums import Binding, Comparator, IndicatorKind, ItemStatus, PeriodKind
 from domain.plan.dates import ONGOING_MARKERS, parse_deadline, parse_office_date
 from domain.plan.text import TextError, clean_text
-from domain.secrets import is_secret_setting
+from domain.secrets import is_secret_setting, misplaced_problem, misplaced_secret
 
 SECRET_REF = re.compile(r"^\$\{[A-Z][A-Z0-9_]*\}$")
 CODE = r"^[A-Za-z0-9][A-Za-z0-9_.-]*$"
@@ -376,6 +376,21 @@ class AlertsSpec(Strict):
         return value
 
 
+def _secret_placement(data: Any, path: tuple[str | int, ...], extra: frozenset[str]) -> None:
+    """Refuse a secret variable anywhere but a secret field of a channel's or source's settings."""
+    if isinstance(data, dict):
+        for key, value in data.items():
+            _secret_placement(value, (*path, str(key)), extra)
+    elif isinstance(data, list):
+        for index, value in enumerate(data):
+            _secret_placement(value, (*path, index), extra)
+    elif isinstance(data, str):
+        in_settings = len(path) > 3 and path[0] in ("channels", "sources") and path[2] == "settings"
+        name = misplaced_secret(path[3:] if in_settings else (), data, extra)
+        if name is not None:
+            raise LocatedError(misplaced_problem(name), *path)
+
+
 class PlanSpec(Strict):
     project: ProjectSpec
     alerts: AlertsSpec | None = None
@@ -384,6 +399,15 @@ class PlanSpec(Strict):
     sources: list[SourceSpec] = []
     indicators: list[IndicatorSpec] = []
     rectification: RectificationSpec | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _secrets_in_secret_fields(cls, data: Any, info: ValidationInfo) -> Any:
+        """A secret variable (``${DUBAN_SMTP_PASSWORD}``) only where a secret belongs; the
+        context's ``secret_variables`` names the operator's own."""
+        extra = frozenset((info.context or {}).get("secret_variables") or ())
+        _secret_placement(data, (), extra)
+        return data
 
     @model_validator(mode="after")
     def _references_resolve(self) -> PlanSpec:
