@@ -121,6 +121,8 @@ def test_silence_with_a_reason_and_download_evidence(site: tuple[App, str]) -> N
     assert evidence.headers["content-disposition"].startswith("attachment;")
     assert evidence.headers["x-content-type-options"] == "nosniff"
     assert staff.get(f"{base}/evidence/999", timeout=10).status_code == 404
+    for beyond in (2**63, 2**64 + 1, 0):  # past any database integer: 404, never a dropped connection
+        assert staff.get(f"{base}/evidence/{beyond}", timeout=10).status_code == 404
 
 
 def test_logout_ends_the_session(site: tuple[App, str]) -> None:

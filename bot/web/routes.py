@@ -277,8 +277,11 @@ class Site:
     async def evidence(self, request: Request) -> Response:
         self.page_user(request)
         root = self.app.settings.evidence_dir.resolve()
+        wanted = int(request.path_params["evidence_id"])
+        if not 0 < wanted < 2**63:  # beyond any database's integer: no such row, not a crash
+            raise HTTPException(404, "证据文件不存在")
         with session_scope(self.app.engine) as session:
-            row = evidence_by_id(session, evidence_id=int(request.path_params["evidence_id"]))
+            row = evidence_by_id(session, evidence_id=wanted)
         path = (root / row.path).resolve() if row else None
         if row is None or path is None or not path.is_relative_to(root) or not path.exists():
             raise HTTPException(404, "证据文件不存在")
