@@ -61,20 +61,28 @@ def run_collect(
     return result
 
 
+def evaluate_with(
+    app: Context, *, as_of: date, now: datetime, project: str | None = None, dry_run: bool = False
+) -> EvaluateResult:
+    """Evaluate and queue with the app's calendar, policies and channel formats (no run record)."""
+    return evaluate_and_queue(
+        app.engine,
+        as_of=as_of,
+        now=now,
+        calendar=app.calendar,
+        policy=app.policy,
+        alert_policy=app.alert_policy,
+        projects=[project] if project else None,
+        dry_run=dry_run,
+        formats=app.channels.format_of,
+    )
+
+
 def run_evaluate(
     app: Context, *, as_of: date, now: datetime, project: str | None = None, trigger: str = "manual"
 ) -> EvaluateResult:
     with job_run(app.engine, "evaluate", trigger=trigger, as_of=as_of) as counts:
-        result = evaluate_and_queue(
-            app.engine,
-            as_of=as_of,
-            now=now,
-            calendar=app.calendar,
-            policy=app.policy,
-            alert_policy=app.alert_policy,
-            projects=[project] if project else None,
-            formats=app.channels.format_of,
-        )
+        result = evaluate_with(app, as_of=as_of, now=now, project=project)
         counts.update(
             findings=len(result.findings),
             notified=result.notified,

@@ -118,26 +118,14 @@ def notify(ctx: click.Context, as_of: datetime | None, project: str | None, dry_
     与定时任务、立即刷新共用一把运行锁（--dry-run 只读，不需要）。
     """
     from bot.cli import display as output
-    from jobs.cycle import run_deliver, run_evaluate
-    from jobs.evaluate import evaluate_and_queue
+    from jobs.cycle import evaluate_with, run_deliver, run_evaluate
     from jobs.lock import held
 
     app = _app(ctx)
     app.init_database()
     day, now = _as_of(as_of)
     if dry_run:
-        result = evaluate_and_queue(
-            app.engine,
-            as_of=day,
-            now=now,
-            calendar=app.calendar,
-            policy=app.policy,
-            alert_policy=app.alert_policy,
-            projects=[project] if project else None,
-            dry_run=True,
-            formats=app.channels.format_of,
-        )
-        output.dry_run(result)
+        output.dry_run(evaluate_with(app, as_of=day, now=now, project=project, dry_run=True))
         return
     with held(app.engine, label="评估并发送提醒（命令行）", purpose="notify", clock=app.clock):
         evaluated = run_evaluate(app, as_of=day, now=now, project=project)

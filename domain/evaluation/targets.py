@@ -97,6 +97,18 @@ class YearFigures(TypedDict):
     completion: float | None
 
 
+class PlanFigures(TypedDict):
+    """Where a target over the plan period stands, as a missed target and one behind the pace tell it."""
+
+    unit: str
+    binding: Binding
+    sources: tuple[str, ...]
+    amount: float
+    target: float
+    month: str
+    completion: float | None
+
+
 class Addressed(TypedDict):
     project: str
     subject: str
@@ -212,7 +224,15 @@ def _cumulative(
     amount = sum(a for m, a in month_amounts(values).items() if m >= first)
     last = values[-1].month
     key = keys.indicator(indicator.project, indicator.code).key(Question.PLAN)
-    completion = amount / target * 100 if target else None
+    figures = PlanFigures(
+        unit=indicator.unit or "",
+        binding=indicator.binding,
+        sources=indicator.sources,
+        amount=amount,
+        target=target,
+        month=last,
+        completion=amount / target * 100 if target else None,
+    )
     if amount >= target:
         return []
     if end is not None and last >= month_of(end):
@@ -222,13 +242,7 @@ def _cumulative(
                 stage=MISSED,
                 severity=severity(indicator.binding, True),
                 escalate=True,
-                unit=indicator.unit or "",
-                binding=indicator.binding,
-                sources=indicator.sources,
-                amount=amount,
-                target=target,
-                month=last,
-                completion=completion,
+                **figures,
                 **addressed(indicator),
             )
         ]
@@ -245,13 +259,6 @@ def _cumulative(
             stage=keys.month_stage(last),
             severity=severity(indicator.binding, False),
             repeat=False,
-            unit=indicator.unit or "",
-            binding=indicator.binding,
-            sources=indicator.sources,
-            amount=amount,
-            target=target,
-            month=last,
-            completion=completion,
             required=required,
             gap=required - amount,
             gap_points=(required - amount) / target * 100,
@@ -259,6 +266,7 @@ def _cumulative(
             forecast=amount / elapsed * total,
             forecast_method=f"按已过 {elapsed} 个月的月均值推算到方案期末",
             forecast_short=amount / elapsed * total < target,
+            **figures,
             **addressed(indicator),
         )
     ]

@@ -15,10 +15,9 @@ from domain.findings.base import Finding
 
 
 @dataclass(frozen=True, kw_only=True)
-class TargetMissed(Finding):
-    """A yearly target (of the county or one town) missed once the year's figures are in."""
+class YearTarget(Finding):
+    """Where a yearly target (of the county or one town) stands: what its two kinds both say."""
 
-    kind: ClassVar[FindingKind] = FindingKind.TARGET_MISSED
     unit: str
     binding: Binding
     sources: tuple[str, ...]
@@ -32,20 +31,17 @@ class TargetMissed(Finding):
 
 
 @dataclass(frozen=True, kw_only=True)
-class BehindPace(Finding):
+class TargetMissed(YearTarget):
+    """A yearly target missed once the year's figures are in."""
+
+    kind: ClassVar[FindingKind] = FindingKind.TARGET_MISSED
+
+
+@dataclass(frozen=True, kw_only=True)
+class BehindPace(YearTarget):
     """A yearly target behind the pace (序时进度) its plan sets for the months so far."""
 
     kind: ClassVar[FindingKind] = FindingKind.BEHIND_PACE
-    unit: str
-    binding: Binding
-    sources: tuple[str, ...]
-    year: int
-    month: int
-    amount: float
-    target: float
-    town: str | None
-    completion: float | None
-    scope: Literal["year"] = "year"
     required: float  # the amount the pace asks for by now
     gap: float
     gap_points: float  # the gap in percentage points of the target
@@ -56,10 +52,9 @@ class BehindPace(Finding):
 
 
 @dataclass(frozen=True, kw_only=True)
-class PlanTargetMissed(Finding):
-    """A target over the whole plan period, missed when the plan ended."""
+class PlanTarget(Finding):
+    """Where a target over the whole plan period stands: what its two kinds both say."""
 
-    kind: ClassVar[FindingKind] = FindingKind.TARGET_MISSED
     unit: str
     binding: Binding
     sources: tuple[str, ...]
@@ -71,18 +66,17 @@ class PlanTargetMissed(Finding):
 
 
 @dataclass(frozen=True, kw_only=True)
-class PlanBehindPace(Finding):
+class PlanTargetMissed(PlanTarget):
+    """A target over the whole plan period, missed when the plan ended."""
+
+    kind: ClassVar[FindingKind] = FindingKind.TARGET_MISSED
+
+
+@dataclass(frozen=True, kw_only=True)
+class PlanBehindPace(PlanTarget):
     """A target over the plan period, behind a linear pace over the plan's months."""
 
     kind: ClassVar[FindingKind] = FindingKind.BEHIND_PACE
-    unit: str
-    binding: Binding
-    sources: tuple[str, ...]
-    amount: float
-    target: float
-    month: str
-    scope: Literal["plan"] = "plan"
-    completion: float | None
     required: float
     gap: float
     gap_points: float
