@@ -14,7 +14,8 @@ write bytecode caches), then ``--rounds`` times in turn; a shared 2-core machine
 run to the next, so medians are compared, and ``python`` shows how loaded the machine was.
 
 Usage: ``python bench/startup.py [--rounds 9]``
-Targets: ``duban --help`` ≤ 0.3 s and ``duban status`` ≤ 0.6 s (medians, wall clock).
+Targets: ``duban --help`` ≤ 0.3 s and ``duban status`` ≤ 0.6 s (medians, wall clock); each
+command's peak RSS (the kernel's count for that child alone, from ``wait4``) is printed beside it.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import NamedTuple
 
 ROOT = Path(__file__).resolve().parents[1]
 TARGET_HELP_S = 0.3
@@ -41,14 +43,26 @@ def clean_environ() -> dict[str, str]:
     return environ
 
 
-def timed(command: list[str], cwd: Path, environ: dict[str, str]) -> float:
-    """Wall-clock seconds of one run; a failing command stops the benchmark with its error."""
-    started = time.perf_counter()
-    answer = subprocess.run(command, cwd=cwd, env=environ, capture_output=True, text=True)
-    elapsed = time.perf_counter() - started
-    if answer.returncode:
-        raise SystemExit(f"{' '.join(command)} 失败（退出码 {answer.returncode}）：\n{answer.stderr}")
-    return elapsed
+class Run(NamedTuple):
+    """One measured subprocess: wall-clock seconds and its own peak resident memory."""
+
+    seconds: float
+    peak_mb: float
+
+
+def timed(command: list[str], cwd: Path, environ: dict[str, str]) -> Run:
+    """Time one run and read its peak RSS from the kernel (wait4); a failure stops the benchmark."""
+    with tempfile.TemporaryFile() as errors:
+        started = time.perf_counter()
+        child = subprocess.Popen(command, cwd=cwd, env=environ, stdout=subprocess.DEVNULL, stderr=errors)
+        _, status, usage = os.wait4(child.pid, 0)
+        elapsed = time.perf_counter() - started
+        child.returncode = os.waitstatus_to_exitcode(status)
+        if child.returncode:
+            errors.seek(0)
+            message = errors.read().decode(errors="replace")
+            raise SystemExit(f"{' '.join(command)} 失败（退出码 {child.returncode}）：\n{message}")
+    return Run(elapsed, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
 
 
 def main() -> None:
@@ -71,20 +85,25 @@ def main() -> None:
         }
         for command in commands.values():
             timed(command, work, environ)  # unmeasured: bytecode caches, disk cache
-        times: dict[str, list[float]] = {name: [] for name in commands}
+        runs: dict[str, list[Run]] = {name: [] for name in commands}
         for _ in range(rounds):
             for name, command in commands.items():
-                times[name].append(timed(command, work, environ))
-    medians = {name: statistics.median(values) for name, values in times.items()}
-    for name, values in times.items():
-        runs = " ".join(f"{v:.3f}" for v in values)
-        print(f"{name:7s} 中位数 {medians[name]:.3f} s（{rounds} 次：{runs}）")
+                runs[name].append(timed(command, work, environ))
+    medians = {name: statistics.median(r.seconds for r in values) for name, values in runs.items()}
+    peaks = {name: max(r.peak_mb for r in values) for name, values in runs.items()}
+    for name, values in runs.items():
+        listed = " ".join(f"{r.seconds:.3f}" for r in values)
+        print(
+            f"{name:7s} 中位数 {medians[name]:.3f} s，峰值内存 {peaks[name]:.0f} MB"
+            f"（{rounds} 次：{listed}）"
+        )
     met = medians["help"] <= TARGET_HELP_S and medians["status"] <= TARGET_STATUS_S
     print(
         f"RESULT help_s={medians['help']:.3f} status_s={medians['status']:.3f} "
-        f"python_s={medians['python']:.3f} target={'met' if met else 'missed'}"
+        f"python_s={medians['python']:.3f} help_peak_mb={peaks['help']:.0f} "
+        f"status_peak_mb={peaks['status']:.0f} python_peak_mb={peaks['python']:.0f} "
+        f"target={'met' if met else 'missed'}"
     )
-
 
 if __name__ == "__main__":
     main()
