@@ -24,6 +24,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.exc import OperationalError
 
+from bot import systemd
 from bot.clock import wall_clock
 from bot.wiring import App
 from domain.schedule import JobSpec, ScheduleConfig, catch_up_slot, job_specs, next_fires, slot_key
@@ -170,13 +171,18 @@ def serve(app: App, config: ScheduleConfig, *, web: tuple[str, int] | None = Non
         when = f"{fires[0]:%Y-%m-%d %H:%M}" if fires else "无"
         log.info("计划任务 %s（%s）：%s；下次 %s", spec.id, spec.label, spec.when.describe(), when)
     log.info("计划任务 outbox：每 %d 分钟发送待发消息并补跑错过的任务", config.outbox_minutes)
-    server = _start_web(app, web) if web else None
     scheduler = service.scheduler()
+    heartbeat = systemd.watchdog_seconds()
+    if heartbeat:  # from the scheduler's own thread: a scheduler that hangs stops the heartbeat
+        scheduler.add_job(systemd.notify, IntervalTrigger(seconds=heartbeat), args=("WATCHDOG=1",))
+    server = _start_web(app, web, scheduler) if web else None
     scheduler.start()
     catch_up = threading.Thread(target=service.catch_up, args=(now,), name="catch-up", daemon=True)
     catch_up.start()
     log.info("duban 服务已启动")
+    systemd.notify("READY=1\nSTATUS=计划任务运行中")
     stop.wait()
+    systemd.notify("STOPPING=1")
     scheduler.shutdown(wait=True)
     catch_up.join()
     if server is not None:
@@ -193,14 +199,16 @@ def _has_users(app: App) -> bool:
         return any_user(session)
 
 
-def _start_web(app: App, address: tuple[str, int]) -> Any:
+def _start_web(app: App, address: tuple[str, int], scheduler: BackgroundScheduler | None = None) -> Any:
     import uvicorn
 
     from bot.web.config import SERVER_OPTIONS, WebConfig
     from bot.web.routes import create_app
 
+    page = create_app(app, WebConfig.from_app(app))
+    page.state.scheduler = scheduler  # /healthz and /metrics say whether this instance schedules
     config = uvicorn.Config(
-        create_app(app, WebConfig.from_app(app)),
+        page,
         host=address[0],
         port=address[1],
         log_level="warning",

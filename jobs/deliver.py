@@ -51,6 +51,17 @@ class DeliverResult:
     admin_alerts: int = 0
 
 
+@dataclass
+class RateWaits:
+    """This process's waits for rate windows since it started, read by ``/metrics``."""
+
+    count: int = 0
+    seconds: float = 0.0
+
+
+RATE_WAITS = RateWaits()
+
+
 def backoff(attempts: int) -> timedelta:
     return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
 
@@ -127,6 +138,8 @@ class _Run:
                 pause = min(waits.values())
                 self.sleep(pause)
                 self.result.waited += pause
+                RATE_WAITS.count += 1
+                RATE_WAITS.seconds += pause
                 waits.clear()
 
     def advance(self, delivery_id: int) -> float | None:

@@ -18,7 +18,7 @@ from bot.wiring import App
 from db.engine import session_scope
 from db.models import Channel, SendAttempt
 from domain.enums import DeliveryStatus
-from jobs.deliver import DeliverResult, deliver_pending
+from jobs.deliver import RATE_WAITS, DeliverResult, deliver_pending
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import SECRETS, live_app, queue, rows
 from tests.fakes.smtp_server import smtp_server
@@ -161,8 +161,11 @@ def test_the_rate_limit_holds_within_and_across_runs(
     assert deliver(app, clock).sent == 15
     for n in range(15, 45):  # a second run (another process, say) right after the first
         queue(app, "work", DIGEST.format(n=n), now=clock())
+    waits_before, waited_before = RATE_WAITS.count, RATE_WAITS.seconds
     second = deliver(app, clock)
     assert second.sent == 30 and second.waited > 0
+    assert RATE_WAITS.count > waits_before  # what /metrics reports as duban_rate_limit_waits_total
+    assert RATE_WAITS.seconds - waited_before == pytest.approx(second.waited)
     assert fake.rate_violations == 0
     assert len(contents(fake)) == 45
     # 45 messages at 20 a minute need two full windows: no faster than that, and not much slower.

@@ -30,7 +30,7 @@ from starlette.templating import Jinja2Templates
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.clock import today
-from bot.web import views
+from bot.web import health, views
 from bot.web.config import WebConfig
 from bot.web.throttle import minutes
 from bot.web.users import authenticate, load_user
@@ -332,6 +332,8 @@ def create_app(app: App, config: WebConfig) -> Starlette:
         Route("/refresh", site.refresh, methods=["POST"]),
         Route("/alerts/{alert_id:int}/{action:str}", site.alert_action, methods=["POST"]),
         Route("/evidence/{evidence_id:int}", site.evidence, methods=["GET"]),
+        Route("/healthz", health.healthz, methods=["GET"]),
+        Route("/metrics", health.metrics, methods=["GET"]),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     # Outermost: the client address every later layer sees (the login limit counts it) is the
