@@ -1,4 +1,5 @@
-"""People who log in to the web page, and failed logins: the ``webuser`` and ``loginfailure`` tables.
+"""People who log in to the web page, their open logins and failed logins: the ``webuser``,
+``websession`` and ``loginfailure`` tables.
 
 Passwords are hashed before they get here (``bot.web.users``); this module only stores and finds
 rows. Data-access functions in the house style: keyword-only, given the session, no commit.
@@ -10,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, delete, select
 
-from db.models import LoginFailure, WebUser
+from db.models import LoginFailure, WebSession, WebUser
 
 
 def user_by_name(session: Session, *, username: str) -> WebUser | None:
@@ -29,6 +30,37 @@ def save_user(session: Session, *, user: WebUser) -> None:
 def any_user(session: Session) -> bool:
     """Whether anyone at all can log in (the service starts the web page only then)."""
     return session.exec(select(WebUser.id)).first() is not None
+
+
+def open_session(session: Session, *, token_hash: str, user_id: int, at: datetime) -> None:
+    session.add(WebSession(token_hash=token_hash, user_id=user_id, created_at=at))
+
+
+def session_owner(session: Session, *, token_hash: str) -> int | None:
+    """The user id of the open login with this token hash; None once it was ended (or never was)."""
+    row = session.get(WebSession, token_hash)
+    return row.user_id if row is not None else None
+
+
+def end_sessions(
+    session: Session,
+    *,
+    token_hash: str | None = None,
+    user_id: int | None = None,
+    before: datetime | None = None,
+) -> int:
+    """End one login (``token_hash``), every login of ``user_id``, or those opened before
+    ``before`` (past any session's lifetime); returns how many were ended."""
+    if token_hash is None and user_id is None and before is None:
+        raise ValueError("end_sessions needs a token, a user or a time")  # never every login by accident
+    query = delete(WebSession)
+    if token_hash is not None:
+        query = query.where(col(WebSession.token_hash) == token_hash)
+    if user_id is not None:
+        query = query.where(col(WebSession.user_id) == user_id)
+    if before is not None:
+        query = query.where(col(WebSession.created_at) < before)
+    return int(session.exec(query).rowcount)
 
 
 def failure_times(

@@ -1,4 +1,4 @@
-"""The service's verbs: ``duban run``, ``duban schedule``, ``duban web`` and ``duban user add``."""
+"""The service's verbs: ``duban run``, ``duban schedule``, ``duban web`` and ``duban user``."""
 
 from __future__ import annotations
 
@@ -127,6 +127,21 @@ def user_add(
         app.engine, username=username, password=password, display_name=display_name, role=role
     )
     output.done(f"{'已添加' if created else '已更新'}网页用户 {username}（{output.role_label(saved)}）")
+
+
+@user.command("logout")
+@click.argument("username")
+@click.pass_context
+@friendly_errors
+def user_logout(ctx: click.Context, username: str) -> None:
+    """让该用户在所有浏览器上的网页登录立即失效（例如电脑丢失或人员调离）；重设密码时也会这样做。"""
+    from bot.cli import display as output
+    from bot.web.users import end_user_sessions
+
+    app = app_of(ctx)
+    app.init_database()
+    ended = end_user_sessions(app.engine, username)
+    output.done(f"已让网页用户 {username.strip()} 的 {ended} 个登录失效，需重新登录")
 
 
 COMMANDS = (run, schedule, web, user)

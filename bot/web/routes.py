@@ -12,7 +12,7 @@ import logging
 import queue
 import secrets
 import threading
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -33,7 +33,7 @@ from bot.clock import today
 from bot.web import health, views
 from bot.web.config import WebConfig
 from bot.web.throttle import minutes
-from bot.web.users import authenticate, load_user
+from bot.web.users import authenticate, end_session, load_user, start_session
 from bot.wiring import App
 from db import alerts
 from db.engine import session_scope
@@ -88,7 +88,7 @@ class Site:
     def user(self, request: Request) -> WebUser | None:
         """The logged-in user; a session past its absolute or idle limit is ended here."""
         session = request.session
-        if "uid" not in session:
+        if "sid" not in session:
             return None
         now = self.config.clock().timestamp()
         born, seen = session.get("born"), session.get("seen")
@@ -101,9 +101,12 @@ class Site:
             session.clear()
             self.flash(request, "登录已过期，请重新登录", "warning")
             return None
-        user = load_user(self.app.engine, session.get("uid"))
-        if user is not None:
-            session["seen"] = now
+        user = load_user(self.app.engine, session.get("sid"))
+        if user is None:  # logged out elsewhere, a new password, or ended by an administrator
+            session.clear()
+            self.flash(request, "登录已失效，请重新登录", "warning")
+            return None
+        session["seen"] = now
         return user
 
     def page_user(self, request: Request) -> WebUser:
@@ -173,13 +176,17 @@ class Site:
             response.status_code = 401
             return response
         throttle.succeeded(engine, username=username)
+        end_session(engine, request.session.get("sid"))  # logging in again ends the login before
         request.session.clear()
+        lifetime = timedelta(hours=self.config.session_hours)
+        token = start_session(engine, user, now=now, forget_before=now - lifetime)
         stamp = now.timestamp()
-        request.session.update(uid=user.id, csrf=secrets.token_urlsafe(32), born=stamp, seen=stamp)
+        request.session.update(sid=token, csrf=secrets.token_urlsafe(32), born=stamp, seen=stamp)
         return RedirectResponse("/", 303)
 
     async def logout(self, request: Request) -> Response:
         await self.form(request, staff=False)
+        end_session(self.app.engine, request.session.get("sid"))
         request.session.clear()
         return RedirectResponse("/login", 303)
 

@@ -1,6 +1,15 @@
-"""Web users: stored in the database with argon2id password hashes, never the password itself."""
+"""Web users: stored in the database with argon2id password hashes, never the password itself.
+
+A login is a row in the database (``websession``), found by the SHA-256 of a random token the
+cookie carries. Ending it deletes the row, so a copy of the cookie made earlier stops working too:
+logout ends one login; a new password and ``duban user logout`` end all of a user's logins.
+"""
 
 from __future__ import annotations
+
+import hashlib
+import secrets
+from datetime import datetime
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -40,6 +49,8 @@ def save_user(
             user.role = UserRole(role)
         user.password_hash, user.active = _hasher.hash(password), True
         users.save_user(session, user=user)
+        if not created:  # a new password: whoever logged in with the old one must log in again
+            users.end_sessions(session, user_id=user.id)
         session.commit()
         return created, user.role.value
 
@@ -54,9 +65,47 @@ def authenticate(engine: Engine, username: str, password: str) -> WebUser | None
     return user if user is not None and user.active else None
 
 
-def load_user(engine: Engine, user_id: object) -> WebUser | None:
-    if not isinstance(user_id, int):
+def _hash(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def start_session(engine: Engine, user: WebUser, *, now: datetime, forget_before: datetime) -> str:
+    """Open a login for ``user``; returns the token for the cookie. Logins opened before
+    ``forget_before`` are past any session's lifetime and are dropped on the way."""
+    assert user.id is not None
+    token = secrets.token_urlsafe(32)
+    with Session(engine) as session:
+        users.end_sessions(session, before=forget_before)
+        users.open_session(session, token_hash=_hash(token), user_id=user.id, at=now)
+        session.commit()
+    return token
+
+
+def load_user(engine: Engine, token: object) -> WebUser | None:
+    """The active user whose open login this token is; None if it was ended or never existed."""
+    if not isinstance(token, str) or not token:
         return None
     with Session(engine) as session:
-        user = users.user_by_id(session, user_id=user_id)
+        user_id = users.session_owner(session, token_hash=_hash(token))
+        user = users.user_by_id(session, user_id=user_id) if user_id is not None else None
     return user if user is not None and user.active else None
+
+
+def end_session(engine: Engine, token: object) -> None:
+    """Log out: this login ends on the server, for every copy of its cookie."""
+    if not isinstance(token, str) or not token:
+        return
+    with Session(engine) as session:
+        users.end_sessions(session, token_hash=_hash(token))
+        session.commit()
+
+
+def end_user_sessions(engine: Engine, username: str) -> int:
+    """End every open login of ``username`` (an administrator's revoke); returns how many."""
+    with Session(engine) as session:
+        user = users.user_by_name(session, username=username.strip())
+        if user is None or user.id is None:
+            raise ConfigurationError(f"没有网页用户 {username.strip()}")
+        ended = users.end_sessions(session, user_id=user.id)
+        session.commit()
+    return ended

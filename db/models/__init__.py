@@ -13,7 +13,7 @@ from db.models.plan import (
     Source,
     Subscription,
 )
-from db.models.service import JobLock, LoginFailure, UserRole, WebUser
+from db.models.service import JobLock, LoginFailure, UserRole, WebSession, WebUser
 
 __all__ = [
     "Alert",
@@ -37,5 +37,6 @@ __all__ = [
     "Source",
     "Subscription",
     "UserRole",
+    "WebSession",
     "WebUser",
 ]

@@ -44,6 +44,17 @@ class WebUser(SQLModel, table=True):
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
+class WebSession(SQLModel, table=True):
+    """One open web login. The cookie carries a random token and only its SHA-256 is kept here, so
+    whoever reads the database cannot log in with it. Deleting the row ends the login, whatever
+    copies of the cookie exist: that is how logout, a password change and ``duban user logout``
+    end sessions."""
+
+    token_hash: str = Field(primary_key=True)  # sha256 hex of the cookie's token
+    user_id: int = Field(foreign_key="webuser.id", index=True)
+    created_at: datetime = Field(sa_type=UTCDateTime, index=True)
+
+
 class LoginFailure(SQLModel, table=True):
     """One failed web login, kept for the rate limit (bot/web/throttle.py); a restart forgets nothing."""
 
