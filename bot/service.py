@@ -10,8 +10,10 @@ nothing overlaps with a ``duban refresh`` from a terminal or the web page.
 
 from __future__ import annotations
 
+import errno
 import logging
 import signal
+import socket
 import threading
 import time as systime
 from collections.abc import Callable
@@ -27,6 +29,7 @@ from sqlalchemy.exc import OperationalError
 from bot import systemd
 from bot.clock import wall_clock
 from bot.wiring import App
+from domain.errors import ConfigurationError
 from domain.schedule import JobSpec, ScheduleConfig, catch_up_slot, job_specs, next_fires, slot_key
 from domain.workdays import OFFICE_TZ
 from jobs.lock import AlreadyRunningError
@@ -164,6 +167,7 @@ def serve(app: App, config: ScheduleConfig, *, web: tuple[str, int] | None = Non
         log.info("收到信号 %s，正在停止（等待进行中的任务结束）", signal.Signals(signum).name)
         stop.set()
 
+    sock = _listen(*web) if web else None  # first: a taken port stops the service before it starts
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     now = service.clock()
@@ -175,7 +179,7 @@ def serve(app: App, config: ScheduleConfig, *, web: tuple[str, int] | None = Non
     heartbeat = systemd.watchdog_seconds()
     if heartbeat:  # from the scheduler's own thread: a scheduler that hangs stops the heartbeat
         scheduler.add_job(systemd.notify, IntervalTrigger(seconds=heartbeat), args=("WATCHDOG=1",))
-    server = _start_web(app, web, scheduler) if web else None
+    server = _start_web(app, web, scheduler, sock) if web else None
     scheduler.start()
     catch_up = threading.Thread(target=service.catch_up, args=(now,), name="catch-up", daemon=True)
     catch_up.start()
@@ -199,7 +203,43 @@ def _has_users(app: App) -> bool:
         return any_user(session)
 
 
-def _start_web(app: App, address: tuple[str, int], scheduler: BackgroundScheduler | None = None) -> Any:
+class WebPortError(ConfigurationError):
+    """The web page's address cannot be listened on; the service does not start without it."""
+
+    def __init__(self, host: str, port: int, error: OSError) -> None:
+        if error.errno == errno.EADDRINUSE:
+            problem = "已被占用（可能已有一个 duban 在运行，或别的程序在用这个端口）"
+        elif error.errno in (errno.EACCES, errno.EPERM):
+            problem = "没有权限使用（1024 以下的端口需要管理员权限）"
+        else:
+            problem = f"无法使用（{error.strerror or error}）"
+        super().__init__(
+            f"网页地址 {host}:{port} {problem}：服务未启动。"
+            "请用 --port 换一个端口，或用 --no-web 只运行定时任务"
+        )
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """The web page's socket, bound before anything starts, so a taken port stops ``duban run``
+    with a clear message instead of a service that runs without its page."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn does: restarts reuse it
+    try:
+        sock.bind((host, port))
+    except OSError as error:
+        sock.close()
+        raise WebPortError(host, port, error) from None
+    return sock
+
+
+def _start_web(
+    app: App,
+    address: tuple[str, int],
+    scheduler: BackgroundScheduler | None = None,
+    sock: socket.socket | None = None,
+) -> Any:
+    """Serve the page on ``sock`` (bound by :func:`_listen`; bound here if not given)."""
     import uvicorn
 
     from bot.web.config import SERVER_OPTIONS, WebConfig
@@ -215,7 +255,8 @@ def _start_web(app: App, address: tuple[str, int], scheduler: BackgroundSchedule
         **SERVER_OPTIONS,
     )
     server = uvicorn.Server(config)
-    threading.Thread(target=server.run, name="web", daemon=True).start()
+    sockets = [sock or _listen(*address)]
+    threading.Thread(target=server.run, kwargs={"sockets": sockets}, name="web", daemon=True).start()
     log.info("网页：http://%s:%d/", *address)
     if not _has_users(app):
         log.warning("还没有网页用户：用 duban user add 用户名 添加后才能登录")

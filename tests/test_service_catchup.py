@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -195,3 +196,30 @@ def test_duban_run_prints_its_schedule_and_stops_on_sigterm(tmp_path: Path) -> N
     assert "计划任务 collect-monthly（采集月度数据）：每月1—10日的工作日及其后第一个工作日 08:30" in text
     assert "收到信号 SIGTERM，正在停止" in text and "duban 服务已停止" in text
     assert "Traceback" not in text
+
+
+def test_duban_run_refuses_to_start_when_the_web_port_is_taken(tmp_path: Path) -> None:
+    """Before, the service logged "服务已启动" and ran on without its page."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith("DUBAN_")}
+    env.update(DUBAN_DATA_DIR=str(tmp_path / "data"), PYTHONUNBUFFERED="1", COLUMNS="200")
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        child = subprocess.Popen(
+            [sys.executable, "-m", "bot", "run", "--port", str(port)],
+            cwd=tmp_path,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            text, _ = child.communicate(timeout=60)
+        except subprocess.TimeoutExpired:
+            child.send_signal(signal.SIGTERM)
+            text, _ = child.communicate(timeout=60)
+            pytest.fail(f"duban run kept running without its page:\n{text}")
+    assert child.returncode == 1, text
+    assert f"网页地址 127.0.0.1:{port} 已被占用" in text and "--no-web" in text
+    assert "服务已启动" not in text and "Traceback" not in text

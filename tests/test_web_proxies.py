@@ -64,9 +64,9 @@ def test_duban_web_and_duban_run_start_uvicorn_without_its_own_proxy_trust(
         def __init__(self, config: uvicorn.Config) -> None:
             seen.append({"proxy_headers": config.proxy_headers})
 
-        def run(self) -> None:
+        def run(self, sockets: object = None) -> None:
             pass
 
     monkeypatch.setattr(uvicorn, "Server", Server)
-    _start_web(app, ("127.0.0.1", 1))
+    _start_web(app, ("127.0.0.1", 0))  # any free port: the page binds it before serving
     assert [options["proxy_headers"] for options in seen] == [False, False]
