@@ -51,7 +51,9 @@ class App:
 
     @classmethod
     def build(cls, settings: Settings, environ: Mapping[str, str], *, echo: Echo | None = None) -> App:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        from db.evidence import private_folder
+
+        private_folder(settings.data_dir)
         calendar = WorkCalendar()
         if settings.calendar_file:
             from bot.calendar_file import load_calendar

@@ -8,6 +8,7 @@ against the migrations folder's real head.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,6 +28,7 @@ HEAD_REVISION = "0011"  # the newest file in migrations/versions; a new migratio
 def make_engine(url: str, **kwargs: Any) -> Engine:
     """Create an engine; SQLite gets foreign keys, WAL and a busy timeout so jobs can share it."""
     if url.startswith("sqlite"):
+        _create_private_file(url)
         kwargs.setdefault("connect_args", {"timeout": 30})
         engine = create_engine(url, **kwargs)
         event.listen(engine, "connect", _sqlite_pragmas)
@@ -35,6 +37,23 @@ def make_engine(url: str, **kwargs: Any) -> Engine:
     if engine.dialect.name == "postgresql" and engine.dialect.driver == "psycopg":
         event.listen(engine, "connect", _postgres_text)
     return engine
+
+
+def _create_private_file(url: str) -> None:
+    """Create a new SQLite database file readable by the service's user only (0600) before SQLite
+    creates it with the umask's mode (usually readable by all); its -wal and -shm files take the
+    database file's mode. An empty file is a valid empty database; an existing one is left as is."""
+    from sqlalchemy.engine import make_url
+
+    database = make_url(url).database
+    if not database or database == ":memory:" or database.startswith("file:"):
+        return
+    try:
+        os.close(os.open(database, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        pass
+    except OSError:
+        return  # a missing or unwritable folder: SQLite's own error says so when it connects
 
 
 def _sqlite_pragmas(dbapi_connection: Any, _record: Any) -> None:

@@ -40,13 +40,33 @@ def _suffix(content_type: str | None, origin: str) -> str:
     return suffix if suffix.isascii() and 1 < len(suffix) <= 6 and suffix[1:].isalnum() else ".bin"
 
 
+def private_folder(path: Path) -> Path:
+    """Create ``path`` and any missing parent readable by the service's user only (0700).
+
+    ``Path.mkdir(mode=…, parents=True)`` gives the parents the default mode; evidence holds
+    pages fetched with the county's logins, so no folder of it is left readable by every local
+    user. Folders that already exist keep their mode: the operator may have chosen it.
+    """
+    missing = []
+    folder = path
+    while not folder.exists():
+        missing.append(folder)
+        if folder.parent == folder:
+            break
+        folder = folder.parent
+    for folder in reversed(missing):
+        folder.mkdir(mode=0o700, exist_ok=True)
+    return path
+
+
 def write_atomically(path: Path, data: bytes, *, sync: bool = True) -> None:
     """Write to a temporary file beside ``path``, fsync, then rename: never a half-written file.
 
-    ``sync=False`` skips the fsync; the caller then flushes with :class:`DiskSync` before
-    anything refers to the file.
+    The file is readable by the service's user only (0600, as ``mkstemp`` creates it) and so is
+    any folder made for it. ``sync=False`` skips the fsync; the caller then flushes with
+    :class:`DiskSync` before anything refers to the file.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    private_folder(path.parent)
     fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
     try:
         with os.fdopen(fd, "wb") as handle:
@@ -93,7 +113,7 @@ class DiskSync:
     """
 
     def __init__(self, folder: Path) -> None:
-        folder.mkdir(parents=True, exist_ok=True)
+        private_folder(folder)
         self._fd = os.open(folder, os.O_RDONLY)
         self._syncfs = getattr(ctypes.CDLL(None, use_errno=True), "syncfs", None)
 
