@@ -27,6 +27,11 @@ FAILING_SUBJECT = "【督办系统】消息多次发送失败，仍在重试"
 STILL_FAILING_AFTER = 6  # attempts: about an hour of backoff (1 + 2 + 4 + 8 + 16 + 32 minutes)
 
 ADVICE = (
+    # The SMTP settings mismatches first: their messages also say 登录 and 加密.
+    ("要求登录后才能发信", "在 .env 中设置 DUBAN_SMTP_USER 和 DUBAN_SMTP_PASSWORD（邮箱授权码），重启服务。"),
+    ("要求先加密连接", "在 .env 中把 DUBAN_SMTP_SECURITY 设为 starttls（465 端口设为 ssl），重启服务。"),
+    ("不支持 STARTTLS", "把 DUBAN_SMTP_SECURITY 改为 ssl（通常是 465 端口）；服务器确实不加密时才用 none。"),
+    ("不提供登录", "这台邮件服务器不用登录：去掉 DUBAN_SMTP_USER 和 DUBAN_SMTP_PASSWORD，或问邮件管理员。"),
     ("93000", "群机器人已失效：在群里重新添加机器人，把新 webhook key 写进 .env 对应的变量。"),
     ("60020", "在企业微信管理后台把服务器出口 IP 加入该应用的“企业可信IP”。"),
     ("secret", "核对企业微信应用的 corpid、agentid 和 secret（.env 中的变量）。"),

@@ -5,7 +5,10 @@ policy (RFC 2047 / RFC 2231, UTF-8), so every client shows them as written. Inli
 summary's chart) are ``multipart/related`` parts the HTML refers to by ``cid:``.
 
 Errors: 4xx replies, a dropped connection and timeouts are retried; 5xx replies, a failed login
-and a certificate that does not verify are permanent.
+and a certificate that does not verify are permanent. So is a mismatch between the settings and
+the server, named with the setting to change: a server that wants a login none is set up for
+(530 Authentication required), one that wants STARTTLS first (530 Must issue a STARTTLS command
+first, or no AUTH offered before it), one without STARTTLS, one that offers no login at all.
 """
 
 from __future__ import annotations
@@ -25,6 +28,11 @@ from notifiers.base import Format, Message, Notifier, Part
 from notifiers.escape import header_text
 
 SECURITY = ("ssl", "starttls", "none")
+# Said in the error, and matched by the administrator alert's advice (jobs/admin_alert.py).
+NEEDS_LOGIN = "邮件服务器要求登录后才能发信，但没有设置登录账号"
+NEEDS_TLS = "邮件服务器要求先加密连接（STARTTLS）才能发信或登录，但 DUBAN_SMTP_SECURITY 是 none"
+NO_STARTTLS = "邮件服务器不支持 STARTTLS 加密"
+NO_LOGIN = "邮件服务器不提供登录（AUTH）"
 
 
 @dataclass(frozen=True)
@@ -83,8 +91,10 @@ class EmailNotifier(Notifier):
         try:
             with self._connect() as smtp:
                 if self.smtp.user:
-                    smtp.login(self.smtp.user, self.smtp.password or "")
+                    self._login(smtp)
                 refused = smtp.send_message(email)
+        except _SettingsMismatchError as wrong:
+            raise self.fail(str(wrong), retryable=False) from None
         except UnicodeEncodeError:
             raise self.fail("邮箱用户名或密码含有非 ASCII 字符，SMTP 登录不支持", retryable=False) from None
         except smtplib.SMTPAuthenticationError as exc:
@@ -98,6 +108,8 @@ class EmailNotifier(Notifier):
                 retryable=all(400 <= c < 500 for c in codes),
             ) from None
         except smtplib.SMTPResponseException as exc:
+            if mismatch := self._mismatch(exc):
+                raise self._refused(mismatch, exc, retryable=False) from None
             raise self._refused(
                 "邮件服务器拒绝了这封邮件", exc, retryable=400 <= exc.smtp_code < 500
             ) from None
@@ -162,11 +174,31 @@ class EmailNotifier(Notifier):
         smtp = smtplib.SMTP(self.smtp.host, self.smtp.port, timeout=self.smtp.timeout)
         try:
             if self.smtp.security == "starttls":
+                smtp.ehlo()
+                if not smtp.has_extn("starttls"):
+                    raise _SettingsMismatchError(NO_STARTTLS)
                 smtp.starttls(context=context)
         except BaseException:
             smtp.close()
             raise
         return smtp
+
+    def _login(self, smtp: smtplib.SMTP) -> None:
+        smtp.ehlo_or_helo_if_needed()
+        if not smtp.has_extn("auth"):  # many servers offer AUTH only once the connection is encrypted
+            raise _SettingsMismatchError(NEEDS_TLS if self.smtp.security == "none" else NO_LOGIN)
+        smtp.login(self.smtp.user or "", self.smtp.password or "")
+
+    def _mismatch(self, exc: smtplib.SMTPResponseException) -> str | None:
+        """The settings mismatch a refusal reveals (530 wants a login or STARTTLS), if any."""
+        reply = str(exc.smtp_error).lower()
+        if exc.smtp_code != 530 and not (500 <= exc.smtp_code < 600 and "5.7.0" in reply):
+            return None
+        if "tls" in reply or "encryption" in reply:
+            return NEEDS_TLS if self.smtp.security == "none" else None
+        if "auth" in reply and not self.smtp.user:
+            return NEEDS_LOGIN
+        return None
 
     def _refused(self, what: str, exc: smtplib.SMTPResponseException, *, retryable: bool) -> DeliveryError:
         reply = (
@@ -175,6 +207,10 @@ class EmailNotifier(Notifier):
             else str(exc.smtp_error)
         )
         return self.fail(f"{what}（{exc.smtp_code} {reply[:200]}）", retryable=retryable)
+
+
+class _SettingsMismatchError(Exception):
+    """The server and the SMTP settings cannot work together; retrying will not change that."""
 
 
 def _plain(html: str) -> str:

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
 from domain.errors import ConfigurationError, DeliveryError
+from jobs.admin_alert import advice_for
 from notifiers.base import Attachment, Format, Message
 from notifiers.email import EmailNotifier, Recipient, SmtpConfig
 from tests.fakes.smtp_server import smtp_server
@@ -128,6 +130,38 @@ def test_smtp_refusals_decide_whether_to_retry(tmp_path: Path, reply: str, retry
         with pytest.raises(DeliveryError) as caught:
             notifier(box.port).send(message())
     assert caught.value.retryable is retryable
+
+
+@pytest.mark.parametrize(
+    ("server", "client", "said", "advice"),
+    [
+        # 530 Authentication required: the sender has no login set
+        ({"login": ("duban", "auth-code-secret")}, {}, "要求登录后才能发信", "DUBAN_SMTP_USER 和"),
+        # 530 Must issue a STARTTLS command first: security none against a STARTTLS-only server
+        ({"security": "starttls"}, {}, "要求先加密连接", "DUBAN_SMTP_SECURITY 设为 starttls"),
+        # the same server with a login set: it offers no AUTH before STARTTLS (was retried as a
+        # connection problem)
+        (
+            {"security": "starttls", "login": ("duban", "auth-code-secret")},
+            {"login": True},
+            "要求先加密连接",
+            "DUBAN_SMTP_SECURITY 设为 starttls",
+        ),
+        # security starttls against a server without it (was retried as a connection problem)
+        ({}, {"security": "starttls"}, "不支持 STARTTLS", "DUBAN_SMTP_SECURITY 改为 ssl"),
+    ],
+)
+def test_settings_the_server_refuses_are_permanent_with_the_setting_to_change(
+    tmp_path: Path, server: dict[str, Any], client: dict[str, Any], said: str, advice: str
+) -> None:
+    with smtp_server(tmp_path, **server) as box, pytest.raises(DeliveryError) as caught:
+        notifier(box.port, **client).send(message())
+    error = str(caught.value)
+    assert not caught.value.retryable, error
+    assert said in error
+    assert advice in advice_for(error) and "垃圾邮件" not in advice_for(error)
+    assert "auth-code-secret" not in error
+    assert box.received == []
 
 
 def test_settings_that_cannot_work_are_refused_up_front() -> None:
