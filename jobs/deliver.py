@@ -36,6 +36,7 @@ from notifiers.wecom import redact
 
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=6)
+NOTE_SEPARATOR = "；"
 LEASE = timedelta(minutes=10)  # a row claimed by a sender that died is taken up again after this
 
 Clock = Callable[[], datetime]
@@ -227,7 +228,7 @@ class _Run:
             assert delivery is not None
             delivery.parts_sent = work.done
             if note:
-                delivery.note = f"{delivery.note}；{note}" if delivery.note else note
+                delivery.note = with_note(delivery.note, note)
             if work.done >= len(work.parts):
                 delivery.status, delivery.sent_at = DeliveryStatus.SENT, self.clock()
                 delivery.last_error = None
@@ -297,3 +298,12 @@ def _attachment(spec: dict[str, str]) -> Attachment:
         raise DeliveryError(spec.get("filename", path.name), problem, retryable=False) from None
     filename = spec.get("filename", path.name)
     return Attachment(filename, spec["content_type"], data, spec.get("inline_id") or None)
+
+
+def with_note(notes: str | None, note: str) -> str:
+    """``notes`` with ``note`` added once: every part of a long message may report the same thing
+    (the same unknown accounts), and the delivery says it once, not once per part."""
+    if not notes:
+        return note
+    sep = NOTE_SEPARATOR
+    return notes if f"{sep}{note}{sep}" in f"{sep}{notes}{sep}" else f"{notes}{sep}{note}"

@@ -91,8 +91,9 @@ class Notifier(ABC):
         """Send one part; return a note worth keeping (or None); raise :class:`DeliveryError`."""
 
     def send(self, message: Message) -> list[str]:
-        """Send every part at once, without pacing (a test message; the console)."""
-        return [note for part in self.parts(message) if (note := self.send_part(message, part))]
+        """Send every part at once, without pacing (the console); each distinct note once."""
+        notes = [note for part in self.parts(message) if (note := self.send_part(message, part))]
+        return list(dict.fromkeys(notes))
 
     def fail(self, problem: str, *, retryable: bool) -> DeliveryError:
         """A delivery error for this channel, with every secret masked out of its text."""

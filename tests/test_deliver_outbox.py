@@ -303,3 +303,15 @@ def test_a_channel_that_keeps_failing_is_reported_once_and_still_retried(
     assert alert.kind == "admin" and alert.subject == "【督办系统】消息多次发送失败，仍在重试"
     assert "已连续 6 次发送失败，仍在自动重试" in alert.body
     assert contents(fake) == [DIGEST.format(n=1)]
+
+
+def test_a_note_every_part_reports_is_kept_once(tmp_path: Path, clock: FakeClock) -> None:
+    """张主任's WeCom account is unknown: each of the message's parts says so, the row once."""
+    with running(FakeWeCom(clock=clock, users={"gaoquan"})) as fake:
+        app = live_app(tmp_path, clock, wecom_url=fake.url)
+        long = "\n".join(DIGEST.format(n=n) for n in range(60))  # several app messages long
+        queue(app, "app", long, now=clock())
+        until_settled(app, clock)
+    (row,) = rows(app)
+    assert row.status is DeliveryStatus.SENT and row.parts_sent == len(fake.app_messages()) > 3
+    assert row.note == "以下企业微信账号无效或不在应用可见范围内，未收到：zhangzhuren"
