@@ -2,10 +2,14 @@
 
 It goes around the outbox on purpose: the point is to see at once whether a configuration works,
 and if not, exactly why (missing variable, invalid robot key, wrong secret, untrusted IP, login).
+It does keep the channel's rate window: each request is counted with the sender's (a robot takes
+20 a minute, and the sender counts the test's too); when the window is full it says when to try
+again rather than push the channel over its limit.
 """
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,7 +20,8 @@ from domain.errors import ConfigurationError, DeliveryError
 from domain.workdays import OFFICE_TZ
 from jobs.admin_alert import advice_for
 from jobs.context import Context
-from notifiers.base import Format, Message
+from jobs.deliver import reserve_attempt
+from notifiers.base import Format, Message, Notifier
 from notifiers.render import render_template
 
 SUBJECT = "【督办系统】测试消息"
@@ -67,6 +72,8 @@ def send_test_message(app: Context, code: str, *, project: str | None, now: date
         notifier = app.live_notifier(channel)
         parts = notifier.parts(message)
         for part in parts:
+            if not _window_open(app, notifier, outcome):
+                return outcome
             if note := notifier.send_part(message, part):
                 outcome.notes.append(note)
         outcome.ok, outcome.parts = True, len(parts)
@@ -76,6 +83,20 @@ def send_test_message(app: Context, code: str, *, project: str | None, now: date
     except ConfigurationError as error:
         outcome.problem, outcome.advice = str(error), advice_for(str(error))
     return outcome
+
+
+def _window_open(app: Context, notifier: Notifier, outcome: TestOutcome) -> bool:
+    """Count this request in the channel's window; False (and why, in ``outcome``) if it is full."""
+    key, per_minute = notifier.rate_key, notifier.per_minute
+    if not key or not per_minute:
+        return True
+    wait = reserve_attempt(app.engine, rate_key=key, per_minute=per_minute, at=app.clock())
+    if wait <= 0:
+        return True
+    outcome.problem = f"这个频道每分钟最多发 {per_minute} 条消息，最近一分钟已经发满（含正式提醒）"
+    outcome.advice = f"请约 {math.ceil(wait)} 秒后再试；正式提醒会排队等待，不会丢失。"
+    outcome.retryable = True
+    return False
 
 
 def _find(app: Context, code: str, project: str | None) -> Channel:

@@ -212,14 +212,9 @@ class _Run:
 
     def reserve(self, key: str, per_minute: int) -> float:
         """Seconds to wait for ``key``'s window, or 0 after recording this attempt."""
-        with session_scope(self.engine) as session:
-            at = self.clock()
-            since = at - WINDOW - self.margin
-            recent = outbox.attempts_since(session, rate_key=key, since=since)
-            wait = wait_needed(recent, per_minute, at, margin=self.margin)
-            if wait <= 0:
-                outbox.record_attempt(session, rate_key=key, at=at)
-            return wait
+        return reserve_attempt(
+            self.engine, rate_key=key, per_minute=per_minute, at=self.clock(), margin=self.margin
+        )
 
     def accepted(self, delivery_id: int, work: _Work, note: str | None) -> None:
         self.result.parts += 1
@@ -298,6 +293,20 @@ def _attachment(spec: dict[str, str]) -> Attachment:
         raise DeliveryError(spec.get("filename", path.name), problem, retryable=False) from None
     filename = spec.get("filename", path.name)
     return Attachment(filename, spec["content_type"], data, spec.get("inline_id") or None)
+
+
+def reserve_attempt(
+    engine: Engine, *, rate_key: str, per_minute: int, at: datetime, margin: timedelta = MARGIN
+) -> float:
+    """Seconds to wait for ``rate_key``'s window at ``at`` (the real time), or 0 after recording
+    this request. The sender and ``duban notify-test`` count one window per endpoint, in the
+    database, so neither can push the other over the channel's limit."""
+    with session_scope(engine) as session:
+        recent = outbox.attempts_since(session, rate_key=rate_key, since=at - WINDOW - margin)
+        wait = wait_needed(recent, per_minute, at, margin=margin)
+        if wait <= 0:
+            outbox.record_attempt(session, rate_key=rate_key, at=at)
+        return wait
 
 
 def with_note(notes: str | None, note: str) -> str:

@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner, Result
+from sqlmodel import select
 
 from bot.cli import main
+from db.engine import make_engine, session_scope
+from db.models import SendAttempt
+from jobs.deliver import reserve_attempt
 from tests.fakes.smtp_server import smtp_server
 from tests.fakes.wecom_server import FakeWeCom, running
 
@@ -100,3 +105,48 @@ def test_email_channel(imported: Path) -> None:
 def test_an_unknown_channel(imported: Path) -> None:
     result = duban(imported, "notify-test", "no-such-channel")
     assert result.exit_code == 1 and "找不到频道 no-such-channel" in result.output
+
+
+def _send_attempts(data: Path) -> list[SendAttempt]:
+    engine = make_engine(f"sqlite:///{data / 'data' / 'duban.db'}")
+    try:
+        with session_scope(engine) as session:
+            return list(session.exec(select(SendAttempt)).all())
+    finally:
+        engine.dispose()
+
+
+def _test(imported: Path, fake: FakeWeCom) -> Result:
+    return duban(
+        imported,
+        "notify-test",
+        "pianguan-work",
+        DUBAN_WECOM_API_BASE=fake.url,
+        DUBAN_WECOM_KEY_PIANGUAN="pianguan-robot-key",
+    )
+
+
+def test_test_messages_keep_the_robots_window_and_are_counted(imported: Path, fake: FakeWeCom) -> None:
+    """Before, notify-test sent past the 20-a-minute limit and the sender never knew of its sends."""
+    for _ in range(20):
+        assert _test(imported, fake).exit_code == 0
+    refused = _test(imported, fake)
+    assert refused.exit_code == 1
+    assert "每分钟最多发 20 条消息" in refused.output and "秒后再试" in refused.output
+    assert fake.requests == 20 and fake.rate_violations == 0
+    attempts = _send_attempts(imported)
+    assert len(attempts) == 20 and len({a.rate_key for a in attempts}) == 1
+    assert "pianguan-robot-key" not in attempts[0].rate_key  # a hash, never the key
+
+
+def test_the_senders_requests_count_for_the_test_message(imported: Path, fake: FakeWeCom) -> None:
+    assert _test(imported, fake).exit_code == 0
+    (first,) = _send_attempts(imported)
+    engine = make_engine(f"sqlite:///{imported / 'data' / 'duban.db'}")
+    now = datetime.now(UTC)
+    waits = [reserve_attempt(engine, rate_key=first.rate_key, per_minute=20, at=now) for _ in range(20)]
+    engine.dispose()
+    assert waits[:19] == [0.0] * 19 and waits[19] > 0  # the sender's window counted the test
+    refused = _test(imported, fake)
+    assert refused.exit_code == 1 and "已经发满" in refused.output
+    assert fake.requests == 1
