@@ -154,11 +154,53 @@ class App:
         try:
             upgrade(self.engine)
         except OperationalError as exc:
-            where = self.engine.url.render_as_string(hide_password=True)
-            reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+            raise ConfigurationError(self.database_problem(exc)) from None
+
+    def database_problem(self, exc: Exception) -> str:
+        """What an error from the database means: a full or read-only disk, named with its path,
+        or a database that cannot be reached."""
+        from db.storage import sqlite_file, storage_problem
+
+        reason = _reason(exc)
+        path = sqlite_file(self.engine.url)
+        if path is not None and (problem := storage_problem(path, reason)):
+            return problem
+        if "no space left" in reason.lower():
+            return f"数据库服务器的磁盘已满：{reason}（请清理数据库服务器的磁盘后重试）"
+        where = self.engine.url.render_as_string(hide_password=True)
+        return f"连不上数据库 {where}：{reason}（请检查 DUBAN_DATABASE_URL，以及数据库服务是否在运行）"
+
+    def open_for_reading(self) -> None:
+        """For commands that only read (``duban status``): the schema is upgraded as usual, but a
+        SQLite database on a read-only or full disk is opened read-only instead, without upgrading
+        or writing anything. It must already be at the current schema."""
+        from sqlalchemy.exc import OperationalError
+
+        from db.engine import HEAD_REVISION, schema_revisions
+        from db.storage import read_only_disk, read_only_engine, sqlite_file, storage_problem
+
+        path = sqlite_file(self.engine.url)
+        if path is None or not path.exists():
+            self.init_database()
+            return
+        if not read_only_disk(path):
+            try:
+                upgrade(self.engine)
+                return
+            except OperationalError as exc:
+                if storage_problem(path, _reason(exc)) is None:  # not the disk: nothing to fall back on
+                    raise ConfigurationError(self.database_problem(exc)) from None
+        self.engine.dispose()
+        self.engine = read_only_engine(path)
+        try:
+            revisions = schema_revisions(self.engine)
+        except OperationalError as exc:
+            raise ConfigurationError(self.database_problem(exc)) from None
+        if revisions != {HEAD_REVISION}:
             raise ConfigurationError(
-                f"连不上数据库 {where}：{reason}（请检查 DUBAN_DATABASE_URL，以及数据库服务是否在运行）"
-            ) from None
+                f"数据库文件 {path} 不可写入，而它的表结构需要升级到这个版本的 duban：请先让它可写入，"
+                "运行一次 duban status 完成升级"
+            )
 
     @property
     def live(self) -> LiveConfig:
@@ -238,3 +280,11 @@ class App:
             problem = "找不到" if not found else "有多个同名频道"
             raise ConfigurationError(f"DUBAN_ADMIN_CHANNEL={code}：{problem}这个频道代码")
         return AdminRoute(found[0].id, code)
+
+
+def _reason(exc: Exception) -> str:
+    """The database driver's own first line about ``exc``."""
+    from sqlalchemy.exc import DBAPIError
+
+    orig = exc.orig if isinstance(exc, DBAPIError) else None
+    return str(orig).strip().splitlines()[0] if orig else str(exc) or type(exc).__name__

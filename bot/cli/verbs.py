@@ -167,7 +167,7 @@ def status(ctx: click.Context, as_of: datetime | None) -> None:
     from bot.status import gather_status
 
     app = _app(ctx)
-    app.init_database()
+    app.open_for_reading()  # works on a read-only or full disk too
     day, _ = _as_of(as_of)
     output.status(gather_status(app, day))
 
