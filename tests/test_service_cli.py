@@ -5,10 +5,14 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
+from click.testing import CliRunner
 from sqlmodel import select
 
+from bot.cli import main
 from bot.web.users import authenticate
 from db.engine import make_engine, session_scope
 from db.models import UserRole, WebUser
@@ -53,3 +57,36 @@ def test_user_add_hashes_the_password_and_refuses_a_short_one(tmp_path: Path) ->
     assert user.password_hash.startswith("$argon2id$") and "another" not in user.password_hash
     assert authenticate(engine, "li", "another long one") is not None
     assert authenticate(engine, "li", "leader pass phrase") is None
+
+
+@pytest.mark.parametrize("as_of", [None, "2023-09-28"])
+def test_schedule_as_of_today_counts_from_the_real_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, as_of: str | None
+) -> None:
+    """At 12:00 on Thursday 2023-09-28 the day's 09:00 run is past, with or without --as-of that
+    day (before, --as-of pretended it was midnight and listed it as next)."""
+    import bot.clock
+
+    monkeypatch.setattr(bot.clock, "wall_clock", lambda: datetime(2023, 9, 28, 4, 0, tzinfo=UTC))
+    args = ["--data-dir", str(tmp_path / "data"), "schedule", "--count", "1"]
+    answer = CliRunner().invoke(main, [*args, "--as-of", as_of] if as_of else args, env={"COLUMNS": "200"})
+    assert answer.exit_code == 0, answer.output
+    assert "从现在 2023-09-28 12:00 起" in answer.output
+    assert "2023-09-28 09:00" not in answer.output
+    assert "2023-10-07 09:00 星期六" in answer.output  # the next working day's run, after National Day
+
+
+def test_schedule_as_of_another_day_is_a_preview_that_says_the_real_time(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.clock
+
+    monkeypatch.setattr(bot.clock, "wall_clock", lambda: datetime(2023, 9, 28, 4, 0, tzinfo=UTC))
+    answer = CliRunner().invoke(
+        main,
+        ["--data-dir", str(tmp_path / "data"), "schedule", "--as-of", "2023-09-27", "--count", "1"],
+        env={"COLUMNS": "200"},
+    )
+    assert answer.exit_code == 0, answer.output
+    assert "2023-09-27 起的安排预览；现在是 2023-09-28 12:00" in answer.output
+    assert "2023-09-27 09:00 星期三" in answer.output

@@ -275,9 +275,16 @@ def summary_result(queued: Any, delivered: DeliverResult) -> None:
     done(f"发送：成功 {delivered.sent} 条，待重试 {delivered.retrying} 条，失败 {delivered.dead} 条")
 
 
-def schedule(rows: list[tuple[Any, list[Any]]], now: Any, outbox_minutes: int) -> None:
-    """The timetable ``duban schedule`` shows: each job, its rule, and its next runs."""
-    table = Table(title=f"定时任务（从 {now:%Y-%m-%d %H:%M} 起，北京时间）")
+def schedule(rows: list[tuple[Any, list[Any]]], now: Any, outbox_minutes: int, preview: Any = None) -> None:
+    """The timetable ``duban schedule`` shows: each job, its rule, and its next runs (from now, or
+    from the start of the day ``preview``, with the real time said as such)."""
+    local = now.astimezone(OFFICE_TZ)
+    title = (
+        f"定时任务（{preview:%Y-%m-%d} 起的安排预览；现在是 {local:%Y-%m-%d %H:%M}，北京时间）"
+        if preview
+        else f"定时任务（从现在 {local:%Y-%m-%d %H:%M} 起，北京时间）"
+    )
+    table = Table(title=title)
     for column in ("任务", "做什么", "规则", "接下来"):
         table.add_column(column)
     weekdays = "一二三四五六日"

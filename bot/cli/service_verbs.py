@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import sys
-from datetime import datetime, time
+from datetime import date, datetime, time, timedelta
 
 import click
 
@@ -61,7 +61,12 @@ def run(ctx: click.Context, host: str, port: int, no_web: bool) -> None:
 @click.pass_context
 @friendly_errors
 def schedule(ctx: click.Context, as_of: datetime | None, count: int) -> None:
-    """显示各定时任务接下来的运行时间（不启动任何任务）。"""
+    """显示各定时任务接下来的运行时间（不启动任何任务）。
+
+    \b
+    加 --as-of 日期 可预览那一天起的安排；它只决定列出哪些日子，不改变实际时间：
+    写今天时，今天已经过去的运行不会列出。
+    """
     from bot.cli import display as output
     from bot.clock import wall_clock
     from domain.schedule import job_specs, next_fires
@@ -69,9 +74,19 @@ def schedule(ctx: click.Context, as_of: datetime | None, count: int) -> None:
 
     app = app_of(ctx)
     config = app.settings.schedule()
-    now = datetime.combine(as_of.date(), time(0), tzinfo=OFFICE_TZ) if as_of else wall_clock()
-    rows = [(spec, next_fires(spec, now, app.calendar, count)) for spec in job_specs(config)]
-    output.schedule(rows, now, config.outbox_minutes)
+    # --as-of picks the days listed, never the time it is: today's runs that are already past are
+    # not "next" however the date is given; another day is shown whole, as a preview of it.
+    now = wall_clock()
+    day = as_of.date() if as_of else None
+    start = now if day in (None, now.astimezone(OFFICE_TZ).date()) else _day_start(day)
+    rows = [(spec, next_fires(spec, start, app.calendar, count)) for spec in job_specs(config)]
+    output.schedule(rows, now, config.outbox_minutes, preview=None if start is now else day)
+
+
+def _day_start(day: date) -> datetime:
+    from domain.workdays import OFFICE_TZ
+
+    return datetime.combine(day, time(0), tzinfo=OFFICE_TZ) - timedelta(microseconds=1)
 
 
 @click.command()
