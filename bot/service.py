@@ -167,7 +167,7 @@ def serve(app: App, config: ScheduleConfig, *, web: tuple[str, int] | None = Non
         log.info("收到信号 %s，正在停止（等待进行中的任务结束）", signal.Signals(signum).name)
         stop.set()
 
-    sock = _listen(*web) if web else None  # first: a taken port stops the service before it starts
+    sock = listen_for_web(*web) if web else None  # first: a taken port stops the service before it starts
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     now = service.clock()
@@ -219,7 +219,7 @@ class WebPortError(ConfigurationError):
         )
 
 
-def _listen(host: str, port: int) -> socket.socket:
+def listen_for_web(host: str, port: int) -> socket.socket:
     """The web page's socket, bound before anything starts, so a taken port stops ``duban run``
     with a clear message instead of a service that runs without its page."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
@@ -255,7 +255,7 @@ def _start_web(
         **SERVER_OPTIONS,
     )
     server = uvicorn.Server(config)
-    sockets = [sock or _listen(*address)]
+    sockets = [sock or listen_for_web(*address)]
     threading.Thread(target=server.run, kwargs={"sockets": sockets}, name="web", daemon=True).start()
     log.info("网页：http://%s:%d/", *address)
     if not _has_users(app):

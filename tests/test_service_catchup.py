@@ -223,3 +223,17 @@ def test_duban_run_refuses_to_start_when_the_web_port_is_taken(tmp_path: Path) -
     assert child.returncode == 1, text
     assert f"网页地址 127.0.0.1:{port} 已被占用" in text and "--no-web" in text
     assert "服务已启动" not in text and "Traceback" not in text
+
+
+def test_duban_web_says_in_chinese_that_the_port_is_taken(tmp_path: Path) -> None:
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        answer = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "data"), "web", "--port", str(port)])
+    assert answer.exit_code == 1
+    assert f"网页地址 127.0.0.1:{port} 已被占用" in answer.output

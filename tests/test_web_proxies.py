@@ -57,7 +57,7 @@ def test_duban_web_and_duban_run_start_uvicorn_without_its_own_proxy_trust(
 
     seen: list[dict[str, Any]] = []
     monkeypatch.setattr(uvicorn, "run", lambda *args, **options: seen.append(options))
-    answer = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "web"), "web", "--port", "1"])
+    answer = CliRunner().invoke(main, ["--data-dir", str(tmp_path / "web"), "web", "--port", "0"])
     assert answer.exit_code == 0, answer.output
 
     class Server:

@@ -99,12 +99,15 @@ def web(ctx: click.Context, host: str, port: int, as_of: datetime | None) -> Non
     import uvicorn
 
     from bot.cli import display as output
+    from bot.service import listen_for_web
     from bot.web.config import SERVER_OPTIONS, WebConfig
     from bot.web.routes import create_app
 
     app = app_of(ctx)
     app.init_database()
     config = WebConfig.from_app(app, as_of=as_of.date() if as_of else None)
+    # A taken port is said in Chinese here; uvicorn would only log its English errno line.
+    listen_for_web(host, port).close()
     output.done(f"网页：http://{host}:{port}/（Ctrl+C 停止）")
     uvicorn.run(create_app(app, config), host=host, port=port, log_level="warning", **SERVER_OPTIONS)
 
