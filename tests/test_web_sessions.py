@@ -4,6 +4,7 @@ of the cookie, on a real uvicorn server. The new password and the revoke go thro
 
 from __future__ import annotations
 
+import dataclasses
 import os
 import subprocess
 import sys
@@ -14,14 +15,17 @@ import pytest
 import requests
 from sqlmodel import select
 
+from bot.clock import office_morning
+from bot.web.config import WebConfig
 from bot.web.users import save_user
 from bot.wiring import App
 from db.engine import session_scope
 from db.models import WebSession
 from jobs.import_plans import import_files
 from tests.conftest import EXAMPLES
+from tests.fakes.clock import FakeClock
 from tests.test_cli import duban
-from tests.webkit import LEADER, STAFF, csrf_of, logged_in, serving
+from tests.webkit import AS_OF, LEADER, STAFF, csrf_of, logged_in, serving
 
 COOKIE = "duban_session"
 
@@ -120,3 +124,18 @@ def test_revoking_an_unknown_user_is_a_clear_error(tmp_path: Path) -> None:
     result = duban(tmp_path / "data", "user", "logout", "nobody")
     assert result.returncode == 1
     assert "没有网页用户 nobody" in result.stdout + result.stderr
+
+
+def test_a_login_that_timed_out_ends_for_every_copy(app: App) -> None:
+    """The copy still carries a recent "seen" of its own; the login itself ended on the server."""
+    clock = FakeClock(office_morning(AS_OF))
+    save_user(app.engine, username=STAFF[0], password=STAFF[1], display_name=STAFF[2])
+    web = dataclasses.replace(WebConfig.from_app(app, as_of=AS_OF), clock=clock, idle_minutes=30)
+    with serving(app, web) as base:
+        browser = logged_in(base)
+        clock.advance(25 * 60)
+        thief = copy_of(browser)
+        assert is_in(thief, base)  # seen at minute 25
+        clock.advance(10 * 60)  # 35 minutes since the owner's last request
+        assert not is_in(browser, base)
+        assert not is_in(thief, base)

@@ -98,6 +98,7 @@ class Site:
             or now - born > self.config.session_hours * 3600
             or now - seen > self.config.idle_minutes * 60
         ):
+            end_session(self.app.engine, session.get("sid"))  # every copy of it ends too
             session.clear()
             self.flash(request, "登录已过期，请重新登录", "warning")
             return None
