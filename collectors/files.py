@@ -152,10 +152,10 @@ class FileCollector(Collector):
             try:
                 collected.figures += figures_from_file(fetched, path.name, source, source.settings)
             except Exception as exc:  # even a reader's own crash: a file must not block the inbox
-                error = exc if isinstance(exc, CollectionError) else _unreadable(source.code, path, exc)
-                error.evidence = fetched
-                collected.failures.append(error)
-                collected.after_commit.append(partial(reject, path, inbox, str(error), now))
+                failed = exc if isinstance(exc, CollectionError) else _unreadable(source.code, path, exc)
+                failed.evidence = fetched
+                collected.failures.append(failed)
+                collected.after_commit.append(partial(reject, path, inbox, str(failed), now))
                 continue
             collected.after_commit.append(partial(move, path, inbox / "processed", now))
         return collected

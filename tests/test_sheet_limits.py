@@ -84,9 +84,10 @@ def test_the_hostile_files_are_a_few_kilobytes(tmp_path: Path) -> None:
 
 def test_an_inbox_file_with_one_far_cell_is_refused_in_little_memory(tmp_path: Path) -> None:
     answer = read_in_child("inbox", far_cell(inbox_file(tmp_path)))
+    limit = INBOX_LIMITS.rows
     assert (
         answer["outcome"]
-        == f"工作表“销售明细”第 1048576 行超过收件表格上限（{INBOX_LIMITS.rows} 行）；请只保留需要的区域后另存再试"
+        == f"工作表“销售明细”第 1048576 行超过收件表格上限（{limit} 行）；请只保留需要的区域后另存再试"
     )
     assert float(str(answer["peak_mb"])) < PEAK_MB
 
@@ -185,9 +186,7 @@ def test_a_refused_inbox_file_fails_the_run_once_and_is_not_read_again(tmp_path:
     assert "失败 1 个" in first.output and "超过收件表格上限" in first.output
     with Session(engine) as session:
         [facts] = load_projects(session)  # the evaluation alerts on this like any failed source
-        assert [s.code for s in facts.sources if s.failed_error and "far.csv" in s.failed_error] == [
-            "export"
-        ]
+        assert [s.code for s in facts.sources if s.failed_error and "far.csv" in s.failed_error] == ["export"]
         attempts = len(session.exec(select(CollectionAttempt)).all())
     rejected = sorted(p.name for p in (inbox / "rejected").iterdir())
     second = runner.invoke(main, args, env={"COLUMNS": "200", "DUBAN_DATABASE_URL": ""})
