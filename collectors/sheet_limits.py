@@ -63,8 +63,8 @@ def check_sheet_limits(source: Path | bytes, limits: SheetLimits) -> None:
     with archive:
         titles = _sheet_titles(archive)
         totals = _Totals()
-        for info in archive.infolist():
-            if not info.filename.lower().endswith(".xml"):
+        for info in archive.infolist():  # every part: a sheet may be stored under any name
+            if info.filename.lower().endswith(".rels"):
                 continue
             title = titles.get(info.filename, info.filename.rsplit("/", 1)[-1])
             try:
