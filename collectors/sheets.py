@@ -60,12 +60,16 @@ def _csv(body: bytes, encoding: str | None, limits: SheetLimits) -> list[list[Ce
         dialect = csv.excel
     rows: list[list[Cell]] = []
     cells = 0
-    for number, row in enumerate(csv.reader(io.StringIO(text), dialect), start=1):
-        _within(limits, number, len(row), "CSV")
-        cells += len(row)
-        if cells > limits.cells:
-            raise SheetLimitError(f"单元格总数超过{limits.what}上限（{limits.cells} 个）；请拆成几个文件")
-        rows.append(list(row))
+    reader = csv.reader(io.StringIO(text), dialect)
+    try:
+        for number, row in enumerate(reader, start=1):
+            _within(limits, number, len(row), "CSV")
+            cells += len(row)
+            if cells > limits.cells:
+                raise SheetLimitError(f"单元格总数超过{limits.what}上限（{limits.cells} 个）；请拆成几个文件")
+            rows.append(list(row))
+    except csv.Error as exc:  # a stray carriage return or NUL inside a field
+        raise SheetError(f"CSV 第 {reader.line_num} 行无法解析：{exc}") from None
     return rows
 
 
