@@ -73,8 +73,9 @@ def run(engine, tmp_path: Path) -> None:
     assert result.failures == []
 
 
-def test_every_page_of_a_paginated_sum_is_kept_as_one_bundle(tmp_path: Path, shop: ShopApi) -> None:
-    engine = make_db(tmp_path, [shop_source(shop)])
+@pytest.mark.both_databases
+def test_every_page_of_a_paginated_sum_is_kept_as_one_bundle(tmp_path: Path, shop: ShopApi, database) -> None:
+    engine = make_db(tmp_path, [shop_source(shop)], database)
     run(engine, tmp_path)
     assert shop.calls == 2
     with Session(engine) as session:
@@ -107,12 +108,15 @@ def test_the_same_pages_again_keep_one_file(tmp_path: Path, shop: ShopApi) -> No
     assert len(list((tmp_path / "evidence").rglob("*.zip"))) == 1
 
 
-def test_the_export_lays_out_the_pages_and_recomputes_the_figure(tmp_path: Path, shop: ShopApi) -> None:
-    engine = make_db(tmp_path, [shop_source(shop)])
+@pytest.mark.both_databases
+def test_the_export_lays_out_the_pages_and_recomputes_the_figure(
+    tmp_path: Path, shop: ShopApi, database
+) -> None:
+    engine = make_db(tmp_path, [shop_source(shop)], database)
     run(engine, tmp_path)
     export = tmp_path / "for-evaluators"
     args = ["--data-dir", str(tmp_path), "evidence", "GMV", "--month", "2023-09", "--export", str(export)]
-    answer = CliRunner().invoke(main, args, env={"COLUMNS": "200", "DUBAN_DATABASE_URL": ""})
+    answer = CliRunner().invoke(main, args, env={"COLUMNS": "200", "DUBAN_DATABASE_URL": database or ""})
     assert answer.exit_code == 0, answer.output
     names = sorted(p.name for p in export.iterdir())
     pages = [n for n in names if n.endswith(("-p1.json", "-p2.json"))]
