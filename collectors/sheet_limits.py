@@ -63,17 +63,18 @@ def check_sheet_limits(source: Path | bytes, limits: SheetLimits) -> None:
     with archive:
         titles = _sheet_titles(archive)
         totals = _Totals()
-        for info in archive.infolist():  # every part: a sheet may be stored under any name
-            if info.filename.lower().endswith(".rels"):
+        for info in archive.infolist():  # XML parts, and sheets the workbook keeps under other names
+            if not info.filename.lower().endswith(".xml") and info.filename not in titles:
                 continue
             title = titles.get(info.filename, info.filename.rsplit("/", 1)[-1])
             try:
                 with archive.open(info) as stream:
                     _scan(stream, title, limits, totals)
-            except (zipfile.BadZipFile, etree.XMLSyntaxError, OSError, EOFError, ValueError) as exc:
-                if isinstance(exc, SheetLimitError):
-                    raise
-                continue  # a damaged part: openpyxl names the damage when it reads the file
+            except SheetLimitError:
+                raise
+            except (zipfile.BadZipFile, etree.XMLSyntaxError, OSError, EOFError, ValueError, RuntimeError):
+                # A damaged, encrypted or oddly compressed part: openpyxl refuses the file itself.
+                continue
 
 
 @dataclass

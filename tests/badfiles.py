@@ -126,3 +126,18 @@ def many_rows(path: Path, rows: int) -> Path:
                 sheet.write(b"</sheetData>" + tail)
     path.write_bytes(out.getvalue())
     return path
+
+
+def sheet_stored_as(path: Path, name: str) -> Path:
+    """The first worksheet moved to another part name (``xl/worksheets/data.bin``), as the
+    workbook's relationships allow; readers follow them, so limits must too."""
+    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info).replace(
+                SHEET.removeprefix("xl/").encode(), name.removeprefix("xl/").encode()
+            )
+            target.writestr(name if info.filename == SHEET else info.filename, data)
+    path.write_bytes(out.getvalue())
+    return path

@@ -29,7 +29,7 @@ from db.facts_loader import load_projects
 from db.models import CollectionAttempt
 from domain.errors import PlanFileError
 from jobs.import_plans import import_files
-from tests.badfiles import far_cell, ledger, many_rows, merged_to_the_corner, rewrite_sheet
+from tests.badfiles import far_cell, ledger, many_rows, merged_to_the_corner, rewrite_sheet, sheet_stored_as
 from tests.collect_helpers import NOW, config, make_db, make_env
 from tests.test_bad_input_ledgers import project  # noqa: F401 — the fixture
 from tests.test_collectors_files import source, xlsx
@@ -90,6 +90,12 @@ def test_an_inbox_file_with_one_far_cell_is_refused_in_little_memory(tmp_path: P
         == f"工作表“销售明细”第 1048576 行超过收件表格上限（{limit} 行）；请只保留需要的区域后另存再试"
     )
     assert float(str(answer["peak_mb"])) < PEAK_MB
+
+
+def test_a_sheet_stored_under_another_name_is_held_to_the_limits(tmp_path: Path) -> None:
+    path = sheet_stored_as(far_cell(inbox_file(tmp_path)), "xl/worksheets/data.bin")
+    answer = read_in_child("inbox", path)
+    assert "工作表“销售明细”第 1048576 行超过收件表格上限" in str(answer["outcome"])
 
 
 def test_a_declared_giant_dimension_alone_is_not_believed(tmp_path: Path) -> None:
