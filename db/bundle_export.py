@@ -14,15 +14,10 @@ from collections.abc import Callable
 from pathlib import Path
 
 from db.models import Measurement
+from domain.amounts import exact_amount as amount
 from domain.bundle import BundledFigure, BundleError, unpack
 
 Write = Callable[[str, bytes], Path]
-
-
-def amount(value: float) -> str:
-    """33377.78 → ``33,377.78``: every stored digit, none invented (``:g`` would say 33377.8)."""
-    text = f"{value:,.6f}".rstrip("0").rstrip(".")
-    return "0" if text in ("-0", "") else text
 
 
 def export_bundle(

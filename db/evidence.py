@@ -18,9 +18,10 @@ from sqlalchemy import insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
-from db.bundle_export import amount, export_bundle
+from db.bundle_export import export_bundle
 from db.models import CollectionAttempt, Evidence, Indicator, Measurement, Project, ReportFiling
 from db.types import code_point_order
+from domain.amounts import exact_amount as amount
 from domain.bundle import BUNDLE_TYPE
 from domain.errors import ConfigurationError
 

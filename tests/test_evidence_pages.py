@@ -17,8 +17,8 @@ from sqlmodel import Session, select
 from bot.cli import main
 from bot.demo.server import serve
 from collectors.registry import default_registry
-from db.bundle_export import amount
 from db.models import Evidence, Measurement
+from domain.amounts import exact_amount as amount
 from domain.bundle import BUNDLE_TYPE, unpack
 from jobs.collect import collect
 from tests.collect_helpers import NOW, config, make_db, make_env
@@ -129,6 +129,7 @@ def test_the_export_lays_out_the_pages_and_recomputes_the_figure(
     note = (export / "说明.txt").read_text(encoding="utf-8")
     total = amount(float(mine))
     assert f"第 1 版：{total} 元" in note
+    assert f"第 1 版：{total} 元" in answer.output  # every digit on the screen too
     assert f"合计 {ORDERS} 条 {total} 元，与记录的数值一致" in note
     assert "第 1 页 100 条" in note and "第 2 页 51 条" in note
     details = next(n for n in names if n.endswith("明细.csv"))
