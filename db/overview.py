@@ -103,7 +103,10 @@ def last_attempt(connection: Connection, project_id: int) -> AttemptRow | None:
     """The project's most recent collection attempt, if any."""
     c = ATTEMPT.c
     query = (
-        select(c.started_at, c.ok, c.figures).where(c.project_id == project_id).order_by(desc(c.id)).limit(1)
+        select(c.started_at, c.ok, c.figures)
+        .where(c.project_id == project_id)
+        .order_by(desc(c.id))
+        .limit(1)
     )
     row = connection.execute(query).first()
     return None if row is None else AttemptRow(*row)
