@@ -57,6 +57,9 @@ class Figure:
     evidence: Fetched
     town: str | None = None
     where: str | None = None  # where in the evidence: "第 2 页，行“2023年9月”，列“网络零售额（万元）”"
+    # A sum's records: (page, where, value in the indicator's unit). When they span several pages
+    # the figure's evidence becomes one bundle of them all (:func:`collectors.bundle.bundle_figures`).
+    parts: tuple[tuple[Fetched, str, float], ...] = ()
 
 
 @dataclass(frozen=True)

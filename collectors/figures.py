@@ -110,6 +110,7 @@ def sum_by_month(
     one is right cannot be told. A month whose cells are all blank yields no figure — never 0.
     """
     totals: dict[str, tuple[float, Located, int]] = {}
+    parts: dict[str, list[tuple[Fetched, str, float]]] = {}
     for item in found:
         value = value_of(item.cell, page_unit=page_unit, spec=spec, source=source, where=item.where)
         if value is None:
@@ -123,10 +124,21 @@ def sum_by_month(
             totals[item.month] = (previous + value, first, count + 1)
         else:
             totals[item.month] = (value, item, 1)
+        parts.setdefault(item.month, []).append((item.evidence, item.where, value))
     figures = []
     for month, (value, first, count) in sorted(totals.items()):
         where = first.where if count == 1 else f"{first.where} 等 {count} 行之和"
+        summed = tuple(parts[month]) if count > 1 else ()
         figures.append(
-            Figure(spec.indicator, month, round(value, 6), spec.unit, cumulative, first.evidence, where=where)
+            Figure(
+                spec.indicator,
+                month,
+                round(value, 6),
+                spec.unit,
+                cumulative,
+                first.evidence,
+                where=where,
+                parts=summed,
+            )
         )
     return figures

@@ -3,7 +3,9 @@
 Settings:
 
 * ``inbox`` — the folder (relative paths are under the data directory); read files go to
-  ``processed/`` inside it, unreadable ones to ``rejected/`` with ``<name>.reason.txt`` beside them;
+  ``processed/`` inside it, unreadable ones (too large, over a sheet limit of
+  :mod:`collectors.sheet_limits`, damaged, or breaking a reader) to ``rejected/`` with
+  ``<name>.reason.txt`` beside them, so that no run reads them again;
 * ``patterns`` — which files to read (default ``["*.xlsx", "*.xls", "*.csv"]``);
 * ``month_header`` — the header of the column holding the month or the date of each row (default
   ``月份``); rows are summed per month, so a daily or per-order export gives monthly totals;
@@ -36,6 +38,7 @@ from collectors.numbers import normalise_text
 from collectors.sheets import SheetError, read_sheets
 from collectors.tables import column_index, column_unit
 from domain.errors import CollectionError, ConfigurationError, LayoutError
+from domain.workdays import OFFICE_TZ
 
 PATTERNS = ("*.xlsx", "*.xls", "*.csv")
 NAME_BYTES = 200  # a moved file's stem; leaves room for "-20231012093000" and ".reason.txt"
@@ -148,10 +151,11 @@ class FileCollector(Collector):
             fetched = Fetched(path.name, None, CONTENT_TYPES.get(path.suffix.lower()), body, now)
             try:
                 collected.figures += figures_from_file(fetched, path.name, source, source.settings)
-            except CollectionError as error:
-                error.evidence = fetched
-                collected.failures.append(error)
-                collected.after_commit.append(partial(reject, path, inbox, str(error), now))
+            except Exception as exc:  # even a reader's own crash: a file must not block the inbox
+                failed = exc if isinstance(exc, CollectionError) else _unreadable(source.code, path, exc)
+                failed.evidence = fetched
+                collected.failures.append(failed)
+                collected.after_commit.append(partial(reject, path, inbox, str(failed), now))
                 continue
             collected.after_commit.append(partial(move, path, inbox / "processed", now))
         return collected
@@ -165,6 +169,10 @@ class FileCollector(Collector):
         if not inbox.is_dir():
             raise ConfigurationError(f"数据源 {source.code} 的收件文件夹 {inbox} 不存在")
         return inbox
+
+
+def _unreadable(code: str, path: Path, exc: Exception) -> LayoutError:
+    return LayoutError(code, f"{path.name}：读取时出错（{type(exc).__name__}），已停止读取")
 
 
 def _waiting(inbox: Path, patterns: list[str] | tuple[str, ...]) -> Iterator[Path]:
@@ -202,6 +210,12 @@ def _short(text: str, limit: int = NAME_BYTES) -> str:
 
 
 def reject(path: Path, inbox: Path, reason: str, now: datetime) -> None:
+    """Move a file that cannot be read to ``rejected/`` with a note (why, and when in Beijing
+    time), so that the next run does not read it again."""
     target = move(path, inbox / "rejected", now)
     note = target.with_name(target.name + ".reason.txt")
-    note.write_text(f"{now:%Y-%m-%d %H:%M} UTC 未能读取：\n{reason}\n", encoding="utf-8")
+    note.write_text(
+        f"{now.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}（北京时间）未能读取，移到这里后不再读取：\n"
+        f"{reason}\n改好后放回收件文件夹即可重新读取。\n",
+        encoding="utf-8",
+    )

@@ -10,6 +10,7 @@ import stat
 import tempfile
 from dataclasses import dataclass
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -17,8 +18,11 @@ from sqlalchemy import insert
 from sqlalchemy import select as sa_select
 from sqlmodel import Session, col, select
 
+from db.bundle_export import export_bundle
 from db.models import CollectionAttempt, Evidence, Indicator, Measurement, Project, ReportFiling
 from db.types import code_point_order
+from domain.amounts import exact_amount as amount
+from domain.bundle import BUNDLE_TYPE
 from domain.errors import ConfigurationError
 
 SUFFIXES = {
@@ -28,6 +32,7 @@ SUFFIXES = {
     "application/pdf": ".pdf",
     "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx",
     "application/vnd.ms-excel": ".xls",
+    BUNDLE_TYPE: ".zip",
 }
 
 
@@ -306,7 +311,8 @@ def export_trail(trail: Trail, root: Path, target: Path) -> list[Path]:
         kind = {"collected": "自动采集", "manual": "手工录入", "imported": "导入"}.get(
             m.origin.value, m.origin.value
         )
-        head = f"第 {m.revision} 版：{m.value:g} {m.unit}（{'本年累计' if m.cumulative else '当月'}，{kind}"
+        span = "本年累计" if m.cumulative else "当月"
+        head = f"第 {m.revision} 版：{amount(m.value)} {m.unit}（{span}，{kind}"
         lines.append(head + f"，记录于 {m.recorded_at:%Y-%m-%d %H:%M} UTC）")
         if m.locator:
             lines.append(f"  位置：{m.locator}")
@@ -315,13 +321,20 @@ def export_trail(trail: Trail, root: Path, target: Path) -> list[Path]:
             continue
         name = f"{trail.indicator.code}-{trail.month}-v{m.revision}-{ev.sha256[:12]}{Path(ev.path).suffix}"
         sound = intact(root, ev)
+        data = evidence_file(root, ev).read_bytes() if sound else b""
         if sound:
-            written.append(export_file(target, name, evidence_file(root, ev).read_bytes()))
+            written.append(export_file(target, name, data))
         status = f"，HTTP {ev.http_status}" if ev.http_status is not None else ""
         lines += [
             f"  来源：{ev.origin}（获取于 {ev.fetched_at:%Y-%m-%d %H:%M:%S} UTC{status}）",
             f"  文件：{name if sound else '（存档文件缺失或已被改动，未导出）'}",
             f"  SHA-256：{ev.sha256}",
         ]
+        if sound and ev.content_type == BUNDLE_TYPE:  # a sum over several pages: lay them out
+            pages, said = export_bundle(
+                data, Path(name).stem, trail.indicator.code, m, partial(export_file, target)
+            )
+            written += pages
+            lines += said
     note = export_file(target, "说明.txt", ("\n".join(lines) + "\n").encode("utf-8"))
     return [*written, note]

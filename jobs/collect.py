@@ -23,6 +23,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from collectors.base import Collected, CollectorEnv, FigureSpec, SourceConfig
+from collectors.bundle import bundle_figures
 from collectors.http import host_of
 from collectors.lanes import run_by_host
 from collectors.registry import Registry
@@ -160,6 +161,7 @@ def collect(
             if month is not None and not outcome.whole:
                 outcome.figures = [f for f in outcome.figures if f.month == month]
                 outcome.filings = [f for f in outcome.filings if f.month == month]
+            outcome.figures = bundle_figures(outcome.figures, secrets)  # a paged sum keeps every page
         except CollectionError as exc:
             outcome = exc
         except ConfigurationError as exc:

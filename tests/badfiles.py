@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import re
 import zipfile
 from collections.abc import Callable
 from pathlib import Path
@@ -63,4 +64,80 @@ def sparse(path: Path, size: int) -> Path:
     """A file of ``size`` bytes that costs no disk and no time (a hole)."""
     with path.open("wb") as handle:
         handle.truncate(size)
+    return path
+
+
+SHEET = "xl/worksheets/sheet1.xml"
+FAR_CORNER = "XFD1048576"  # the last cell Excel allows: 1,048,576 rows × 16,384 columns
+
+
+def rewrite_sheet(path: Path, change: Callable[[bytes], bytes]) -> Path:
+    """Rewrite the first worksheet's XML of an .xlsx (dimension, far cells, merges openpyxl would
+    have to materialise to write)."""
+    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info)
+            target.writestr(info.filename, change(data) if info.filename == SHEET else data)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def far_cell(path: Path) -> Path:
+    """An export that declares the whole 1,048,576 × 16,384 grid and writes one cell at its corner."""
+
+    def change(xml: bytes) -> bytes:
+        xml = re.sub(rb'<dimension ref="[^"]*"/>', f'<dimension ref="A1:{FAR_CORNER}"/>'.encode(), xml)
+        far = f'<row r="1048576"><c r="{FAR_CORNER}" t="n"><v>1</v></c></row>'.encode()
+        return xml.replace(b"</sheetData>", far + b"</sheetData>")
+
+    return rewrite_sheet(path, change)
+
+
+def merged_to_the_corner(path: Path) -> Path:
+    """A workbook with one merged range from A1 to the last cell Excel allows."""
+    merge = f'<mergeCells count="1"><mergeCell ref="A1:{FAR_CORNER}"/></mergeCells>'.encode()
+    return rewrite_sheet(path, lambda xml: xml.replace(b"</sheetData>", b"</sheetData>" + merge))
+
+
+def many_rows(path: Path, rows: int) -> Path:
+    """The first worksheet with ``rows`` numbered rows appended, streamed into the zip (a million
+    rows compress to about a megabyte and take a second or two to write)."""
+    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            if info.filename != SHEET:
+                target.writestr(info.filename, source.read(info))
+                continue
+            head, _, tail = source.read(info).partition(b"</sheetData>")
+            first = max(int(r) for r in re.findall(rb'<row r="(\d+)"', head)) + 1
+            with target.open(SHEET, "w", force_zip64=True) as sheet:
+                sheet.write(re.sub(rb'<dimension ref="[^"]*"/>', b"", head))
+                for start in range(first, first + rows, 10_000):
+                    sheet.write(
+                        b"".join(
+                            b'<row r="%d"><c r="A%d" t="n"><v>%d</v></c><c r="B%d" t="inlineStr">'
+                            b"<is><t>x</t></is></c></row>" % (n, n, n, n)
+                            for n in range(start, min(start + 10_000, first + rows))
+                        )
+                    )
+                sheet.write(b"</sheetData>" + tail)
+    path.write_bytes(out.getvalue())
+    return path
+
+
+def sheet_stored_as(path: Path, name: str) -> Path:
+    """The first worksheet moved to another part name (``xl/worksheets/data.bin``), as the
+    workbook's relationships allow; readers follow them, so limits must too."""
+    source = zipfile.ZipFile(io.BytesIO(path.read_bytes()))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            data = source.read(info).replace(
+                SHEET.removeprefix("xl/").encode(), name.removeprefix("xl/").encode()
+            )
+            target.writestr(name if info.filename == SHEET else info.filename, data)
+    path.write_bytes(out.getvalue())
     return path

@@ -122,6 +122,7 @@ def test_a_formula_with_its_saved_result_is_read(tmp_path: Path) -> None:
         ("png.csv", b"\x89PNG\r\n\x1a\n" + bytes(range(256))),
         ("empty.xlsx", b""),
         ("truncated.xlsx", b"PK\x03\x04"),
+        ("stray-return.csv", b"\r\x00"),  # csv.Error inside the reader, found by hypothesis
     ],
 )
 def test_garbage_under_every_suffix_is_a_named_failure(name: str, body: bytes) -> None:

@@ -16,6 +16,7 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from domain.amounts import exact_amount as amount
 from domain.enums import Origin, RunStatus
 from domain.findings import KINDS, Finding
 from domain.keys import without_project
@@ -243,7 +244,7 @@ def recorded(row: Measurement | None, indicator: str) -> None:
     if row is None:
         done(f"{indicator}：与已有数值相同，未新增修订")
     else:
-        done(f"{indicator} {row.month}：{row.value:g} {row.unit}（第 {row.revision} 版）")
+        done(f"{indicator} {row.month}：{amount(row.value)} {row.unit}（第 {row.revision} 版）")
 
 
 def notify_test(outcome: Any, *, console_mode: bool) -> None:
@@ -309,7 +310,7 @@ def evidence_trail(trail: Trail, root: Path, sound: dict[int | None, bool]) -> N
         scope = "本年累计" if m.cumulative else "当月"
         source = f"，数据源 {m.source_code}" if m.source_code else ""
         console.print(
-            f"  第 {m.revision} 版：[bold]{m.value:g} {escape(m.unit)}[/]（{scope}，{kind}{source}，"
+            f"  第 {m.revision} 版：[bold]{amount(m.value)} {escape(m.unit)}[/]（{scope}，{kind}{source}，"
             f"记录于 {m.recorded_at:%Y-%m-%d %H:%M} UTC）"
         )
         if m.locator:

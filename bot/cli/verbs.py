@@ -82,6 +82,8 @@ def collect(ctx: click.Context, project: str | None, source: str | None, month: 
             app, now=wall_clock(), project=project, source=source, month=month, on_done=advance
         )
     output.collect_result(result)
+    if result.failures:  # what was collected is kept; the exit code still tells a script
+        sys.exit(1)
 
 
 @click.command()

@@ -1,6 +1,9 @@
 """An office's .xlsx as plain rows, with the traps of real ledgers dealt with before anyone reads it.
 
-* Size: the file and its unpacked parts are checked first (:mod:`collectors.limits`).
+* Size: the file and its unpacked parts are checked first (:mod:`collectors.limits`), then its
+  rows, columns, cells and merged ranges while streaming its XML
+  (:data:`collectors.sheet_limits.LEDGER_LIMITS`) — before openpyxl creates one object per cell
+  of a merged range or per row of a million-row sheet.
 * Formulas: values are the results Excel saved. A formula whose result was never saved (a file
   written by a script, never opened in Excel) becomes :class:`MissingResult`, so a reader that
   needs that cell can name it; it is never read as empty or zero.
@@ -22,10 +25,8 @@ from openpyxl.cell.cell import Cell
 from openpyxl.worksheet.worksheet import Worksheet
 
 from collectors.limits import TooLargeError, check_path, check_unpacked
+from collectors.sheet_limits import LEDGER_LIMITS, SheetLimitError, check_sheet_limits
 from domain.errors import PlanFileError
-
-MAX_ROWS = 5000  # a county's ledger has tens or hundreds of items, never thousands
-MAX_COLUMNS = 100
 
 
 @dataclass(frozen=True)
@@ -57,13 +58,14 @@ def read_book(path: Path, *, max_bytes: int) -> Book:
     try:
         check_path(path, max_bytes)
         check_unpacked(path, max_bytes)
-    except TooLargeError as exc:
+        check_sheet_limits(path, LEDGER_LIMITS)
+    except (TooLargeError, SheetLimitError) as exc:
         raise PlanFileError(path, str(exc)) from None
     except OSError as exc:
         raise PlanFileError(path, f"无法读取：{exc.strerror}") from None
     book = _open(path, data_only=False)
     try:
-        pending = {ws.title: _formulas(path, ws) for ws in book.worksheets}
+        pending = {ws.title: _formulas(ws) for ws in book.worksheets}
         hidden = [ws.title for ws in book.worksheets if ws.sheet_state != "visible"]
         epoch = book.epoch
         if any(pending.values()):  # the saved results are in the other view of the file
@@ -86,13 +88,7 @@ def _open(path: Path, *, data_only: bool) -> Any:
         ) from None
 
 
-def _formulas(path: Path, ws: Worksheet) -> dict[tuple[int, int], str]:
-    if ws.max_row > MAX_ROWS or ws.max_column > MAX_COLUMNS:
-        raise PlanFileError(
-            path,
-            f"工作表“{ws.title}”有 {ws.max_row} 行、{ws.max_column} 列，超过台账上限"
-            f"（{MAX_ROWS} 行、{MAX_COLUMNS} 列）；请只保留整改事项所在的区域",
-        )
+def _formulas(ws: Worksheet) -> dict[tuple[int, int], str]:
     return {
         (cell.row, cell.column): str(cell.value)
         for row in ws.iter_rows()
