@@ -114,8 +114,8 @@ def stage_label(stage: str, workdays_left: int | None) -> str:
     parsed = parse_stage(stage)
     step, arg = parsed.step, parsed.arg
     if arg is not None:
-        if step is Step.REMIND:
-            return f"还剩{workdays_left}个工作日"
+        if step is Step.REMIND:  # remind-3: 3 working days were left when it was told
+            return f"还剩{arg if workdays_left is None else workdays_left}个工作日"
         if step is Step.MONTH:  # month-05 in a year, month-2023-10 over a plan period
             return f"{int(arg)}月" if len(arg) == 2 else arg
         if step is Step.CHECKIN:

@@ -14,6 +14,8 @@ from bot.cli.root import as_of_option, friendly_errors
 from bot.cli.root import as_of_pair as _as_of
 from bot.cli.zh import Day
 
+JSON_HELP = "以 JSON 输出，供其他程序读取：一个数组，每行一个对象，边生成边输出。"
+
 
 @click.command()
 @click.pass_context
@@ -88,12 +90,13 @@ def collect(ctx: click.Context, project: str | None, source: str | None, month: 
             app, now=wall_clock(), project=project, source=source, month=month, on_done=advance
         )
     output.collect_result(result)
+    sys.exit(exits.outcome(result, None))
 
 
 @click.command()
 @as_of_option
 @click.option("--project", help="只评估这个项目。")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出，供其他程序读取。")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 @friendly_errors
 def evaluate(ctx: click.Context, as_of: date | None, project: str | None, as_json: bool) -> None:
@@ -137,6 +140,7 @@ def notify(ctx: click.Context, as_of: date | None, project: str | None, dry_run:
         evaluated = run_evaluate(app, as_of=day, now=now, project=project)
         delivered = run_deliver(app, now=now)
     output.cycle_summary(None, evaluated, delivered, app.settings.outbox_dir)
+    sys.exit(exits.outcome(None, delivered))
 
 
 @click.command()
@@ -161,21 +165,23 @@ def refresh(ctx: click.Context, as_of: date | None, project: str | None, no_coll
             app, as_of=day, now=now, project=project, collect_first=not no_collect, on_collected=advance
         )
     output.cycle_summary(result.collected, result.evaluated, result.delivered, app.settings.outbox_dir)
+    sys.exit(exits.outcome(result.collected, result.delivered))
 
 
 @click.command()
 @as_of_option
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 @friendly_errors
-def status(ctx: click.Context, as_of: date | None) -> None:
-    """查看各项目概况、临近时限的整改事项、最近一次采集和运行。"""
+def status(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
+    """查看各项目概况、已逾期的事项（按责任单位和责任人）、临近时限的事项、最近一次采集和运行。"""
     from bot.cli import display as output
     from bot.status import gather_status
 
     app = _app(ctx)
     app.init_database()
     day, _ = _as_of(as_of)
-    output.status(gather_status(app, day))
+    output.status(gather_status(app, day), as_json=as_json)
 
 
 @click.command()
@@ -270,6 +276,7 @@ def close_item(
     evaluated = run_evaluate(app, as_of=day, now=now, project=project, trigger="close-item")
     delivered = run_deliver(app, now=now, trigger="close-item")
     output.cycle_summary(None, evaluated, delivered, app.settings.outbox_dir)
+    sys.exit(exits.outcome(None, delivered))
 
 
 @click.command()
@@ -349,6 +356,7 @@ def summary(ctx: click.Context, as_of: date | None, period: str, project: str | 
     )
     delivered = run_deliver(app, now=now)
     output.summary_result(queued, delivered)
+    sys.exit(exits.outcome(None, delivered))
 
 
 @click.command()
@@ -389,9 +397,10 @@ def evidence(
 @click.command()
 @click.option("--project", help="只看这个项目。")
 @click.option("--all", "show_all", is_flag=True, help="也列出已解决的提醒。")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 @friendly_errors
-def alerts(ctx: click.Context, project: str | None, show_all: bool) -> None:
+def alerts(ctx: click.Context, project: str | None, show_all: bool, as_json: bool) -> None:
     """列出提醒及其状态（ack / silence 要用到其中的“编号”）。"""
     from bot.cli import display as output
     from db.engine import session_scope
@@ -401,20 +410,21 @@ def alerts(ctx: click.Context, project: str | None, show_all: bool) -> None:
     app.init_database()
     with session_scope(app.engine) as session:
         rows = list_alerts(session, project=project, include_resolved=show_all)
-    output.alert_list(rows)
+    output.alert_list(rows, as_json=as_json)
 
 
 @click.command()
 @click.argument("key", metavar="提醒编号")
-@click.option("--project", required=True, help="项目代码。")
+@click.option("--project", help="项目代码（写编号数字时可省略）。")
 @click.option("--reason", required=True, help="原因（记入处理记录），例如“已在周会上布置”。")
 @click.option("--by", "actor", help="谁确认的（记入处理记录）。")
 @click.pass_context
 @friendly_errors
-def ack(ctx: click.Context, key: str, project: str, reason: str, actor: str | None) -> None:
+def ack(ctx: click.Context, key: str, project: str | None, reason: str, actor: str | None) -> None:
     """确认（已知悉）一个提醒：同一阶段不再重复提醒，进入新阶段（如逾期、上报）时仍会提醒。
 
-    提醒编号是 duban alerts 列出的编号，也可以只写前缀（如 item/-/13）以确认该事项的全部提醒。
+    提醒编号是 duban alerts 列出的编号（数字，如 12）；也可以写提醒的键或其前缀
+    （如 --project pianguan item/-/13），确认该事项的全部提醒。
     """
     from bot.cli import display as output
     from bot.clock import wall_clock
@@ -430,7 +440,7 @@ def ack(ctx: click.Context, key: str, project: str, reason: str, actor: str | No
 
 @click.command()
 @click.argument("key", metavar="提醒编号")
-@click.option("--project", required=True, help="项目代码。")
+@click.option("--project", help="项目代码（写编号数字时可省略）。")
 @click.option("--days", type=click.IntRange(min=1), help="静默多少天。")
 @click.option("--until", "until_day", type=Day(), help="静默到哪一天（含当天，日期格式 YYYY-MM-DD）。")
 @click.option("--reason", required=True, help="原因（记入处理记录），例如“已报县政府协调，月底前不催”。")
@@ -440,13 +450,16 @@ def ack(ctx: click.Context, key: str, project: str, reason: str, actor: str | No
 def silence(
     ctx: click.Context,
     key: str,
-    project: str,
+    project: str | None,
     days: int | None,
     until_day: date | None,
     reason: str,
     actor: str | None,
 ) -> None:
-    """静默一个提醒一段时间：期间不发任何提醒（解决时仍会发“已解决”）。用 --days 或 --until 给出时长。"""
+    """静默一个提醒一段时间：期间不发任何提醒（解决时仍会发“已解决”）。用 --days 或 --until 给出时长。
+
+    提醒编号是 duban alerts 列出的编号（数字，如 12），写法同 duban ack。
+    """
     from datetime import timedelta
 
     from bot.cli import display as output
