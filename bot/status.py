@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from db import overview
 from domain.enums import ItemStatus
+from domain.labels import COUNT_LABELS, JOB_LABELS
 from domain.workdays import OFFICE_TZ
 
 if TYPE_CHECKING:
@@ -102,10 +103,10 @@ def gather_status(app: App, as_of: date) -> Status:
                 )
             )
         for run in overview.last_runs(connection):
-            counts = "，".join(f"{k}={v}" for k, v in run.counts.items())
+            counts = "，".join(f"{COUNT_LABELS.get(k, k)} {v}" for k, v in run.counts.items())
             report.last_runs.append(
                 (
-                    run.job,
+                    JOB_LABELS.get(run.job, run.job),
                     f"{run.started_at.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}",
                     run.status,
                     counts or (run.error or ""),
