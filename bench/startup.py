@@ -67,7 +67,7 @@ def main() -> None:
         commands = {
             "python": [sys.executable, "-c", "pass"],
             "help": [*duban, "--help"],
-            "status": [*duban, "--data-dir", str(work / "data" / "demo"), "status", "--as-of", DEMO_DAY],
+            "status": [*duban, "--data-dir", str(work / "data"), "status", "--as-of", DEMO_DAY],
         }
         for command in commands.values():
             timed(command, work, environ)  # unmeasured: bytecode caches, disk cache

@@ -22,6 +22,7 @@ from db.plan import project_by_code
 from domain.enums import AlertState
 from domain.errors import ConfigurationError
 from domain.keys import project_of
+from domain.workdays import OFFICE_TZ
 
 __all__ = ["acknowledge", "find_alerts", "list_alerts", "silence"]
 
@@ -77,7 +78,8 @@ def silence(
 ) -> list[Alert]:
     _need(reason)
     if until <= now:
-        raise ConfigurationError(f"静默截止时间 {until:%Y-%m-%d %H:%M} 已过，请给出将来的时间")
+        when = until.astimezone(OFFICE_TZ)
+        raise ConfigurationError(f"静默截止时间 {when:%Y-%m-%d %H:%M}（北京时间）已过，请给出将来的时间")
     alerts = find_alerts(session, project=project, key=key)
     for alert in alerts:
         store.silence(session, alert=alert, until=until, reason=reason, actor=actor, now=now)

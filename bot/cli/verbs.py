@@ -478,7 +478,7 @@ def silence(
     app.init_database()
     with session_scope(app.engine) as session:
         changed = mute(session, project=project, key=key, until=until, reason=reason, actor=actor, now=now)
-        output.alerts_changed(changed, f"已静默至 {output.office_time(until)}")
+        output.alerts_changed(changed, f"已静默至 {output.office_time(until)}（北京时间）")
 
 
 COMMANDS = (
