@@ -155,3 +155,22 @@ def test_evaluate_json_is_streamed_as_lines(tmp_path: Path) -> None:
     assert lines[0] == "[" and lines[-1] == "]"
     streamed = [json.loads(line.rstrip(","))["kind"] for line in lines[1:-1]]
     assert streamed == [f["kind"] for f in json.loads(out)]
+
+
+def test_the_timetable_shows_the_wall_clock_in_beijing_time() -> None:
+    """The wall clock is UTC: 20:00 UTC on 10-12 is 04:00 on 10-13 in Beijing, and says so."""
+    from datetime import UTC, datetime
+
+    from bot.cli import display
+    from bot.settings import Settings
+    from domain.schedule import job_specs, next_fires
+    from domain.workdays import WorkCalendar
+
+    now = datetime(2023, 10, 12, 20, 0, tzinfo=UTC)
+    config = Settings().schedule()
+    rows = [(spec, next_fires(spec, now, WorkCalendar(), 1)) for spec in job_specs(config)]
+    with display.console.capture() as captured:
+        display.schedule(rows, now, config.outbox_minutes)
+    text = captured.get()
+    assert "从 2023-10-13 04:00 起，北京时间" in text
+    assert "2023-10-13 09:00" in "".join(text.split("│"))  # the daily run, in office hours
