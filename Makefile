@@ -5,9 +5,9 @@ BIN := $(VENV)/bin
 
 .PHONY: demo test lint setup clean
 
+# scripts/setup-venv: uv (installed into the venv from the package index) when it can, pip when not.
 $(BIN)/.installed: pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[test]'
+	$(PYTHON) scripts/setup-venv $(VENV) test
 	touch $@
 
 setup: $(BIN)/.installed

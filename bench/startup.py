@@ -81,7 +81,7 @@ def main() -> None:
         commands = {
             "python": [sys.executable, "-c", "pass"],
             "help": [*duban, "--help"],
-            "status": [*duban, "--data-dir", str(work / "data" / "demo"), "status", "--as-of", DEMO_DAY],
+            "status": [*duban, "--data-dir", str(work / "data"), "status", "--as-of", DEMO_DAY],
         }
         for command in commands.values():
             timed(command, work, environ)  # unmeasured: bytecode caches, disk cache
@@ -94,8 +94,7 @@ def main() -> None:
     for name, values in runs.items():
         listed = " ".join(f"{r.seconds:.3f}" for r in values)
         print(
-            f"{name:7s} 中位数 {medians[name]:.3f} s，峰值内存 {peaks[name]:.0f} MB"
-            f"（{rounds} 次：{listed}）"
+            f"{name:7s} 中位数 {medians[name]:.3f} s，峰值内存 {peaks[name]:.0f} MB（{rounds} 次：{listed}）"
         )
     met = medians["help"] <= TARGET_HELP_S and medians["status"] <= TARGET_STATUS_S
     print(
@@ -104,6 +103,7 @@ def main() -> None:
         f"status_peak_mb={peaks['status']:.0f} python_peak_mb={peaks['python']:.0f} "
         f"target={'met' if met else 'missed'}"
     )
+
 
 if __name__ == "__main__":
     main()

@@ -1,4 +1,7 @@
-"""The numbers behind ``duban status``: per project, what is open, due soon, overdue, collected."""
+"""The numbers behind ``duban status``: per project, what is open, due soon, overdue, collected.
+
+Times are Beijing time (the office's), as text ready to show; the database keeps UTC.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from db import overview
 from domain.enums import ItemStatus
+from domain.labels import COUNT_LABELS, JOB_LABELS
 from domain.workdays import OFFICE_TZ
 
 if TYPE_CHECKING:
@@ -18,6 +22,7 @@ DUE_SOON_WORKDAYS = 5
 
 @dataclass(frozen=True)
 class ProjectStatus:
+    code: str
     name: str
     indicators: int
     items: int
@@ -28,12 +33,34 @@ class ProjectStatus:
     last_collection: str | None
 
 
+@dataclass(frozen=True)
+class ItemLine:
+    """One open item with a deadline: ``workdays`` left (due soon) or past (overdue)."""
+
+    project: str
+    item: str
+    deadline: date
+    workdays: int
+    units: tuple[str, ...]
+    persons: tuple[str, ...]
+
+
 @dataclass
 class Status:
     as_of: date
     projects: list[ProjectStatus] = field(default_factory=list)
-    due_soon: list[tuple[str, str, str, int, str]] = field(default_factory=list)
+    due_soon: list[ItemLine] = field(default_factory=list)
+    overdue: list[ItemLine] = field(default_factory=list)
     last_runs: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def overdue_by_unit(self) -> list[tuple[str, str, ItemLine]]:
+        """(unit, persons, item) for every overdue item and each of its units, by unit and person."""
+        rows = [
+            (unit, "、".join(line.persons) or "—", line)
+            for line in self.overdue
+            for unit in (line.units or ("（未写责任单位）",))
+        ]
+        return sorted(rows, key=lambda row: (row[0], row[1], row[2].deadline, row[2].project))
 
 
 def gather_status(app: App, as_of: date) -> Status:
@@ -47,20 +74,15 @@ def gather_status(app: App, as_of: date) -> Status:
             for item in open_items:
                 if item.deadline is None:
                     continue
-                left = app.calendar.workdays_between(as_of, item.deadline)
                 if item.deadline < as_of and not item.ongoing:
                     overdue += 1
-                elif item.deadline >= as_of and left <= DUE_SOON_WORKDAYS:
+                    late = app.calendar.workdays_between(item.deadline, as_of)
+                    report.overdue.append(_line(project.code, item, item.deadline, late))
+                    continue
+                left = app.calendar.workdays_between(as_of, item.deadline)
+                if item.deadline >= as_of and left <= DUE_SOON_WORKDAYS:
                     soon += 1
-                    report.due_soon.append(
-                        (
-                            project.code,
-                            f"{item.batch}问题{item.number}",
-                            item.deadline.isoformat(),
-                            left,
-                            "、".join(item.persons),
-                        )
-                    )
+                    report.due_soon.append(_line(project.code, item, item.deadline, left))
             indicators = overview.indicator_count(connection, project.id)
             last = overview.last_attempt(connection, project.id)
             last_text = None
@@ -69,6 +91,7 @@ def gather_status(app: App, as_of: date) -> Status:
                 last_text = f"{last.started_at.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M} {outcome}"
             report.projects.append(
                 ProjectStatus(
+                    project.code,
                     project.name,
                     indicators,
                     len(items),
@@ -80,14 +103,19 @@ def gather_status(app: App, as_of: date) -> Status:
                 )
             )
         for run in overview.last_runs(connection):
-            counts = "，".join(f"{k}={v}" for k, v in run.counts.items())
+            counts = "，".join(f"{COUNT_LABELS.get(k, k)} {v}" for k, v in run.counts.items())
             report.last_runs.append(
                 (
-                    run.job,
+                    JOB_LABELS.get(run.job, run.job),
                     f"{run.started_at.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}",
                     run.status,
                     counts or (run.error or ""),
                 )
             )
-    report.due_soon.sort(key=lambda row: (row[3], row[0]))
+    report.due_soon.sort(key=lambda line: (line.workdays, line.project))
     return report
+
+
+def _line(project: str, item: overview.ItemRow, deadline: date, workdays: int) -> ItemLine:
+    label = f"{item.batch}问题{item.number}"
+    return ItemLine(project, label, deadline, workdays, tuple(item.units), tuple(item.persons))

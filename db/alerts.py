@@ -130,6 +130,11 @@ def _open_alert(session: Session, alert_id: int, reason: str) -> Alert:
 # --- reading ------------------------------------------------------------------------------------
 
 
+def alert_by_id(session: Session, alert_id: int) -> Alert | None:
+    """The alert with this number (``duban alerts`` shows it as 编号)."""
+    return session.get(Alert, alert_id)
+
+
 def alerts_under(session: Session, *, project_id: int | None, key: str) -> list[Alert]:
     """The project's alerts whose key is ``key`` or starts with ``key/`` (a whole item, say)."""
     prefix = key.rstrip("/") + "/"

@@ -25,6 +25,7 @@ ITEM = table(
     column("batch", String),
     column("number", String),
     column("persons", JSON),
+    column("units", JSON),
     column("deadline", Date),
     column("ongoing", Boolean),
     column("status", String),
@@ -63,6 +64,7 @@ class ItemRow(NamedTuple):
     deadline: date | None
     ongoing: bool
     status: str  # ItemStatus's value
+    units: list[str]
 
 
 class AttemptRow(NamedTuple):
@@ -88,7 +90,7 @@ def projects(connection: Connection) -> list[ProjectRow]:
 def items(connection: Connection, project_id: int) -> list[ItemRow]:
     """A project's rectification items, open and closed."""
     c = ITEM.c
-    query = select(c.batch, c.number, c.persons, c.deadline, c.ongoing, c.status).where(
+    query = select(c.batch, c.number, c.persons, c.deadline, c.ongoing, c.status, c.units).where(
         c.project_id == project_id
     )
     return [ItemRow(*row) for row in connection.execute(query)]
@@ -103,10 +105,7 @@ def last_attempt(connection: Connection, project_id: int) -> AttemptRow | None:
     """The project's most recent collection attempt, if any."""
     c = ATTEMPT.c
     query = (
-        select(c.started_at, c.ok, c.figures)
-        .where(c.project_id == project_id)
-        .order_by(desc(c.id))
-        .limit(1)
+        select(c.started_at, c.ok, c.figures).where(c.project_id == project_id).order_by(desc(c.id)).limit(1)
     )
     row = connection.execute(query).first()
     return None if row is None else AttemptRow(*row)

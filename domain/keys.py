@@ -141,6 +141,11 @@ def without_project(key: str) -> str:
     return key.split(SEP, 1)[1]
 
 
+def project_of(key: str) -> str:
+    """The project code a stored key begins with."""
+    return key.split(SEP, 1)[0]
+
+
 def prefixes(key: str) -> list[str]:
     """Every subject prefix of ``key``, shortest first, and the key itself."""
     parts = key.split(SEP)

@@ -89,6 +89,33 @@ BY_ENUM: dict[type[StrEnum], dict[str, str]] = {
     },
 }
 
+# The service's jobs and the counts a run records (``duban status``, the web page's run list).
+JOB_LABELS: dict[str, str] = {
+    "refresh": "立即刷新",
+    "collect-monthly": "月度采集",
+    "daily": "每日评估提醒",
+    "summary-weekly": "领导小组周报",
+    "summary-monthly": "领导小组月报",
+    "collect": "采集",
+    "evaluate": "评估",
+    "deliver": "发送",
+}
+COUNT_LABELS: dict[str, str] = {
+    "figures": "采集数据",
+    "failures": "采集失败",
+    "findings": "需关注",
+    "queued": "生成消息",
+    "sent": "已发送",
+    "errors": "发送出错",
+    "sources": "数据源",
+    "notified": "本次提醒",
+    "resolved": "已解决",
+    "retrying": "待重试",
+    "dead": "发送失败",
+    "admin_alerts": "管理员告警",
+    "filings": "填报状态",
+}
+
 ROLES = {"staff": "工作人员", "leader": "领导（只读）"}
 
 CHANNEL_KINDS = {"wecom_robot": "群机器人", "wecom_app": "企业微信应用", "email": "邮件"}
@@ -114,8 +141,8 @@ def stage_label(stage: str, workdays_left: int | None) -> str:
     parsed = parse_stage(stage)
     step, arg = parsed.step, parsed.arg
     if arg is not None:
-        if step is Step.REMIND:
-            return f"还剩{workdays_left}个工作日"
+        if step is Step.REMIND:  # remind-3: 3 working days were left when it was told
+            return f"还剩{arg if workdays_left is None else workdays_left}个工作日"
         if step is Step.MONTH:  # month-05 in a year, month-2023-10 over a plan period
             return f"{int(arg)}月" if len(arg) == 2 else arg
         if step is Step.CHECKIN:

@@ -21,12 +21,20 @@ from db.models import Alert
 from db.plan import project_by_code
 from domain.enums import AlertState
 from domain.errors import ConfigurationError
+from domain.keys import project_of
+from domain.workdays import OFFICE_TZ
 
 __all__ = ["acknowledge", "find_alerts", "list_alerts", "silence"]
 
 
-def find_alerts(session: Session, *, project: str, key: str) -> list[Alert]:
-    """Alerts of ``project`` whose key is ``key`` or starts with ``key/`` (a whole item, say)."""
+def find_alerts(session: Session, *, project: str | None, key: str) -> list[Alert]:
+    """The open alerts ``key`` names: a number from ``duban alerts`` (``12`` or ``#12``), or a key
+    of ``project`` — the alert whose key it is, or every alert under it (``item/-/13``: the item)."""
+    number = key.strip().removeprefix("#")
+    if number.isdigit():
+        return [_by_number(session, int(number), project)]
+    if not project:
+        raise ConfigurationError("请写 duban alerts 列出的编号（数字），或用 --project 指明项目")
     row = project_by_code(session, code=project)
     if row is None:
         raise ConfigurationError(f"项目 {project} 不存在")
@@ -38,8 +46,18 @@ def find_alerts(session: Session, *, project: str, key: str) -> list[Alert]:
     return list(open_alerts)
 
 
+def _by_number(session: Session, number: int, project: str | None) -> Alert:
+    alert = store.alert_by_id(session, number)
+    if alert is None or (project and project_of(alert.key) != project):
+        where = f"项目 {project} " if project else ""
+        raise ConfigurationError(f"{where}没有编号为 {number} 的提醒（可用 duban alerts 查看）")
+    if alert.state is AlertState.RESOLVED:
+        raise ConfigurationError(f"编号 {number} 的提醒（{alert.subject}）已经解决，不需要再处理")
+    return alert
+
+
 def acknowledge(
-    session: Session, *, project: str, key: str, reason: str, actor: str | None, now: datetime
+    session: Session, *, project: str | None, key: str, reason: str, actor: str | None, now: datetime
 ) -> list[Alert]:
     _need(reason)
     alerts = find_alerts(session, project=project, key=key)
@@ -51,7 +69,7 @@ def acknowledge(
 def silence(
     session: Session,
     *,
-    project: str,
+    project: str | None,
     key: str,
     until: datetime,
     reason: str,
@@ -60,7 +78,8 @@ def silence(
 ) -> list[Alert]:
     _need(reason)
     if until <= now:
-        raise ConfigurationError(f"静默截止时间 {until:%Y-%m-%d %H:%M} 已过，请给出将来的时间")
+        when = until.astimezone(OFFICE_TZ)
+        raise ConfigurationError(f"静默截止时间 {when:%Y-%m-%d %H:%M}（北京时间）已过，请给出将来的时间")
     alerts = find_alerts(session, project=project, key=key)
     for alert in alerts:
         store.silence(session, alert=alert, until=until, reason=reason, actor=actor, now=now)

@@ -92,9 +92,7 @@ def build_summary(project: ProjectFacts, as_of: date, period: str, *, soon_days:
             )
         )
     items = list(project.items)
-    open_items = [
-        (i, i.deadline) for i in items if i.status is ItemStatus.OPEN and i.deadline is not None
-    ]
+    open_items = [(i, i.deadline) for i in items if i.status is ItemStatus.OPEN and i.deadline is not None]
 
     def due_item(item: ItemFacts, due: date) -> DueItem:
         label = f"{item.batch}问题{item.number}" if item.batch else f"问题{item.number}"

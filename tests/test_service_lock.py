@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 from sqlmodel import select
 
+from bot.cli.exits import ExitCode
 from bot.clock import office_morning
 from bot.demo.backend import running_backend
 from bot.wiring import App
@@ -91,7 +92,7 @@ def test_refresh_is_refused_while_another_process_runs_then_works(app: App) -> N
             as_of = ["--as-of", "2023-10-12"]
             for verb in (["refresh", *as_of], ["collect"], ["notify", *as_of]):  # all under one lock
                 cli = duban(data, *verb, database_url=app.settings.database_url)
-                assert cli.returncode == 1, verb
+                assert cli.returncode == ExitCode.BUSY, verb
                 assert "已有任务正在运行：另一个进程的测试任务（开始于 " in cli.stderr
                 assert "Traceback" not in cli.stderr
             assert child.stdin is not None

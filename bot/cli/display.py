@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -16,10 +15,11 @@ from rich.panel import Panel
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
+from bot.cli.jsonout import write_rows
 from domain.amounts import exact_amount as amount
 from domain.enums import Origin, RunStatus
 from domain.findings import KINDS, Finding
-from domain.keys import without_project
+from domain.keys import project_of, without_project
 from domain.labels import channel_kind_label, label, stage_label
 from domain.labels import role_label as role_label
 from domain.workdays import OFFICE_TZ
@@ -36,6 +36,24 @@ if TYPE_CHECKING:
 
 console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
+
+BEIJING = "北京时间"  # the label on every time shown; the database keeps UTC
+
+
+def _table(title: str, *columns: str, **min_widths: int) -> Table:
+    """A table whose cells wrap (fold) at any width instead of being cut with "…".
+
+    ``min_widths`` keeps a column (by its heading) from being squeezed below, say, a date's width.
+    """
+    table = Table(title=title)
+    for column in columns:
+        table.add_column(column, overflow="fold", min_width=min_widths.get(column))
+    return table
+
+
+def office_time(moment: datetime) -> str:
+    """A stored (UTC) moment as the office reads it: Beijing time, to the minute."""
+    return moment.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")
 
 
 def error(text: str) -> None:
@@ -109,16 +127,15 @@ def collect_result(result: CollectResult) -> None:
 
 def findings(items: list[Finding], as_of: date, *, as_json: bool) -> None:
     if as_json:
-        console.print_json(json.dumps([_finding_json(f) for f in items], ensure_ascii=False))
+        write_rows((_finding_json(f) for f in items), sys.stdout)
         return
     if not items:
         done(f"截至 {as_of}，没有需要提醒的事项")
         return
     from notifiers.render import sentence  # the messages' own wording
 
-    table = Table(title=f"截至 {as_of} 需要关注的事项（{len(items)} 项）", show_lines=True)
-    for column in ("级别", "类型", "项目", "时限", "阶段"):
-        table.add_column(column, no_wrap=column != "类型")
+    table = _table(f"截至 {as_of} 需要关注的事项（{len(items)} 项）", "级别", "类型", "项目", "时限", "阶段")
+    table.show_lines = True
     table.add_column("说明", overflow="fold", ratio=1)
     for f in items:
         who = f" 责任人：{'、'.join(f.persons)}" if f.persons and f.kind.value in _NAMED_BY_HEADING else ""
@@ -208,10 +225,21 @@ def cycle_summary(
     )
 
 
-def status(report: Status) -> None:
-    table = Table(title=f"项目概况（截至 {report.as_of}）")
-    for column in ("项目", "指标", "整改事项", "已销号", "未销号", "5个工作日内到期", "已逾期", "最近采集"):
-        table.add_column(column)
+def status(report: Status, *, as_json: bool = False) -> None:
+    if as_json:
+        write_rows(_status_rows(report), sys.stdout)
+        return
+    table = _table(
+        f"项目概况（截至 {report.as_of}）",
+        "项目",
+        "指标",
+        "整改事项",
+        "已销号",
+        "未销号",
+        "5个工作日内到期",
+        "已逾期",
+        f"最近采集（{BEIJING}）",
+    )
     for p in report.projects:
         table.add_row(
             escape(p.name),
@@ -224,20 +252,55 @@ def status(report: Status) -> None:
             p.last_collection or "从未采集",
         )
     console.print(table)
+    if report.overdue:
+        columns = ("责任单位", "责任人", "项目", "事项", "时限", "逾期工作日")
+        late = _table("已逾期的整改事项（按责任单位、责任人）", *columns)
+        previous = ""
+        for unit, persons, line in report.overdue_by_unit():
+            late.add_row(
+                escape(unit) if unit != previous else "",
+                escape(persons),
+                escape(line.project),
+                escape(line.item),
+                line.deadline.isoformat(),
+                str(line.workdays),
+            )
+            previous = unit
+        console.print(late)
     if report.due_soon:
-        soon = Table(title="临近时限的整改事项")
-        for column in ("项目", "事项", "时限", "剩余工作日", "责任人"):
-            soon.add_column(column)
-        for row in report.due_soon:
-            soon.add_row(*(escape(str(cell)) for cell in row))
+        soon = _table("临近时限的整改事项", "项目", "事项", "时限", "剩余工作日", "责任人")
+        for line in report.due_soon:
+            soon.add_row(
+                escape(line.project),
+                escape(line.item),
+                line.deadline.isoformat(),
+                str(line.workdays),
+                escape("、".join(line.persons)),
+            )
         console.print(soon)
     if report.last_runs:
-        runs = Table(title="最近运行")
-        for column in ("任务", "开始", "结果", "计数"):
-            runs.add_column(column)
+        runs = _table("最近运行", "任务", f"开始（{BEIJING}）", "结果", "计数")
         for job, started, status, counts in report.last_runs:
             runs.add_row(escape(job), started, label(RunStatus(status)), escape(counts))
         console.print(runs)
+
+
+def _status_rows(report: Status) -> Iterator[dict[str, Any]]:
+    """``duban status --json``: one object per row, ``row`` saying which part it belongs to."""
+    as_of = report.as_of.isoformat()
+    for p in report.projects:
+        yield {"row": "project", "as_of": as_of, **_fields(p)}
+    for part, lines in (("overdue", report.overdue), ("due_soon", report.due_soon)):
+        for line in lines:
+            yield {"row": part, "as_of": as_of, **_fields(line)}
+    for job, started, status, counts in report.last_runs:
+        yield {"row": "run", "job": job, "started_beijing": started, "status": status, "counts": counts}
+
+
+def _fields(row: Any) -> dict[str, Any]:
+    from dataclasses import asdict
+
+    return {k: (list(v) if isinstance(v, tuple) else v) for k, v in asdict(row).items()}
 
 
 def recorded(row: Measurement | None, indicator: str) -> None:
@@ -281,16 +344,15 @@ def schedule(rows: list[tuple[Any, list[Any]]], now: Any, outbox_minutes: int, p
     from the start of the day ``preview``, with the real time said as such)."""
     local = now.astimezone(OFFICE_TZ)
     title = (
-        f"定时任务（{preview:%Y-%m-%d} 起的安排预览；现在是 {local:%Y-%m-%d %H:%M}，北京时间）"
+        f"定时任务（{preview:%Y-%m-%d} 起的安排预览；现在是 {local:%Y-%m-%d %H:%M}，{BEIJING}）"
         if preview
-        else f"定时任务（从现在 {local:%Y-%m-%d %H:%M} 起，北京时间）"
+        else f"定时任务（从现在 {local:%Y-%m-%d %H:%M} 起，{BEIJING}）"
     )
-    table = Table(title=title)
-    for column in ("任务", "做什么", "规则", "接下来"):
-        table.add_column(column)
+    table = _table(title, "任务", "做什么", "规则", "接下来")
     weekdays = "一二三四五六日"
     for spec, fires in rows:
-        upcoming = "\n".join(f"{f:%Y-%m-%d %H:%M} 星期{weekdays[f.weekday()]}" for f in fires) or "无"
+        times = [f.astimezone(OFFICE_TZ) for f in fires]
+        upcoming = "\n".join(f"{f:%Y-%m-%d %H:%M} 星期{weekdays[f.weekday()]}" for f in times) or "无"
         table.add_row(spec.id, spec.label, escape(spec.when.describe()), upcoming)
     table.add_row("outbox", "发送待发消息、补跑错过的任务", f"每 {outbox_minutes} 分钟", "")
     console.print(table)
@@ -311,7 +373,7 @@ def evidence_trail(trail: Trail, root: Path, sound: dict[int | None, bool]) -> N
         source = f"，数据源 {m.source_code}" if m.source_code else ""
         console.print(
             f"  第 {m.revision} 版：[bold]{amount(m.value)} {escape(m.unit)}[/]（{scope}，{kind}{source}，"
-            f"记录于 {m.recorded_at:%Y-%m-%d %H:%M} UTC）"
+            f"记录于 {office_time(m.recorded_at)} {BEIJING}）"
         )
         if m.locator:
             console.print(f"    位置：{escape(m.locator)}")
@@ -319,9 +381,7 @@ def evidence_trail(trail: Trail, root: Path, sound: dict[int | None, bool]) -> N
             console.print("    [yellow]没有佐证文件[/]")
             continue
         status = f"，HTTP {ev.http_status}" if ev.http_status is not None else ""
-        console.print(
-            f"    来源：{escape(ev.origin)}（获取于 {ev.fetched_at:%Y-%m-%d %H:%M:%S} UTC{status}）"
-        )
+        console.print(f"    来源：{escape(ev.origin)}（获取于 {_seconds(ev.fetched_at)} {BEIJING}{status}）")
         check = "[green]完好[/]" if sound.get(ev.id) else "[red]缺失或已被改动[/]"
         console.print(
             f"    文件：{escape(str(root / ev.path))}（{ev.size} 字节，SHA-256 {ev.sha256[:16]}…，{check}）"
@@ -330,7 +390,7 @@ def evidence_trail(trail: Trail, root: Path, sound: dict[int | None, bool]) -> N
         filing, _ = trail.filing
         state = "已填报" if filing.filed else "未填报"
         console.print(
-            f"  填报状态（{filing.source_code}）：{state}，核对于 {filing.checked_at:%Y-%m-%d %H:%M} UTC"
+            f"  填报状态（{filing.source_code}）：{state}，核对于 {office_time(filing.checked_at)} {BEIJING}"
         )
     for attempt, ev in trail.attempts:
         result = (
@@ -339,33 +399,53 @@ def evidence_trail(trail: Trail, root: Path, sound: dict[int | None, bool]) -> N
             else f"[red]失败[/]：{escape(attempt.error or '')}"
         )
         kept = f"（原始页面：{escape(ev.origin)}）" if ev is not None and not attempt.ok else ""
-        console.print(f"  采集 {attempt.started_at:%Y-%m-%d %H:%M} UTC：{result}{kept}")
+        console.print(f"  采集 {office_time(attempt.started_at)} {BEIJING}：{result}{kept}")
 
 
-def office_time(moment: datetime) -> str:
-    return moment.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M")
-
-
-def alert_list(rows: list[Alert]) -> None:
+def alert_list(rows: list[Alert], *, as_json: bool = False) -> None:
+    """The alerts with the short number ``duban ack`` / ``silence`` take (the alert's id)."""
+    if as_json:
+        write_rows((_alert_json(alert) for alert in rows), sys.stdout)
+        return
     if not rows:
         done("没有提醒")
         return
-    table = Table(title=f"提醒（{len(rows)} 项）")
-    for column in ("编号", "事项", "状态", "阶段", "已提醒", "上次提醒", "说明"):
-        table.add_column(column)
+    explained = any(alert.state_reason for alert in rows)
+    reason = ("说明",) if explained else ()
+    columns = ("编号", "项目", "事项", "状态", "阶段", "已提醒", "上次提醒", *reason)
+    table = _table(f"提醒（{len(rows)} 项；确认或静默时写“编号”；时间为{BEIJING}）", *columns)
     for alert in rows:
-        table.add_row(
-            escape(without_project(alert.key)),
+        cells = [
+            str(alert.id),
+            escape(project_of(alert.key)),
             escape(alert.subject),
             label(alert.state),
-            alert.stage or "—",
+            escape(stage_label(alert.stage, None)) if alert.stage else "—",
             f"{alert.notify_count} 次",
             office_time(alert.last_notified_at) if alert.last_notified_at else "—",
-            escape(alert.state_reason or ""),
-        )
+        ]
+        table.add_row(*cells, *((escape(alert.state_reason or ""),) if explained else ()))
     console.print(table)
+
+
+def _alert_json(alert: Alert) -> dict[str, Any]:
+    return {
+        "id": alert.id,
+        "project": project_of(alert.key),
+        "key": alert.key,
+        "subject": alert.subject,
+        "state": alert.state.value,
+        "stage": alert.stage,
+        "notify_count": alert.notify_count,
+        "last_notified_at": alert.last_notified_at.isoformat() if alert.last_notified_at else None,
+        "reason": alert.state_reason,
+    }
+
+
+def _seconds(moment: datetime) -> str:
+    return moment.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S")
 
 
 def alerts_changed(rows: list[Alert], verb: str) -> None:
     for alert in rows:
-        done(f"{verb}：{alert.subject}（{alert.key}）")
+        done(f"{verb}：{alert.subject}（编号 {alert.id}，{without_project(alert.key)}）")

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from bot.cli import exits, zh
 from domain.errors import DubanError
 
 if TYPE_CHECKING:
@@ -26,10 +27,13 @@ if TYPE_CHECKING:
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-AS_OF_HELP = "按哪一天计算（YYYY-MM-DD），默认今天（北京时间）。"
+# Before any verb is declared: click names some option types when they are declared.
+zh.install()
+
+AS_OF_HELP = "按哪一天计算（日期格式 YYYY-MM-DD），默认今天（北京时间）。"
 
 
-def as_of_pair(value: date | datetime | None) -> tuple[date, datetime]:
+def as_of_pair(value: date | None) -> tuple[date, datetime]:
     """The day the plan is judged at (``--as-of``, or today) and the real clock's time.
 
     ``--as-of`` changes only the day judged: the time returned is the wall clock's whatever the
@@ -40,15 +44,15 @@ def as_of_pair(value: date | datetime | None) -> tuple[date, datetime]:
     now = wall_clock()
     if value is None:
         return today(), now
-    return (value.date() if isinstance(value, datetime) else value), now
+    return value, now
 
 
 def as_of_option(func: F) -> F:
-    return click.option("--as-of", "as_of", type=click.DateTime(["%Y-%m-%d"]), help=AS_OF_HELP)(func)
+    return click.option("--as-of", "as_of", type=zh.Day(), help=AS_OF_HELP)(func)
 
 
 def friendly_errors(func: F) -> F:
-    """Show a DubanError as one clear line and exit 1, instead of a traceback."""
+    """Show a DubanError as one clear line and exit 1 (5 when the run lock is taken), no traceback."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -56,9 +60,11 @@ def friendly_errors(func: F) -> F:
             return func(*args, **kwargs)
         except DubanError as error:
             from bot.cli import display as output
+            from jobs.lock import AlreadyRunningError
 
             output.error(str(error))
-            sys.exit(1)
+            busy = isinstance(error, AlreadyRunningError)
+            sys.exit(exits.ExitCode.BUSY if busy else exits.ExitCode.ERROR)
 
     return wrapper  # type: ignore[return-value]
 
@@ -68,7 +74,11 @@ def app_of(ctx: click.Context) -> App:
     return app
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.group(
+    cls=zh.Group,
+    epilog=exits.help_text(),
+    context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100},
+)
 @click.option(
     "--data-dir",
     type=click.Path(path_type=Path),
@@ -110,11 +120,9 @@ def main(ctx: click.Context, data_dir: Path | None, env_file: Path, verbose: boo
         settings = Settings.from_env(environ)
     except DubanError as error:
         output.error(str(error))
-        sys.exit(2)
-    logging.basicConfig(
-        level=logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO),
-        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
-        stream=sys.stderr,
-    )
-    logging.getLogger("alembic").setLevel(logging.WARNING)
+        sys.exit(exits.ExitCode.ERROR)
+    from bot.cli.logs import log_to
+
+    level = logging.DEBUG if verbose else getattr(logging, settings.log_level.upper(), logging.INFO)
+    log_to(sys.stderr, level)
     ctx.obj = App.build(settings, environ, echo=output.show_message)

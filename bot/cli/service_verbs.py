@@ -10,18 +10,13 @@ import click
 
 from bot.cli.root import F, app_of, as_of_option, friendly_errors
 
-LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
-
 
 def _log_to_stdout() -> None:
     """The service logs to stdout (journald and docker keep it), one readable line per event."""
-    root = logging.getLogger()
-    handler = logging.StreamHandler(sys.stdout)
-    handler.setFormatter(logging.Formatter(LOG_FORMAT, "%Y-%m-%d %H:%M:%S"))
-    root.handlers = [handler]
+    from bot.cli.logs import log_to
+
+    log_to(sys.stdout, replace=True)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)  # our own lines name jobs and outcomes
-
-
 
 
 def _web_options(func: F) -> F:
@@ -60,7 +55,7 @@ def run(ctx: click.Context, host: str, port: int, no_web: bool) -> None:
 @click.option("--count", default=3, show_default=True, help="每个任务显示几次。")
 @click.pass_context
 @friendly_errors
-def schedule(ctx: click.Context, as_of: datetime | None, count: int) -> None:
+def schedule(ctx: click.Context, as_of: date | None, count: int) -> None:
     """显示各定时任务接下来的运行时间（不启动任何任务）。
 
     \b
@@ -77,7 +72,7 @@ def schedule(ctx: click.Context, as_of: datetime | None, count: int) -> None:
     # --as-of picks the days listed, never the time it is: today's runs that are already past are
     # not "next" however the date is given; another day is shown whole, as a preview of it.
     now = wall_clock()
-    day = as_of.date() if as_of else None
+    day = as_of
     start = now if day in (None, now.astimezone(OFFICE_TZ).date()) else _day_start(day)
     rows = [(spec, next_fires(spec, start, app.calendar, count)) for spec in job_specs(config)]
     output.schedule(rows, now, config.outbox_minutes, preview=None if start is now else day)
@@ -94,7 +89,7 @@ def _day_start(day: date) -> datetime:
 @as_of_option
 @click.pass_context
 @friendly_errors
-def web(ctx: click.Context, host: str, port: int, as_of: datetime | None) -> None:
+def web(ctx: click.Context, host: str, port: int, as_of: date | None) -> None:
     """只提供网页（不运行定时任务）；需要先用 duban user add 添加用户。"""
     import uvicorn
 
@@ -105,7 +100,7 @@ def web(ctx: click.Context, host: str, port: int, as_of: datetime | None) -> Non
 
     app = app_of(ctx)
     app.init_database()
-    config = WebConfig.from_app(app, as_of=as_of.date() if as_of else None)
+    config = WebConfig.from_app(app, as_of=as_of)
     # A taken port is said in Chinese here; uvicorn would only log its English errno line.
     listen_for_web(host, port).close()
     output.done(f"网页：http://{host}:{port}/（Ctrl+C 停止）")
@@ -118,7 +113,7 @@ def user() -> None:
 
 
 @user.command("add")
-@click.argument("username")
+@click.argument("username", metavar="用户名")
 @click.option("--name", "display_name", help="显示的姓名，默认与用户名相同。")
 @click.option(
     "--role",

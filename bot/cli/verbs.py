@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import sys
-from datetime import datetime
+from datetime import date
 from pathlib import Path
 
 import click
 
+from bot.cli import exits
 from bot.cli.root import app_of as _app
 from bot.cli.root import as_of_option, friendly_errors
 from bot.cli.root import as_of_pair as _as_of
+from bot.cli.zh import Day
+
+JSON_HELP = "以 JSON 输出，供其他程序读取：一个数组，每行一个对象，边生成边输出。"
 
 
 @click.command()
@@ -27,7 +31,11 @@ def init(ctx: click.Context) -> None:
 
 @click.command("import")
 @click.argument(
-    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+    "files",
+    nargs=-1,
+    required=True,
+    metavar="文件",
+    type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
 @click.option("--project", help="台账（.xlsx）导入到哪个项目（项目代码）；只有一个项目时可省略。")
 @click.option("--year", type=int, help="台账中“10月底”这类日期的年份（表头标题写了年份时可省略）。")
@@ -82,17 +90,16 @@ def collect(ctx: click.Context, project: str | None, source: str | None, month: 
             app, now=wall_clock(), project=project, source=source, month=month, on_done=advance
         )
     output.collect_result(result)
-    if result.failures:  # what was collected is kept; the exit code still tells a script
-        sys.exit(1)
+    sys.exit(exits.outcome(result, None))
 
 
 @click.command()
 @as_of_option
 @click.option("--project", help="只评估这个项目。")
-@click.option("--json", "as_json", is_flag=True, help="以 JSON 输出，供其他程序读取。")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 @friendly_errors
-def evaluate(ctx: click.Context, as_of: datetime | None, project: str | None, as_json: bool) -> None:
+def evaluate(ctx: click.Context, as_of: date | None, project: str | None, as_json: bool) -> None:
     """列出截至某日需要关注的事项（只显示，不发送、不记录）。"""
     from bot.cli import display as output
     from db.engine import session_scope
@@ -114,7 +121,7 @@ def evaluate(ctx: click.Context, as_of: datetime | None, project: str | None, as
 @click.option("--dry-run", is_flag=True, help="只显示将要发送的消息，不发送，也不记录提醒状态。")
 @click.pass_context
 @friendly_errors
-def notify(ctx: click.Context, as_of: datetime | None, project: str | None, dry_run: bool) -> None:
+def notify(ctx: click.Context, as_of: date | None, project: str | None, dry_run: bool) -> None:
     """评估并发送提醒：每个群一条汇总消息，已经提醒过的不重复提醒。
 
     与定时任务、立即刷新共用一把运行锁（--dry-run 只读，不需要）。
@@ -133,6 +140,7 @@ def notify(ctx: click.Context, as_of: datetime | None, project: str | None, dry_
         evaluated = run_evaluate(app, as_of=day, now=now, project=project)
         delivered = run_deliver(app, now=now)
     output.cycle_summary(None, evaluated, delivered, app.settings.outbox_dir)
+    sys.exit(exits.outcome(None, delivered))
 
 
 @click.command()
@@ -141,7 +149,7 @@ def notify(ctx: click.Context, as_of: datetime | None, project: str | None, dry_
 @click.option("--no-collect", is_flag=True, help="不采集，只用已有数据评估和发送。")
 @click.pass_context
 @friendly_errors
-def refresh(ctx: click.Context, as_of: datetime | None, project: str | None, no_collect: bool) -> None:
+def refresh(ctx: click.Context, as_of: date | None, project: str | None, no_collect: bool) -> None:
     """立即刷新：采集 → 评估 → 发送提醒（与定时任务走同一流程；服务运行时也可使用）。
 
     与定时任务、网页上的“立即刷新”共用一把运行锁：已有任务在运行时会说明是谁、从何时开始，然后退出。
@@ -157,25 +165,27 @@ def refresh(ctx: click.Context, as_of: datetime | None, project: str | None, no_
             app, as_of=day, now=now, project=project, collect_first=not no_collect, on_collected=advance
         )
     output.cycle_summary(result.collected, result.evaluated, result.delivered, app.settings.outbox_dir)
+    sys.exit(exits.outcome(result.collected, result.delivered))
 
 
 @click.command()
 @as_of_option
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 @friendly_errors
-def status(ctx: click.Context, as_of: datetime | None) -> None:
-    """查看各项目概况、临近时限的整改事项、最近一次采集和运行。"""
+def status(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
+    """查看各项目概况、已逾期的事项（按责任单位和责任人）、临近时限的事项、最近一次采集和运行。"""
     from bot.cli import display as output
     from bot.status import gather_status
 
     app = _app(ctx)
     app.open_for_reading()  # works on a read-only or full disk too
     day, _ = _as_of(as_of)
-    output.status(gather_status(app, day))
+    output.status(gather_status(app, day), as_json=as_json)
 
 
 @click.command()
-@click.argument("indicator")
+@click.argument("indicator", metavar="指标代码")
 @click.option("--project", required=True, help="项目代码。")
 @click.option("--month", required=True, help="月份 YYYY-MM。")
 @click.option("--value", required=True, type=float, help="数值（按指标的单位，或用 --unit 指定）。")
@@ -224,7 +234,7 @@ def record(
 
 
 @click.command("close-item")
-@click.argument("number")
+@click.argument("number", metavar="事项编号")
 @click.option("--project", required=True, help="项目代码。")
 @click.option("--batch", default="", help="问题批次（如 复核组），没有批次可省略。")
 @click.option("--result", "result_text", required=True, help="整改结果（销号说明）。")
@@ -241,7 +251,7 @@ def close_item(
     batch: str,
     result_text: str,
     evidence: Path | None,
-    as_of: datetime | None,
+    as_of: date | None,
 ) -> None:
     """整改事项销号：记录整改结果和佐证材料，此后不再提醒，并立即发一条“已解决”。"""
     from bot.cli import display as output
@@ -266,26 +276,32 @@ def close_item(
     evaluated = run_evaluate(app, as_of=day, now=now, project=project, trigger="close-item")
     delivered = run_deliver(app, now=now, trigger="close-item")
     output.cycle_summary(None, evaluated, delivered, app.settings.outbox_dir)
+    sys.exit(exits.outcome(None, delivered))
 
 
 @click.command()
 @click.option(
     "--as-of",
     "as_of",
-    type=click.DateTime(["%Y-%m-%d"]),
+    type=Day(),
     default="2023-10-12",
     show_default=True,
     help="演示按哪一天计算。",
 )
 @click.pass_context
 @friendly_errors
-def demo(ctx: click.Context, as_of: datetime) -> None:
-    """完整演示：建库、导入 examples/ 的示例、启动本地演示数据后台、运行一次刷新并显示提醒。"""
+def demo(ctx: click.Context, as_of: date) -> None:
+    """完整演示：在数据目录中建库，导入示例方案，启动本地演示数据后台，运行一次刷新并显示提醒。
+
+    演示数据写入数据目录（默认 ./data），之后的 duban status、alerts、web 等看到的就是它；
+    每次演示都会重建。数据目录里已有正式项目时不会覆盖，请用 --data-dir 另选目录。
+    """
     from bot.cli import display
     from bot.demo.run import run_demo
 
     app = _app(ctx)
-    run_demo(app, as_of.date(), display)
+    result = run_demo(app, as_of, display)
+    sys.exit(exits.outcome(result.collected, result.delivered))
 
 
 @click.command("notify-test")
@@ -320,7 +336,7 @@ def notify_test(ctx: click.Context, channel: str, project: str | None) -> None:
 @click.option("--project", help="只处理这个项目。")
 @click.pass_context
 @friendly_errors
-def summary(ctx: click.Context, as_of: datetime | None, period: str, project: str | None) -> None:
+def summary(ctx: click.Context, as_of: date | None, period: str, project: str | None) -> None:
     """给领导小组发送周报/月报：关键指标对照目标和序时进度（附图表）、逾期和临近到期的事项。"""
     from bot.cli import display as output
     from jobs.cycle import run_deliver
@@ -340,10 +356,11 @@ def summary(ctx: click.Context, as_of: datetime | None, period: str, project: st
     )
     delivered = run_deliver(app, now=now)
     output.summary_result(queued, delivered)
+    sys.exit(exits.outcome(None, delivered))
 
 
 @click.command()
-@click.argument("indicator")
+@click.argument("indicator", metavar="指标代码")
 @click.option("--month", required=True, help="月份 YYYY-MM。")
 @click.option("--project", help="项目代码（指标代码在多个项目中都有时必填）。")
 @click.option(
@@ -380,9 +397,10 @@ def evidence(
 @click.command()
 @click.option("--project", help="只看这个项目。")
 @click.option("--all", "show_all", is_flag=True, help="也列出已解决的提醒。")
+@click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 @friendly_errors
-def alerts(ctx: click.Context, project: str | None, show_all: bool) -> None:
+def alerts(ctx: click.Context, project: str | None, show_all: bool, as_json: bool) -> None:
     """列出提醒及其状态（ack / silence 要用到其中的“编号”）。"""
     from bot.cli import display as output
     from db.engine import session_scope
@@ -392,20 +410,21 @@ def alerts(ctx: click.Context, project: str | None, show_all: bool) -> None:
     app.init_database()
     with session_scope(app.engine) as session:
         rows = list_alerts(session, project=project, include_resolved=show_all)
-    output.alert_list(rows)
+    output.alert_list(rows, as_json=as_json)
 
 
 @click.command()
-@click.argument("key")
-@click.option("--project", required=True, help="项目代码。")
+@click.argument("key", metavar="提醒编号")
+@click.option("--project", help="项目代码（写编号数字时可省略）。")
 @click.option("--reason", required=True, help="原因（记入处理记录），例如“已在周会上布置”。")
 @click.option("--by", "actor", help="谁确认的（记入处理记录）。")
 @click.pass_context
 @friendly_errors
-def ack(ctx: click.Context, key: str, project: str, reason: str, actor: str | None) -> None:
+def ack(ctx: click.Context, key: str, project: str | None, reason: str, actor: str | None) -> None:
     """确认（已知悉）一个提醒：同一阶段不再重复提醒，进入新阶段（如逾期、上报）时仍会提醒。
 
-    KEY 是 duban alerts 列出的编号，也可以只写前缀（如 item/-/13）以确认该事项的全部提醒。
+    提醒编号是 duban alerts 列出的编号（数字，如 12）；也可以写提醒的键或其前缀
+    （如 --project pianguan item/-/13），确认该事项的全部提醒。
     """
     from bot.cli import display as output
     from bot.clock import wall_clock
@@ -420,10 +439,10 @@ def ack(ctx: click.Context, key: str, project: str, reason: str, actor: str | No
 
 
 @click.command()
-@click.argument("key")
-@click.option("--project", required=True, help="项目代码。")
+@click.argument("key", metavar="提醒编号")
+@click.option("--project", help="项目代码（写编号数字时可省略）。")
 @click.option("--days", type=click.IntRange(min=1), help="静默多少天。")
-@click.option("--until", "until_day", type=click.DateTime(["%Y-%m-%d"]), help="静默到哪一天（含当天）。")
+@click.option("--until", "until_day", type=Day(), help="静默到哪一天（含当天，日期格式 YYYY-MM-DD）。")
 @click.option("--reason", required=True, help="原因（记入处理记录），例如“已报县政府协调，月底前不催”。")
 @click.option("--by", "actor", help="谁决定的（记入处理记录）。")
 @click.pass_context
@@ -431,13 +450,16 @@ def ack(ctx: click.Context, key: str, project: str, reason: str, actor: str | No
 def silence(
     ctx: click.Context,
     key: str,
-    project: str,
+    project: str | None,
     days: int | None,
-    until_day: datetime | None,
+    until_day: date | None,
     reason: str,
     actor: str | None,
 ) -> None:
-    """静默一个提醒一段时间：期间不发任何提醒（解决时仍会发“已解决”）。用 --days 或 --until 给出时长。"""
+    """静默一个提醒一段时间：期间不发任何提醒（解决时仍会发“已解决”）。用 --days 或 --until 给出时长。
+
+    提醒编号是 duban alerts 列出的编号（数字，如 12），写法同 duban ack。
+    """
     from datetime import timedelta
 
     from bot.cli import display as output
@@ -448,12 +470,15 @@ def silence(
     if (days is None) == (until_day is None):
         raise click.UsageError("请给出 --days 或 --until 其中之一")
     now = wall_clock()
-    until = now + timedelta(days=days) if days else office_morning(until_day.date() + timedelta(days=1))  # type: ignore[union-attr]
+    if until_day is not None:
+        until = office_morning(until_day + timedelta(days=1))
+    else:
+        until = now + timedelta(days=days or 0)
     app = _app(ctx)
     app.init_database()
     with session_scope(app.engine) as session:
         changed = mute(session, project=project, key=key, until=until, reason=reason, actor=actor, now=now)
-        output.alerts_changed(changed, f"已静默至 {output.office_time(until)}")
+        output.alerts_changed(changed, f"已静默至 {output.office_time(until)}（北京时间）")
 
 
 COMMANDS = (

@@ -23,36 +23,13 @@ from domain.evaluation.targets import year_progress
 from domain.facts import IndicatorFacts
 from domain.findings import Finding
 from domain.keys import parse as parse_key
+from domain.labels import COUNT_LABELS as COUNT_LABELS  # the templates read them from here
+from domain.labels import JOB_LABELS as JOB_LABELS
 from domain.labels import LABELS, label, labels_of
 from domain.workdays import OFFICE_TZ, WorkCalendar
 
-JOB_LABELS = {
-    "refresh": "立即刷新",
-    "collect-monthly": "月度采集",
-    "daily": "每日评估提醒",
-    "summary-weekly": "领导小组周报",
-    "summary-monthly": "领导小组月报",
-    "collect": "采集",
-    "evaluate": "评估",
-    "deliver": "发送",
-}
 TRIGGER_LABELS = {"manual": "命令行", "web": "网页", "scheduled": "定时", "catch-up": "补跑", "demo": "演示"}
 STATUS_LABELS = labels_of(RunStatus)  # the templates look states up by their stored text
-COUNT_LABELS = {
-    "figures": "采集数据",
-    "failures": "采集失败",
-    "findings": "需关注",
-    "queued": "生成消息",
-    "sent": "已发送",
-    "errors": "发送出错",
-    "sources": "数据源",
-    "notified": "本次提醒",
-    "resolved": "已解决",
-    "retrying": "待重试",
-    "dead": "发送失败",
-    "admin_alerts": "管理员告警",
-    "filings": "填报状态",
-}
 STATE_LABELS = labels_of(AlertState)
 
 
