@@ -12,6 +12,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import sys
+
 import pytest
 
 from bot.settings import Settings
@@ -29,6 +31,20 @@ def pytest_configure(config: pytest.Config) -> None:
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     if "database" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_databases"):
         metafunc.parametrize("database", BACKENDS, indirect=True)
+
+
+@pytest.fixture(autouse=True)
+def console_width_from_each_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Let the CLI's consoles read COLUMNS from each CliRunner call, as a fresh process would.
+
+    Rich fixes a console's width from COLUMNS when the console is made, i.e. at the first import of
+    bot.cli.display inside whichever test ran first; without this, one test's COLUMNS=80 would
+    fold the tables of every later test that asks for 200.
+    """
+    display = sys.modules.get("bot.cli.display")
+    if display is not None:
+        for console in (display.console, display.errors):
+            monkeypatch.setattr(console, "_width", None)  # None: Rich reads COLUMNS on every print
 
 
 @pytest.fixture(scope="session")

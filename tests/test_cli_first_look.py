@@ -172,5 +172,5 @@ def test_the_timetable_shows_the_wall_clock_in_beijing_time() -> None:
     with display.console.capture() as captured:
         display.schedule(rows, now, config.outbox_minutes)
     text = captured.get()
-    assert "从 2023-10-13 04:00 起，北京时间" in text
+    assert "从现在 2023-10-13 04:00 起，北京时间" in text
     assert "2023-10-13 09:00" in "".join(text.split("│"))  # the daily run, in office hours

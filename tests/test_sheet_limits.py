@@ -22,6 +22,7 @@ from click.testing import CliRunner
 from sqlmodel import Session, select
 
 from bot.cli import main
+from bot.cli.exits import ExitCode
 from bot.wiring import App
 from collectors.files import FileCollector
 from collectors.sheet_limits import INBOX_LIMITS, LEDGER_LIMITS
@@ -190,7 +191,7 @@ def test_a_refused_inbox_file_fails_the_run_once_and_is_not_read_again(tmp_path:
     runner = CliRunner()
     args = ["--data-dir", str(tmp_path), "collect"]
     first = runner.invoke(main, args, env={"COLUMNS": "200", "DUBAN_DATABASE_URL": ""})
-    assert first.exit_code == 1, first.output
+    assert first.exit_code == ExitCode.SOURCE_FAILED, first.output
     assert "失败 1 个" in first.output and "超过收件表格上限" in first.output
     with Session(engine) as session:
         [facts] = load_projects(session)  # the evaluation alerts on this like any failed source
