@@ -8,11 +8,10 @@ data directory) and pass it on as ``database_url``.
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-
-import sys
 
 import pytest
 
