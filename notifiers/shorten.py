@@ -1,6 +1,7 @@
 """Shorten a problem description for a message line, only where a reader would pause.
 
-A cut falls after a clause or sentence mark (，。；：、！？ and their ASCII forms), never inside a
+A cut falls after a sentence mark (。；！？) or, when none lies near the limit, after a clause mark
+(，：) — their ASCII forms too — never after 、 (it joins a list: "乡镇、村"), never inside a
 number ("3500人次", "4,029.50万元"), a unit that follows a number, a name or a quotation: marks
 inside “…”, 「…」, 《…》, 【…】 or brackets are not places to cut, and a comma between two digits is
 a thousands separator. When no such mark lies near the limit the text is kept whole — a long
@@ -12,7 +13,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 ELLIPSIS = "……"
-CLAUSE_MARKS = frozenset("，。；：、！？,;:!?")
+SENTENCE_MARKS = frozenset("。；！？;!?")
+CLAUSE_MARKS = SENTENCE_MARKS | frozenset("，：,:")
 OPENERS = {"“": "”", "「": "」", "『": "』", "《": "》", "【": "】", "（": "）", "(": ")", "[": "]", "‘": "’"}
 CLOSERS = frozenset(OPENERS.values())
 TRAILING = "，。；：、,;: "
@@ -33,8 +35,9 @@ def shorten(text: str, limit: int) -> Shortened:
         return Shortened(text, False)
     ends = clause_ends(text)
     before = [e for e in ends if SHORTEST * limit <= e <= limit]
+    sentences = [e for e in before if text[e - 1] in SENTENCE_MARKS]
     after = [e for e in ends if limit < e <= LONGEST * limit]
-    end = before[-1] if before else after[0] if after else None
+    end = sentences[-1] if sentences else before[-1] if before else after[0] if after else None
     if end is None or end >= len(text):
         return Shortened(text, False)
     return Shortened(text[:end].rstrip(TRAILING) + ELLIPSIS, True)
