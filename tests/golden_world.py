@@ -63,9 +63,9 @@ SCENARIOS = {
     ),
     "wenxi": Scenario(
         "wenxi",
-        date(2023, 12, 1),
-        date(2024, 1, 12),
-        frozenset(days(date(2023, 12, 1), date(2024, 1, 12))),
+        date(2023, 12, 21),
+        date(2024, 1, 4),
+        frozenset({date(2023, 12, 21), date(2023, 12, 29), date(2024, 1, 2), date(2024, 1, 4)}),
         figures=_wenxi_figures(),
     ),
 }
