@@ -300,3 +300,22 @@ def test_a_channel_that_keeps_failing_is_reported_once_and_still_retried(
     assert alert.kind == "admin" and alert.subject == "【督办系统】消息多次发送失败，仍在重试"
     assert "已连续 6 次发送失败，仍在自动重试" in alert.body
     assert contents(fake) == [DIGEST.format(n=1)]
+
+
+def test_a_rows_uid_differs_after_the_database_is_rebuilt() -> None:
+    """Row 1 of a rebuilt database is another message: the Message-ID part from the row's dedup
+    key and creation time differs, while the same row always gives the same one."""
+    from datetime import UTC, datetime
+
+    from db.models import Delivery
+    from jobs.deliver import _uid
+
+    def row(created: datetime) -> Delivery:
+        return Delivery(
+            id=1, dedup_key="2023-10-13/pianguan/pianguan-leaders/abc", project_id=1, channel_code="c",
+            subject="s", body="b", created_at=created, next_attempt_at=created,
+        )  # fmt: skip
+
+    first, rebuilt = datetime(2023, 10, 13, 1, tzinfo=UTC), datetime(2023, 10, 13, 1, 0, 1, tzinfo=UTC)
+    assert _uid(row(first)) == _uid(row(first))
+    assert _uid(row(first)) != _uid(row(rebuilt))
