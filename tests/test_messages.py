@@ -9,9 +9,9 @@ from __future__ import annotations
 from datetime import date
 from pathlib import Path
 
+from jobs.import_plans import import_files
 from notifiers.render import amount, cn_month
 from tests.scenario_world import EXAMPLES, days, make_app, run_day, sent_by
-from jobs.import_plans import import_files
 
 
 def _pianguan_without_leaders(tmp_path: Path) -> Path:
