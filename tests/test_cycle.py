@@ -61,7 +61,7 @@ def test_cycle_collects_with_evidence_and_tells_the_right_people(county: App) ->
     assert "问题14：乡村 e 镇范围内的网络零售额为 199.88 万元" in pianguan
     assert "问题13" not in pianguan  # due 10-20: 6 working days away, not yet
     wenxi = next(text for name, text in messages.items() if "wenxi-work" in name)
-    assert "S36 网络零售额（约束性）：截至 9 月累计 1,808.6 万元" in wenxi
+    assert "S36 网络零售额（约束性）：截至 2023年9月累计 1,808.6 万元" in wenxi
     assert "应完成 2,250 万元，落后 441.4 万元" in wenxi
 
 
