@@ -72,3 +72,23 @@ def test_figures_are_as_precise_as_written_with_thousands_separators() -> None:
 def test_one_month_style() -> None:
     assert cn_month("2023-06") == "2023年6月"
     assert cn_month(9, 2023) == "2023年9月"
+
+
+def test_a_wecom_leadership_group_gets_the_report_in_markdown(tmp_path: Path) -> None:
+    text = (EXAMPLES / "pianguan.yaml").read_text(encoding="utf-8")
+    email = "    kind: email\n    name: 偏关县乡村e镇工作领导小组\n"
+    assert email in text
+    robot = "    kind: wecom_robot\n    name: 偏关县乡村e镇工作领导小组\n"
+    key = "      webhook_key: ${DUBAN_WECOM_KEY_LEADERS}\n"
+    text = text.replace(email, robot).replace("      to_name: 偏关县乡村e镇工作领导小组\n", key)
+    path = tmp_path / "pianguan.yaml"
+    path.write_text(text, encoding="utf-8")
+    app = make_app(tmp_path)
+    import_files(app.engine, [path])
+    report = ""
+    for day in days(date(2023, 10, 6), date(2023, 10, 18)):
+        for sent in sent_by(run_day(app, day, "pianguan")):
+            report = sent.body if sent.channel == "pianguan-leaders" else report
+    assert report.startswith("## 偏关县乡村e镇建设项目 · 逾期事项上报\n")
+    assert "**一、偏关县工信局（1 项）**" in report and "**请领导小组：**" in report
+    assert "已在工作群提醒 5 次：10月8日（还剩5个工作日）" in report
