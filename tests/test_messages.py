@@ -46,7 +46,8 @@ def test_a_weekend_deadline_is_not_due_today_on_friday(tmp_path: Path) -> None:
     assert "**【紧急】到期前最后一个工作日 14 项**" in friday
     assert "时限为 2023年10月15日（星期日），今天是到期前最后一个工作日" in friday
     assert "以下整改事项的时限" in friday and "以下 1 项" not in friday  # 高权's single item
-    assert "今天到期（或到期前最后一个工作日）的事项" in friday and "临近时限的事项" in friday
+    assert "时限逢休息日、今天是最后一个工作日的事项，请责任人今天完成" in friday
+    assert "临近时限的事项" in friday
     assert "已逾期" not in friday
     # 问题6 is long: shortened at a clause end; without DUBAN_PUBLIC_URL there is no link to give
     assert "尚未对接阿里巴巴、抖音等电商平台……" in friday and "全文" not in friday
