@@ -76,6 +76,9 @@ class Settings(BaseModel):
     # Proxies whose X-Forwarded-For / X-Forwarded-Proto are believed (comma-separated addresses);
     # none by default, so a client cannot pick the address the login limit counts.
     trusted_proxies: tuple[str, ...] = ()
+    # The web page's address as people reach it (https://duban.example.gov.cn); messages then link
+    # a shortened item to its project's page. Unset: messages carry no links.
+    public_url: str | None = None
 
     @property
     def db_url(self) -> str:
@@ -166,6 +169,13 @@ def _flag(raw: str) -> bool:
     return raw.lower() in {"1", "true", "yes"}
 
 
+def _public_url(raw: str) -> str:
+    url = raw.strip().rstrip("/")
+    if not url.startswith(("http://", "https://")) or " " in url:
+        raise ValueError(raw)
+    return url
+
+
 def _names(raw: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in raw.split(",") if part.strip())
 
@@ -191,6 +201,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "web_login_window_minutes": _positive,
     "secret_variables": _names,
     "trusted_proxies": _names,
+    "public_url": _public_url,
 }
 
 # What a bad value should have looked like, in the words of .env.example.
@@ -214,6 +225,7 @@ _EXPECTED = {
     "smtp_port": "应为 1—65535 的端口号",
     "delivery": "只能是 console 或 live",
     "smtp_security": "只能是 ssl、starttls 或 none",
+    "public_url": "应为以 http:// 或 https:// 开头的网址，如 https://duban.example.gov.cn",
 }
 
 

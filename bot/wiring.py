@@ -78,6 +78,10 @@ class App:
         return self.settings.admin_email
 
     @property
+    def public_url(self) -> str | None:
+        return self.settings.public_url
+
+    @property
     def policy(self) -> Policy:
         from domain.evaluation import Policy
 

@@ -177,3 +177,19 @@ def alerts_in_play(session: Session, *, project_ids: set[int | None], current: s
         chunk = again[start : start + KEYS_PER_QUERY]
         alerts.update((a.key, a) for a in session.exec(query.where(col(Alert.key).in_(chunk))))
     return alerts
+
+
+def told_days(session: Session, *, alert_ids: list[int]) -> dict[int, list[tuple[date, str]]]:
+    """Each alert's earlier messages: the as-of day and the stage told, oldest first."""
+    told: dict[int, list[tuple[date, str]]] = {}
+    for start in range(0, len(alert_ids), KEYS_PER_QUERY):
+        chunk = alert_ids[start : start + KEYS_PER_QUERY]
+        events = session.exec(
+            select(AlertEvent)
+            .where(col(AlertEvent.alert_id).in_(chunk), AlertEvent.event == "notified")
+            .order_by(col(AlertEvent.as_of), col(AlertEvent.id))
+        ).all()
+        for event in events:
+            if event.as_of is not None:
+                told.setdefault(event.alert_id, []).append((event.as_of, event.stage))
+    return told

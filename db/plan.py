@@ -43,6 +43,7 @@ class ImportReport:
     project: str
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
+    warnings: list[str] = field(default_factory=list)  # names that look alike (PlanSpec.name_warnings)
 
     def count(self, bucket: dict[str, int], table: str) -> None:
         bucket[table] = bucket.get(table, 0) + 1

@@ -153,3 +153,30 @@ def stage_label(stage: str, workdays_left: int | None) -> str:
             return arg
         return WINDOW_STAGES.get(stage, stage)
     return BY_ENUM[Step].get(step, stage) if step is not None else stage
+
+
+# --- Words only the messages use (notifiers/) ------------------------------------------------------
+# Kept apart from the tables above, which the CLI and the web page share.
+
+MESSAGE_LABELS = {
+    # A deadline on a weekend or holiday: the working day before it is the last chance, not "today".
+    "due_before_rest_day": "到期前最后一个工作日",
+    "due_today_or_rest_day": "今日到期或到期前最后一个工作日",
+}
+
+
+def message_label(name: str) -> str:
+    """A phrase of the messages by its name; an unknown name is a programming error (KeyError)."""
+    return MESSAGE_LABELS[name]
+
+
+REMINDER_STEPS = {Step.DUE: "到期提醒", Step.OVERDUE: "逾期提醒", Step.ESCALATED: "逾期上报"}
+
+
+def reminder_label(stage: str) -> str:
+    """What an earlier message was, for the leaders' list of reminders: 还剩3个工作日, 逾期提醒 …"""
+    parsed = parse_stage(stage)
+    if parsed.step is Step.REMIND and parsed.arg is not None:
+        return f"还剩{parsed.arg}个工作日"
+    word = REMINDER_STEPS.get(parsed.step) if parsed.step is not None else None
+    return word or stage_label(stage, None)

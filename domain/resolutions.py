@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from domain import keys
 from domain.enums import FindingKind, IndicatorKind, ItemStatus
@@ -49,9 +50,9 @@ def clearings(projects: Iterable[ProjectFacts]) -> dict[str, Clearing]:
         for item in project.items:
             prefix = keys.item(item.project, item.batch, item.number).prefix
             if item.status is ItemStatus.CLOSED:
-                when = f"（{item.closed_on:%Y-%m-%d}）" if item.closed_on else ""
-                result = f"：{item.result}" if item.result else ""
-                found[prefix] = Clearing(f"已销号{when}{result}")
+                when = f"已于{_cn_date(item.closed_on)}销号" if item.closed_on else "已销号"
+                result = f"，整改结果：{item.result.strip().rstrip('。；;')}" if item.result else ""
+                found[prefix] = Clearing(f"{when}{result}")
             else:  # still open, so its old alert went away only because the deadline changed
                 now = item.deadline.isoformat() if item.deadline else "长期坚持"
                 found[prefix] = Clearing(f"整改时限已调整为 {now}", quiet=True)
@@ -60,9 +61,9 @@ def clearings(projects: Iterable[ProjectFacts]) -> dict[str, Clearing]:
                 continue
             subject = keys.indicator(project.code, indicator.code)
             if indicator.done:
-                when = f"（{indicator.done_on:%Y-%m-%d}）" if indicator.done_on else ""
+                when = f"已于{_cn_date(indicator.done_on)}完成" if indicator.done_on else "已完成"
                 proof = "，佐证材料已存证" if indicator.done_evidence else ""
-                found[subject.prefix] = Clearing(f"已完成{when}{proof}")
+                found[subject.prefix] = Clearing(f"{when}{proof}")
             else:
                 found[subject.key(Question.DELIVERABLE) + keys.SEP] = Clearing("完成时限已调整", quiet=True)
         for (source, month), filed in project.filings.items():
@@ -85,3 +86,7 @@ def clearing_for(key: str, found: dict[str, Clearing], kind: str = "", stage: st
     if kind == FindingKind.REPORT_WINDOW:  # no row says 已填报: the month left the window unchecked
         return Clearing("未能核实填报状态，请到系统中确认", quiet=True)
     return Clearing(KIND_NOTES.get(kind, DEFAULT_NOTE))
+
+
+def _cn_date(day: date) -> str:
+    return f"{day.year}年{day.month}月{day.day}日"

@@ -75,6 +75,7 @@ def evaluate_with(
         projects=[project] if project else None,
         dry_run=dry_run,
         formats=app.channels.format_of,
+        public_url=app.public_url,
     )
 
 

@@ -10,6 +10,7 @@ marks the row DEAD and queues an administrator alert in the same transaction.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import time
 from collections import deque
@@ -281,7 +282,14 @@ def _message(delivery: Delivery, channel: Channel | None, formats: FormatOf = bu
         text=delivery.text_body,
         attachments=tuple(_attachment(a) for a in delivery.attachments),
         kind=delivery.kind,
+        uid=_uid(delivery),
     )
+
+
+def _uid(delivery: Delivery) -> str:
+    """Stable for one row (a resend keeps its Message-ID), different for a row of a rebuilt database."""
+    seed = f"{delivery.dedup_key}|{delivery.created_at.isoformat()}"
+    return hashlib.sha256(seed.encode()).hexdigest()[:12]
 
 
 def _attachment(spec: dict[str, str]) -> Attachment:

@@ -18,7 +18,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from db import outbox
-from db.alerts import alerts_in_play
+from db.alerts import alerts_in_play, told_days
 from db.channels import channel_ids as load_channel_ids
 from db.channels import load_channels
 from db.facts_loader import load_projects
@@ -32,10 +32,8 @@ from domain.routing import ChannelFacts, route
 from domain.workdays import WorkCalendar
 from jobs.alert_state import as_finding, memory_of, notified, observe
 from jobs.alert_state import resolved as mark_resolved
-from notifiers.base import Format
-from notifiers.digest import build_digest
+from jobs.compose import Wording, drafts
 from notifiers.registry import FormatOf, builtin_format
-from notifiers.render import render_digest, subject_of
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +59,12 @@ def evaluate_and_queue(
     projects: list[str] | None = None,
     dry_run: bool = False,
     formats: FormatOf = builtin_format,
+    public_url: str | None = None,
 ) -> EvaluateResult:
     """Evaluate, update alerts and queue digests; ``dry_run`` computes all of it and keeps none.
 
-    ``formats`` says how each channel kind's digest is written (the channel registry's).
+    ``formats`` says how each channel kind's digest is written (the channel registry's);
+    ``public_url`` is the web interface's address, which messages link to when set.
     """
     with Session(engine, expire_on_commit=False) as session:
         result = _evaluate_in(
@@ -76,6 +76,7 @@ def evaluate_and_queue(
             alert_policy=alert_policy,
             projects=projects,
             formats=formats,
+            public_url=public_url,
         )
         if dry_run:
             session.rollback()
@@ -94,6 +95,7 @@ def _evaluate_in(
     alert_policy: AlertPolicy,
     projects: list[str] | None,
     formats: FormatOf,
+    public_url: str | None,
 ) -> EvaluateResult:
     result = EvaluateResult()
     facts = load_projects(session, projects)
@@ -123,7 +125,10 @@ def _evaluate_in(
         as_finding(a, note) for a, reason, note in resolved if reason is Reason.RESOLVED
     ]
     channels = load_channels(session, codes)
-    told = _queue(session, channels, to_notify, told_resolved, names, as_of, now, result, formats)
+    history = _history(session, alerts, [f.key for f in to_notify if f.escalate])
+    told = _queue(
+        session, channels, to_notify, told_resolved, names, as_of, now, result, formats, history, public_url
+    )
     for finding, reason in decisions:
         if reason is Reason.REPLAY:
             continue  # an earlier day than this alert has seen: leave it exactly as it is
@@ -151,8 +156,10 @@ def _queue(
     now: datetime,
     result: EvaluateResult,
     formats: FormatOf,
+    history: dict[str, list[tuple[date, str]]],
+    public_url: str | None,
 ) -> set[str]:
-    """Write one digest per channel into the outbox; return the alert keys that reached a channel."""
+    """Write each channel's messages into the outbox; return the alert keys that reached a channel."""
     routed = route(findings, channels)
     routed_resolved = route(resolved, channels)
     told: set[str] = set()
@@ -163,28 +170,30 @@ def _queue(
         by_channel[channel][0].extend(items)
     for channel, items in routed_resolved.items():
         by_channel[channel][1].extend(items)
+    reported = frozenset(f.key for c, items in routed.items() if c.leadership for f in items)
     for channel, (open_findings, cleared) in by_channel.items():
-        digest = build_digest(names[channel.project], channel.name, as_of, open_findings, cleared)
-        keys = sorted(f"{f.key}@{f.stage}" for f in [*open_findings, *cleared])
-        dedup = (
-            f"{as_of}/{channel.project}/{channel.code}/"
-            + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
-        )
-        if not outbox.is_queued(session, dedup_key=dedup):
-            fmt = formats(channel.kind)
-            project_id = project_ids[channel.project]
-            assert project_id is not None
+        project_id = project_ids[channel.project]
+        assert project_id is not None
+        say = Wording(names[channel.project], as_of, reported, history, _page(public_url, channel.project))
+        for draft in drafts(channel, open_findings, cleared, formats(channel.kind), say):
+            keys = sorted(f"{f.key}@{f.stage}" for f in draft.findings)
+            dedup = (
+                f"{as_of}/{channel.project}/{channel.code}/"
+                + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
+            )
+            if outbox.is_queued(session, dedup_key=dedup):
+                continue
             delivery = outbox.queue_delivery(
                 session,
                 dedup_key=dedup,
                 project_id=project_id,
                 channel_id=channel_ids.get((project_id, channel.code)),
                 channel_code=channel.code,
-                subject=subject_of(digest),
-                body=render_digest(digest, html=fmt is Format.HTML, text=fmt is Format.TEXT),
-                text_body=render_digest(digest, text=True) if fmt is Format.HTML else None,
-                mentions=list(digest.mentions),
-                alert_keys=[f.key for f in open_findings + cleared],
+                subject=draft.subject,
+                body=draft.body,
+                text_body=draft.text_body,
+                mentions=list(draft.mentions),
+                alert_keys=[f.key for f in draft.findings],
                 created_at=now,
                 next_attempt_at=now,
             )
@@ -194,3 +203,16 @@ def _queue(
     if findings and not channels:
         log.warning("项目没有配置任何频道，%d 条提醒无人接收", len(findings))
     return told
+
+
+def _page(public_url: str | None, project: str) -> str | None:
+    """The project's page on the web interface (bot/web/routes.py: /p/{code})."""
+    return f"{public_url.rstrip('/')}/p/{project}" if public_url else None
+
+
+def _history(
+    session: Session, alerts: dict[str, Alert], keys: list[str]
+) -> dict[str, list[tuple[date, str]]]:
+    """Earlier reminders of the alerts under ``keys`` (those reported to the leaders)."""
+    ids = {alert.id: key for key in keys if (alert := alerts.get(key)) is not None and alert.id is not None}
+    return {ids[i]: told for i, told in told_days(session, alert_ids=sorted(ids)).items()}

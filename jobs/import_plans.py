@@ -102,7 +102,9 @@ def import_files(
 
 def _write(session: Session, entry: Parsed, project: str | None) -> ImportReport:
     if entry.plan is not None:
-        return import_plan(session, entry.plan, entry.path)
+        report = import_plan(session, entry.plan, entry.path)
+        report.warnings.extend(entry.plan.name_warnings())
+        return report
     target = project or _single_project(session, entry.path)
     row = project_by_code(session, code=target)
     if row is None or row.id is None:

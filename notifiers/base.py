@@ -50,6 +50,10 @@ class Message:
     text: str | None = None  # plain-text alternative of an HTML body
     attachments: tuple[Attachment, ...] = ()
     kind: str = "digest"
+    # What makes this message unique beyond its outbox row id (which restarts at 1 when the
+    # database is rebuilt): a digest of the row's dedup key and creation time. Empty for a
+    # message that has no outbox row (a test message).
+    uid: str = ""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from itertools import groupby
 
 from domain.enums import FindingKind
 from domain.findings import KINDS, Finding, KindRegistry
-from domain.labels import label
+from domain.labels import label, message_label
 
 
 @dataclass(frozen=True)
@@ -47,6 +47,8 @@ class Digest:
     sections: tuple[Section, ...]
     resolved: tuple[Finding, ...] = ()
     mentions: tuple[str, ...] = field(default=())  # names of the persons to @
+    reported: frozenset[str] = frozenset()  # keys that went to a leadership channel in this run
+    page: str | None = None  # the project's web page, when the installation has a public address
 
     @property
     def count(self) -> int:
@@ -71,8 +73,15 @@ def build_digest(
     findings: Iterable[Finding],
     resolved: Iterable[Finding] = (),
     kinds: KindRegistry = KINDS,
+    *,
+    reported: frozenset[str] = frozenset(),
+    page: str | None = None,
 ) -> Digest:
-    """Sections by severity, then kind in ``kinds``' order; grouped kinds by people and date."""
+    """Sections by severity, then kind in ``kinds``' order; grouped kinds by people and date.
+
+    ``reported`` are the keys told to the leadership group in the same run: only their headings
+    say so. ``page`` is where a shortened problem can be read in full.
+    """
     ordered = sorted(
         findings,
         key=lambda f: (f.severity.rank, kinds.rank(f.kind), f.due or date.max, f.persons, natural_key(f.key)),
@@ -87,11 +96,28 @@ def build_digest(
             groups = tuple(Group(p, u, d, w, tuple(fs)) for (p, u, d, w), fs in keyed)
         else:
             groups = tuple(Group(f.persons, f.units, f.due, f.workdays_left, (f,)) for f in batch)
-        sections.append(Section(kind_, kinds.label(kind_), label(severity), groups))
+        sections.append(Section(kind_, section_label(kind_, groups, as_of, kinds), label(severity), groups))
     everyone = [p for f in ordered for p in f.persons]
     return Digest(
-        project_name, channel_name, as_of, tuple(sections), tuple(resolved), tuple(dict.fromkeys(everyone))
+        project_name,
+        channel_name,
+        as_of,
+        tuple(sections),
+        tuple(resolved),
+        tuple(dict.fromkeys(everyone)),
+        reported,
+        page,
     )
+
+
+def section_label(kind: StrEnum, groups: tuple[Group, ...], as_of: date, kinds: KindRegistry) -> str:
+    """The kind's label; "due today" only for what is due today, not on the weekend after it."""
+    if kind is not FindingKind.DEADLINE_TODAY:
+        return kinds.label(kind)
+    later = sum(1 for g in groups if g.due is not None and g.due > as_of)
+    if not later:
+        return kinds.label(kind)
+    return message_label("due_before_rest_day" if later == len(groups) else "due_today_or_rest_day")
 
 
 def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:

@@ -17,13 +17,15 @@ import smtplib
 import ssl
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from email.headerregistry import Address, Group
 from email.message import EmailMessage
-from email.utils import formatdate, make_msgid
+from email.utils import format_datetime, make_msgid
 
 from bs4 import BeautifulSoup
 
 from domain.errors import ConfigurationError, DeliveryError
+from domain.workdays import OFFICE_TZ
 from notifiers.base import Format, Message, Notifier, Part
 from notifiers.escape import header_text
 
@@ -135,11 +137,14 @@ class EmailNotifier(Notifier):
         email["From"] = Address(header_text(self.smtp.sender_name), addr_spec=self.smtp.sender)
         people = [Address(header_text(r.name), addr_spec=r.email) for r in self.recipients]
         email["To"] = Group(header_text(self.group), people) if self.group else people
-        email["Date"] = formatdate()  # the moment of sending, as mail clients expect
+        # The moment of sending, as mail clients expect, in Beijing time (+0800) as the office reads it.
+        email["Date"] = format_datetime(datetime.now(OFFICE_TZ))
         domain = self.smtp.sender.rsplit("@", 1)[1]
-        # The same delivery keeps the same Message-ID, so a mail client can fold a rare re-send.
+        # The same delivery keeps the same Message-ID, so a mail client can fold a rare re-send;
+        # the uid keeps it unique after the database (and its row ids) is rebuilt.
+        uid = f".{message.uid}" if message.uid else ""
         email["Message-ID"] = (
-            f"<duban.{message.channel}.{message.delivery_id}@{domain}>"
+            f"<duban.{message.channel}.{message.delivery_id}{uid}@{domain}>"
             if message.delivery_id
             else make_msgid("duban", domain=domain)
         )

@@ -14,9 +14,11 @@ from pathlib import Path
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
 from domain.findings import KINDS, Finding, KindRegistry
-from domain.labels import label
+from domain.labels import label, reminder_label
 from notifiers.digest import GROUPED_KINDS, Digest
+from notifiers.escalation import Escalation, escalation_subject
 from notifiers.escape import markdown_text, plain_text
+from notifiers.shorten import shorten
 
 TEMPLATES = Path(__file__).resolve().parent / "templates"
 WEEKDAYS = "一二三四五六日"
@@ -27,16 +29,26 @@ def cn_date(day: date) -> str:
 
 
 def amount(value: float) -> str:
-    return f"{value:,.0f}" if float(value).is_integer() else f"{value:,.1f}"
+    """A figure with thousands separators, as precise as written (to the cent): 33,377.78."""
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return "0" if text == "-0" else text
+
+
+def cn_day(day: date) -> str:
+    """A day within the year of the message: 10月8日."""
+    return f"{day.month}月{day.day}日"
+
+
+def cn_month(value: str | int, year: int | None = None) -> str:
+    """A month in the messages' one style: "2023-06" (or 6 with its year) → 2023年6月."""
+    if isinstance(value, int):
+        return f"{year}年{value}月" if year else f"{value}月"
+    head, _, tail = str(value).partition("-")
+    return f"{int(head)}年{int(tail)}月" if head.isdigit() and tail.isdigit() else str(value)
 
 
 def names(persons: tuple[str, ...] | list[str]) -> str:
     return "、".join(persons)
-
-
-def brief(text: str, limit: int) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 @cache
@@ -49,13 +61,26 @@ def environment(folders: tuple[Path, ...] = ()) -> Environment:
         trim_blocks=False,
         keep_trailing_newline=True,
     )
-    env.filters.update(cn_date=cn_date, amount=amount, names=names, brief=brief, label=label)
+    env.filters.update(
+        cn_date=cn_date,
+        cn_day=cn_day,
+        cn_month=cn_month,
+        amount=amount,
+        names=names,
+        shorten=shorten,
+        label=label,
+        reminder=reminder_label,
+    )
     env.filters["md"] = markdown_text  # untrusted text in markdown templates: see notifiers/escape.py
     env.filters["text"] = plain_text  # a lines.j2 macro's output, to be escaped by an HTML template
     return env
 
 
 def subject_of(digest: Digest) -> str:
+    if not digest.count and digest.resolved:  # a message of resolutions only
+        subjects = [f.subject for f in digest.resolved]
+        what = "、".join(subjects) if len(subjects) <= 3 else f"{len(subjects)} 项"
+        return f"【销号通知】{digest.project_name}：{what}已解决（{digest.as_of:%Y-%m-%d}）"
     return f"【督办提醒】{digest.project_name}：{digest.count} 项需关注（{digest.as_of:%Y-%m-%d}）"
 
 
@@ -75,12 +100,31 @@ def render_digest(
     name = "digest.html.j2" if html else "digest.txt.j2" if text else "digest.md.j2"
     template = environment(tuple(partials)).get_template(name)
     grouped = {kind.value for kind in GROUPED_KINDS}
-    return template.render(digest=digest, grouped=grouped, subject=subject_of(digest), partial=kinds.partial)
+    return template.render(
+        digest=digest, grouped=grouped, subject=subject_of(digest), partial=kinds.partial, page=digest.page
+    )
+
+
+def render_escalation(
+    escalation: Escalation, *, html: bool = False, text: bool = False, kinds: KindRegistry = KINDS
+) -> str:
+    """The leaders' message (notifiers/escalation.py) as markdown, HTML or plain text."""
+    name = "escalation.html.j2" if html else "escalation.txt.j2" if text else "escalation.md.j2"
+    return (
+        environment()
+        .get_template(name)
+        .render(
+            e=escalation,
+            subject=escalation_subject(escalation),
+            partial=kinds.partial,
+            page=escalation.page,
+        )
+    )
 
 
 def sentence(finding: Finding, kinds: KindRegistry = KINDS) -> str:
     """One finding in the messages' own words, unescaped (the CLI's table)."""
-    return environment().get_template(kinds.partial(finding)).render(f=finding)
+    return environment().get_template(kinds.partial(finding)).render(f=finding, page=None)
 
 
 def render_template(name: str, **context: object) -> str:

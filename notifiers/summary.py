@@ -25,6 +25,7 @@ class Figure:
     amount: float
     target: float
     month: int
+    year: int
     completion: float  # % of target
     pace: float  # % required by the end of ``month``
     binding: str
@@ -86,6 +87,7 @@ def build_summary(project: ProjectFacts, as_of: date, period: str, *, soon_days:
                 progress.amount,
                 progress.target,
                 progress.month,
+                progress.year,
                 progress.completion,
                 progress.pace,
                 indicator.binding.value,

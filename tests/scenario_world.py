@@ -52,6 +52,7 @@ def run_day(app: App, day: date, project: str | None = None) -> EvaluateResult:
         policy=app.policy,
         alert_policy=app.alert_policy,
         projects=[project] if project else None,
+        public_url=app.public_url,
     )
 
 

@@ -28,7 +28,8 @@ def test_clearings_say_why():
         )
     ]
     found = clearings(facts)
-    assert clearing_for("p/item/-/1/deadline/2023-10-20", found) == Clearing("已销号（2023-10-18）：已整改")
+    closed = Clearing("已于2023年10月18日销号，整改结果：已整改")
+    assert clearing_for("p/item/-/1/deadline/2023-10-20", found) == closed
     moved = clearing_for("p/item/-/2/deadline/2023-10-15", found)
     assert moved.quiet and "2023-10-20" in moved.note
     assert clearing_for("p/indicator/S36/year/2023", found, "target_missed", "missed") is LAPSED

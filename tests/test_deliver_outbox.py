@@ -315,3 +315,22 @@ def test_a_note_every_part_reports_is_kept_once(tmp_path: Path, clock: FakeClock
     (row,) = rows(app)
     assert row.status is DeliveryStatus.SENT and row.parts_sent == len(fake.app_messages()) > 3
     assert row.note == "以下企业微信账号无效或不在应用可见范围内，未收到：zhangzhuren"
+
+
+def test_a_rows_uid_differs_after_the_database_is_rebuilt() -> None:
+    """Row 1 of a rebuilt database is another message: the Message-ID part from the row's dedup
+    key and creation time differs, while the same row always gives the same one."""
+    from datetime import UTC, datetime
+
+    from db.models import Delivery
+    from jobs.deliver import _uid
+
+    def row(created: datetime) -> Delivery:
+        return Delivery(
+            id=1, dedup_key="2023-10-13/pianguan/pianguan-leaders/abc", project_id=1, channel_code="c",
+            subject="s", body="b", created_at=created, next_attempt_at=created,
+        )  # fmt: skip
+
+    first, rebuilt = datetime(2023, 10, 13, 1, tzinfo=UTC), datetime(2023, 10, 13, 1, 0, 1, tzinfo=UTC)
+    assert _uid(row(first)) == _uid(row(first))
+    assert _uid(row(first)) != _uid(row(rebuilt))

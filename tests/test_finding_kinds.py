@@ -105,7 +105,7 @@ def test_detail_is_the_kinds_own_fields_as_plain_json() -> None:
         "unit": "万元",
         "factor": 5.0,
     }
-    assert sentence(jump).startswith("S36 网络零售额（东镇）：2023-08 为 900 万元，是上月 100 万元的 9.0 倍")
+    assert sentence(jump).startswith("S36 网络零售额（东镇）：2023年8月为 900 万元，是上月 100 万元的 9.0 倍")
     by_date = RatioBelow(
         key=keys.indicator("p", "S07").key(Question.RATIO, date(2023, 12, 31)),
         project="p",

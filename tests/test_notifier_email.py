@@ -39,7 +39,7 @@ def notifier(
     return EmailNotifier(channel="leaders", smtp=smtp, recipients=PEOPLE, group="偏关县乡村e镇工作领导小组")
 
 
-def message(attachments: tuple[Attachment, ...] = ()) -> Message:
+def message(attachments: tuple[Attachment, ...] = (), uid: str = "") -> Message:
     return Message(
         12,
         "leaders",
@@ -49,6 +49,7 @@ def message(attachments: tuple[Attachment, ...] = ()) -> Message:
         Format.HTML,
         text="高权、王雪：以下 14 项整改事项今天到期",
         attachments=attachments,
+        uid=uid,
     )
 
 
@@ -72,6 +73,20 @@ def test_chinese_subject_and_names_arrive_as_written(tmp_path: Path, security: s
     assert html is not None and "今天到期" in html.get_content()
     assert box.logins == (["duban"] if login else [])
     assert sorted(box.envelopes[0][1]) == ["gaoquan@example.com", "zhangzhuren@example.com"]
+
+
+def test_date_is_beijing_time_and_message_id_survives_a_rebuilt_database(tmp_path: Path) -> None:
+    """Row 12 of a rebuilt database is another message: its uid (dedup key and creation time)
+    differs, so the Message-ID does too, while a resend of the same row keeps its own."""
+    with smtp_server(tmp_path) as box:
+        sender = notifier(box.port)
+        sender.send(message(uid="a1b2c3"))
+        sender.send(message(uid="a1b2c3"))
+        sender.send(message(uid="d4e5f6"))
+    first, resent, rebuilt = box.received
+    assert first["Date"].endswith("+0800")
+    assert first["Message-ID"] == resent["Message-ID"] == "<duban.leaders.12.a1b2c3@example.com>"
+    assert rebuilt["Message-ID"] == "<duban.leaders.12.d4e5f6@example.com>"
 
 
 def test_inline_chart_and_attached_ledger(tmp_path: Path) -> None:

@@ -77,9 +77,11 @@ def _replay(app):
                 evidence=None, now=before_run,
             )  # fmt: skip
         result = run_day(app, day, "pianguan")
-        for digest in sent_by(result):
-            sent.setdefault(day, {})[digest.channel] = {item_number(k) for k in digest.told}
-            bodies.setdefault(day, {})[digest.channel] = digest.body
+        for digest in sent_by(result):  # a channel may get two messages: open items, resolutions
+            told_today = sent.setdefault(day, {}).setdefault(digest.channel, set())
+            told_today.update(item_number(k) for k in digest.told)
+            by_channel = bodies.setdefault(day, {})
+            by_channel[digest.channel] = by_channel.get(digest.channel, "") + digest.body
     return app, sent, bodies
 
 
@@ -109,15 +111,32 @@ def test_due_on_a_sunday_is_said_on_the_last_working_day_before(replay):
 
 def test_escalation_names_the_delay_and_the_leadership(replay):
     _, _, bodies = replay
+    assert "已逾期 3 天" in bodies[date(2023, 10, 18)][LEADERS]
+    assert "今天已报告领导小组" in bodies[date(2023, 10, 18)][WORK]
+
+
+def test_the_leaders_are_told_the_reminders_already_sent_and_asked_to_act(replay):
+    _, _, bodies = replay
     text = bodies[date(2023, 10, 18)][LEADERS]
-    assert "逾期 3 天，3 个工作日" in text and "已同时报告领导小组" in text
+    told = "已在工作群提醒 5 次：10月8日（还剩5个工作日）、10月10日（还剩3个工作日）、"
+    assert told in text and "10月16日（逾期提醒）" in text
+    assert "督促" in text and "约谈" in text and "调整时限" in text
+    assert "按时限落实" not in text and "已同时报告领导小组" not in text
+
+
+def test_the_work_group_hears_of_the_leaders_only_on_a_day_they_are_told(replay):
+    _, sent, bodies = replay
+    for day, by in bodies.items():
+        said = "报告领导小组" in by.get(WORK, "")
+        assert said == (LEADERS in sent[day] and any("escalated" in k for k in sent[day][LEADERS])), day
 
 
 def test_a_closed_item_gets_one_resolution_with_its_result(replay):
     _, sent, bodies = replay
     resolutions = [(d, c) for d, by in sent.items() for c, t in by.items() if "13@resolved" in t]
     assert resolutions == [(date(2023, 10, 18), WORK)]
-    assert "已销号（2023-10-18）：已整改到位，不再提醒" in bodies[date(2023, 10, 18)][WORK]
+    note = "问题13已于2023年10月18日销号，整改结果：已整改到位，今后不再提醒"
+    assert note in bodies[date(2023, 10, 18)][WORK]
 
 
 def test_replaying_every_day_again_sends_nothing(replay):

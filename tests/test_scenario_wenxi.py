@@ -75,7 +75,7 @@ def test_s36_on_pace_then_behind_then_recovering(year):
 def test_the_pace_message_states_gap_method_and_forecast(year):
     _, result = year["2023-03"]
     body = next(d.body for d in sent_by(result) if d.channel == WORK)
-    assert "截至 3 月累计 650 万元" in body
+    assert "截至 2023年3月累计 650 万元" in body
     assert (
         "按时间均衡（线性）计算，3 月底应完成全年目标的 3/12，应完成 750 万元，落后 100 万元（3.3 个百分点）"
         in body

@@ -41,8 +41,10 @@ def test_values_reach_their_settings() -> None:
             "DUBAN_WEB_SECURE_COOKIES": "yes",
             "DUBAN_WEB_LOGIN_ATTEMPTS": "3",
             "DUBAN_HTTP_TIMEOUT": " 5 ",
+            "DUBAN_PUBLIC_URL": "https://duban.example.gov.cn/",
         }
     )
+    assert settings.public_url == "https://duban.example.gov.cn"
     assert settings.daily_at == time(8, 15) and settings.schedule().daily_at == time(8, 15)
     assert settings.reminder_workdays == (3, 1) and settings.web_secure_cookies is True
     assert (settings.web_login_attempts, settings.http_timeout) == (3, 5.0)
@@ -57,6 +59,7 @@ def test_values_reach_their_settings() -> None:
         ("DUBAN_REMINDER_WORKDAYS", "5,三", "应为逗号分隔的工作日数"),
         ("DUBAN_CATCH_UP_DAYS", "-1", "应为正整数"),
         ("DUBAN_WEB_LOGIN_WINDOW_MINUTES", "0", "应为正数"),
+        ("DUBAN_PUBLIC_URL", "duban.example.gov.cn", "应为以 http:// 或 https:// 开头的网址"),
     ],
 )
 def test_a_bad_value_names_its_variable(variable: str, value: str, expected: str) -> None:

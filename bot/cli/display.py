@@ -72,6 +72,8 @@ def safe_url(url: str) -> str:
 
 def import_reports(reports: list[ImportReport]) -> None:
     for report in reports:
+        for warning in report.warnings:  # imported all the same: a person decides whether it is one name
+            console.print(f"[yellow]注意[/yellow] {escape(str(report.path))}：{escape(warning)}")
         if not report.changed:
             done(f"{report.path}：与已导入内容一致，没有变化（项目 {report.project}）")
             continue

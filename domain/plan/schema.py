@@ -30,6 +30,7 @@ from pydantic import (
 
 from domain.enums import Binding, Comparator, IndicatorKind, ItemStatus, PeriodKind
 from domain.plan.dates import ONGOING_MARKERS, parse_deadline, parse_office_date
+from domain.plan.names import canonical_units, closest, near_people, near_units
 from domain.plan.text import TextError, clean_text
 from domain.secrets import is_secret_setting, misplaced_problem, misplaced_secret
 
@@ -399,6 +400,8 @@ class PlanSpec(Strict):
     sources: list[SourceSpec] = []
     indicators: list[IndicatorSpec] = []
     rectification: RectificationSpec | None = None
+    # One unit, several spellings in the documents: {区商务和经济合作局: [区商务经济合作局]}.
+    unit_aliases: dict[str, Names] = {}
 
     @model_validator(mode="before")
     @classmethod
@@ -419,6 +422,8 @@ class PlanSpec(Strict):
             numbers = [(i.batch, i.number) for i in self.rectification.items]
             _unique("rectification", "number", numbers, "items")
         known_people = {p.name for p in self.people}
+        self._people_named_by_items_exist(known_people)
+        self._one_name_per_unit()
         for index, channel in enumerate(self.channels):
             missing = [name for name in channel.members if name not in known_people]
             if missing:
@@ -437,6 +442,63 @@ class PlanSpec(Strict):
                     message = f"指标 {indicator.code} 的 {field_name} {code} 不在 indicators 中"
                     raise LocatedError(message, "indicators", index, field_name)
         return self
+
+    def _people_named_by_items_exist(self, known: set[str]) -> None:
+        """An item's person must be one of ``people`` (高全 for 高权 is refused, with the hint)."""
+        items = self.rectification.items if self.rectification else []
+        for index, item in enumerate(items):
+            for name in item.persons:
+                if name not in known:
+                    hint = closest(name, known)
+                    also = f"，是不是“{hint}”？" if hint else "，请先在 people 中登记"
+                    message = f"事项 {item.batch}问题{item.number} 的责任人“{name}”不在 people 中{also}"
+                    raise LocatedError(message, "rectification", "items", index, "persons")
+
+    def _one_name_per_unit(self) -> None:
+        """Every spelling in ``unit_aliases`` becomes its unit's one name, wherever a unit is named."""
+        seen: dict[str, str] = {}
+        for name, spellings in self.unit_aliases.items():
+            for spelling in [name, *spellings]:
+                if seen.get(spelling, name) != name:
+                    message = f"单位写法“{spelling}”同时归到了“{seen[spelling]}”和“{name}”"
+                    raise LocatedError(message, "unit_aliases", name)
+                seen[spelling] = name
+        table = canonical_units(self.unit_aliases)
+        if not table:
+            return
+
+        def one(units: list[str]) -> list[str]:
+            return list(dict.fromkeys(table.get(u, u) for u in units))
+
+        for person in self.people:
+            if person.unit:
+                person.unit = table.get(person.unit, person.unit)
+        for item in self.rectification.items if self.rectification else []:
+            item.units = one(item.units)
+        for indicator in self.indicators:
+            if indicator.responsible_unit:
+                indicator.responsible_unit = table.get(indicator.responsible_unit, indicator.responsible_unit)
+
+    def unit_names(self) -> list[str]:
+        """Every unit the plan names (people's units, items' units, indicators' units)."""
+        names = [p.unit for p in self.people if p.unit]
+        names += [u for i in (self.rectification.items if self.rectification else []) for u in i.units]
+        names += [i.responsible_unit for i in self.indicators if i.responsible_unit]
+        return names
+
+    def name_warnings(self) -> list[str]:
+        """Units and people whose names are almost the same: perhaps one written two ways."""
+        warnings = [
+            f"单位“{a}”和“{b}”只差几个字，如果是同一单位，请在 unit_aliases 中写明"
+            for a, b in near_units(self.unit_names())
+        ]
+        unit_of = {p.name: p.unit for p in self.people}
+        warnings += [
+            f"人员“{a}”和“{b}”的名字只差一个字，请核对是否写错"
+            for a, b in near_people(unit_of)
+            if not (unit_of[a] and unit_of[b] and unit_of[a] != unit_of[b])  # two units: two people
+        ]
+        return warnings
 
 
 def _unique(section: str, field: str, keys: list[Any], *inner: str) -> None:

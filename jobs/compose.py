@@ -1,0 +1,82 @@
+"""What one channel is sent after an evaluation: the drafts of its outbox rows.
+
+* A working channel gets one digest of what it must act on, and the resolutions (销号, 已解决)
+  as a message of their own — a resolution is good news and should not be buried in a list of
+  every open item.
+* A leadership channel gets the escalation report (notifiers/escalation.py) — what is overdue,
+  by unit, what was already done about it, and what the leaders are asked to do — and the
+  resolutions of what had been reported to it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+from domain.findings import Finding
+from domain.routing import ChannelFacts
+from notifiers.base import Format
+from notifiers.digest import Digest, build_digest
+from notifiers.escalation import build_escalation, escalation_subject
+from notifiers.render import render_digest, render_escalation, subject_of
+
+
+@dataclass(frozen=True)
+class Draft:
+    subject: str
+    body: str
+    text_body: str | None  # the plain-text alternative of an HTML body
+    mentions: tuple[str, ...]
+    findings: tuple[Finding, ...]  # what it reports (their alert keys and stages)
+
+
+@dataclass(frozen=True)
+class Wording:
+    """What the drafts of one run share."""
+
+    project_name: str
+    as_of: date
+    reported: frozenset[str]  # keys that reach a leadership channel in this run
+    history: Mapping[str, Sequence[tuple[date, str]]]  # each key's earlier reminders
+    page: str | None  # the project's web page, when the installation has a public address
+
+
+def drafts(
+    channel: ChannelFacts, open_findings: list[Finding], cleared: list[Finding], fmt: Format, say: Wording
+) -> list[Draft]:
+    """The channel's messages for this run, in the order they should arrive."""
+    html, text = fmt is Format.HTML, fmt is Format.TEXT
+    out = []
+    if open_findings and channel.leadership:
+        report = build_escalation(
+            say.project_name, channel.name, say.as_of, open_findings, say.history, page=say.page
+        )
+        out.append(
+            Draft(
+                escalation_subject(report),
+                render_escalation(report, html=html, text=text),
+                render_escalation(report, text=True) if html else None,
+                (),
+                tuple(open_findings),
+            )
+        )
+    elif open_findings:
+        digest = build_digest(
+            say.project_name, channel.name, say.as_of, open_findings, reported=say.reported, page=say.page
+        )
+        out.append(_digest_draft(digest, html, text, open_findings))
+    if cleared:
+        digest = build_digest(say.project_name, channel.name, say.as_of, (), cleared, page=say.page)
+        out.append(_digest_draft(digest, html, text, cleared))
+    return out
+
+
+def _digest_draft(digest: Digest, html: bool, text: bool, findings: list[Finding]) -> Draft:
+    return Draft(
+        subject_of(digest),
+        render_digest(digest, html=html, text=text),
+        render_digest(digest, text=True) if html else None,
+        digest.mentions,
+        tuple(findings),
+    )
