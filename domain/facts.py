@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple, overload
 
-from domain.enums import Binding, Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.enums import Binding, Cadence, Comparator, IndicatorKind, ItemStatus, PeriodKind
 
 
 class MonthValue(NamedTuple):
@@ -128,6 +128,9 @@ class IndicatorFacts:
     pace: tuple[float, ...] = ()
     base: str | None = None
     reference: str | None = None
+    cadence: Cadence = Cadence.MONTHLY  # how often a figure is reported (months between are not missing)
+    tolerance: float | None = None  # "approx": allowed deviation in % of the target
+    alternatives: tuple[str, ...] = ()  # indicators any one of which, met, meets this one (A 或 B)
 
     def __post_init__(self) -> None:
         # Tests and hand-built facts may pass plain tuples of MonthValue; the rules read columns.

@@ -156,6 +156,8 @@ def _finding_json(f: Finding) -> dict[str, Any]:
         "workdays_left": f.workdays_left,
         "detail": f.detail(),
         "escalate": f.escalate,
+        "verdict": f.verdict.value if f.verdict else None,  # every target has exactly one
+        "reminds": not f.quiet,  # met, on pace and not yet due are shown, never sent
     }
 
 

@@ -26,18 +26,31 @@ __all__ = ["Policy", "evaluate", "evaluate_project"]
 
 
 def evaluate(
-    projects: Iterable[ProjectFacts], as_of: date, calendar: WorkCalendar, policy: Policy
+    projects: Iterable[ProjectFacts],
+    as_of: date,
+    calendar: WorkCalendar,
+    policy: Policy,
+    *,
+    quiet: bool = False,
 ) -> list[Finding]:
-    """Every finding for ``projects`` as of the end of ``as_of``, most urgent first."""
+    """Every finding for ``projects`` as of the end of ``as_of``, most urgent first.
+
+    Every target has exactly one verdict among them; ``quiet`` keeps the verdicts that need no
+    reminder (met, on pace, not yet due), which are left out by default: alerts, messages, the
+    web page and the summaries only ever see findings worth telling.
+    """
     findings: list[Finding] = []
     for project in projects:
         findings.extend(evaluate_project(project, as_of, calendar, policy.for_project(project.settings)))
+    if not quiet:
+        findings = [f for f in findings if not f.quiet]
     return sorted(findings, key=Finding.sort_key)
 
 
 def evaluate_project(
     project: ProjectFacts, as_of: date, calendar: WorkCalendar, policy: Policy
 ) -> list[Finding]:
+    """Every finding for one project, the quiet verdicts included."""
     findings: list[Finding] = []
     for item in project.items:
         if (finding := evaluate_item(item, as_of, calendar, policy)) is not None:
@@ -45,17 +58,16 @@ def evaluate_project(
     by_code = {i.code: i for i in project.indicators}
     for indicator in project.indicators:
         if indicator.kind is IndicatorKind.DELIVERABLE:
-            if (finding := evaluate_deliverable(indicator, as_of, calendar, policy)) is not None:
-                findings.append(finding)
+            findings.append(evaluate_deliverable(indicator, as_of, calendar, policy))
             continue
         if indicator.kind is IndicatorKind.NUMERIC:
             findings += evaluate_numeric(
                 indicator, project.plan_start, project.plan_end, as_of, calendar, policy
             )
         elif indicator.kind is IndicatorKind.RATIO:
-            findings += evaluate_ratio(indicator, as_of, calendar, policy)
+            findings += evaluate_ratio(indicator, as_of, calendar, policy, project.plan_end)
         elif indicator.kind is IndicatorKind.GROWTH:
-            findings += evaluate_growth(indicator, by_code, as_of)
+            findings += evaluate_growth(indicator, by_code, as_of, project.plan_end, policy.missing_after_day)
         findings += missing_figures(project, indicator, as_of, policy)
         findings += odd_values(indicator, as_of, policy)
     findings += source_health(project, as_of, policy)

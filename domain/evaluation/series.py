@@ -78,6 +78,13 @@ def previous_month(month: str) -> str:
     return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
 
 
+def due_through(as_of: date, after_day: int) -> str:
+    """The last month (YYYY-MM) whose figure is due by ``as_of``: last month's once the
+    ``after_day`` of this month has passed, else the month before."""
+    due = previous_month(month_of(as_of))
+    return previous_month(due) if as_of.day <= after_day else due
+
+
 def months_between(start: str, end: str) -> int:
     """Months from ``start`` to ``end`` inclusive (YYYY-MM)."""
     return (int(end[:4]) - int(start[:4])) * 12 + int(end[5:7]) - int(start[5:7]) + 1

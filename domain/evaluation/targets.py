@@ -1,9 +1,19 @@
 """Numeric targets: per year (and per town), over the whole plan, once by a date.
 
-Only months before the as-of month count: the current month is not over. A yearly target is
-held against the pace (序时进度) each month and judged met or missed once December is in. A
-cumulative target is paced over the plan's months and judged after the plan ends. A "once"
-target (建筑面积 ≥ 100 平方米 by 2023-12-31) is reminded like a deadline until reached.
+Every target gets exactly one verdict (see :mod:`domain.findings.verdicts`). Only months before
+the as-of month count: the current month is not over.
+
+* A yearly target is held against the pace (序时进度) each month — met, on pace or behind — and
+  judged met or missed once December is in. The year judged is that of the latest figure; with
+  none, the year of the last month whose figure is due (never past the plan's end).
+* A cumulative target is paced over the plan's months and judged when the plan (or its own
+  ``due``) ends.
+* A "once" target (建筑面积 ≥ 100 平方米 by 2023-12-31) is reminded like a deadline until reached.
+* Once a target is judged (its year, plan period or date is over) and no figure shows it, it is
+  not reported — missing is not failed. With figures that stop short of the end (monthly
+  reporting), the missing months leave it not reported too, unless what is in already meets it.
+* Only a floor (≥, >) reported monthly or quarterly is paced; a figure reported yearly or once,
+  and a ceiling, band or approximate figure, is "not yet due" until judged.
 """
 
 from __future__ import annotations
@@ -14,10 +24,12 @@ from datetime import date
 from typing import TypedDict
 
 from domain import keys
-from domain.enums import Binding, Comparator, PeriodKind
+from domain.enums import Binding, Cadence, Comparator, PeriodKind
+from domain.evaluation.compare import Requirement, number
 from domain.evaluation.deadlines import deadline_step
 from domain.evaluation.policy import Policy, severity
 from domain.evaluation.series import (
+    due_through,
     forecast,
     forecast_method,
     month_amounts,
@@ -27,26 +39,31 @@ from domain.evaluation.series import (
     pace_share,
     year_to_date,
 )
+from domain.evaluation.verdicts import not_reported, requirement_of, standing
 from domain.facts import IndicatorFacts, Series
 from domain.findings import (
     BehindPace,
     Finding,
+    NotYetDue,
     OnceTargetMissed,
+    OnPace,
     PlanBehindPace,
     PlanTargetMissed,
     TargetDue,
+    TargetMet,
     TargetMissed,
 )
 from domain.keys import ESCALATED, MISSED, Question
 from domain.workdays import WorkCalendar
 
 
-def meets(value: float, comparator: Comparator, target: float, high: float | None) -> bool:
-    if comparator is Comparator.LE:
-        return value <= target
-    if comparator is Comparator.BETWEEN:
-        return target <= value <= (high if high is not None else value)
-    return value >= target
+def meets(
+    value: float, comparator: Comparator, target: float, high: float | None, tolerance: float | None = None
+) -> bool:
+    return Requirement(comparator, target, high, tolerance).met(value)
+
+
+PACED = frozenset({Cadence.MONTHLY, Cadence.QUARTERLY})  # figures frequent enough to hold to a pace
 
 
 def reported(values: Series, as_of: date) -> Series:
@@ -134,37 +151,178 @@ def evaluate_numeric(
     calendar: WorkCalendar,
     policy: Policy,
 ) -> list[Finding]:
+    """Exactly one verdict per target: one for the indicator, or one per town of a per-town one."""
+    due = due_through(as_of, policy.missing_after_day)
     if indicator.period is PeriodKind.PER_YEAR:
-        return _yearly(indicator, reported(indicator.values, as_of), indicator.target_for, "")
+        year = _judged_year(indicator.values, as_of, due, project_start, project_end)
+        return [_yearly(indicator, reported(indicator.values, as_of), indicator.target_for, "", year, due)]
     if indicator.period is PeriodKind.PER_YEAR_PER_TOWN:
+        towns = set(indicator.town_values) | {town for _, town in indicator.town_targets}
+        if not towns:  # nothing entered for any town yet: one verdict for the indicator
+            year = _judged_year(Series(), as_of, due, project_start, project_end)
+            return [_yearly(indicator, Series(), indicator.target_for, "", year, due)]
         findings: list[Finding] = []
-        for town, values in sorted(indicator.town_values.items()):
+        for town in sorted(towns):
+            values = indicator.town_values.get(town, Series())
 
             def target(year: int, town: str = town) -> float | None:
                 found = indicator.town_targets.get((year, town), indicator.town_targets.get((None, town)))
                 return found if found is not None else indicator.target_for(year)
 
-            findings += _yearly(indicator, reported(values, as_of), target, town)
+            year = _judged_year(values, as_of, due, project_start, project_end)
+            findings.append(_yearly(indicator, reported(values, as_of), target, town, year, due))
         return findings
     if indicator.period is PeriodKind.CUMULATIVE:
-        return _cumulative(indicator, project_start, project_end, as_of)
-    return _once(indicator, as_of, calendar, policy)
+        return [_cumulative(indicator, project_start, indicator.due or project_end, as_of, due)]
+    return [_once(indicator, as_of, calendar, policy)]
+
+
+def _judged_year(values: Series, as_of: date, due: str, start: date | None, end: date | None) -> int:
+    """The year a yearly target is judged for: the latest figure's; with none, the last due month's,
+    kept within the plan's years."""
+    reported_values = reported(values, as_of)
+    if reported_values:
+        return int(reported_values.months[-1][:4])
+    year = int(due[:4])
+    if end is not None:
+        year = min(year, end.year)
+    if start is not None:
+        year = max(year, start.year)
+    return year
 
 
 def _yearly(
-    indicator: IndicatorFacts, values: Series, target_for: Callable[[int], float | None], town: str
-) -> list[Finding]:
-    if not values:
-        return []
-    year = int(values[-1].month[:4])
-    target = target_for(year)
-    ytd = year_to_date(values, year)
-    if target is None or ytd is None:
-        return []
-    amount, month = ytd
+    indicator: IndicatorFacts,
+    values: Series,
+    target_for: Callable[[int], float | None],
+    town: str,
+    year: int,
+    due: str,
+) -> Finding:
     subject = f"{indicator.code} {indicator.name}" + (f"（{town}）" if town else "")
     key = keys.indicator(indicator.project, indicator.code, town or None).key(Question.YEAR, year)
-    figures = YearFigures(
+    target = target_for(year)
+    if target is None:
+        return standing(
+            NotYetDue,
+            indicator,
+            key,
+            requirement=None,
+            amount=None,
+            month=None,
+            basis=f"方案未给出 {year} 年的目标",
+            town=town or None,
+        )
+    need = requirement_of(indicator, target)
+    closed = due >= f"{year:04d}-12"  # December's figure is due: the year is judged
+    ytd = year_to_date(values, year)
+    if ytd is None:
+        if closed:
+            return not_reported(
+                indicator, key, requirement=need, period=f"{year} 年已结束", town=town or None
+            )
+        return standing(
+            NotYetDue,
+            indicator,
+            key,
+            requirement=need,
+            amount=None,
+            month=None,
+            basis=f"{year} 年尚无数值，年底前达到即可",
+            town=town or None,
+        )
+    amount, month = ytd
+    ok = need.met(amount)
+    last = f"{year:04d}-{month:02d}"
+    complete = month == 12 or indicator.cadence not in PACED
+    basis = f"{year} 年截至 {month} 月累计"
+    if month == 12 or (closed and complete) or (need.exceeded and not ok):
+        if ok:
+            return standing(
+                TargetMet,
+                indicator,
+                key,
+                requirement=need,
+                amount=amount,
+                month=last,
+                basis=basis,
+                town=town or None,
+            )
+        return TargetMissed(
+            key=key,
+            stage=MISSED,
+            severity=severity(indicator.binding, True),
+            escalate=True,
+            **_year_figures(indicator, year, month, amount, target, town),
+            **addressed(indicator, subject),
+        )
+    if ok and need.floor:
+        return standing(
+            TargetMet,
+            indicator,
+            key,
+            requirement=need,
+            amount=amount,
+            month=last,
+            basis=basis + "，已达到全年目标",
+            town=town or None,
+        )
+    if closed:  # the year is over but its last months were never reported
+        return not_reported(
+            indicator,
+            key,
+            requirement=need,
+            period=f"{year} 年已结束",
+            amount=amount,
+            month=last,
+            town=town or None,
+        )
+    if not need.floor or indicator.cadence not in PACED:
+        return standing(
+            OnPace if need.exceeded else NotYetDue,
+            indicator,
+            key,
+            requirement=need,
+            amount=amount,
+            month=last,
+            basis=basis + "，年底判定",
+            town=town or None,
+        )
+    required = target * pace_share(month, indicator.pace)
+    unit = indicator.unit or ""
+    if amount >= required:
+        return standing(
+            OnPace,
+            indicator,
+            key,
+            requirement=need,
+            amount=amount,
+            month=last,
+            basis=f"{basis}，{pace_method(month, indicator.pace)}，应完成 {number(required)} {unit}",
+            town=town or None,
+        )
+    expected = forecast(amount, month, indicator.pace)
+    return BehindPace(
+        key=key,
+        stage=keys.month_stage(month),
+        severity=severity(indicator.binding, False),
+        repeat=False,  # a new month is a new stage; the same numbers are not worth repeating
+        required=required,
+        gap=required - amount,
+        gap_points=(required - amount) / target * 100 if target else 0.0,
+        pace_method=pace_method(month, indicator.pace),
+        forecast=expected,
+        forecast_method=forecast_method(month, indicator.pace),
+        forecast_short=expected is not None and expected < target,
+        **_year_figures(indicator, year, month, amount, target, town),
+        **addressed(indicator, subject),
+    )
+
+
+def _year_figures(
+    indicator: IndicatorFacts, year: int, month: int, amount: float, target: float, town: str
+) -> YearFigures:
+    return YearFigures(
         unit=indicator.unit or "",
         binding=indicator.binding,
         sources=indicator.sources,
@@ -175,56 +333,96 @@ def _yearly(
         town=town or None,
         completion=amount / target * 100 if target else None,
     )
-    if month == 12 or (indicator.comparator is Comparator.LE and amount > target):
-        if meets(amount, indicator.comparator, target, indicator.target_high):
-            return []
-        return [
-            TargetMissed(
-                key=key,
-                stage=MISSED,
-                severity=severity(indicator.binding, True),
-                escalate=True,
-                **figures,
-                **addressed(indicator, subject),
-            )
-        ]
-    if indicator.comparator is not Comparator.GE:
-        return []
-    required = target * pace_share(month, indicator.pace)
-    if amount >= required:
-        return []
-    expected = forecast(amount, month, indicator.pace)
-    return [
-        BehindPace(
-            key=key,
-            stage=keys.month_stage(month),
-            severity=severity(indicator.binding, False),
-            repeat=False,  # a new month is a new stage; the same numbers are not worth repeating
-            required=required,
-            gap=required - amount,
-            gap_points=(required - amount) / target * 100 if target else 0.0,
-            pace_method=pace_method(month, indicator.pace),
-            forecast=expected,
-            forecast_method=forecast_method(month, indicator.pace),
-            forecast_short=expected is not None and expected < target,
-            **figures,
-            **addressed(indicator, subject),
-        )
-    ]
 
 
 def _cumulative(
-    indicator: IndicatorFacts, start: date | None, end: date | None, as_of: date
-) -> list[Finding]:
+    indicator: IndicatorFacts, start: date | None, end: date | None, as_of: date, due: str
+) -> Finding:
     values = reported(indicator.values, as_of)
     target = indicator.target
-    if target is None or not values or indicator.comparator is not Comparator.GE:
-        return []
+    key = keys.indicator(indicator.project, indicator.code).key(Question.PLAN)
+    ends = f"{end.year}年{end.month}月{end.day}日" if end else ""
+    period = f"方案期（至 {ends}）" if end else "方案期"
+    over = f"方案期已于 {ends}结束"
+    if target is None:
+        return standing(
+            NotYetDue, indicator, key, requirement=None, amount=None, month=None, basis="方案未给出目标"
+        )
+    need = requirement_of(indicator, target)
+    closed = end is not None and due >= month_of(end)
+    if not values:
+        if closed:
+            return not_reported(indicator, key, requirement=need, period=over)
+        return standing(
+            NotYetDue, indicator, key, requirement=need, amount=None, month=None, basis=f"{period}内达到即可"
+        )
     first = month_of(start) if start else values[0].month
     amount = sum(a for m, a in month_amounts(values).items() if m >= first)
     last = values[-1].month
-    key = keys.indicator(indicator.project, indicator.code).key(Question.PLAN)
-    figures = PlanFigures(
+    ok = need.met(amount)
+    complete = end is not None and (last >= month_of(end) or (closed and indicator.cadence not in PACED))
+    if complete:
+        if ok:
+            return standing(
+                TargetMet, indicator, key, requirement=need, amount=amount, month=last, basis=f"{period}累计"
+            )
+        return PlanTargetMissed(
+            key=key,
+            stage=MISSED,
+            severity=severity(indicator.binding, True),
+            escalate=True,
+            **_plan_figures(indicator, amount, target, last),
+            **addressed(indicator),
+        )
+    if ok and (need.floor or not closed):
+        return standing(
+            TargetMet, indicator, key, requirement=need, amount=amount, month=last, basis=f"截至 {last} 累计"
+        )
+    if closed:  # the plan is over but its last months were never reported
+        return not_reported(indicator, key, requirement=need, period=over, amount=amount, month=last)
+    if start is None or end is None or not need.floor or indicator.cadence not in PACED:
+        return standing(
+            NotYetDue,
+            indicator,
+            key,
+            requirement=need,
+            amount=amount,
+            month=last,
+            basis=f"截至 {last} 累计，{period}结束时判定",
+        )
+    total = months_between(first, month_of(end))
+    elapsed = months_between(first, last)
+    required = target * elapsed / total
+    method = f"按方案期内时间均衡（线性）计算，{elapsed}/{total} 个月应完成总目标的相应份额"
+    if amount >= required:
+        return standing(
+            OnPace,
+            indicator,
+            key,
+            requirement=need,
+            amount=amount,
+            month=last,
+            basis=f"截至 {last} 累计；{method}，应完成 {number(required)} {indicator.unit or ''}",
+        )
+    return PlanBehindPace(
+        key=key,
+        stage=keys.month_stage(last),
+        severity=severity(indicator.binding, False),
+        repeat=False,
+        required=required,
+        gap=required - amount,
+        gap_points=(required - amount) / target * 100,
+        pace_method=method,
+        forecast=amount / elapsed * total,
+        forecast_method=f"按已过 {elapsed} 个月的月均值推算到方案期末",
+        forecast_short=amount / elapsed * total < target,
+        **_plan_figures(indicator, amount, target, last),
+        **addressed(indicator),
+    )
+
+
+def _plan_figures(indicator: IndicatorFacts, amount: float, target: float, last: str) -> PlanFigures:
+    return PlanFigures(
         unit=indicator.unit or "",
         binding=indicator.binding,
         sources=indicator.sources,
@@ -233,74 +431,57 @@ def _cumulative(
         month=last,
         completion=amount / target * 100 if target else None,
     )
-    if amount >= target:
-        return []
-    if end is not None and last >= month_of(end):
-        return [
-            PlanTargetMissed(
-                key=key,
-                stage=MISSED,
-                severity=severity(indicator.binding, True),
-                escalate=True,
-                **figures,
-                **addressed(indicator),
-            )
-        ]
-    if start is None or end is None:
-        return []
-    total = months_between(first, month_of(end))
-    elapsed = months_between(first, last)
-    required = target * elapsed / total
-    if amount >= required:
-        return []
-    return [
-        PlanBehindPace(
-            key=key,
-            stage=keys.month_stage(last),
-            severity=severity(indicator.binding, False),
-            repeat=False,
-            required=required,
-            gap=required - amount,
-            gap_points=(required - amount) / target * 100,
-            pace_method=f"按方案期内时间均衡（线性）计算，{elapsed}/{total} 个月应完成总目标的相应份额",
-            forecast=amount / elapsed * total,
-            forecast_method=f"按已过 {elapsed} 个月的月均值推算到方案期末",
-            forecast_short=amount / elapsed * total < target,
-            **figures,
-            **addressed(indicator),
-        )
-    ]
 
 
-def _once(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, policy: Policy) -> list[Finding]:
+def _once(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, policy: Policy) -> Finding:
     """Reached once by a date: the latest figure is the level reached so far."""
     values = reported(indicator.values, as_of)
     target = indicator.target
-    if target is None or indicator.due is None:
-        return []
-    level = values[-1].value if values else None
-    if level is not None and meets(level, indicator.comparator, target, indicator.target_high):
-        return []
-    step = deadline_step(indicator.due, as_of, calendar, policy)
-    if step is None:
-        return []
-    kind = OnceTargetMissed if step.overdue else TargetDue
-    return [
-        kind(
-            key=keys.indicator(indicator.project, indicator.code).key(Question.ONCE, indicator.due),
-            stage=step.stage,
-            severity=severity(indicator.binding, step.overdue),
-            due=indicator.due,
-            workdays_left=step.workdays_left,
-            escalate=step.stage == ESCALATED,
-            unit=indicator.unit or "",
-            binding=indicator.binding,
-            sources=indicator.sources,
-            amount=level,
-            target=target,
-            high=indicator.target_high,
-            month=values[-1].month if values else None,
-            comparator=indicator.comparator,
-            **addressed(indicator),
+    key = keys.indicator(indicator.project, indicator.code).key(Question.ONCE, indicator.due)
+    if target is None:
+        return standing(
+            NotYetDue, indicator, key, requirement=None, amount=None, month=None, basis="方案未给出目标"
         )
-    ]
+    need = requirement_of(indicator, target)
+    level = values[-1].value if values else None
+    month = values[-1].month if values else None
+    if level is not None and need.met(level):
+        return standing(
+            TargetMet, indicator, key, requirement=need, amount=level, month=month, basis="按最新数值"
+        )
+    if indicator.due is None:
+        return standing(
+            NotYetDue, indicator, key, requirement=need, amount=level, month=month, basis="方案未给出时限"
+        )
+    step = deadline_step(indicator.due, as_of, calendar, policy)
+    when = f"时限 {indicator.due.year}年{indicator.due.month}月{indicator.due.day}日"
+    if step is None:
+        return standing(NotYetDue, indicator, key, requirement=need, amount=level, month=month, basis=when)
+    if step.overdue and level is None:
+        return not_reported(
+            indicator,
+            key,
+            requirement=need,
+            period=f"{when}已过",
+            stage=step.stage,
+            escalate=step.stage == ESCALATED,
+            workdays_left=step.workdays_left,
+        )
+    kind = OnceTargetMissed if step.overdue else TargetDue
+    return kind(
+        key=key,
+        stage=step.stage,
+        severity=severity(indicator.binding, step.overdue),
+        due=indicator.due,
+        workdays_left=step.workdays_left,
+        escalate=step.stage == ESCALATED,
+        unit=indicator.unit or "",
+        binding=indicator.binding,
+        sources=indicator.sources,
+        amount=level,
+        target=target,
+        high=indicator.target_high,
+        month=month,
+        comparator=indicator.comparator,
+        **addressed(indicator),
+    )
