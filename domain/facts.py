@@ -201,3 +201,4 @@ class ProjectFacts:
     sources: tuple[SourceFacts, ...] = ()
     filings: dict[tuple[str, str], bool] = field(default_factory=dict)  # (source, YYYY-MM) → 已填报
     settings: AlertSettings = AlertSettings()
+    rectification_issued: date | None = None  # no item reminder before the plan was issued

@@ -53,14 +53,15 @@ def safe_url(url: str) -> str:
 
 def import_reports(reports: list[ImportReport]) -> None:
     for report in reports:
+        version = f"（方案格式第 {report.format_version} 版）" if report.format_version else ""
         if not report.changed:
-            done(f"{report.path}：与已导入内容一致，没有变化（项目 {report.project}）")
+            done(f"{report.path}{version}：与已导入内容一致，没有变化（项目 {report.project}）")
             continue
         parts = [
             f"新增 {_counts(report.created)}" if report.created else "",
             f"更新 {_counts(report.updated)}" if report.updated else "",
         ]
-        done(f"{report.path} → 项目 {report.project}：{'；'.join(p for p in parts if p)}")
+        done(f"{report.path}{version} → 项目 {report.project}：{'；'.join(p for p in parts if p)}")
 
 
 TABLE_NAMES = {

@@ -1,0 +1,34 @@
+"""plan format 2: reporting cadence, approx tolerance and alternatives per indicator; the
+rectification plan's issue date per project
+
+Revision ID: 0011
+Revises: 0010
+Create Date: 2026-12-03 00:25:00
+"""
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0011"
+down_revision: str | None = "0010"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+CADENCE = sa.Enum("monthly", "quarterly", "yearly", "once", name="cadence", native_enum=False, length=24)
+
+
+def upgrade() -> None:
+    # Existing indicators keep today's behaviour: a figure every month, no alternatives.
+    op.add_column("indicator", sa.Column("cadence", CADENCE, nullable=False, server_default="monthly"))
+    op.add_column("indicator", sa.Column("tolerance", sa.Float(), nullable=True))
+    op.add_column("indicator", sa.Column("alternatives", sa.JSON(), nullable=False, server_default="[]"))
+    op.add_column("project", sa.Column("rectification_issued", sa.Date(), nullable=True))
+
+
+def downgrade() -> None:
+    op.drop_column("project", "rectification_issued")  # SQLite ≥ 3.35 drops columns in place
+    op.drop_column("indicator", "alternatives")
+    op.drop_column("indicator", "tolerance")
+    op.drop_column("indicator", "cadence")
