@@ -29,6 +29,7 @@ from domain.evaluation.compare import Requirement, number
 from domain.evaluation.deadlines import deadline_step
 from domain.evaluation.policy import Policy, severity
 from domain.evaluation.series import (
+    covered_months,
     due_through,
     forecast,
     forecast_method,
@@ -301,7 +302,8 @@ def _yearly(
             basis=f"{basis}，{pace_method(month, indicator.pace)}，应完成 {number(required)} {unit}",
             town=town or None,
         )
-    expected = forecast(amount, month, indicator.pace)
+    months = covered_months(values, year, month)
+    expected = forecast(amount, months, indicator.pace)
     return BehindPace(
         key=key,
         stage=keys.month_stage(month),
@@ -312,8 +314,9 @@ def _yearly(
         gap_points=(required - amount) / target * 100 if target else 0.0,
         pace_method=pace_method(month, indicator.pace),
         forecast=expected,
-        forecast_method=forecast_method(month, indicator.pace),
+        forecast_method=forecast_method(months, indicator.pace),
         forecast_short=expected is not None and expected < target,
+        forecast_months=len(months),
         **_year_figures(indicator, year, month, amount, target, town),
         **addressed(indicator, subject),
     )
@@ -393,6 +396,11 @@ def _cumulative(
     total = months_between(first, month_of(end))
     elapsed = months_between(first, last)
     required = target * elapsed / total
+    # The forecast rests on the months reported only: a month without a figure is not a month of 0.
+    months = len({m for m in values.months if m >= first})
+    expected = amount / months * total
+    gaps = elapsed - months
+    basis = f"已过 {elapsed} 个月" if not gaps else f"已报送的 {months} 个月（{gaps} 个月未报送，不按 0 计）"
     method = f"按方案期内时间均衡（线性）计算，{elapsed}/{total} 个月应完成总目标的相应份额"
     if amount >= required:
         return standing(
@@ -413,9 +421,10 @@ def _cumulative(
         gap=required - amount,
         gap_points=(required - amount) / target * 100,
         pace_method=method,
-        forecast=amount / elapsed * total,
-        forecast_method=f"按已过 {elapsed} 个月的月均值推算到方案期末",
-        forecast_short=amount / elapsed * total < target,
+        forecast=expected,
+        forecast_method=f"按{basis}的月均值推算到方案期末",
+        forecast_short=expected < target,
+        forecast_months=months,
         **_plan_figures(indicator, amount, target, last),
         **addressed(indicator),
     )

@@ -58,6 +58,7 @@ class BehindPace(YearTarget):
     forecast: float | None  # the year-end amount at this rate
     forecast_method: str
     forecast_short: bool
+    forecast_months: int  # the months reported that the forecast rests on
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -97,6 +98,7 @@ class PlanBehindPace(PlanTarget):
     forecast: float
     forecast_method: str
     forecast_short: bool
+    forecast_months: int
 
     @property
     def verdict(self) -> Verdict:
