@@ -3,7 +3,9 @@
 Deadlines (examples/pianguan.yaml, from 偏政发〔2023〕18号): 14 items on 2023-10-15 (a Sunday),
 问题13 on 10-20, 问题10 and 11 on 10-31. The 2023 National Day holiday ran 09-29 … 10-06 and
 Saturday 10-07 and Sunday 10-08 were make-up working days (调休), so the first 5-working-day
-reminder for 10-15 falls on Sunday 10-08. Messages go out on working days only; overdue items are
+reminder for 10-15 would fall on Sunday 10-08 — but the plan was issued on 10-12 (its notice's date,
+``rectification.issued``), so nothing goes out before it and 10-12 tells in one digest the 14 items
+due on 10-15 at their 1-working-day step. Messages go out on working days only; overdue items are
 escalated to the leadership group after 3 working days and repeated weekly. 问题13 is closed
 (销号) on 10-18 and 问题1 on 10-19, each producing exactly one "已解决" note. The whole replay runs
 on SQLite and again on PostgreSQL.
@@ -32,9 +34,7 @@ def told(numbers: list[str], stage: str) -> set[str]:
 
 
 EXPECTED: dict[date, dict[str, set[str]]] = {
-    date(2023, 10, 8): {WORK: told(A, "remind-5")},
-    date(2023, 10, 10): {WORK: told(A, "remind-3")},
-    date(2023, 10, 12): {WORK: told(A, "remind-1")},
+    date(2023, 10, 12): {WORK: told(A, "remind-1")},  # issued today: the first digest
     date(2023, 10, 13): {WORK: told(A, "due") | told(B, "remind-5")},
     date(2023, 10, 16): {WORK: told(A, "overdue")},
     date(2023, 10, 17): {WORK: told(B, "remind-3")},
@@ -89,16 +89,17 @@ def test_exactly_the_expected_messages_go_out_on_each_day(replay):
         assert sent.get(day, {}) == EXPECTED.get(day, {}), day
 
 
-def test_nothing_goes_out_during_the_national_day_holiday(replay):
+def test_nothing_goes_out_before_the_plan_was_issued(replay):
+    """Was: reminders on the make-up working days 10-08 and 10-10, before the plan existed; the
+    make-up day count itself is tested in tests/test_rectification_issued.py."""
     _, sent, _ = replay
-    assert not [d for d in sent if date(2023, 9, 29) <= d <= date(2023, 10, 6)]
-    assert date(2023, 10, 8) in sent  # a Sunday, but a make-up working day
+    assert min(sent) == date(2023, 10, 12)
 
 
-def test_the_first_reminder_counts_make_up_days(replay):
+def test_the_first_digest_tells_what_is_already_due(replay):
     _, _, bodies = replay
-    text = bodies[date(2023, 10, 8)][WORK]
-    assert "2023年10月15日（星期日），还剩 5 个工作日" in text
+    text = bodies[date(2023, 10, 12)][WORK]
+    assert "2023年10月15日（星期日），还剩 1 个工作日" in text
     assert "@" not in text.splitlines()[0]
 
 

@@ -52,7 +52,8 @@ def evaluate_project(
 ) -> list[Finding]:
     """Every finding for one project, the quiet verdicts included."""
     findings: list[Finding] = []
-    for item in project.items:
+    issued = project.rectification_issued
+    for item in project.items if issued is None or as_of >= issued else ():  # no plan, no reminder
         if (finding := evaluate_item(item, as_of, calendar, policy)) is not None:
             findings.append(finding)
     by_code = {i.code: i for i in project.indicators}

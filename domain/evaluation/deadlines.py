@@ -5,6 +5,8 @@
   escalated to the leadership group as well.
 * An ongoing duty (并长期坚持) is never "overdue": past its date it gets a periodic check-in on
   the first working day of the month instead.
+* No item is reminded before its rectification plan was issued (``rectification.issued``): the
+  first evaluation on or after that day tells, in one digest per group, whatever is already due.
 * A closed item (销号) or a done deliverable says nothing — except a deliverable marked done
   without any evidence, because "no evidence" is exactly what the evaluators mark down.
 """
