@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from domain.enums import IndicatorKind
+from domain.evaluation.alternatives import apply_alternatives
 from domain.evaluation.deadlines import evaluate_deliverable, evaluate_item
 from domain.evaluation.hygiene import missing_figures, odd_values, source_health
 from domain.evaluation.policy import Policy
@@ -71,6 +72,7 @@ def evaluate_project(
             findings += evaluate_growth(indicator, by_code, as_of, project.plan_end, policy.missing_after_day)
         findings += missing_figures(project, indicator, as_of, policy)
         findings += odd_values(indicator, as_of, policy)
+    findings = apply_alternatives(project.indicators, findings)
     findings += source_health(project, as_of, policy)
     findings += reporting_window(project, as_of, calendar, policy)
     return findings
