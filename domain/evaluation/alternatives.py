@@ -20,7 +20,7 @@ from domain.keys import parse
 
 def apply_alternatives(indicators: Sequence[IndicatorFacts], findings: list[Finding]) -> list[Finding]:
     """``findings`` with the verdicts of every group that has a met member turned to met."""
-    groups = [(i, *i.alternatives) for i in indicators if i.alternatives]
+    groups = [(i.code, *i.alternatives) for i in indicators if i.alternatives]
     if not groups:
         return findings
     by_code = {i.code: i for i in indicators}
@@ -29,8 +29,7 @@ def apply_alternatives(indicators: Sequence[IndicatorFacts], findings: list[Find
         if finding.verdict is not None and (key := parse(finding.key)).subject.parts[1:] == ():
             verdicts.setdefault(key.indicator_code or "", index)
     out = list(findings)
-    for first, *rest in groups:
-        members = [first.code, *rest]
+    for members in groups:
         met = [c for c in members if c in verdicts and findings[verdicts[c]].verdict is Verdict.MET]
         if not met:
             continue
