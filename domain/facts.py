@@ -131,6 +131,7 @@ class IndicatorFacts:
     cadence: Cadence = Cadence.MONTHLY  # how often a figure is reported (months between are not missing)
     tolerance: float | None = None  # "approx": allowed deviation in % of the target
     alternatives: tuple[str, ...] = ()  # indicators any one of which, met, meets this one (A 或 B)
+    item: str | None = None  # the rectification item whose measures set this target
 
     def __post_init__(self) -> None:
         # Tests and hand-built facts may pass plain tuples of MonthValue; the rules read columns.

@@ -73,3 +73,20 @@ def test_quiet_verdicts_create_no_alerts(tmp_path: Path) -> None:
         kinds = {a.kind for a in session.exec(select(Alert))}
     assert not kinds & {"target_met", "on_pace", "not_yet_due"}
     assert {a for a in kinds} == {f.kind.value for f in result.findings}
+
+
+def test_duban_evaluate_shows_every_verdict_and_import_names_the_format(tmp_path: Path) -> None:
+    import json
+
+    from tests.test_cli import duban
+
+    data = tmp_path / "data"
+    imported = duban(data, "import", str(EXAMPLES / "wenxi.yaml"))
+    assert imported.returncode == 0 and "（方案格式第 2 版）" in imported.stdout
+    evaluated = duban(data, "evaluate", "--project", "wenxi", "--as-of", "2023-06-15", "--json")
+    assert evaluated.returncode == 0, evaluated.stderr
+    shown = [f for f in json.loads(evaluated.stdout) if f["verdict"]]
+    plan = load_plan_file(EXAMPLES / "wenxi.yaml")
+    assert len(shown) == len(plan.indicators)  # no town has figures yet: one verdict each
+    assert {f["verdict"] for f in shown} == {"not_yet_due"}
+    assert not any(f["reminds"] for f in shown)

@@ -69,6 +69,7 @@ def _replay(app):
     import_example(app, "pianguan.yaml")
     sent: dict[date, dict[str, set[str]]] = {}
     bodies: dict[date, dict[str, str]] = {}
+    targets: dict[date, dict[str, set[str]]] = {}
     for day in days(FIRST, LAST):
         if day in CLOSINGS:
             before_run = datetime.combine(day, time(8), tzinfo=OFFICE_TZ)
@@ -78,51 +79,74 @@ def _replay(app):
             )  # fmt: skip
         result = run_day(app, day, "pianguan")
         for digest in sent_by(result):
-            sent.setdefault(day, {})[digest.channel] = {item_number(k) for k in digest.told}
+            if items := [k for k in digest.told if "/item/" in k]:
+                sent.setdefault(day, {})[digest.channel] = {item_number(k) for k in items}
             bodies.setdefault(day, {})[digest.channel] = digest.body
-    return app, sent, bodies
+            if told_targets := {target_of(k) for k in digest.told if "/indicator/" in k}:
+                targets.setdefault(day, {})[digest.channel] = told_targets
+    return app, sent, bodies, targets
+
+
+def target_of(told: str) -> str:
+    """``pianguan/indicator/P05/once/2023-10-15@remind-1`` → ``P05@remind-1``."""
+    key, _, stage = told.partition("@")
+    return f"{key.split('/')[2]}@{stage}"
 
 
 def test_exactly_the_expected_messages_go_out_on_each_day(replay):
-    _, sent, _ = replay
+    _, sent, _, _ = replay
     for day in days(FIRST, LAST):
         assert sent.get(day, {}) == EXPECTED.get(day, {}), day
+
+
+def test_the_targets_in_the_measures_are_told_with_their_items(replay):
+    """The numeric targets written into the measures (P04 … P13) follow their item's deadline."""
+    _, _, _, told = replay
+    due_1015 = {"P04", "P05", "P08"}
+    assert told[date(2023, 10, 12)] == {WORK: {f"{c}@remind-1" for c in due_1015}}
+    assert told[date(2023, 10, 13)][WORK] == {f"{c}@due" for c in due_1015} | {"P13@remind-5"}
+    due_1031 = {"P10a", "P10b", "P10c", "P11"}
+    assert told[date(2023, 10, 24)] == {WORK: {f"{c}@remind-5" for c in due_1031}}
+    assert told[date(2023, 11, 3)][LEADERS] == {f"{c}@escalated" for c in due_1031}
+    # 问题13 is closed on 10-18, but its 1500 平方米 was never reported: that is still told.
+    assert told[date(2023, 10, 20)] == {WORK: {"P13@due"}}
+    assert told[date(2023, 10, 23)] == {WORK: {"P13@overdue"}}
 
 
 def test_nothing_goes_out_before_the_plan_was_issued(replay):
     """Was: reminders on the make-up working days 10-08 and 10-10, before the plan existed; the
     make-up day count itself is tested in tests/test_rectification_issued.py."""
-    _, sent, _ = replay
+    _, sent, _, _ = replay
     assert min(sent) == date(2023, 10, 12)
 
 
 def test_the_first_digest_tells_what_is_already_due(replay):
-    _, _, bodies = replay
+    _, _, bodies, _ = replay
     text = bodies[date(2023, 10, 12)][WORK]
     assert "2023年10月15日（星期日），还剩 1 个工作日" in text
     assert "@" not in text.splitlines()[0]
 
 
 def test_due_on_a_sunday_is_said_on_the_last_working_day_before(replay):
-    _, _, bodies = replay
+    _, _, bodies, _ = replay
     assert "今天是到期前最后一个工作日" in bodies[date(2023, 10, 13)][WORK]
 
 
 def test_escalation_names_the_delay_and_the_leadership(replay):
-    _, _, bodies = replay
+    _, _, bodies, _ = replay
     text = bodies[date(2023, 10, 18)][LEADERS]
     assert "逾期 3 天，3 个工作日" in text and "已同时报告领导小组" in text
 
 
 def test_a_closed_item_gets_one_resolution_with_its_result(replay):
-    _, sent, bodies = replay
+    _, sent, bodies, _ = replay
     resolutions = [(d, c) for d, by in sent.items() for c, t in by.items() if "13@resolved" in t]
     assert resolutions == [(date(2023, 10, 18), WORK)]
     assert "已销号（2023-10-18）：已整改到位，不再提醒" in bodies[date(2023, 10, 18)][WORK]
 
 
 def test_replaying_every_day_again_sends_nothing(replay):
-    app, _, _ = replay
+    app, _, _, _ = replay
     before = outbox_count(app)
     for day in days(FIRST, LAST):
         result = run_day(app, day, "pianguan")
@@ -134,6 +158,6 @@ def test_a_restarted_service_sends_nothing_already_sent(replay):
     """A new process on the same database (as after a restart) finds everything already told."""
     from bot.wiring import App
 
-    app, _, _ = replay
+    app, _, _, _ = replay
     restarted = App.build(app.settings, {})
     assert all(run_day(restarted, day, "pianguan").queued == [] for day in days(date(2023, 10, 16), LAST))

@@ -109,6 +109,7 @@ class Indicator(SQLModel, table=True):
         sa_column=Column(enum_type(Cadence), nullable=False, server_default=Cadence.MONTHLY.value),
     )
     tolerance: float | None = None
+    item: str | None = None  # the rectification item (number) whose measures set this target
     alternatives: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )

@@ -19,6 +19,7 @@ from domain.evaluation.policy import Policy
 from domain.evaluation.rates import evaluate_growth, evaluate_ratio
 from domain.evaluation.reporting import reporting_window
 from domain.evaluation.targets import evaluate_numeric
+from domain.evaluation.verdicts import before_issue
 from domain.facts import ProjectFacts
 from domain.findings import Finding
 from domain.workdays import WorkCalendar
@@ -59,6 +60,9 @@ def evaluate_project(
             findings.append(finding)
     by_code = {i.code: i for i in project.indicators}
     for indicator in project.indicators:
+        if indicator.item is not None and issued is not None and as_of < issued:
+            findings.append(before_issue(indicator, issued))  # set by a plan not issued yet
+            continue
         if indicator.kind is IndicatorKind.DELIVERABLE:
             findings.append(evaluate_deliverable(indicator, as_of, calendar, policy))
             continue

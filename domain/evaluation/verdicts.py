@@ -6,10 +6,14 @@ verdict; these helpers keep the quiet ones and the not-reported one worded alike
 
 from __future__ import annotations
 
+from datetime import date
+
+from domain import keys
+from domain.enums import Severity
 from domain.evaluation.compare import Requirement
 from domain.evaluation.policy import severity
 from domain.facts import IndicatorFacts
-from domain.findings import NotReported, Standing
+from domain.findings import NotReported, NotYetDue, Standing
 from domain.keys import UNREPORTED
 
 
@@ -53,7 +57,7 @@ def standing(
         project=indicator.project,
         subject=subject,
         stage="",
-        severity=severity(indicator.binding, False),
+        severity=Severity.INFO,  # nothing to do: never weighs like a reminder
         persons=persons,
         units=units,
         due=indicator.due,
@@ -101,4 +105,18 @@ def not_reported(
         month=month,
         reporter=reporter(indicator),
         source=indicator.source,
+    )
+
+
+def before_issue(indicator: IndicatorFacts, issued: date) -> Standing:
+    """A target set by a rectification item's measures, judged before that plan was issued."""
+    target = indicator.target
+    return standing(
+        NotYetDue,
+        indicator,
+        keys.indicator(indicator.project, indicator.code).key(keys.Question.ONCE, indicator.due),
+        requirement=requirement_of(indicator, target) if target is not None else None,
+        amount=None,
+        month=None,
+        basis=f"整改方案 {issued.year}年{issued.month}月{issued.day}日印发，此前不提醒",
     )

@@ -276,11 +276,14 @@ class IndicatorSpec(Strict):
     tolerance: Number | None = Field(default=None, ge=0)  # approx: allowed deviation, % of target
     # Other indicators any one of which, met, meets this one: 或者建筑面积在 50 万平方米以上.
     alternatives: Names = []
+    # The rectification item (its number) whose measures set this target: its deadline is the
+    # target's due date, its persons and units the responsible ones, unless given here.
+    item: str | None = None
 
     @property
     def format_2_fields(self) -> list[str]:
         """The fields of plan format version 2 this indicator uses."""
-        used = [name for name in ("tolerance", "alternatives") if getattr(self, name)]
+        used = [name for name in ("tolerance", "alternatives", "item") if getattr(self, name)]
         if "cadence" in self.model_fields_set:
             used.append("cadence")
         if self.comparator in V2_COMPARATORS:
@@ -513,7 +516,10 @@ class PlanSpec(Strict):
                 message = f"指标 {indicator.code} 的数据源 {indicator.source} 不在 sources 中"
                 raise LocatedError(message, "indicators", index, "source")
         indicator_codes = {i.code for i in self.indicators}
+        items = self.rectification.items if self.rectification else []
         for index, indicator in enumerate(self.indicators):
+            if indicator.item is not None:
+                _take_from_item(indicator, [i for i in items if i.number == indicator.item], index)
             missing = [code for code in indicator.alternatives if code not in indicator_codes]
             if missing:
                 message = f"指标 {indicator.code} 的 alternatives {'、'.join(missing)} 不在 indicators 中"
@@ -524,6 +530,21 @@ class PlanSpec(Strict):
                     message = f"指标 {indicator.code} 的 {field_name} {code} 不在 indicators 中"
                     raise LocatedError(message, "indicators", index, field_name)
         return self
+
+
+def _take_from_item(indicator: IndicatorSpec, found: list[ItemSpec], index: int) -> None:
+    """Fill a target's due date and responsible people from the item whose measures set it."""
+    if len(found) != 1:
+        problem = "不在 rectification 的 items 中" if not found else "在多个批次中重复，无法确定"
+        message = f"指标 {indicator.code} 的 item {indicator.item} {problem}"
+        raise LocatedError(message, "indicators", index, "item")
+    (item,) = found
+    if indicator.due is None:
+        indicator.due = item.deadline
+    if not indicator.responsible_persons:
+        indicator.responsible_persons = list(item.persons)
+    if indicator.responsible_unit is None and item.units:
+        indicator.responsible_unit = item.units[0]
 
 
 def _format_2_fields(plan: PlanSpec) -> list[tuple[tuple[str | int, ...], str]]:
