@@ -41,12 +41,16 @@ def test_no_item_is_reminded_before_the_plan_is_issued() -> None:
 
 
 def run(tmp_path: Path, plan: Path, last: date) -> dict[date, dict[str, set[str]]]:
+    """Per day and channel, the items told (``13@remind-3``) and the targets (``P05@remind-1``)."""
     app = make_app(tmp_path)
     import_files(app.engine, [plan])
     sent: dict[date, dict[str, set[str]]] = {}
     for day in days(date(2023, 9, 25), last):
         for digest in sent_by(run_day(app, day, "pianguan")):
-            sent.setdefault(day, {})[digest.channel] = {item_number(k) for k in digest.told}
+            sent.setdefault(day, {})[digest.channel] = {
+                item_number(k) if "/item/" in k else f"{k.split('/')[2]}@{k.split('@')[1]}"
+                for k in digest.told
+            }
     return sent
 
 
@@ -54,7 +58,9 @@ def test_the_first_run_after_the_issue_date_sends_one_digest_of_what_is_due(tmp_
     sent = run(tmp_path, EXAMPLES / "pianguan.yaml", ISSUED)
     assert list(sent) == [ISSUED]
     (told,) = sent[ISSUED].values()  # one digest, to the working group
-    assert len(told) == 14 and all(t.endswith("@remind-1") for t in told)
+    assert all(t.endswith("@remind-1") for t in told)
+    assert len([t for t in told if not t.startswith("P")]) == 14  # the items due on the 15th
+    assert {t for t in told if t.startswith("P")} == {"P04@remind-1", "P05@remind-1", "P08@remind-1"}
 
 
 def test_without_the_issue_date_the_reminders_start_on_the_make_up_working_day(tmp_path: Path) -> None:
@@ -64,3 +70,4 @@ def test_without_the_issue_date_the_reminders_start_on_the_make_up_working_day(t
     plan.write_text(text, encoding="utf-8")
     sent = run(tmp_path, plan, date(2023, 10, 10))
     assert list(sent) == [date(2023, 10, 8), date(2023, 10, 10)]
+    assert "P05@remind-5" in sent[date(2023, 10, 8)]["pianguan-work"]  # the targets with them
