@@ -90,3 +90,6 @@ def test_duban_evaluate_shows_every_verdict_and_import_names_the_format(tmp_path
     assert len(shown) == len(plan.indicators)  # no town has figures yet: one verdict each
     assert {f["verdict"] for f in shown} == {"not_yet_due"}
     assert not any(f["reminds"] for f in shown)
+    table = duban(data, "evaluate", "--project", "wenxi", "--as-of", "2023-06-15")
+    reminding = sum(f["reminds"] for f in json.loads(evaluated.stdout))
+    assert f"其中 {reminding} 项会发提醒" in table.stdout and "尚未到期" in table.stdout

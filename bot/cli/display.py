@@ -116,7 +116,9 @@ def findings(items: list[Finding], as_of: date, *, as_json: bool) -> None:
         return
     from notifiers.render import sentence  # the messages' own wording
 
-    table = Table(title=f"截至 {as_of} 需要关注的事项（{len(items)} 项）", show_lines=True)
+    reminding = sum(not f.quiet for f in items)  # met, on pace and not yet due are only shown
+    title = f"截至 {as_of} 的目标判定和需要关注的事项（{len(items)} 项，其中 {reminding} 项会发提醒）"
+    table = Table(title=title, show_lines=True)
     for column in ("级别", "类型", "项目", "时限", "阶段"):
         table.add_column(column, no_wrap=column != "类型")
     table.add_column("说明", overflow="fold", ratio=1)
