@@ -149,3 +149,16 @@ def test_every_town_of_a_per_town_target_gets_its_own_verdict() -> None:
     towns = replace(s37, town_values={"东镇": monthly(2023, [1] * 12), "西镇": monthly(2023, [0] * 12)})
     found = {f.subject: f.verdict for f in verdicts(towns, as_of=date(2024, 1, 15))}
     assert found == {"S37 新增法人单位（东镇）": Verdict.MET, "S37 新增法人单位（西镇）": Verdict.NOT_MET}
+
+
+def test_a_yearly_share_is_judged_when_its_year_is_over() -> None:
+    """A share reported once in June is not "below so far" forever: after the year it is missed."""
+    t10 = indicator("T10", name="电商企业占比", kind=IndicatorKind.RATIO, unit="%", target=60,
+                    period=PeriodKind.PER_YEAR)  # fmt: skip
+    june = replace(t10, values=(MonthValue("2023-06", 50, False),))
+    assert one(june, as_of=date(2023, 8, 15)).verdict is Verdict.BEHIND_PACE
+    missed = one(june, as_of=date(2024, 1, 15))
+    assert (missed.verdict, missed.key) == (Verdict.NOT_MET, "t/indicator/T10/ratio/2023")
+    none = one(t10, as_of=date(2024, 1, 15))
+    assert (none.verdict, none.key) == (Verdict.NOT_REPORTED, "t/indicator/T10/ratio/2023")
+    assert one(t10, as_of=date(2023, 8, 15)).verdict is Verdict.NOT_YET_DUE

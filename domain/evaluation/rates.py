@@ -108,15 +108,17 @@ def evaluate_ratio(
                 **addressed(indicator),
             )
         ]
+    due = due_through(as_of, policy.missing_after_day)
     if latest is None:
-        if plan_end is not None and due_through(as_of, policy.missing_after_day) >= month_of(plan_end):
-            over = f"方案期已于 {plan_end.year}年{plan_end.month}月{plan_end.day}日结束"
-            return [not_reported(indicator, key, requirement=need, period=over)]
+        year = min(int(due[:4]), plan_end.year) if plan_end else int(due[:4])
+        key = subject.key(Question.RATIO, year)
+        if due >= f"{year:04d}-12":  # the year is over, and no share was ever reported
+            return [not_reported(indicator, key, requirement=need, period=f"{year} 年已结束")]
         return [
             standing(NotYetDue, indicator, key, requirement=need, amount=None, month=None, basis="尚无数值")
         ]
     year, number = int(latest.month[:4]), int(latest.month[5:7])
-    final = number == 12
+    final = number == 12 or due >= f"{year:04d}-12"  # December's share, or the year is over
     yearly = RatioMissed if final else RatioBelow
     return [
         yearly(
