@@ -1,8 +1,9 @@
 """The numeric targets added with plan format 2, checked number by number against the seeds.
 
-闻喜 (004): the body targets beyond the 附件3 standards and S34's alternative; 偏关 (000): the
-targets written into the measures, attached to their items. Each quotes its clause from the seed
-and its figures are the clause's own; the few worded figures are listed with their reading.
+闻喜 (004): the body targets beyond the 附件3 standards and S34's alternative; 偏关 (000) and
+昭化 (001): the targets written into the measures, attached to their items. Each quotes its
+clause from the seed and its figures are the clause's own; the few worded figures are listed
+with their reading.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import pytest
 
 from collectors.plan.loader import load_plan_file
 from domain.enums import Comparator
+from domain.errors import PlanFileError
 from domain.plan.schema import IndicatorSpec, PlanSpec
 from tests.scenario_world import EXAMPLES
 from tests.seeds import read_seed, squash
@@ -22,6 +24,7 @@ from tests.seeds import read_seed, squash
 WORDED = {
     "T08": "各一部: one 农特产品 film and one 电商发展 film, 2 部",
     "P11": "1 万以上粉丝: 10000 人",
+    "Z13c": "建档立卡贫困村全覆盖: = 100 %",
 }
 
 
@@ -38,6 +41,7 @@ def new_targets(plan: PlanSpec, codes: re.Pattern[str]) -> list[IndicatorSpec]:
     [
         ("wenxi", "004_858e9ff823f0124f.txt", r"T(0[3-9]|1\d)|S34b", 12),
         ("pianguan", "000_b965860005accbd3.txt", r"P\d+[a-z]?", 8),
+        ("zhaohua", "001_d2c33bb255dc6fe3.txt", r"Z\d+[a-z]?", 11),
     ],
 )
 def test_each_new_target_is_the_documents_own(example: str, seed: str, codes: str, count: int) -> None:
@@ -83,3 +87,15 @@ def test_pianguan_targets_take_their_items_deadline_and_people() -> None:
     assert all(i.responsible_persons == ["高权", "王雪"] for i in plan.indicators)
     p04 = next(i for i in plan.indicators if i.code == "P04")
     assert p04.comparator is Comparator.GT  # 主导产业>30%: strictly more
+
+
+def test_zhaohua_targets_name_their_item_by_batch_and_number(tmp_path) -> None:
+    plan = load_plan_file(EXAMPLES / "zhaohua.yaml")
+    by_code = {i.code: i for i in plan.indicators}
+    assert (by_code["Z14"].item, by_code["Z14"].due) == ("评价组/4", date(2019, 9, 30))
+    assert (by_code["Z03b"].comparator, by_code["Z13c"].comparator) == (Comparator.GT, Comparator.EQ)
+    text = (EXAMPLES / "zhaohua.yaml").read_text(encoding="utf-8").replace("item: 评价组/4", "item: '4'")
+    path = tmp_path / "zhaohua.yaml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(PlanFileError, match="item 4 在多个批次中都有，请写成 批次/编号"):
+        load_plan_file(path)

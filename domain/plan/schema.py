@@ -276,8 +276,9 @@ class IndicatorSpec(Strict):
     tolerance: Number | None = Field(default=None, ge=0)  # approx: allowed deviation, % of target
     # Other indicators any one of which, met, meets this one: 或者建筑面积在 50 万平方米以上.
     alternatives: Names = []
-    # The rectification item (its number) whose measures set this target: its deadline is the
-    # target's due date, its persons and units the responsible ones, unless given here.
+    # The rectification item whose measures set this target — its number, or batch/number when
+    # several batches share numbers (复核组/3): its deadline is the target's due date, its persons
+    # and units the responsible ones, unless given here.
     item: str | None = None
 
     @property
@@ -519,7 +520,9 @@ class PlanSpec(Strict):
         items = self.rectification.items if self.rectification else []
         for index, indicator in enumerate(self.indicators):
             if indicator.item is not None:
-                _take_from_item(indicator, [i for i in items if i.number == indicator.item], index)
+                batch, _, number = indicator.item.rpartition("/")  # 复核组/3, or 3 when unique
+                found = [i for i in items if i.number == number and (not batch or i.batch == batch)]
+                _take_from_item(indicator, found, index)
             missing = [code for code in indicator.alternatives if code not in indicator_codes]
             if missing:
                 message = f"指标 {indicator.code} 的 alternatives {'、'.join(missing)} 不在 indicators 中"
@@ -535,7 +538,7 @@ class PlanSpec(Strict):
 def _take_from_item(indicator: IndicatorSpec, found: list[ItemSpec], index: int) -> None:
     """Fill a target's due date and responsible people from the item whose measures set it."""
     if len(found) != 1:
-        problem = "不在 rectification 的 items 中" if not found else "在多个批次中重复，无法确定"
+        problem = "不在 rectification 的 items 中" if not found else "在多个批次中都有，请写成 批次/编号"
         message = f"指标 {indicator.code} 的 item {indicator.item} {problem}"
         raise LocatedError(message, "indicators", index, "item")
     (item,) = found
