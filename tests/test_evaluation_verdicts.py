@@ -79,7 +79,7 @@ def test_no_figure_after_the_plan_is_not_reported_naming_who_reports_it() -> Non
     assert f.stage == "unreported" and not f.quiet
     text = str(sentence(f))
     assert "方案期已于 2023年12月31日结束，数值未报送，无法证明已达标" in text
-    assert "请 杨双旭（县工科局） 报送数值和佐证材料" in text
+    assert "请杨双旭（县工科局）报送数值和佐证材料" in text
     nobody = str(sentence(one(indicator(), as_of=date(2024, 1, 15))))
     assert "方案未指定报送单位" in nobody
 
