@@ -39,7 +39,7 @@ def new_targets(plan: PlanSpec, codes: re.Pattern[str]) -> list[IndicatorSpec]:
 @pytest.mark.parametrize(
     ("example", "seed", "codes", "count"),
     [
-        ("wenxi", "004_858e9ff823f0124f.txt", r"T(0[3-9]|1\d)|S34b", 12),
+        ("wenxi", "004_858e9ff823f0124f.txt", r"T(0[3-9]|[12]\d)|S34b", 25),
         ("pianguan", "000_b965860005accbd3.txt", r"P\d+[a-z]?", 8),
         ("zhaohua", "001_d2c33bb255dc6fe3.txt", r"Z\d+[a-z]?", 11),
     ],
