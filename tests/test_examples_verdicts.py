@@ -93,3 +93,26 @@ def test_duban_evaluate_shows_every_verdict_and_import_names_the_format(tmp_path
     table = duban(data, "evaluate", "--project", "wenxi", "--as-of", "2023-06-15")
     reminding = sum(f["reminds"] for f in json.loads(evaluated.stdout))
     assert f"其中 {reminding} 项会发提醒" in table.stdout and "尚未到期" in table.stdout
+
+
+def test_a_figure_reported_late_that_meets_the_target_clears_not_reported_with_its_note(
+    tmp_path: Path,
+) -> None:
+    from db.measurements import record_measurement
+    from db.models import Indicator
+    from domain.enums import Origin
+
+    app = make_app(tmp_path)
+    import_example(app, "wenxi.yaml")
+    first = run_day(app, date(2024, 1, 3), "wenxi")
+    key = "wenxi/indicator/S23/once/2023-12-31"
+    assert any(f.key == key and f.kind.value == "not_reported" for f in first.findings)
+    with session_scope(app.engine) as session:
+        s23 = session.exec(select(Indicator).where(Indicator.code == "S23")).one()
+        record_measurement(
+            session, indicator=s23, month="2023-12", value=620, unit="平方米", origin=Origin.MANUAL
+        )
+    later = run_day(app, date(2024, 1, 4), "wenxi")
+    assert later.resolved >= 1
+    (body,) = [d.body for d in later.queued if key in d.alert_keys]
+    assert "数值已报送，目标已达到" in body
