@@ -162,3 +162,14 @@ def test_a_yearly_share_is_judged_when_its_year_is_over() -> None:
     none = one(t10, as_of=date(2024, 1, 15))
     assert (none.verdict, none.key) == (Verdict.NOT_REPORTED, "t/indicator/T10/ratio/2023")
     assert one(t10, as_of=date(2023, 8, 15)).verdict is Verdict.NOT_YET_DUE
+
+
+def test_a_later_year_over_without_a_figure_is_not_reported_not_last_years_verdict() -> None:
+    """A plan over several years: 2022 was met, 2023 ended with no figure at all."""
+    s36 = indicator("S36", name="网络零售额", unit="万元", target=1200, period=PeriodKind.PER_YEAR,
+                    values=monthly(2022, [100] * 12))  # fmt: skip
+    project = ProjectFacts("t", "测试项目", date(2022, 1, 1), date(2024, 12, 31), indicators=(s36,))
+    (f,) = [f for f in evaluate([project], date(2024, 1, 15), CAL, Policy(), quiet=True) if f.verdict]
+    assert (f.verdict, f.key) == (Verdict.NOT_REPORTED, "t/indicator/S36/year/2023")
+    (f,) = [f for f in evaluate([project], date(2023, 6, 15), CAL, Policy(), quiet=True) if f.verdict]
+    assert (f.verdict, f.key) == (Verdict.MET, "t/indicator/S36/year/2022")  # 2023 is not over yet

@@ -179,11 +179,15 @@ def evaluate_numeric(
 
 
 def _judged_year(values: Series, as_of: date, due: str, start: date | None, end: date | None) -> int:
-    """The year a yearly target is judged for: the latest figure's; with none, the last due month's,
-    kept within the plan's years."""
+    """The year a yearly target is judged for: the latest figure's — or a later year already over
+    (its December due) that has none; with no figure at all, the last due month's. Never past the
+    plan's last year."""
     reported_values = reported(values, as_of)
     if reported_values:
-        return int(reported_values.months[-1][:4])
+        over = int(due[:4]) - (0 if due.endswith("-12") else 1)  # the latest year whose December is due
+        if end is not None:
+            over = min(over, end.year)
+        return max(int(reported_values.months[-1][:4]), over)
     year = int(due[:4])
     if end is not None:
         year = min(year, end.year)
