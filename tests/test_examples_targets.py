@@ -24,6 +24,7 @@ from tests.seeds import read_seed, squash
 WORDED = {
     "T08": "各一部: one 农特产品 film and one 电商发展 film, 2 部",
     "P11": "1 万以上粉丝: 10000 人",
+    "Z04b": "串联所有村级站点: = 100 %",
     "Z13c": "建档立卡贫困村全覆盖: = 100 %",
 }
 
@@ -41,7 +42,7 @@ def new_targets(plan: PlanSpec, codes: re.Pattern[str]) -> list[IndicatorSpec]:
     [
         ("wenxi", "004_858e9ff823f0124f.txt", r"T(0[3-9]|[12]\d)|S34b", 25),
         ("pianguan", "000_b965860005accbd3.txt", r"P\d+[a-z]?", 8),
-        ("zhaohua", "001_d2c33bb255dc6fe3.txt", r"Z\d+[a-z]?", 11),
+        ("zhaohua", "001_d2c33bb255dc6fe3.txt", r"Z\d+[a-z]?", 12),
     ],
 )
 def test_each_new_target_is_the_documents_own(example: str, seed: str, codes: str, count: int) -> None:
@@ -93,6 +94,7 @@ def test_zhaohua_targets_name_their_item_by_batch_and_number(tmp_path) -> None:
     plan = load_plan_file(EXAMPLES / "zhaohua.yaml")
     by_code = {i.code: i for i in plan.indicators}
     assert (by_code["Z14"].item, by_code["Z14"].due) == ("评价组/4", date(2019, 9, 30))
+    assert by_code["Z04b"].due == date(2019, 6, 30)  # its own date comes before the item's
     assert (by_code["Z03b"].comparator, by_code["Z13c"].comparator) == (Comparator.GT, Comparator.EQ)
     text = (EXAMPLES / "zhaohua.yaml").read_text(encoding="utf-8").replace("item: 评价组/4", "item: '4'")
     path = tmp_path / "zhaohua.yaml"
