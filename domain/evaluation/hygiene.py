@@ -16,7 +16,7 @@ from domain import keys
 from domain.enums import Cadence, IndicatorKind, Severity
 from domain.evaluation.policy import Policy
 from domain.evaluation.series import due_through, month_amounts, month_of, previous_month
-from domain.evaluation.targets import addressed, reported
+from domain.evaluation.shared import addressed, reported
 from domain.facts import IndicatorFacts, ProjectFacts, Series
 from domain.findings import (
     CollectionFailed,

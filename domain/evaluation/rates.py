@@ -21,7 +21,7 @@ from domain.evaluation.compare import number as number_words
 from domain.evaluation.deadlines import deadline_step
 from domain.evaluation.policy import Policy, severity
 from domain.evaluation.series import due_through, month_of, year_to_date
-from domain.evaluation.targets import addressed, reported
+from domain.evaluation.shared import addressed, reported
 from domain.evaluation.verdicts import not_reported, requirement_of, standing
 from domain.facts import IndicatorFacts, MonthValue
 from domain.findings import (

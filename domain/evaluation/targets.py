@@ -1,14 +1,14 @@
-"""Numeric targets: per year (and per town), over the whole plan, once by a date.
+"""Numeric targets: per year (and per town) here; over the whole plan and once by a date in
+:mod:`plan_targets`, which :func:`evaluate_numeric` dispatches to.
 
 Every target gets exactly one verdict (see :mod:`domain.findings.verdicts`). Only months before
 the as-of month count: the current month is not over.
 
 * A yearly target is held against the pace (序时进度) each month — met, on pace or behind — and
-  judged met or missed once December is in. The year judged is that of the latest figure; with
-  none, the year of the last month whose figure is due (never past the plan's end).
-* A cumulative target is paced over the plan's months and judged when the plan (or its own
-  ``due``) ends.
-* A "once" target (建筑面积 ≥ 100 平方米 by 2023-12-31) is reminded like a deadline until reached.
+  judged met or missed once December is in. The year judged is that of the latest figure (or a
+  later year already over without one); with none, the year of the last month whose figure is
+  due (never past the plan's end).
+* A cumulative target and a "once" target: :mod:`plan_targets`.
 * Once a target is judged (its year, plan period or date is over) and no figure shows it, it is
   not reported — missing is not failed. With figures that stop short of the end (monthly
   reporting), the missing months leave it not reported too, unless what is in already meets it.
@@ -24,52 +24,25 @@ from datetime import date
 from typing import TypedDict
 
 from domain import keys
-from domain.enums import Binding, Cadence, Comparator, PeriodKind
-from domain.evaluation.compare import Requirement, number
-from domain.evaluation.deadlines import deadline_step
+from domain.enums import Binding, PeriodKind
+from domain.evaluation.compare import number
+from domain.evaluation.plan_targets import evaluate_cumulative, evaluate_once
 from domain.evaluation.policy import Policy, severity
 from domain.evaluation.series import (
     covered_months,
     due_through,
     forecast,
     forecast_method,
-    month_amounts,
-    month_of,
-    months_between,
     pace_method,
     pace_share,
     year_to_date,
 )
+from domain.evaluation.shared import PACED, addressed, reported
 from domain.evaluation.verdicts import not_reported, requirement_of, standing
 from domain.facts import IndicatorFacts, Series
-from domain.findings import (
-    BehindPace,
-    Finding,
-    NotYetDue,
-    OnceTargetMissed,
-    OnPace,
-    PlanBehindPace,
-    PlanTargetMissed,
-    TargetDue,
-    TargetMet,
-    TargetMissed,
-)
-from domain.keys import ESCALATED, MISSED, Question
+from domain.findings import BehindPace, Finding, NotYetDue, OnPace, TargetMet, TargetMissed
+from domain.keys import MISSED, Question
 from domain.workdays import WorkCalendar
-
-
-def meets(
-    value: float, comparator: Comparator, target: float, high: float | None, tolerance: float | None = None
-) -> bool:
-    return Requirement(comparator, target, high, tolerance).met(value)
-
-
-PACED = frozenset({Cadence.MONTHLY, Cadence.QUARTERLY})  # figures frequent enough to hold to a pace
-
-
-def reported(values: Series, as_of: date) -> Series:
-    """The figures of complete months: those before the as-of month."""
-    return values.before(month_of(as_of))
 
 
 @dataclass(frozen=True)
@@ -115,35 +88,6 @@ class YearFigures(TypedDict):
     completion: float | None
 
 
-class PlanFigures(TypedDict):
-    """Where a target over the plan period stands, as a missed target and one behind the pace tell it."""
-
-    unit: str
-    binding: Binding
-    sources: tuple[str, ...]
-    amount: float
-    target: float
-    month: str
-    completion: float | None
-
-
-class Addressed(TypedDict):
-    project: str
-    subject: str
-    persons: tuple[str, ...]
-    units: tuple[str, ...]
-
-
-def addressed(indicator: IndicatorFacts, subject: str | None = None) -> Addressed:
-    """Who a finding about ``indicator`` is for: its project, subject, persons and unit."""
-    return Addressed(
-        project=indicator.project,
-        subject=subject or f"{indicator.code} {indicator.name}",
-        persons=indicator.persons,
-        units=(indicator.responsible_unit,) if indicator.responsible_unit else (),
-    )
-
-
 def evaluate_numeric(
     indicator: IndicatorFacts,
     project_start: date | None,
@@ -174,8 +118,8 @@ def evaluate_numeric(
             findings.append(_yearly(indicator, reported(values, as_of), target, town, year, due))
         return findings
     if indicator.period is PeriodKind.CUMULATIVE:
-        return [_cumulative(indicator, project_start, indicator.due or project_end, as_of, due)]
-    return [_once(indicator, as_of, calendar, policy)]
+        return [evaluate_cumulative(indicator, project_start, indicator.due or project_end, as_of, due)]
+    return [evaluate_once(indicator, as_of, calendar, policy)]
 
 
 def _judged_year(values: Series, as_of: date, due: str, start: date | None, end: date | None) -> int:
@@ -339,162 +283,4 @@ def _year_figures(
         target=target,
         town=town or None,
         completion=amount / target * 100 if target else None,
-    )
-
-
-def _cumulative(
-    indicator: IndicatorFacts, start: date | None, end: date | None, as_of: date, due: str
-) -> Finding:
-    values = reported(indicator.values, as_of)
-    target = indicator.target
-    key = keys.indicator(indicator.project, indicator.code).key(Question.PLAN)
-    ends = f"{end.year}年{end.month}月{end.day}日" if end else ""
-    period = f"方案期（至 {ends}）" if end else "方案期"
-    over = f"方案期已于 {ends}结束"
-    if target is None:
-        return standing(
-            NotYetDue, indicator, key, requirement=None, amount=None, month=None, basis="方案未给出目标"
-        )
-    need = requirement_of(indicator, target)
-    closed = end is not None and due >= month_of(end)
-    if not values:
-        if closed:
-            return not_reported(indicator, key, requirement=need, period=over)
-        return standing(
-            NotYetDue, indicator, key, requirement=need, amount=None, month=None, basis=f"{period}内达到即可"
-        )
-    first = month_of(start) if start else values[0].month
-    amount = sum(a for m, a in month_amounts(values).items() if m >= first)
-    last = values[-1].month
-    ok = need.met(amount)
-    complete = end is not None and (last >= month_of(end) or (closed and indicator.cadence not in PACED))
-    if complete:
-        if ok:
-            return standing(
-                TargetMet, indicator, key, requirement=need, amount=amount, month=last, basis=f"{period}累计"
-            )
-        return PlanTargetMissed(
-            key=key,
-            stage=MISSED,
-            severity=severity(indicator.binding, True),
-            escalate=True,
-            **_plan_figures(indicator, amount, target, last),
-            **addressed(indicator),
-        )
-    if ok and (need.floor or not closed):
-        return standing(
-            TargetMet, indicator, key, requirement=need, amount=amount, month=last, basis=f"截至 {last} 累计"
-        )
-    if closed:  # the plan is over but its last months were never reported
-        return not_reported(indicator, key, requirement=need, period=over, amount=amount, month=last)
-    if start is None or end is None or not need.floor or indicator.cadence not in PACED:
-        return standing(
-            NotYetDue,
-            indicator,
-            key,
-            requirement=need,
-            amount=amount,
-            month=last,
-            basis=f"截至 {last} 累计，{period}结束时判定",
-        )
-    total = months_between(first, month_of(end))
-    elapsed = months_between(first, last)
-    required = target * elapsed / total
-    # The forecast rests on the months reported only: a month without a figure is not a month of 0.
-    months = len({m for m in values.months if m >= first})
-    expected = amount / months * total
-    gaps = elapsed - months
-    basis = f"已过 {elapsed} 个月" if not gaps else f"已报送的 {months} 个月（{gaps} 个月未报送，不按 0 计）"
-    method = f"按方案期内时间均衡（线性）计算，{elapsed}/{total} 个月应完成总目标的相应份额"
-    if amount >= required:
-        return standing(
-            OnPace,
-            indicator,
-            key,
-            requirement=need,
-            amount=amount,
-            month=last,
-            basis=f"截至 {last} 累计；{method}，应完成 {number(required)} {indicator.unit or ''}",
-        )
-    return PlanBehindPace(
-        key=key,
-        stage=keys.month_stage(last),
-        severity=severity(indicator.binding, False),
-        repeat=False,
-        required=required,
-        gap=required - amount,
-        gap_points=(required - amount) / target * 100,
-        pace_method=method,
-        forecast=expected,
-        forecast_method=f"按{basis}的月均值推算到方案期末",
-        forecast_short=expected < target,
-        forecast_months=months,
-        **_plan_figures(indicator, amount, target, last),
-        **addressed(indicator),
-    )
-
-
-def _plan_figures(indicator: IndicatorFacts, amount: float, target: float, last: str) -> PlanFigures:
-    return PlanFigures(
-        unit=indicator.unit or "",
-        binding=indicator.binding,
-        sources=indicator.sources,
-        amount=amount,
-        target=target,
-        month=last,
-        completion=amount / target * 100 if target else None,
-    )
-
-
-def _once(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, policy: Policy) -> Finding:
-    """Reached once by a date: the latest figure is the level reached so far."""
-    values = reported(indicator.values, as_of)
-    target = indicator.target
-    key = keys.indicator(indicator.project, indicator.code).key(Question.ONCE, indicator.due)
-    if target is None:
-        return standing(
-            NotYetDue, indicator, key, requirement=None, amount=None, month=None, basis="方案未给出目标"
-        )
-    need = requirement_of(indicator, target)
-    level = values[-1].value if values else None
-    month = values[-1].month if values else None
-    if level is not None and need.met(level):
-        return standing(
-            TargetMet, indicator, key, requirement=need, amount=level, month=month, basis="按最新数值"
-        )
-    if indicator.due is None:
-        return standing(
-            NotYetDue, indicator, key, requirement=need, amount=level, month=month, basis="方案未给出时限"
-        )
-    step = deadline_step(indicator.due, as_of, calendar, policy)
-    when = f"时限 {indicator.due.year}年{indicator.due.month}月{indicator.due.day}日"
-    if step is None:
-        return standing(NotYetDue, indicator, key, requirement=need, amount=level, month=month, basis=when)
-    if step.overdue and level is None:
-        return not_reported(
-            indicator,
-            key,
-            requirement=need,
-            period=f"{when}已过",
-            stage=step.stage,
-            escalate=step.stage == ESCALATED,
-            workdays_left=step.workdays_left,
-        )
-    kind = OnceTargetMissed if step.overdue else TargetDue
-    return kind(
-        key=key,
-        stage=step.stage,
-        severity=severity(indicator.binding, step.overdue),
-        due=indicator.due,
-        workdays_left=step.workdays_left,
-        escalate=step.stage == ESCALATED,
-        unit=indicator.unit or "",
-        binding=indicator.binding,
-        sources=indicator.sources,
-        amount=level,
-        target=target,
-        high=indicator.target_high,
-        month=month,
-        comparator=indicator.comparator,
-        **addressed(indicator),
     )
