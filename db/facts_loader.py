@@ -31,7 +31,7 @@ from db.models import (
     Source,
 )
 from db.types import code_point_order
-from domain.enums import Binding, Comparator, IndicatorKind, PeriodKind
+from domain.enums import Binding, Cadence, Comparator, IndicatorKind, PeriodKind
 from domain.facts import (
     AlertSettings,
     IndicatorFacts,
@@ -93,6 +93,7 @@ def _load(session: Session, codes: list[str] | None) -> list[ProjectFacts]:
             sources=tuple(sources[pid]),
             filings=dict(filings[pid]),
             settings=_settings(p.alert_settings),
+            rectification_issued=_date(p.rectification_issued),
         )
         for p in projects
         if (pid := p.id) is not None  # always: the rows were read from the database
@@ -112,7 +113,8 @@ def _settings(raw: dict[str, Any]) -> AlertSettings:
 _IndicatorRow = namedtuple(
     "_IndicatorRow",
     "id project_id code name kind binding unit comparator target target_high period due done done_at "
-    "done_evidence_id responsible_persons responsible_unit source_code pace base_code reference_code",
+    "done_evidence_id responsible_persons responsible_unit source_code pace base_code reference_code "
+    "cadence tolerance alternatives item",
 )
 
 
@@ -172,6 +174,10 @@ def _indicators(
                 pace=tuple(_json(row.pace)),
                 base=row.base_code,
                 reference=row.reference_code,
+                cadence=Cadence(row.cadence),
+                tolerance=row.tolerance,
+                alternatives=tuple(_json(row.alternatives)),
+                item=row.item,
             )
         )
     cursor.close()

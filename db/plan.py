@@ -44,6 +44,7 @@ class ImportReport:
     created: dict[str, int] = field(default_factory=dict)
     updated: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # names that look alike (PlanSpec.name_warnings)
+    format_version: int | None = None  # the plan format version the file was read as (None: a ledger)
 
     def count(self, bucket: dict[str, int], table: str) -> None:
         bucket[table] = bucket.get(table, 0) + 1
@@ -56,10 +57,11 @@ class ImportReport:
 def import_plan(session: Session, plan: PlanSpec, path: Path) -> ImportReport:
     spec = plan.project
     project = project_by_code(session, code=spec.code)
-    report = ImportReport(path, spec.code)
+    report = ImportReport(path, spec.code, format_version=plan.format_version)
     values = spec.model_dump() | {
         "source_file": path.name,
         "alert_settings": plan.alerts.model_dump(exclude_none=True) if plan.alerts else {},
+        "rectification_issued": plan.rectification.issued if plan.rectification else None,
     }
     project = _upsert(session, report, Project, project, values)
     assert project.id is not None

@@ -16,9 +16,33 @@ class IndicatorKind(StrEnum):
 
 
 class Comparator(StrEnum):
-    GE = "ge"
-    LE = "le"
-    BETWEEN = "between"
+    GE = "ge"  # ≥ 不少于
+    GT = "gt"  # > 高于、超过
+    LE = "le"  # ≤ 不超过
+    LT = "lt"  # < 低于
+    EQ = "eq"  # = 达到、全部（100 %）
+    BETWEEN = "between"  # low ≤ x ≤ high
+    APPROX = "approx"  # 约: within a tolerance (in % of the target)
+
+
+class Cadence(StrEnum):
+    """How often an indicator's figure is reported; the months in between are not "missing"."""
+
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    YEARLY = "yearly"
+    ONCE = "once"  # entered once (a count, an area): never asked for again
+
+
+class Verdict(StrEnum):
+    """Where a target stands at an evaluation: every target has exactly one."""
+
+    MET = "met"
+    ON_PACE = "on_pace"
+    BEHIND_PACE = "behind_pace"
+    NOT_MET = "not_met"  # after its due date
+    NOT_REPORTED = "not_reported"  # judged, but no figure to judge by
+    NOT_YET_DUE = "not_yet_due"
 
 
 class PeriodKind(StrEnum):
@@ -92,4 +116,8 @@ class FindingKind(StrEnum):
     COLLECTION_FAILED = "collection_failed"
     IMPLAUSIBLE_JUMP = "implausible_jump"
     NEGATIVE_VALUE = "negative_value"
+    NOT_REPORTED = "not_reported"  # a target judged without a figure: 数据未报送
+    TARGET_MET = "target_met"  # quiet verdicts: shown, never alerted
+    ON_PACE = "on_pace"
+    NOT_YET_DUE = "not_yet_due"
     RESOLVED = "resolved"  # the note that an alert cleared

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple, overload
 
-from domain.enums import Binding, Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.enums import Binding, Cadence, Comparator, IndicatorKind, ItemStatus, PeriodKind
 
 
 class MonthValue(NamedTuple):
@@ -128,6 +128,10 @@ class IndicatorFacts:
     pace: tuple[float, ...] = ()
     base: str | None = None
     reference: str | None = None
+    cadence: Cadence = Cadence.MONTHLY  # how often a figure is reported (months between are not missing)
+    tolerance: float | None = None  # "approx": allowed deviation in % of the target
+    alternatives: tuple[str, ...] = ()  # indicators any one of which, met, meets this one (A 或 B)
+    item: str | None = None  # the rectification item whose measures set this target
 
     def __post_init__(self) -> None:
         # Tests and hand-built facts may pass plain tuples of MonthValue; the rules read columns.
@@ -198,3 +202,4 @@ class ProjectFacts:
     sources: tuple[SourceFacts, ...] = ()
     filings: dict[tuple[str, str], bool] = field(default_factory=dict)  # (source, YYYY-MM) → 已填报
     settings: AlertSettings = AlertSettings()
+    rectification_issued: date | None = None  # no item reminder before the plan was issued

@@ -11,7 +11,7 @@ make must never change.
     wenxi/report/mofcom/2023-09                  one month's report in a reporting system
 
 A stage is one step of an alert: ``remind-5``, ``remind-3``, ``due``, ``overdue``, ``escalated``;
-``month-05`` (``month-2023-10`` over a plan period), ``missed``; ``checkin-2023-11``;
+``month-05`` (``month-2023-10`` over a plan period), ``unreported``, ``missed``; ``checkin-2023-11``;
 ``window-1-open`` …; ``missing-2023-08``, ``found-2023-09``; ``stale``, ``failed``, ``resolved``.
 :func:`stage_rank` orders them so that an alert only moves forward.
 """
@@ -163,6 +163,7 @@ class Step(StrEnum):
     OVERDUE = "overdue"
     ESCALATED = "escalated"
     MISSED = "missed"
+    UNREPORTED = "unreported"  # judged without a figure: after the month stages, before "missed"
     MONTH = "month"
     CHECKIN = "checkin"
     WINDOW = "window"
@@ -174,6 +175,7 @@ class Step(StrEnum):
 
 
 DUE, OVERDUE, ESCALATED, MISSED = Step.DUE.value, Step.OVERDUE.value, Step.ESCALATED.value, Step.MISSED.value
+UNREPORTED = Step.UNREPORTED.value
 STALE, FAILED, RESOLVED = Step.STALE.value, Step.FAILED.value, Step.RESOLVED.value
 EVIDENCE_MISSING = Step.MISSING.value  # a deliverable done without proof
 WINDOW_OPEN, WINDOW_CLOSING, WINDOW_MISSED = "window-1-open", "window-2-closing", "window-3-missed"
@@ -218,7 +220,7 @@ def parse_stage(text: str) -> Stage:
 # Named steps in the order they come; other stages ("month-05", "checkin-2023-11", "window-1-open"
 # …) order by their own text, after the deadline steps and before "missed" — the verdict that
 # ends a target's monthly track (month-11 → missed on one key).
-_STEP_ORDER = {DUE: 1, OVERDUE: 2, ESCALATED: 3, MISSED: 9}
+_STEP_ORDER = {DUE: 1, OVERDUE: 2, ESCALATED: 3, UNREPORTED: 8, MISSED: 9}
 
 
 def stage_rank(stage: str) -> tuple[int, int, str]:

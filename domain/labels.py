@@ -11,6 +11,7 @@ from enum import StrEnum
 from domain.enums import (
     AlertState,
     Binding,
+    Cadence,
     Comparator,
     DeliveryStatus,
     FindingKind,
@@ -19,6 +20,7 @@ from domain.enums import (
     PeriodKind,
     RunStatus,
     Severity,
+    Verdict,
 )
 from domain.keys import WINDOW_CLOSING, WINDOW_MISSED, WINDOW_OPEN, Step, parse_stage
 
@@ -30,6 +32,10 @@ LABELS: dict[StrEnum, str] = {
     Comparator.GE: "不少于",
     Comparator.LE: "不超过",
     Comparator.BETWEEN: "介于",
+    Comparator.GT: "高于",
+    Comparator.LT: "低于",
+    Comparator.EQ: "达到",
+    Comparator.APPROX: "约为",
     PeriodKind.PER_YEAR: "每年",
     PeriodKind.CUMULATIVE: "累计",
     PeriodKind.ONCE: "到期完成",
@@ -55,6 +61,10 @@ LABELS: dict[StrEnum, str] = {
     FindingKind.COLLECTION_FAILED: "数据采集失败",
     FindingKind.IMPLAUSIBLE_JUMP: "数据异常波动",
     FindingKind.NEGATIVE_VALUE: "数据为负数",
+    FindingKind.NOT_REPORTED: "数据未报送",
+    FindingKind.TARGET_MET: "已达标",
+    FindingKind.ON_PACE: "符合序时进度",
+    FindingKind.NOT_YET_DUE: "尚未到期",
     FindingKind.RESOLVED: "已解决",
 }
 WINDOW_STAGES = {WINDOW_OPEN: "填报开放", WINDOW_CLOSING: "即将截止", WINDOW_MISSED: "已过填报期"}
@@ -78,12 +88,23 @@ BY_ENUM: dict[type[StrEnum], dict[str, str]] = {
     RunStatus: {"running": "进行中", "succeeded": "完成", "failed": "失败"},
     DeliveryStatus: {"pending": "待发送", "sent": "已发送", "dead": "发送失败"},
     Origin: {"collected": "自动采集", "manual": "手工录入", "imported": "导入"},
+    # A target's verdict and an indicator's reporting cadence share words with the finding kinds.
+    Verdict: {
+        "met": "已达标",
+        "on_pace": "符合序时进度",
+        "behind_pace": "落后序时进度",
+        "not_met": "未达标",
+        "not_reported": "数据未报送",
+        "not_yet_due": "尚未到期",
+    },
+    Cadence: {"monthly": "每月", "quarterly": "每季度", "yearly": "每年", "once": "一次性"},
     # A stage's step said alone; "overdue" is also a finding kind (整改逾期), hence a row of its own.
     Step: {
         "due": "到期",
         "overdue": "逾期",
         "escalated": "逾期·已上报",
         "missed": "未完成",
+        "unreported": "未报送",
         "stale": "久未更新",
         "failed": "失败",
     },

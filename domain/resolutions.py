@@ -28,6 +28,7 @@ KIND_NOTES: dict[str, str] = {
     FindingKind.STALE_SOURCE: "数据源已恢复采集",
     FindingKind.COLLECTION_FAILED: "数据源已恢复采集",
     FindingKind.NO_EVIDENCE: "佐证材料已补充",
+    FindingKind.NOT_REPORTED: "数值已报送，目标已达到",
 }
 
 

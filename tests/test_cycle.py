@@ -79,7 +79,9 @@ def test_next_stage_is_told_once_and_closing_resolves_once(county: App) -> None:
     run_cycle(county, as_of=AS_OF, now=office_morning(AS_OF))
     friday = date(2023, 10, 13)  # the last working day before Sunday's deadline
     result = run_cycle(county, as_of=friday, now=office_morning(friday), collect_first=False)
-    assert result.evaluated.notified == 15  # 14 on their last working day, and 13 at 5 days
+    # 14 items on their last working day and 13 at 5 days; the targets in their measures with them
+    # (P04, P05, P08 due on the 15th, P13 at 5 days)
+    assert result.evaluated.notified == 19
     latest = [t for n, t in outbox(county).items() if "pianguan-work" in n][-1]
     assert "以下 13 项整改事项的时限为 2023年10月15日（星期日），今天是到期前最后一个工作日" in latest
     assert "以下整改事项的时限为 2023年10月20日（星期五），还剩 5 个工作日" in latest

@@ -3,7 +3,9 @@
 Deadlines (examples/pianguan.yaml, from 偏政发〔2023〕18号): 14 items on 2023-10-15 (a Sunday),
 问题13 on 10-20, 问题10 and 11 on 10-31. The 2023 National Day holiday ran 09-29 … 10-06 and
 Saturday 10-07 and Sunday 10-08 were make-up working days (调休), so the first 5-working-day
-reminder for 10-15 falls on Sunday 10-08. Messages go out on working days only; overdue items are
+reminder for 10-15 would fall on Sunday 10-08 — but the plan was issued on 10-12 (its notice's date,
+``rectification.issued``), so nothing goes out before it and 10-12 tells in one digest the 14 items
+due on 10-15 at their 1-working-day step. Messages go out on working days only; overdue items are
 escalated to the leadership group after 3 working days and repeated weekly. 问题13 is closed
 (销号) on 10-18 and 问题1 on 10-19, each producing exactly one "已解决" note. The whole replay runs
 on SQLite and again on PostgreSQL.
@@ -32,9 +34,7 @@ def told(numbers: list[str], stage: str) -> set[str]:
 
 
 EXPECTED: dict[date, dict[str, set[str]]] = {
-    date(2023, 10, 8): {WORK: told(A, "remind-5")},
-    date(2023, 10, 10): {WORK: told(A, "remind-3")},
-    date(2023, 10, 12): {WORK: told(A, "remind-1")},
+    date(2023, 10, 12): {WORK: told(A, "remind-1")},  # issued today: the first digest
     date(2023, 10, 13): {WORK: told(A, "due") | told(B, "remind-5")},
     date(2023, 10, 16): {WORK: told(A, "overdue")},
     date(2023, 10, 17): {WORK: told(B, "remind-3")},
@@ -69,6 +69,7 @@ def _replay(app):
     import_example(app, "pianguan.yaml")
     sent: dict[date, dict[str, set[str]]] = {}
     bodies: dict[date, dict[str, str]] = {}
+    targets: dict[date, dict[str, set[str]]] = {}
     for day in days(FIRST, LAST):
         if day in CLOSINGS:
             before_run = datetime.combine(day, time(8), tzinfo=OFFICE_TZ)
@@ -78,45 +79,68 @@ def _replay(app):
             )  # fmt: skip
         result = run_day(app, day, "pianguan")
         for digest in sent_by(result):  # a channel may get two messages: open items, resolutions
-            told_today = sent.setdefault(day, {}).setdefault(digest.channel, set())
-            told_today.update(item_number(k) for k in digest.told)
+            if items := [item_number(k) for k in digest.told if "/item/" in k]:
+                sent.setdefault(day, {}).setdefault(digest.channel, set()).update(items)
             by_channel = bodies.setdefault(day, {})
             by_channel[digest.channel] = by_channel.get(digest.channel, "") + digest.body
-    return app, sent, bodies
+            if told_targets := {target_of(k) for k in digest.told if "/indicator/" in k}:
+                targets.setdefault(day, {}).setdefault(digest.channel, set()).update(told_targets)
+    return app, sent, bodies, targets
+
+
+def target_of(told: str) -> str:
+    """``pianguan/indicator/P05/once/2023-10-15@remind-1`` → ``P05@remind-1``."""
+    key, _, stage = told.partition("@")
+    return f"{key.split('/')[2]}@{stage}"
 
 
 def test_exactly_the_expected_messages_go_out_on_each_day(replay):
-    _, sent, _ = replay
+    _, sent, _, _ = replay
     for day in days(FIRST, LAST):
         assert sent.get(day, {}) == EXPECTED.get(day, {}), day
 
 
-def test_nothing_goes_out_during_the_national_day_holiday(replay):
-    _, sent, _ = replay
-    assert not [d for d in sent if date(2023, 9, 29) <= d <= date(2023, 10, 6)]
-    assert date(2023, 10, 8) in sent  # a Sunday, but a make-up working day
+def test_the_targets_in_the_measures_are_told_with_their_items(replay):
+    """The numeric targets written into the measures (P04 … P13) follow their item's deadline."""
+    _, _, _, told = replay
+    due_1015 = {"P04", "P05", "P08"}
+    assert told[date(2023, 10, 12)] == {WORK: {f"{c}@remind-1" for c in due_1015}}
+    assert told[date(2023, 10, 13)][WORK] == {f"{c}@due" for c in due_1015} | {"P13@remind-5"}
+    due_1031 = {"P10a", "P10b", "P10c", "P11"}
+    assert told[date(2023, 10, 24)] == {WORK: {f"{c}@remind-5" for c in due_1031}}
+    assert told[date(2023, 11, 3)][LEADERS] == {f"{c}@escalated" for c in due_1031}
+    # 问题13 is closed on 10-18, but its 1500 平方米 was never reported: that is still told.
+    assert told[date(2023, 10, 20)] == {WORK: {"P13@due"}}
+    assert told[date(2023, 10, 23)] == {WORK: {"P13@overdue"}}
 
 
-def test_the_first_reminder_counts_make_up_days(replay):
-    _, _, bodies = replay
-    text = bodies[date(2023, 10, 8)][WORK]
-    assert "2023年10月15日（星期日），还剩 5 个工作日" in text
+def test_nothing_goes_out_before_the_plan_was_issued(replay):
+    """Was: reminders on the make-up working days 10-08 and 10-10, before the plan existed; the
+    make-up day count itself is tested in tests/test_rectification_issued.py."""
+    _, sent, _, _ = replay
+    assert min(sent) == date(2023, 10, 12)
+
+
+def test_the_first_digest_tells_what_is_already_due(replay):
+    _, _, bodies, _ = replay
+    text = bodies[date(2023, 10, 12)][WORK]
+    assert "2023年10月15日（星期日），还剩 1 个工作日" in text
     assert "@" not in text.splitlines()[0]
 
 
 def test_due_on_a_sunday_is_said_on_the_last_working_day_before(replay):
-    _, _, bodies = replay
+    _, _, bodies, _ = replay
     assert "今天是到期前最后一个工作日" in bodies[date(2023, 10, 13)][WORK]
 
 
 def test_escalation_names_the_delay_and_the_leadership(replay):
-    _, _, bodies = replay
+    _, _, bodies, _ = replay
     assert "已逾期 3 天" in bodies[date(2023, 10, 18)][LEADERS]
     assert "今天已报告领导小组" in bodies[date(2023, 10, 18)][WORK]
 
 
 def test_the_leaders_are_told_the_reminders_already_sent_and_asked_to_act(replay):
-    _, _, bodies = replay
+    _, _, bodies, _ = replay
     text = bodies[date(2023, 10, 18)][LEADERS]
     told = "已在工作群提醒 5 次：10月8日（还剩5个工作日）、10月10日（还剩3个工作日）、"
     assert told in text and "10月16日（逾期提醒）" in text
@@ -125,14 +149,15 @@ def test_the_leaders_are_told_the_reminders_already_sent_and_asked_to_act(replay
 
 
 def test_the_work_group_hears_of_the_leaders_only_on_a_day_they_are_told(replay):
-    _, sent, bodies = replay
+    _, sent, bodies, targets = replay
     for day, by in bodies.items():
         said = "报告领导小组" in by.get(WORK, "")
-        assert said == (LEADERS in sent[day] and any("escalated" in k for k in sent[day][LEADERS])), day
+        to_leaders = sent.get(day, {}).get(LEADERS, set()) | targets.get(day, {}).get(LEADERS, set())
+        assert said == any("escalated" in k for k in to_leaders), day
 
 
 def test_a_closed_item_gets_one_resolution_with_its_result(replay):
-    _, sent, bodies = replay
+    _, sent, bodies, _ = replay
     resolutions = [(d, c) for d, by in sent.items() for c, t in by.items() if "13@resolved" in t]
     assert resolutions == [(date(2023, 10, 18), WORK)]
     note = "问题13已于2023年10月18日销号，整改结果：已整改到位，今后不再提醒"
@@ -140,7 +165,7 @@ def test_a_closed_item_gets_one_resolution_with_its_result(replay):
 
 
 def test_replaying_every_day_again_sends_nothing(replay):
-    app, _, _ = replay
+    app, _, _, _ = replay
     before = outbox_count(app)
     for day in days(FIRST, LAST):
         result = run_day(app, day, "pianguan")
@@ -152,6 +177,6 @@ def test_a_restarted_service_sends_nothing_already_sent(replay):
     """A new process on the same database (as after a restart) finds everything already told."""
     from bot.wiring import App
 
-    app, _, _ = replay
+    app, _, _, _ = replay
     restarted = App.build(app.settings, {})
     assert all(run_day(restarted, day, "pianguan").queued == [] for day in days(date(2023, 10, 16), LAST))

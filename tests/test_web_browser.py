@@ -91,8 +91,8 @@ def test_log_in_see_progress_refresh_and_acknowledge(browser: Browser, site: tup
     expect(first_run).to_contain_text("立即刷新网页")
     expect(first_run).to_contain_text("完成")
     expect(first_run).to_contain_text(
-        "采集数据 0，采集失败 0，需关注 15"
-    )  # figures unchanged: no new revision
+        "采集数据 0，采集失败 0，需关注 18"
+    )  # figures unchanged: no new revision; 18 with 偏关's targets P04, P05 and P08 due on 10-15
 
     alert = page.locator(".alert", has_text="S36 网络零售额")
     alert.get_by_placeholder("确认原因").fill("已约谈运营商，十月加大推广")

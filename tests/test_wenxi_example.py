@@ -164,7 +164,13 @@ def test_single_figures(by_code):
 
 def test_body_targets_do_not_duplicate_standards(plan):
     body = [i for i in plan.indicators if i.code.startswith("T")]
-    assert [(i.target, i.target_high) for i in body] == [(3, 5), (1, 3)]
+    assert [(i.target, i.target_high) for i in body] == [
+        (3, 5), (1, 3),  # 一、建设目标
+        (1000, None), (300, None), (10, None), (4, None), (1, None), (2, None), (8, None), (60, None),  # 三
+        (1, None), (50, None), (1, None), (1, None), (5, 10), (1, None), (3, None), (2, None), (2, None),
+        (1, None), (100, None), (5, None), (1, None),  # the rest of 三
+        (40, 50), (30, 40), (20, 30),  # 五（二）: the provincial fund's split
+    ]  # fmt: skip
     assert not any(i.unit == "万元" for i in body)  # 3000 万元 and 1.5 亿元 live in S36 / S33
 
 

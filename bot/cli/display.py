@@ -74,14 +74,15 @@ def import_reports(reports: list[ImportReport]) -> None:
     for report in reports:
         for warning in report.warnings:  # imported all the same: a person decides whether it is one name
             console.print(f"[yellow]注意[/yellow] {escape(str(report.path))}：{escape(warning)}")
+        version = f"（方案格式第 {report.format_version} 版）" if report.format_version else ""
         if not report.changed:
-            done(f"{report.path}：与已导入内容一致，没有变化（项目 {report.project}）")
+            done(f"{report.path}{version}：与已导入内容一致，没有变化（项目 {report.project}）")
             continue
         parts = [
             f"新增 {_counts(report.created)}" if report.created else "",
             f"更新 {_counts(report.updated)}" if report.updated else "",
         ]
-        done(f"{report.path} → 项目 {report.project}：{'；'.join(p for p in parts if p)}")
+        done(f"{report.path}{version} → 项目 {report.project}：{'；'.join(p for p in parts if p)}")
 
 
 TABLE_NAMES = {
@@ -136,7 +137,9 @@ def findings(items: list[Finding], as_of: date, *, as_json: bool) -> None:
         return
     from notifiers.render import sentence  # the messages' own wording
 
-    table = _table(f"截至 {as_of} 需要关注的事项（{len(items)} 项）", "级别", "类型", "项目", "时限", "阶段")
+    reminding = sum(not f.quiet for f in items)  # met, on pace and not yet due are only shown
+    title = f"截至 {as_of} 的目标判定和需要关注的事项（{len(items)} 项，其中 {reminding} 项会发提醒）"
+    table = _table(title, "级别", "类型", "项目", "时限", "阶段")
     table.show_lines = True
     table.add_column("说明", overflow="fold", ratio=1)
     for f in items:
@@ -176,6 +179,8 @@ def _finding_json(f: Finding) -> dict[str, Any]:
         "workdays_left": f.workdays_left,
         "detail": f.detail(),
         "escalate": f.escalate,
+        "verdict": f.verdict.value if f.verdict else None,  # every target has exactly one
+        "reminds": not f.quiet,  # met, on pace and not yet due are shown, never sent
     }
 
 

@@ -100,7 +100,11 @@ def collect(ctx: click.Context, project: str | None, source: str | None, month: 
 @click.pass_context
 @friendly_errors
 def evaluate(ctx: click.Context, as_of: date | None, project: str | None, as_json: bool) -> None:
-    """列出截至某日需要关注的事项（只显示，不发送、不记录）。"""
+    """列出截至某日每项目标的判定和需要关注的事项（只显示，不发送、不记录）。
+
+    每项目标都有一个判定：已达标、符合序时进度、落后序时进度、未达标、数据未报送或尚未到期；
+    已达标、符合序时进度和尚未到期的目标只在这里显示，不会发提醒。
+    """
     from bot.cli import display as output
     from db.engine import session_scope
     from db.facts_loader import load_projects
@@ -111,7 +115,7 @@ def evaluate(ctx: click.Context, as_of: date | None, project: str | None, as_jso
     day, _ = _as_of(as_of)
     with session_scope(app.engine) as session:
         facts = load_projects(session, [project] if project else None)
-    findings = run(facts, day, app.calendar, app.policy)
+    findings = run(facts, day, app.calendar, app.policy, quiet=True)
     output.findings(findings, day, as_json=as_json)
 
 

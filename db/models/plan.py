@@ -8,7 +8,7 @@ from sqlalchemy import JSON, Column, String, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime, enum_type, utcnow
-from domain.enums import Binding, Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.enums import Binding, Cadence, Comparator, IndicatorKind, ItemStatus, PeriodKind
 
 
 class Project(SQLModel, table=True):
@@ -24,6 +24,8 @@ class Project(SQLModel, table=True):
     source_file: str | None = None
     # The plan's ``alerts`` block: per-project reminder offsets, escalation and check-in spacing.
     alert_settings: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
+    # The day the rectification plan was issued (印发): no item reminder before it.
+    rectification_issued: date | None = None
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -100,6 +102,17 @@ class Indicator(SQLModel, table=True):
     pace: list[float] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
     base_code: str | None = None
     reference_code: str | None = None
+    # How often a figure is reported; "approx"'s tolerance (% of the target); the indicators any
+    # one of which, met, meets this one (A 或 B).
+    cadence: Cadence = Field(
+        default=Cadence.MONTHLY,
+        sa_column=Column(enum_type(Cadence), nullable=False, server_default=Cadence.MONTHLY.value),
+    )
+    tolerance: float | None = None
+    item: str | None = None  # the rectification item (number) whose measures set this target
+    alternatives: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
 
 
 class IndicatorTarget(SQLModel, table=True):

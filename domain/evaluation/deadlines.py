@@ -5,6 +5,8 @@
   escalated to the leadership group as well.
 * An ongoing duty (并长期坚持) is never "overdue": past its date it gets a periodic check-in on
   the first working day of the month instead.
+* No item is reminded before its rectification plan was issued (``rectification.issued``): the
+  first evaluation on or after that day tells, in one digest per group, whatever is already due.
 * A closed item (销号) or a done deliverable says nothing — except a deliverable marked done
   without any evidence, because "no evidence" is exactly what the evaluators mark down.
 """
@@ -17,6 +19,7 @@ from datetime import date
 from domain import keys
 from domain.enums import ItemStatus, Severity
 from domain.evaluation.policy import Policy, severity
+from domain.evaluation.verdicts import standing
 from domain.facts import IndicatorFacts, ItemFacts
 from domain.findings import (
     CheckIn,
@@ -27,7 +30,9 @@ from domain.findings import (
     Finding,
     ItemDeadline,
     NoEvidence,
+    NotYetDue,
     Overdue,
+    TargetMet,
 )
 from domain.keys import DUE, ESCALATED, OVERDUE
 from domain.workdays import WorkCalendar
@@ -120,13 +125,28 @@ def evaluate_item(item: ItemFacts, as_of: date, calendar: WorkCalendar, policy: 
 
 def evaluate_deliverable(
     indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, policy: Policy
-) -> Finding | None:
+) -> Finding:
+    """Exactly one verdict: done (with proof), a reminder or overdue, or quietly not yet due."""
     subject = keys.indicator(indicator.project, indicator.code)
     title = f"{indicator.code} {indicator.name}"
     units = (indicator.responsible_unit,) if indicator.responsible_unit else ()
+    key = (
+        subject.key(keys.Question.DELIVERABLE, indicator.due)
+        if indicator.due
+        else subject.key(keys.Question.DELIVERABLE)
+    )
+    done_on = f"，完成于 {indicator.done_on}" if indicator.done_on else ""
     if indicator.done:
         if indicator.done_evidence:
-            return None
+            return standing(
+                TargetMet,
+                indicator,
+                key,
+                requirement=None,
+                amount=None,
+                month=None,
+                basis=f"已完成{done_on}，佐证材料已存证",
+            )
         return NoEvidence(
             key=subject.key(keys.Question.EVIDENCE),
             project=indicator.project,
@@ -139,10 +159,13 @@ def evaluate_deliverable(
             done_on=indicator.done_on,
         )
     if indicator.due is None:
-        return None
+        return standing(
+            NotYetDue, indicator, key, requirement=None, amount=None, month=None, basis="方案未给出时限"
+        )
     step = deadline_step(indicator.due, as_of, calendar, policy)
     if step is None:
-        return None
+        when = f"时限 {indicator.due.year}年{indicator.due.month}月{indicator.due.day}日"
+        return standing(NotYetDue, indicator, key, requirement=None, amount=None, month=None, basis=when)
     kind = DeliverableOverdue if step.overdue else DeliverableDue
     return kind(
         key=subject.key(keys.Question.DELIVERABLE, indicator.due),

@@ -13,10 +13,10 @@ from functools import cache
 from operator import truediv
 
 from domain import keys
-from domain.enums import IndicatorKind, Severity
+from domain.enums import Cadence, IndicatorKind, Severity
 from domain.evaluation.policy import Policy
-from domain.evaluation.series import month_amounts, month_of, previous_month
-from domain.evaluation.targets import addressed, reported
+from domain.evaluation.series import due_through, month_amounts, month_of, previous_month
+from domain.evaluation.shared import addressed, reported
 from domain.facts import IndicatorFacts, ProjectFacts, Series
 from domain.findings import (
     CollectionFailed,
@@ -53,12 +53,17 @@ def _horizon(month: str) -> str:
 def missing_figures(
     project: ProjectFacts, indicator: IndicatorFacts, as_of: date, policy: Policy
 ) -> list[Finding]:
-    """Months without a figure, once ``missing_after_day`` of the following month has passed."""
+    """Periods without a figure, once ``missing_after_day`` of the month after them has passed.
+
+    The period is the indicator's reporting cadence: a month, a quarter (any month of it will
+    do), a year; a figure reported once is never asked for again (its verdict says when it is
+    missing at the target's judgement).
+    """
     if indicator.kind is IndicatorKind.DELIVERABLE or not indicator.tracked:
         return []
-    due_month = previous_month(month_of(as_of))
-    if as_of.day <= policy.missing_after_day:
-        due_month = previous_month(due_month)
+    if indicator.cadence is Cadence.ONCE:
+        return []
+    due_month = due_through(as_of, policy.missing_after_day)
     have = set(indicator.values.months)
     for values in indicator.town_values.values():
         have.update(values.months)
@@ -69,18 +74,49 @@ def missing_figures(
     expected = _months(first, last)
     if have.issuperset(expected):
         return []
-    gaps = [m for m in expected if m not in have]
+    ends = [m for m in expected if m not in have]  # the month a missing period is due after
+    if indicator.cadence is not Cadence.MONTHLY:
+        ends = [
+            m
+            for m in ends
+            if _period_end(m, indicator.cadence) and not _reported_in(m, have, indicator.cadence)
+        ]
+    if not ends:
+        return []
+    gaps = [_period_words(m, indicator.cadence) for m in ends]
     return [
         MissingFigure(
             key=keys.indicator(indicator.project, indicator.code).key(Question.MISSING),
             severity=Severity.WARNING,
-            stage=keys.missing(gaps[-1]),
+            stage=keys.missing(ends[-1]),
             months=tuple(gaps),
             source=indicator.source,
             after_day=policy.missing_after_day,
+            cadence=indicator.cadence,
             **addressed(indicator),
         )
     ]
+
+
+def _period_end(month: str, cadence: Cadence) -> bool:
+    """Whether ``month`` ends a reporting period (a quarter's or a year's last month)."""
+    number = int(month[5:7])
+    return number % 3 == 0 if cadence is Cadence.QUARTERLY else number == 12
+
+
+def _reported_in(end: str, have: set[str], cadence: Cadence) -> bool:
+    """Whether any month of the period ending with ``end`` has a figure."""
+    year, number = end[:4], int(end[5:7])
+    first = number - 2 if cadence is Cadence.QUARTERLY else 1
+    return any(f"{year}-{m:02d}" in have for m in range(first, number + 1))
+
+
+def _period_words(end: str, cadence: Cadence) -> str:
+    if cadence is Cadence.QUARTERLY:
+        return f"{end[:4]}年第{int(end[5:7]) // 3}季度"
+    if cadence is Cadence.YEARLY:
+        return f"{end[:4]}年"
+    return end
 
 
 def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[Finding]:

@@ -16,37 +16,84 @@ from datetime import date
 
 from domain import keys
 from domain.enums import PeriodKind
+from domain.evaluation.compare import Requirement
+from domain.evaluation.compare import number as number_words
 from domain.evaluation.deadlines import deadline_step
 from domain.evaluation.policy import Policy, severity
-from domain.evaluation.series import year_to_date
-from domain.evaluation.targets import addressed, meets, reported
+from domain.evaluation.series import due_through, month_of, year_to_date
+from domain.evaluation.shared import addressed, reported
+from domain.evaluation.verdicts import not_reported, requirement_of, standing
 from domain.facts import IndicatorFacts, MonthValue
-from domain.findings import Finding, GrowthBelow, RatioBelow, RatioMissed
+from domain.findings import (
+    Finding,
+    GrowthBelow,
+    NotYetDue,
+    OnPace,
+    RatioBelow,
+    RatioMissed,
+    TargetMet,
+)
 from domain.keys import ESCALATED, MISSED, Question
 from domain.workdays import WorkCalendar
 
 
 def evaluate_ratio(
-    indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, policy: Policy
+    indicator: IndicatorFacts,
+    as_of: date,
+    calendar: WorkCalendar,
+    policy: Policy,
+    plan_end: date | None = None,
 ) -> list[Finding]:
+    """Exactly one verdict: the latest share against its floor (by a date, or each year)."""
     values = reported(indicator.values, as_of)
     latest = values[-1] if values else None
     target = indicator.target_for(int(latest.month[:4])) if latest else indicator.target
-    if target is None:
-        return []
     subject = keys.indicator(indicator.project, indicator.code)
+    by_date = indicator.period is PeriodKind.ONCE and indicator.due is not None
+    key = (
+        subject.key(Question.RATIO, indicator.due)
+        if by_date
+        else subject.key(Question.RATIO, int(latest.month[:4]) if latest else as_of.year)
+    )
+    if target is None:
+        return [
+            standing(
+                NotYetDue, indicator, key, requirement=None, amount=None, month=None, basis="方案未给出目标"
+            )
+        ]
+    need = requirement_of(indicator, target)
     level = latest.value if latest else None
-    if level is not None and meets(level, indicator.comparator, target, indicator.target_high):
-        return []
     month = latest.month if latest else None
-    if indicator.period is PeriodKind.ONCE and indicator.due is not None:
+    if level is not None and need.met(level):
+        return [
+            standing(
+                TargetMet, indicator, key, requirement=need, amount=level, month=month, basis="按最新数值"
+            )
+        ]
+    if by_date:
+        assert indicator.due is not None
         step = deadline_step(indicator.due, as_of, calendar, policy)
+        when = f"时限 {indicator.due.year}年{indicator.due.month}月{indicator.due.day}日"
         if step is None:
-            return []
+            return [
+                standing(NotYetDue, indicator, key, requirement=need, amount=level, month=month, basis=when)
+            ]
+        if step.overdue and level is None:
+            return [
+                not_reported(
+                    indicator,
+                    key,
+                    requirement=need,
+                    period=f"{when}已过",
+                    stage=step.stage,
+                    escalate=step.stage == ESCALATED,
+                    workdays_left=step.workdays_left,
+                )
+            ]
         kind = RatioMissed if step.overdue else RatioBelow
         return [
             kind(
-                key=subject.key(Question.RATIO, indicator.due),
+                key=key,
                 severity=severity(indicator.binding, step.overdue),
                 stage=step.stage,
                 due=indicator.due,
@@ -61,14 +108,21 @@ def evaluate_ratio(
                 **addressed(indicator),
             )
         ]
+    due = due_through(as_of, policy.missing_after_day)
     if latest is None:
-        return []
+        year = min(int(due[:4]), plan_end.year) if plan_end else int(due[:4])
+        key = subject.key(Question.RATIO, year)
+        if due >= f"{year:04d}-12":  # the year is over, and no share was ever reported
+            return [not_reported(indicator, key, requirement=need, period=f"{year} 年已结束")]
+        return [
+            standing(NotYetDue, indicator, key, requirement=need, amount=None, month=None, basis="尚无数值")
+        ]
     year, number = int(latest.month[:4]), int(latest.month[5:7])
-    final = number == 12
+    final = number == 12 or due >= f"{year:04d}-12"  # December's share, or the year is over
     yearly = RatioMissed if final else RatioBelow
     return [
         yearly(
-            key=subject.key(Question.RATIO, year),
+            key=key,
             severity=severity(indicator.binding, final),
             stage=MISSED if final else keys.month_stage(number),
             escalate=final,
@@ -110,28 +164,55 @@ def _reference_at(reference: IndicatorFacts | None, month: str) -> MonthValue | 
 
 
 def evaluate_growth(
-    indicator: IndicatorFacts, by_code: Mapping[str, IndicatorFacts], as_of: date
+    indicator: IndicatorFacts,
+    by_code: Mapping[str, IndicatorFacts],
+    as_of: date,
+    plan_end: date | None = None,
+    after_day: int = 10,
 ) -> list[Finding]:
+    """Exactly one verdict: the rate against its requirement; with no rate, not reported once the
+    plan is over (the growth is judged by then), else not yet due."""
     base = by_code.get(indicator.base) if indicator.base else None
     measured = growth_at(indicator, base, as_of)
-    if measured is None:
-        return []
-    rate, month = measured
-    target = indicator.target_for(int(month[:4]))
-    if target is None:
-        return []
+    subject = keys.indicator(indicator.project, indicator.code)
     reference = by_code.get(indicator.reference) if indicator.reference else None
-    ref = _reference_at(reference, month)
-    if indicator.reference and ref is None:
-        return []  # no reference figure yet: the data-hygiene rules ask for it
-    required = target + (ref.value if ref else 0.0)
-    if rate >= required:
-        return []
+    ref = _reference_at(reference, measured[1]) if measured else None
+    if measured is None or (indicator.reference and ref is None):
+        # No rate, or no reference figure to hold it to yet (the hygiene rules ask for it).
+        target = indicator.target_for(as_of.year)
+        need = requirement_of(indicator, target) if target is not None else None
+        if plan_end is not None and due_through(as_of, after_day) >= month_of(plan_end):
+            over = f"方案期已于 {plan_end.year}年{plan_end.month}月{plan_end.day}日结束"
+            key = subject.key(Question.GROWTH, plan_end.year)
+            return [not_reported(indicator, key, requirement=need, period=over)]
+        key = subject.key(Question.GROWTH, as_of.year)
+        return [
+            standing(
+                NotYetDue, indicator, key, requirement=need, amount=None, month=None, basis="尚无可计算的增速"
+            )
+        ]
+    rate, month = measured
     year, number = int(month[:4]), int(month[5:7])
     final = number == 12
+    key = subject.key(Question.GROWTH, year)
+    target = indicator.target_for(year)
+    if target is None:
+        return [
+            standing(
+                NotYetDue, indicator, key, requirement=None, amount=rate, month=month, basis="方案未给出目标"
+            )
+        ]
+    required = target + (ref.value if ref else 0.0)
+    need = Requirement(indicator.comparator, required, tolerance=indicator.tolerance)
+    if rate >= required:
+        kind = TargetMet if final else OnPace
+        basis = f"{year} 年截至 {number} 月同比" + (
+            f"，要求高于{reference.name} {number_words(target)} 个百分点" if reference else ""
+        )
+        return [standing(kind, indicator, key, requirement=need, amount=rate, month=month, basis=basis)]
     return [
         GrowthBelow(
-            key=keys.indicator(indicator.project, indicator.code).key(Question.GROWTH, year),
+            key=key,
             severity=severity(indicator.binding, final),
             stage=MISSED if final else keys.month_stage(number),
             escalate=final,

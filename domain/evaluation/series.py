@@ -54,16 +54,48 @@ def pace_method(month: int, curve: Sequence[float]) -> str:
     return f"按时间均衡（线性）计算，{month} 月底应完成全年目标的 {month}/12"
 
 
-def forecast(amount: float, month: int, curve: Sequence[float]) -> float | None:
-    """Year-end amount if the rest of the year goes as the months so far did."""
-    share = pace_share(month, curve)
+def covered_months(values: Series, year: int, upto: int = 12) -> tuple[int, ...]:
+    """The months of ``year`` (≤ ``upto``) the year-to-date amount covers: every month up to a
+    year-to-date figure, and each month reported on its own."""
+    in_year = values.between(f"{year:04d}-01", f"{year:04d}-{upto:02d}")
+    covered: set[int] = set()
+    for month, cumulative in zip(in_year.months, in_year.cumulative, strict=True):
+        number = int(month[5:7])
+        covered.update(range(1, number + 1) if cumulative else (number,))
+    return tuple(sorted(covered))
+
+
+def _month_percent(month: int, curve: Sequence[float]) -> float:
+    """The percent of the year's target that falls in ``month`` alone, by the plan's curve."""
+    return curve[month - 1] - (curve[month - 2] if month > 1 else 0.0)
+
+
+def forecast(amount: float, months: Sequence[int], curve: Sequence[float]) -> float | None:
+    """Year-end amount if the rest of the year goes as the reported months did.
+
+    Only the months reported count: a month with no figure is not a month of 0, so the amount is
+    spread over the reported months' share of the year (their share of the plan's curve).
+    """
+    share = sum(_month_percent(m, curve) for m in months) / 100 if curve else len(months) / 12
     return amount / share if share > 0 else None
 
 
-def forecast_method(month: int, curve: Sequence[float]) -> str:
+def forecast_method(months: Sequence[int], curve: Sequence[float]) -> str:
+    """The forecast rule in words, saying how many months it rests on and which were missing."""
+    last = max(months, default=0)
+    gaps = [m for m in range(1, last + 1) if m not in months]
+    basis = (
+        f"前 {last} 个月"
+        if not gaps
+        else f"已报送的 {len(months)} 个月（{_months_words(gaps)}未报送，不按 0 计）"
+    )
     if curve:
-        return f"按前 {month} 个月完成额占月度进度计划的比例推算"
-    return f"按前 {month} 个月的月均值推算"
+        return f"按{basis}完成额占月度进度计划的比例推算"
+    return f"按{basis}的月均值推算"
+
+
+def _months_words(months: Sequence[int]) -> str:
+    return "、".join(str(m) for m in months) + " 月"
 
 
 @cache  # a handful of distinct days per run, asked for every indicator
@@ -76,6 +108,13 @@ def month_of(day: date) -> str:
 def previous_month(month: str) -> str:
     year, number = int(month[:4]), int(month[5:7])
     return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
+
+
+def due_through(as_of: date, after_day: int) -> str:
+    """The last month (YYYY-MM) whose figure is due by ``as_of``: last month's once the
+    ``after_day`` of this month has passed, else the month before."""
+    due = previous_month(month_of(as_of))
+    return previous_month(due) if as_of.day <= after_day else due
 
 
 def months_between(start: str, end: str) -> int:

@@ -1,9 +1,19 @@
-"""Numeric targets: per year (and per town), over the whole plan, once by a date.
+"""Numeric targets: per year (and per town) here; over the whole plan and once by a date in
+:mod:`plan_targets`, which :func:`evaluate_numeric` dispatches to.
 
-Only months before the as-of month count: the current month is not over. A yearly target is
-held against the pace (序时进度) each month and judged met or missed once December is in. A
-cumulative target is paced over the plan's months and judged after the plan ends. A "once"
-target (建筑面积 ≥ 100 平方米 by 2023-12-31) is reminded like a deadline until reached.
+Every target gets exactly one verdict (see :mod:`domain.findings.verdicts`). Only months before
+the as-of month count: the current month is not over.
+
+* A yearly target is held against the pace (序时进度) each month — met, on pace or behind — and
+  judged met or missed once December is in. The year judged is that of the latest figure (or a
+  later year already over without one); with none, the year of the last month whose figure is
+  due (never past the plan's end).
+* A cumulative target and a "once" target: :mod:`plan_targets`.
+* Once a target is judged (its year, plan period or date is over) and no figure shows it, it is
+  not reported — missing is not failed. With figures that stop short of the end (monthly
+  reporting), the missing months leave it not reported too, unless what is in already meets it.
+* Only a floor (≥, >) reported monthly or quarterly is paced; a figure reported yearly or once,
+  and a ceiling, band or approximate figure, is "not yet due" until judged.
 """
 
 from __future__ import annotations
@@ -14,44 +24,25 @@ from datetime import date
 from typing import TypedDict
 
 from domain import keys
-from domain.enums import Binding, Comparator, PeriodKind
-from domain.evaluation.deadlines import deadline_step
+from domain.enums import Binding, PeriodKind
+from domain.evaluation.compare import number
+from domain.evaluation.plan_targets import evaluate_cumulative, evaluate_once
 from domain.evaluation.policy import Policy, severity
 from domain.evaluation.series import (
+    covered_months,
+    due_through,
     forecast,
     forecast_method,
-    month_amounts,
-    month_of,
-    months_between,
     pace_method,
     pace_share,
     year_to_date,
 )
+from domain.evaluation.shared import PACED, addressed, reported
+from domain.evaluation.verdicts import not_reported, requirement_of, standing
 from domain.facts import IndicatorFacts, Series
-from domain.findings import (
-    BehindPace,
-    Finding,
-    OnceTargetMissed,
-    PlanBehindPace,
-    PlanTargetMissed,
-    TargetDue,
-    TargetMissed,
-)
-from domain.keys import ESCALATED, MISSED, Question
+from domain.findings import BehindPace, Finding, NotYetDue, OnPace, TargetMet, TargetMissed
+from domain.keys import MISSED, Question
 from domain.workdays import WorkCalendar
-
-
-def meets(value: float, comparator: Comparator, target: float, high: float | None) -> bool:
-    if comparator is Comparator.LE:
-        return value <= target
-    if comparator is Comparator.BETWEEN:
-        return target <= value <= (high if high is not None else value)
-    return value >= target
-
-
-def reported(values: Series, as_of: date) -> Series:
-    """The figures of complete months: those before the as-of month."""
-    return values.before(month_of(as_of))
 
 
 @dataclass(frozen=True)
@@ -97,35 +88,6 @@ class YearFigures(TypedDict):
     completion: float | None
 
 
-class PlanFigures(TypedDict):
-    """Where a target over the plan period stands, as a missed target and one behind the pace tell it."""
-
-    unit: str
-    binding: Binding
-    sources: tuple[str, ...]
-    amount: float
-    target: float
-    month: str
-    completion: float | None
-
-
-class Addressed(TypedDict):
-    project: str
-    subject: str
-    persons: tuple[str, ...]
-    units: tuple[str, ...]
-
-
-def addressed(indicator: IndicatorFacts, subject: str | None = None) -> Addressed:
-    """Who a finding about ``indicator`` is for: its project, subject, persons and unit."""
-    return Addressed(
-        project=indicator.project,
-        subject=subject or f"{indicator.code} {indicator.name}",
-        persons=indicator.persons,
-        units=(indicator.responsible_unit,) if indicator.responsible_unit else (),
-    )
-
-
 def evaluate_numeric(
     indicator: IndicatorFacts,
     project_start: date | None,
@@ -134,37 +96,184 @@ def evaluate_numeric(
     calendar: WorkCalendar,
     policy: Policy,
 ) -> list[Finding]:
+    """Exactly one verdict per target: one for the indicator, or one per town of a per-town one."""
+    due = due_through(as_of, policy.missing_after_day)
     if indicator.period is PeriodKind.PER_YEAR:
-        return _yearly(indicator, reported(indicator.values, as_of), indicator.target_for, "")
+        year = _judged_year(indicator.values, as_of, due, project_start, project_end)
+        return [_yearly(indicator, reported(indicator.values, as_of), indicator.target_for, "", year, due)]
     if indicator.period is PeriodKind.PER_YEAR_PER_TOWN:
+        towns = set(indicator.town_values) | {town for _, town in indicator.town_targets}
+        if not towns:  # nothing entered for any town yet: one verdict for the indicator
+            year = _judged_year(Series(), as_of, due, project_start, project_end)
+            return [_yearly(indicator, Series(), indicator.target_for, "", year, due)]
         findings: list[Finding] = []
-        for town, values in sorted(indicator.town_values.items()):
+        for town in sorted(towns):
+            values = indicator.town_values.get(town, Series())
 
             def target(year: int, town: str = town) -> float | None:
                 found = indicator.town_targets.get((year, town), indicator.town_targets.get((None, town)))
                 return found if found is not None else indicator.target_for(year)
 
-            findings += _yearly(indicator, reported(values, as_of), target, town)
+            year = _judged_year(values, as_of, due, project_start, project_end)
+            findings.append(_yearly(indicator, reported(values, as_of), target, town, year, due))
         return findings
     if indicator.period is PeriodKind.CUMULATIVE:
-        return _cumulative(indicator, project_start, project_end, as_of)
-    return _once(indicator, as_of, calendar, policy)
+        return [evaluate_cumulative(indicator, project_start, indicator.due or project_end, as_of, due)]
+    return [evaluate_once(indicator, as_of, calendar, policy)]
+
+
+def _judged_year(values: Series, as_of: date, due: str, start: date | None, end: date | None) -> int:
+    """The year a yearly target is judged for: the latest figure's — or a later year already over
+    (its December due) that has none; with no figure at all, the last due month's. Never past the
+    plan's last year."""
+    reported_values = reported(values, as_of)
+    if reported_values:
+        over = int(due[:4]) - (0 if due.endswith("-12") else 1)  # the latest year whose December is due
+        if end is not None:
+            over = min(over, end.year)
+        return max(int(reported_values.months[-1][:4]), over)
+    year = int(due[:4])
+    if end is not None:
+        year = min(year, end.year)
+    if start is not None:
+        year = max(year, start.year)
+    return year
 
 
 def _yearly(
-    indicator: IndicatorFacts, values: Series, target_for: Callable[[int], float | None], town: str
-) -> list[Finding]:
-    if not values:
-        return []
-    year = int(values[-1].month[:4])
-    target = target_for(year)
-    ytd = year_to_date(values, year)
-    if target is None or ytd is None:
-        return []
-    amount, month = ytd
+    indicator: IndicatorFacts,
+    values: Series,
+    target_for: Callable[[int], float | None],
+    town: str,
+    year: int,
+    due: str,
+) -> Finding:
     subject = f"{indicator.code} {indicator.name}" + (f"（{town}）" if town else "")
     key = keys.indicator(indicator.project, indicator.code, town or None).key(Question.YEAR, year)
-    figures = YearFigures(
+    target = target_for(year)
+    if target is None:
+        return standing(
+            NotYetDue,
+            indicator,
+            key,
+            requirement=None,
+            amount=None,
+            month=None,
+            basis=f"方案未给出 {year} 年的目标",
+            town=town or None,
+        )
+    need = requirement_of(indicator, target)
+    closed = due >= f"{year:04d}-12"  # December's figure is due: the year is judged
+    ytd = year_to_date(values, year)
+    if ytd is None:
+        if closed:
+            return not_reported(
+                indicator, key, requirement=need, period=f"{year} 年已结束", town=town or None
+            )
+        return standing(
+            NotYetDue,
+            indicator,
+            key,
+            requirement=need,
+            amount=None,
+            month=None,
+            basis=f"{year} 年尚无数值，年底前达到即可",
+            town=town or None,
+        )
+    amount, month = ytd
+    ok = need.met(amount)
+    last = f"{year:04d}-{month:02d}"
+    complete = month == 12 or indicator.cadence not in PACED
+    basis = f"{year} 年截至 {month} 月累计"
+    if month == 12 or (closed and complete) or (need.exceeded and not ok):
+        if ok:
+            return standing(
+                TargetMet,
+                indicator,
+                key,
+                requirement=need,
+                amount=amount,
+                month=last,
+                basis=basis,
+                town=town or None,
+            )
+        return TargetMissed(
+            key=key,
+            stage=MISSED,
+            severity=severity(indicator.binding, True),
+            escalate=True,
+            **_year_figures(indicator, year, month, amount, target, town),
+            **addressed(indicator, subject),
+        )
+    if ok and need.floor:
+        return standing(
+            TargetMet,
+            indicator,
+            key,
+            requirement=need,
+            amount=amount,
+            month=last,
+            basis=basis + "，已达到全年目标",
+            town=town or None,
+        )
+    if closed:  # the year is over but its last months were never reported
+        return not_reported(
+            indicator,
+            key,
+            requirement=need,
+            period=f"{year} 年已结束",
+            amount=amount,
+            month=last,
+            town=town or None,
+        )
+    if not need.floor or indicator.cadence not in PACED:
+        return standing(
+            OnPace if need.exceeded else NotYetDue,
+            indicator,
+            key,
+            requirement=need,
+            amount=amount,
+            month=last,
+            basis=basis + "，年底判定",
+            town=town or None,
+        )
+    required = target * pace_share(month, indicator.pace)
+    unit = indicator.unit or ""
+    if amount >= required:
+        return standing(
+            OnPace,
+            indicator,
+            key,
+            requirement=need,
+            amount=amount,
+            month=last,
+            basis=f"{basis}，{pace_method(month, indicator.pace)}，应完成 {number(required)} {unit}",
+            town=town or None,
+        )
+    months = covered_months(values, year, month)
+    expected = forecast(amount, months, indicator.pace)
+    return BehindPace(
+        key=key,
+        stage=keys.month_stage(month),
+        severity=severity(indicator.binding, False),
+        repeat=False,  # a new month is a new stage; the same numbers are not worth repeating
+        required=required,
+        gap=required - amount,
+        gap_points=(required - amount) / target * 100 if target else 0.0,
+        pace_method=pace_method(month, indicator.pace),
+        forecast=expected,
+        forecast_method=forecast_method(months, indicator.pace),
+        forecast_short=expected is not None and expected < target,
+        forecast_months=len(months),
+        **_year_figures(indicator, year, month, amount, target, town),
+        **addressed(indicator, subject),
+    )
+
+
+def _year_figures(
+    indicator: IndicatorFacts, year: int, month: int, amount: float, target: float, town: str
+) -> YearFigures:
+    return YearFigures(
         unit=indicator.unit or "",
         binding=indicator.binding,
         sources=indicator.sources,
@@ -175,132 +284,3 @@ def _yearly(
         town=town or None,
         completion=amount / target * 100 if target else None,
     )
-    if month == 12 or (indicator.comparator is Comparator.LE and amount > target):
-        if meets(amount, indicator.comparator, target, indicator.target_high):
-            return []
-        return [
-            TargetMissed(
-                key=key,
-                stage=MISSED,
-                severity=severity(indicator.binding, True),
-                escalate=True,
-                **figures,
-                **addressed(indicator, subject),
-            )
-        ]
-    if indicator.comparator is not Comparator.GE:
-        return []
-    required = target * pace_share(month, indicator.pace)
-    if amount >= required:
-        return []
-    expected = forecast(amount, month, indicator.pace)
-    return [
-        BehindPace(
-            key=key,
-            stage=keys.month_stage(month),
-            severity=severity(indicator.binding, False),
-            repeat=False,  # a new month is a new stage; the same numbers are not worth repeating
-            required=required,
-            gap=required - amount,
-            gap_points=(required - amount) / target * 100 if target else 0.0,
-            pace_method=pace_method(month, indicator.pace),
-            forecast=expected,
-            forecast_method=forecast_method(month, indicator.pace),
-            forecast_short=expected is not None and expected < target,
-            **figures,
-            **addressed(indicator, subject),
-        )
-    ]
-
-
-def _cumulative(
-    indicator: IndicatorFacts, start: date | None, end: date | None, as_of: date
-) -> list[Finding]:
-    values = reported(indicator.values, as_of)
-    target = indicator.target
-    if target is None or not values or indicator.comparator is not Comparator.GE:
-        return []
-    first = month_of(start) if start else values[0].month
-    amount = sum(a for m, a in month_amounts(values).items() if m >= first)
-    last = values[-1].month
-    key = keys.indicator(indicator.project, indicator.code).key(Question.PLAN)
-    figures = PlanFigures(
-        unit=indicator.unit or "",
-        binding=indicator.binding,
-        sources=indicator.sources,
-        amount=amount,
-        target=target,
-        month=last,
-        completion=amount / target * 100 if target else None,
-    )
-    if amount >= target:
-        return []
-    if end is not None and last >= month_of(end):
-        return [
-            PlanTargetMissed(
-                key=key,
-                stage=MISSED,
-                severity=severity(indicator.binding, True),
-                escalate=True,
-                **figures,
-                **addressed(indicator),
-            )
-        ]
-    if start is None or end is None:
-        return []
-    total = months_between(first, month_of(end))
-    elapsed = months_between(first, last)
-    required = target * elapsed / total
-    if amount >= required:
-        return []
-    return [
-        PlanBehindPace(
-            key=key,
-            stage=keys.month_stage(last),
-            severity=severity(indicator.binding, False),
-            repeat=False,
-            required=required,
-            gap=required - amount,
-            gap_points=(required - amount) / target * 100,
-            pace_method=f"按方案期内时间均衡（线性）计算，{elapsed}/{total} 个月应完成总目标的相应份额",
-            forecast=amount / elapsed * total,
-            forecast_method=f"按已过 {elapsed} 个月的月均值推算到方案期末",
-            forecast_short=amount / elapsed * total < target,
-            **figures,
-            **addressed(indicator),
-        )
-    ]
-
-
-def _once(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, policy: Policy) -> list[Finding]:
-    """Reached once by a date: the latest figure is the level reached so far."""
-    values = reported(indicator.values, as_of)
-    target = indicator.target
-    if target is None or indicator.due is None:
-        return []
-    level = values[-1].value if values else None
-    if level is not None and meets(level, indicator.comparator, target, indicator.target_high):
-        return []
-    step = deadline_step(indicator.due, as_of, calendar, policy)
-    if step is None:
-        return []
-    kind = OnceTargetMissed if step.overdue else TargetDue
-    return [
-        kind(
-            key=keys.indicator(indicator.project, indicator.code).key(Question.ONCE, indicator.due),
-            stage=step.stage,
-            severity=severity(indicator.binding, step.overdue),
-            due=indicator.due,
-            workdays_left=step.workdays_left,
-            escalate=step.stage == ESCALATED,
-            unit=indicator.unit or "",
-            binding=indicator.binding,
-            sources=indicator.sources,
-            amount=level,
-            target=target,
-            high=indicator.target_high,
-            month=values[-1].month if values else None,
-            comparator=indicator.comparator,
-            **addressed(indicator),
-        )
-    ]

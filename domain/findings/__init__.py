@@ -1,8 +1,8 @@
 """What the evaluation finds: one frozen dataclass per finding kind, and the registry of kinds.
 
 :mod:`base` is the shape every finding has; one module per family of kinds (:mod:`deadlines`,
-:mod:`targets`, :mod:`rates`, :mod:`hygiene`, :mod:`reporting`, :mod:`resolved`); :mod:`kinds`
-lists them with their labels and sentences.
+:mod:`targets`, :mod:`rates`, :mod:`verdicts`, :mod:`hygiene`, :mod:`reporting`,
+:mod:`resolved`); :mod:`kinds` lists them with their labels and sentences.
 """
 
 from domain.findings.base import JSON, Finding
@@ -39,6 +39,7 @@ from domain.findings.targets import (
     TargetDue,
     TargetMissed,
 )
+from domain.findings.verdicts import NotReported, NotYetDue, OnPace, Standing, TargetMet
 
 __all__ = [
     "JSON",
@@ -61,6 +62,9 @@ __all__ = [
     "MissingFigure",
     "NegativeValue",
     "NoEvidence",
+    "NotReported",
+    "NotYetDue",
+    "OnPace",
     "OnceTarget",
     "OnceTargetMissed",
     "Overdue",
@@ -72,6 +76,8 @@ __all__ = [
     "ReportWindow",
     "Resolved",
     "StaleSource",
+    "Standing",
     "TargetDue",
+    "TargetMet",
     "TargetMissed",
 ]

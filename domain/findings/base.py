@@ -11,7 +11,7 @@ from datetime import date
 from enum import Enum, StrEnum
 from typing import ClassVar, TypeAlias
 
-from domain.enums import Severity
+from domain.enums import Severity, Verdict
 
 JSON: TypeAlias = "str | int | float | bool | list[JSON] | dict[str, JSON] | None"
 
@@ -26,10 +26,13 @@ class Finding:
     ``escalate`` sends it to the leadership group as well; ``repeat`` False means a stage is told
     once and never repeated (periodic check-ins have a new stage each period instead).
     ``kind`` is the stored word (``alerts.kind``); several classes may share one (the scopes of
-    a missed target), each with its own fields and sentence.
+    a missed target), each with its own fields and sentence. A finding about a target gives the
+    target's :attr:`verdict`; a ``quiet`` one (met, on pace, not yet due) is never alerted.
     """
 
     kind: ClassVar[StrEnum]
+    # A verdict that needs no reminder (met, on pace, not yet due): shown, never alerted or sent.
+    quiet: ClassVar[bool] = False
 
     key: str
     project: str
@@ -42,6 +45,11 @@ class Finding:
     workdays_left: int | None = None
     escalate: bool = False
     repeat: bool = True
+
+    @property
+    def verdict(self) -> Verdict | None:
+        """The verdict on a target this finding gives, if it is about a target at all."""
+        return None
 
     def sort_key(self) -> tuple[int, date, str]:
         return (self.severity.rank, self.due or date.max, self.key)

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
-from domain.enums import Binding, FindingKind
+from domain.enums import Binding, FindingKind, Verdict
 from domain.findings.base import Finding
 
 
@@ -52,6 +52,11 @@ class NoEvidence(Finding):
     """A deliverable marked done without proof — what the evaluators mark down."""
 
     kind: ClassVar[FindingKind] = FindingKind.NO_EVIDENCE
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.NOT_REPORTED  # done, but nothing shows it: the evaluators cannot count it
+
     binding: Binding
     done_on: date | None
 
@@ -68,7 +73,15 @@ class Deliverable(Finding):
 class DeliverableDue(Deliverable):
     kind: ClassVar[FindingKind] = FindingKind.DELIVERABLE_DUE
 
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.NOT_YET_DUE
+
 
 @dataclass(frozen=True, kw_only=True)
 class DeliverableOverdue(Deliverable):
     kind: ClassVar[FindingKind] = FindingKind.DELIVERABLE_OVERDUE
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.NOT_MET

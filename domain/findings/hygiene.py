@@ -6,16 +6,17 @@ from dataclasses import dataclass
 from datetime import date
 from typing import ClassVar
 
-from domain.enums import FindingKind
+from domain.enums import Cadence, FindingKind
 from domain.findings.base import Finding
 
 
 @dataclass(frozen=True, kw_only=True)
 class MissingFigure(Finding):
     kind: ClassVar[FindingKind] = FindingKind.MISSING_FIGURE
-    months: tuple[str, ...]  # YYYY-MM without a figure, oldest first
+    months: tuple[str, ...]  # periods without a figure, oldest first: 2023-08, 2023年第3季度, 2023年
     source: str | None  # the source the plan expects the figure from
     after_day: int  # last month's figure is due by this day of the month
+    cadence: Cadence = Cadence.MONTHLY  # how often the figure is reported
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -30,6 +30,7 @@ from domain.findings.targets import (
     TargetDue,
     TargetMissed,
 )
+from domain.findings.verdicts import NotReported, NotYetDue, OnPace, TargetMet
 from domain.labels import label
 
 KINDS = KindRegistry(
@@ -45,6 +46,7 @@ KINDS = KindRegistry(
         (PlanTargetMissed, "plan_target_missed"),
         (OnceTargetMissed, "once_target"),
         (RatioMissed, "ratio_missed"),
+        (NotReported, "not_reported"),
         (TargetDue, "once_target"),
         (RatioBelow, "ratio_below"),
         (GrowthBelow, "growth_below"),
@@ -58,5 +60,8 @@ KINDS = KindRegistry(
         (ImplausibleJump, "implausible_jump"),
         (NegativeValue, "negative_value"),
         (Resolved, "resolved"),
+        (TargetMet, "standing"),
+        (OnPace, "standing"),
+        (NotYetDue, "standing"),
     )
 )

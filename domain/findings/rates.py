@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from domain.enums import Binding, Comparator, FindingKind
+from domain.enums import Binding, Comparator, FindingKind, Verdict
 from domain.findings.base import JSON, Finding
 from domain.keys import MISSED
 
@@ -34,12 +34,21 @@ class RatioShortfall(Finding):
 class RatioBelow(RatioShortfall):
     kind: ClassVar[FindingKind] = FindingKind.RATIO_BELOW
 
+    @property
+    def verdict(self) -> Verdict:
+        # Held to a date: a reminder before it; held each year: below the floor so far.
+        return Verdict.NOT_YET_DUE if self.year is None else Verdict.BEHIND_PACE
+
 
 @dataclass(frozen=True, kw_only=True)
 class RatioMissed(RatioShortfall):
     """The share was still below its floor in December, or when its date passed."""
 
     kind: ClassVar[FindingKind] = FindingKind.TARGET_MISSED
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.NOT_MET
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -63,3 +72,7 @@ class GrowthBelow(Finding):
     def missed(self) -> bool:
         """The verdict on December's rate: the year is over and the requirement was not met."""
         return self.stage == MISSED
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.NOT_MET if self.missed else Verdict.BEHIND_PACE

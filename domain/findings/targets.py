@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import ClassVar, Literal
 
-from domain.enums import Binding, Comparator, FindingKind
+from domain.enums import Binding, Comparator, FindingKind, Verdict
 from domain.findings.base import Finding
 
 
@@ -36,12 +36,21 @@ class TargetMissed(YearTarget):
 
     kind: ClassVar[FindingKind] = FindingKind.TARGET_MISSED
 
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.NOT_MET
+
 
 @dataclass(frozen=True, kw_only=True)
 class BehindPace(YearTarget):
     """A yearly target behind the pace (序时进度) its plan sets for the months so far."""
 
     kind: ClassVar[FindingKind] = FindingKind.BEHIND_PACE
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.BEHIND_PACE
+
     required: float  # the amount the pace asks for by now
     gap: float
     gap_points: float  # the gap in percentage points of the target
@@ -49,6 +58,7 @@ class BehindPace(YearTarget):
     forecast: float | None  # the year-end amount at this rate
     forecast_method: str
     forecast_short: bool
+    forecast_months: int  # the months reported that the forecast rests on
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -71,6 +81,10 @@ class PlanTargetMissed(PlanTarget):
 
     kind: ClassVar[FindingKind] = FindingKind.TARGET_MISSED
 
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.NOT_MET
+
 
 @dataclass(frozen=True, kw_only=True)
 class PlanBehindPace(PlanTarget):
@@ -84,6 +98,11 @@ class PlanBehindPace(PlanTarget):
     forecast: float
     forecast_method: str
     forecast_short: bool
+    forecast_months: int
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.BEHIND_PACE
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -100,6 +119,10 @@ class OnceTarget(Finding):
     scope: Literal["once"] = "once"
     month: str | None
     comparator: Comparator
+
+    @property
+    def verdict(self) -> Verdict:
+        return Verdict.NOT_MET if self.past_due else Verdict.NOT_YET_DUE
 
 
 @dataclass(frozen=True, kw_only=True)

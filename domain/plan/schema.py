@@ -28,7 +28,7 @@ from pydantic import (
     model_validator,
 )
 
-from domain.enums import Binding, Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.enums import Binding, Cadence, Comparator, IndicatorKind, ItemStatus, PeriodKind
 from domain.plan.dates import ONGOING_MARKERS, parse_deadline, parse_office_date
 from domain.plan.names import canonical_units, closest, near_people, near_units
 from domain.plan.text import TextError, clean_text
@@ -50,7 +50,38 @@ _STATUS_WORDS = {
 # read a date; a time of day is no part of a plan date.
 _ISO_DAY = re.compile(r"^\d{4}-\d{1,2}-\d{1,2}$")
 _TIME_OF_DAY = re.compile(r"\d{1,2}:\d{2}")
-_COMPARATOR_WORDS = {">=": "ge", "≥": "ge", "<=": "le", "≤": "le", "不少于": "ge", "不超过": "le"}
+_COMPARATOR_WORDS = {
+    ">=": "ge",
+    "≥": "ge",
+    "不少于": "ge",
+    "不低于": "ge",
+    ">": "gt",
+    "＞": "gt",
+    "高于": "gt",
+    "<=": "le",
+    "≤": "le",
+    "不超过": "le",
+    "<": "lt",
+    "＜": "lt",
+    "低于": "lt",
+    "=": "eq",
+    "＝": "eq",
+    "介于": "between",
+    "约": "approx",
+    "≈": "approx",
+}
+_CADENCE_WORDS = {
+    "每月": "monthly",
+    "月度": "monthly",
+    "每季度": "quarterly",
+    "季度": "quarterly",
+    "每年": "yearly",
+    "年度": "yearly",
+    "一次": "once",
+    "一次性": "once",
+}
+# What plan format version 2 added; a file using any of it is read as version 2.
+V2_COMPARATORS = frozenset({Comparator.GT, Comparator.LT, Comparator.EQ, Comparator.APPROX})
 
 
 def _word(mapping: dict[str, Any]) -> BeforeValidator:
@@ -240,6 +271,34 @@ class IndicatorSpec(Strict):
     pace: list[float] = []
     base: str | None = None  # growth: the indicator whose year-over-year change is the rate
     reference: str | None = None  # growth: the indicator holding the rate to beat (全市平均增速)
+    # Format 2. How often the figure is reported: monthly (the default), quarterly, yearly, or
+    # once (a count or an area entered once is never asked for again).
+    cadence: Annotated[Cadence, _word(_CADENCE_WORDS)] = Cadence.MONTHLY
+    tolerance: Number | None = Field(default=None, ge=0)  # approx: allowed deviation, % of target
+    # Other indicators any one of which, met, meets this one: 或者建筑面积在 50 万平方米以上.
+    alternatives: Names = []
+    # The rectification item whose measures set this target — its number, or batch/number when
+    # several batches share numbers (复核组/3): its deadline is the target's due date, its persons
+    # and units the responsible ones, unless given here.
+    item: str | None = None
+
+    @property
+    def format_2_fields(self) -> list[str]:
+        """The fields of plan format version 2 this indicator uses."""
+        used = [name for name in ("tolerance", "alternatives", "item") if getattr(self, name)]
+        if "cadence" in self.model_fields_set:
+            used.append("cadence")
+        if self.comparator in V2_COMPARATORS:
+            used.append(f"comparator: {self.comparator.value}")
+        return used
+
+    @model_validator(mode="after")
+    def _tolerance_for_approx(self) -> IndicatorSpec:
+        if self.tolerance is not None and self.comparator is not Comparator.APPROX:
+            raise ValueError("tolerance 只用于 comparator: approx（约）")
+        if self.code in self.alternatives:
+            raise ValueError(f"alternatives 不能包含指标自己（{self.code}）")
+        return self
 
     @field_validator("pace")
     @classmethod
@@ -359,6 +418,9 @@ def _iso_worded(text: str) -> str | None:
 class RectificationSpec(Strict):
     year: int | None = None  # the year for deadlines written as "10月底"
     title: str | None = None
+    # Format 2. The day the rectification plan was issued (印发): no reminder goes out before it;
+    # the first evaluation after it tells in one digest what is already due.
+    issued: OfficeDate = None
     items: list[ItemSpec] = []
 
 
@@ -392,7 +454,11 @@ def _secret_placement(data: Any, path: tuple[str | int, ...], extra: frozenset[s
             raise LocatedError(misplaced_problem(name), *path)
 
 
+PLAN_FORMATS = (1, 2)
+
+
 class PlanSpec(Strict):
+    format: int | None = None  # the plan format version; left out, it is read from the fields used
     project: ProjectSpec
     alerts: AlertsSpec | None = None
     people: list[PersonSpec] = []
@@ -411,6 +477,27 @@ class PlanSpec(Strict):
         extra = frozenset((info.context or {}).get("secret_variables") or ())
         _secret_placement(data, (), extra)
         return data
+
+    @field_validator("format")
+    @classmethod
+    def _known_format(cls, value: int | None) -> int | None:
+        if value is not None and value not in PLAN_FORMATS:
+            raise ValueError(f"不认识的方案格式版本 {value}（可用：1、2）")
+        return value
+
+    @model_validator(mode="after")
+    def _format_fits_fields(self) -> PlanSpec:
+        if self.format == 1 and (used := _format_2_fields(self)):
+            loc, what = used[0]
+            raise LocatedError(f"{what} 是方案格式第 2 版的写法，请在文件开头写 format: 2", *loc)
+        return self
+
+    @property
+    def format_version(self) -> int:
+        """The format version this file is written in: as it says, else by the fields it uses."""
+        if self.format is not None:
+            return self.format
+        return 2 if _format_2_fields(self) else 1
 
     @model_validator(mode="after")
     def _references_resolve(self) -> PlanSpec:
@@ -435,7 +522,16 @@ class PlanSpec(Strict):
                 message = f"指标 {indicator.code} 的数据源 {indicator.source} 不在 sources 中"
                 raise LocatedError(message, "indicators", index, "source")
         indicator_codes = {i.code for i in self.indicators}
+        items = self.rectification.items if self.rectification else []
         for index, indicator in enumerate(self.indicators):
+            if indicator.item is not None:
+                batch, _, number = indicator.item.rpartition("/")  # 复核组/3, or 3 when unique
+                found = [i for i in items if i.number == number and (not batch or i.batch == batch)]
+                _take_from_item(indicator, found, index)
+            missing = [code for code in indicator.alternatives if code not in indicator_codes]
+            if missing:
+                message = f"指标 {indicator.code} 的 alternatives {'、'.join(missing)} 不在 indicators 中"
+                raise LocatedError(message, "indicators", index, "alternatives")
             for field_name in ("base", "reference"):
                 code = getattr(indicator, field_name)
                 if code and code not in indicator_codes:
@@ -499,6 +595,32 @@ class PlanSpec(Strict):
             if not (unit_of[a] and unit_of[b] and unit_of[a] != unit_of[b])  # two units: two people
         ]
         return warnings
+
+
+def _take_from_item(indicator: IndicatorSpec, found: list[ItemSpec], index: int) -> None:
+    """Fill a target's due date and responsible people from the item whose measures set it."""
+    if len(found) != 1:
+        problem = "不在 rectification 的 items 中" if not found else "在多个批次中都有，请写成 批次/编号"
+        message = f"指标 {indicator.code} 的 item {indicator.item} {problem}"
+        raise LocatedError(message, "indicators", index, "item")
+    (item,) = found
+    if indicator.due is None:
+        indicator.due = item.deadline
+    if not indicator.responsible_persons:
+        indicator.responsible_persons = list(item.persons)
+    if indicator.responsible_unit is None and item.units:
+        indicator.responsible_unit = item.units[0]
+
+
+def _format_2_fields(plan: PlanSpec) -> list[tuple[tuple[str | int, ...], str]]:
+    used: list[tuple[tuple[str | int, ...], str]] = []
+    for index, indicator in enumerate(plan.indicators):
+        used += [
+            (("indicators", index), f"指标 {indicator.code} 的 {name}") for name in indicator.format_2_fields
+        ]
+    if plan.rectification and plan.rectification.issued:
+        used.append((("rectification", "issued"), "rectification 的 issued"))
+    return used
 
 
 def _unique(section: str, field: str, keys: list[Any], *inner: str) -> None:
