@@ -55,7 +55,7 @@ def test_each_comparator_judges(requirement: Requirement, value: float, met: boo
         (Requirement(LE, 300), "平方米", "不超过 300 平方米"),
         (Requirement(LT, 1), "%", "低于 1%"),
         (Requirement(EQ, 100), "%", "达到 100%"),
-        (Requirement(BETWEEN, 40, 50), "%", "40–50%"),
+        (Requirement(BETWEEN, 40, 50), "%", "在 40–50%"),
         (Requirement(APPROX, 2000, tolerance=10), "平方米", "约 2,000 平方米（允许偏差 ±10%）"),
         (Requirement(GE, 0.5), "平方公里", "不少于 0.5 平方公里"),
     ],

@@ -81,7 +81,7 @@ def test_no_figure_after_the_plan_is_not_reported_naming_who_reports_it() -> Non
     assert "方案期已于 2023年12月31日结束，数值未报送，无法证明已达标" in text
     assert "请杨双旭（县工科局）报送数值和佐证材料" in text
     nobody = str(sentence(one(indicator(), as_of=date(2024, 1, 15))))
-    assert "方案未指定报送单位" in nobody
+    assert "方案未写明报送单位" in nobody
 
 
 def test_a_once_target_without_a_figure_after_its_date_is_not_reported_not_missed() -> None:
@@ -110,7 +110,7 @@ def test_a_year_whose_last_months_are_missing_is_not_reported_unless_already_met
     s36 = indicator("S36", name="网络零售额", unit="万元", target=1200, period=PeriodKind.PER_YEAR)
     partial = one(replace(s36, values=monthly(2023, [90] * 10)), as_of=date(2024, 1, 15))
     assert partial.kind is FindingKind.NOT_REPORTED
-    assert "数据只报送到 2023-10（累计 900 万元），其后未报送" in str(sentence(partial))
+    assert "数据只报送到 2023年10月（累计 900 万元），其后未报送" in str(sentence(partial))
     enough = one(replace(s36, values=monthly(2023, [130] * 10)), as_of=date(2024, 1, 15))
     assert enough.verdict is Verdict.MET
 
@@ -124,7 +124,7 @@ def test_a_range_is_judged_both_ways() -> None:
     over = one(replace(t01, values=monthly(2023, [6] + [0] * 11)), as_of=date(2024, 1, 15))
     assert over.verdict is Verdict.NOT_MET
     under = one(replace(t01, values=monthly(2023, [2])), as_of=date(2023, 6, 15))
-    assert under.verdict is Verdict.NOT_YET_DUE and under.detail()["requirement"] == "3–5 个"
+    assert under.verdict is Verdict.NOT_YET_DUE and under.detail()["requirement"] == "在 3–5 个"
 
 
 def test_deliverables_and_growth_get_a_verdict_too() -> None:
@@ -162,6 +162,20 @@ def test_a_yearly_share_is_judged_when_its_year_is_over() -> None:
     none = one(t10, as_of=date(2024, 1, 15))
     assert (none.verdict, none.key) == (Verdict.NOT_REPORTED, "t/indicator/T10/ratio/2023")
     assert one(t10, as_of=date(2023, 8, 15)).verdict is Verdict.NOT_YET_DUE
+
+
+def test_a_share_due_by_a_date_with_no_figure_yet_is_reminded_as_unreported_not_as_below() -> None:
+    """偏关's 主导产业占比 > 30 % by 2023-10-15 with nothing reported: two working days before the
+    date the reminder asks for the figure; it does not claim a share "below 30 %" that nobody has."""
+    p04 = indicator("P04", name="主导产业占比", kind=IndicatorKind.RATIO, unit="%", target=30,
+                    comparator=Comparator.GT, period=PeriodKind.ONCE, due=date(2023, 10, 15))  # fmt: skip
+    before = one(p04, as_of=date(2023, 10, 12))
+    assert (before.verdict, before.kind) == (Verdict.NOT_YET_DUE, FindingKind.TARGET_DUE)
+    text = str(sentence(before))
+    assert "要求高于 30%，尚未报送数值" in text and "低于" not in text
+    below = one(replace(p04, values=(MonthValue("2023-09", 25, False),)), as_of=date(2023, 10, 12))
+    assert below.kind is FindingKind.RATIO_BELOW and "25" in str(sentence(below))
+    assert one(p04, as_of=date(2023, 10, 16)).verdict is Verdict.NOT_REPORTED
 
 
 def test_a_later_year_over_without_a_figure_is_not_reported_not_last_years_verdict() -> None:

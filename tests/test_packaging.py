@@ -47,5 +47,5 @@ def test_the_wheel_carries_the_examples_and_its_demo_runs_from_them(tmp_path: Pa
         check=False,
     )
     assert demo.returncode == 0, demo.stderr
-    assert f"{site}/bot/demo/examples/pianguan.yaml → 项目 pianguan" in demo.stdout
+    assert f"{site}/bot/demo/examples/pianguan.yaml（方案格式第 2 版） → 项目 pianguan" in demo.stdout
     assert (elsewhere / "data" / "duban.db").exists()

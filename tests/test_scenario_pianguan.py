@@ -142,7 +142,8 @@ def test_escalation_names_the_delay_and_the_leadership(replay):
 def test_the_leaders_are_told_the_reminders_already_sent_and_asked_to_act(replay):
     _, _, bodies, _ = replay
     text = bodies[date(2023, 10, 18)][LEADERS]
-    told = "已在工作群提醒 5 次：10月8日（还剩5个工作日）、10月10日（还剩3个工作日）、"
+    # the plan was issued on 10-12 (rectification.issued): no reminder went out before it
+    told = "已在工作群提醒 3 次：10月12日（还剩1个工作日）、10月13日（到期提醒）、"
     assert told in text and "10月16日（逾期提醒）" in text
     assert "督促" in text and "约谈" in text and "调整时限" in text
     assert "按时限落实" not in text and "已同时报告领导小组" not in text

@@ -61,11 +61,11 @@ class Requirement:
         return self.comparator in (Comparator.LE, Comparator.LT)
 
     def words(self, unit: str) -> str:
-        """The requirement as a plan writes it: 不少于 5 家, 3–5 个, 约 2,000 平方米（±5%）."""
+        """The requirement as a plan writes it: 不少于 5 家, 在 3–5 个, 约 2,000 平方米（±5%）."""
         gap = "" if unit in ("", "%") else " "  # 60%, 5 家
         amount = f"{number(self.target)}{gap}{unit}"
         if self.comparator is Comparator.BETWEEN and self.high is not None:
-            return f"{number(self.target)}–{number(self.high)}{gap}{unit}"
+            return f"在 {number(self.target)}–{number(self.high)}{gap}{unit}"
         if self.comparator is Comparator.APPROX:
             return f"约 {amount}（允许偏差 ±{self.allowed:g}%）"
         return f"{_WORDS.get(self.comparator, '不少于')} {amount}"

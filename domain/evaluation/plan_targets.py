@@ -199,6 +199,7 @@ def evaluate_once(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar
         amount=level,
         target=target,
         high=indicator.target_high,
+        requirement=need.words(indicator.unit or ""),
         month=month,
         comparator=indicator.comparator,
         **addressed(indicator),

@@ -31,6 +31,7 @@ from domain.findings import (
     OnPace,
     RatioBelow,
     RatioMissed,
+    TargetDue,
     TargetMet,
 )
 from domain.keys import ESCALATED, MISSED, Question
@@ -88,6 +89,26 @@ def evaluate_ratio(
                     stage=step.stage,
                     escalate=step.stage == ESCALATED,
                     workdays_left=step.workdays_left,
+                )
+            ]
+        if level is None:  # nothing reported yet is not "below": remind of the date as for a level
+            return [
+                TargetDue(
+                    key=key,
+                    stage=step.stage,
+                    severity=severity(indicator.binding, False),
+                    due=indicator.due,
+                    workdays_left=step.workdays_left,
+                    unit=indicator.unit or "%",
+                    binding=indicator.binding,
+                    sources=indicator.sources,
+                    amount=None,
+                    target=target,
+                    high=indicator.target_high,
+                    requirement=need.words(indicator.unit or "%"),
+                    month=None,
+                    comparator=indicator.comparator,
+                    **addressed(indicator),
                 )
             ]
         kind = RatioMissed if step.overdue else RatioBelow

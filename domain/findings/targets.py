@@ -116,6 +116,7 @@ class OnceTarget(Finding):
     amount: float | None  # the latest level reported, if any
     target: float
     high: float | None  # the upper bound of a "between" requirement
+    requirement: str  # as the plan words it: 不少于 5 家, 高于 30%, 在 1–3 个
     scope: Literal["once"] = "once"
     month: str | None
     comparator: Comparator
