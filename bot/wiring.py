@@ -76,6 +76,10 @@ class App:
         return self.settings.admin_email
 
     @property
+    def outbox_lease(self) -> timedelta:
+        return timedelta(seconds=self.settings.outbox_lease_seconds)
+
+    @property
     def policy(self) -> Policy:
         from domain.evaluation import Policy
 
