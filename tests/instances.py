@@ -44,13 +44,16 @@ class Instances:
         self.root, self.env = root, env
         self.all: list[Instance] = []
 
-    def start(self) -> Instance:
+    def start(self, *args: str, data_dir: Path | None = None) -> Instance:
+        """A new ``duban run`` (``--no-web`` unless ``args`` say otherwise), in a data directory
+        of its own unless ``data_dir`` names a shared one."""
         name = f"i{len(self.all) + 1}"
-        data_dir = self.root / name
-        data_dir.mkdir(parents=True)
+        if data_dir is None:
+            data_dir = self.root / name
+            data_dir.mkdir(parents=True)
         env = {**self.env, "DUBAN_DATA_DIR": str(data_dir), "PYTHONUNBUFFERED": "1"}
         process = subprocess.Popen(
-            [sys.executable, "-m", "bot", "run", "--no-web"],
+            [sys.executable, "-m", "bot", "run", *(args or ("--no-web",))],
             cwd=ROOT,
             env=env,
             stdout=subprocess.PIPE,
@@ -61,6 +64,12 @@ class Instances:
         threading.Thread(target=_read, args=(instance,), daemon=True).start()
         self.all.append(instance)
         return instance
+
+    def wait_started(self, instance: Instance, timeout: float = 60.0) -> None:
+        deadline = time.monotonic() + timeout
+        while instance.said(STARTED_LINE) is None:
+            assert time.monotonic() < deadline and instance.alive, self.logs()
+            time.sleep(0.05)
 
     @property
     def live(self) -> list[Instance]:

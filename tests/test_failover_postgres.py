@@ -35,7 +35,7 @@ from domain.schedule import catch_up_slot, job_specs
 from jobs.deliver import _message
 from jobs.triggers import last_handled
 from tests.fakes.wecom_server import FakeWeCom, Received, running
-from tests.instances import LEADER_LINE, STARTED_LINE, Instance, Instances, child_env
+from tests.instances import LEADER_LINE, Instance, Instances, child_env
 from tests.postgres import Databases, fresh_database
 
 SEED = 17
@@ -68,7 +68,7 @@ def test_three_instances_fail_over_and_every_message_arrives(
             for _ in range(3):
                 instances.start()
             for instance in list(instances.all):
-                _wait_started(instances, instance)
+                instances.wait_started(instance)
             expected = _queue_messages(engine, tmp_path, wecom.url)
             queued_at = time.monotonic()
             for _ in range(KILLS):
@@ -135,13 +135,6 @@ def test_three_instances_fail_over_and_every_message_arrives(
         f"parts expected={sum(wanted.values())} received={sum(received.values())} repeated={repeated} "
         f"robot_a_parts={robot_a} busiest_minute={busiest} wall_s={time.monotonic() - queued_at:.1f}"
     )
-
-
-def _wait_started(instances: Instances, instance: Instance) -> None:
-    deadline = time.monotonic() + 60
-    while instance.said(STARTED_LINE) is None:
-        assert time.monotonic() < deadline and instance.alive, instances.logs()
-        time.sleep(0.05)
 
 
 def _queue_messages(engine: Engine, tmp_path: Path, wecom_url: str) -> dict[int, list[tuple[str, str]]]:
