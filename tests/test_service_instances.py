@@ -9,11 +9,18 @@ from __future__ import annotations
 
 import socket
 import time
+from datetime import datetime
 from pathlib import Path
 
 import requests
 from prometheus_client.parser import text_string_to_metric_families
+from sqlmodel import col, select
 
+from bot.service import Service
+from bot.wiring import App
+from db.engine import session_scope
+from db.models import JobRun
+from domain.workdays import OFFICE_TZ
 from tests.instances import LEADER_LINE, STANDBY_LINE, Instances, child_env
 from tests.postgres import Databases, fresh_database
 
@@ -101,3 +108,23 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         return int(probe.getsockname()[1])
 
+
+
+def test_a_standby_runs_no_slot_and_catches_up_the_missed_ones_once_it_leads(app: App) -> None:
+    leading = False
+    now = datetime(2023, 10, 9, 8, 0, tzinfo=OFFICE_TZ)  # Monday after the National Day holiday
+    service = Service(app, app.settings.schedule(), clock=lambda: now, leading=lambda: leading)
+    daily = next(spec for spec in service.specs if spec.id == "daily")
+    assert service.catch_up(now) == []
+    service._fire(daily)  # its scheduler still ticks: the firing is left to the leader
+    assert _slots(app) == []
+
+    leading = True  # the leader died; this instance took the lock
+    assert service.catch_up(now) == ["collect-monthly", "daily", "summary-weekly", "summary-monthly"]
+    assert ("daily", "2023-10-08T09:00+08:00") in _slots(app)
+    assert service.catch_up(now) == []  # a slot that ran is never run again
+
+
+def _slots(app: App) -> list[tuple[str, str | None]]:
+    with session_scope(app.engine) as session:
+        return [(r.job, r.slot) for r in session.exec(select(JobRun).where(col(JobRun.slot).is_not(None)))]
