@@ -109,7 +109,6 @@ def _free_port() -> int:
         return int(probe.getsockname()[1])
 
 
-
 def test_a_standby_runs_no_slot_and_catches_up_the_missed_ones_once_it_leads(app: App) -> None:
     leading = False
     now = datetime(2023, 10, 9, 8, 0, tzinfo=OFFICE_TZ)  # Monday after the National Day holiday
