@@ -6,6 +6,10 @@ slot it stands for, and a slot that finished is never run again. On start, and o
 sweep (every few minutes), each job's latest due slot runs if it has not run yet, so a machine that
 was off or asleep runs a missed job once when it comes back. All runs take the database lock, so
 nothing overlaps with a ``duban refresh`` from a terminal or the web page.
+
+Only the leader runs the timetable (:mod:`bot.leadership`): on SQLite the one instance, on
+PostgreSQL whichever instance holds the leader lock. A standby's scheduler keeps ticking and its
+sweep keeps sending the outbox; when it becomes leader it catches up at once.
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from sqlalchemy.exc import OperationalError
 
 from bot import systemd
 from bot.clock import wall_clock
+from bot.leadership import leadership_for
 from bot.wiring import App
 from domain.errors import ConfigurationError
 from domain.schedule import JobSpec, ScheduleConfig, catch_up_slot, job_specs, next_fires, slot_key
@@ -54,8 +59,17 @@ class SpecTrigger(BaseTrigger):  # type: ignore[misc]  # APScheduler 3 ships no 
 
 
 class Service:
-    def __init__(self, app: App, config: ScheduleConfig, *, clock: Callable[[], datetime] = wall_clock):
-        self.app, self.config, self.clock = app, config, clock
+    def __init__(
+        self,
+        app: App,
+        config: ScheduleConfig,
+        *,
+        clock: Callable[[], datetime] = wall_clock,
+        leading: Callable[[], bool] = lambda: True,
+        sweep_seconds: float | None = None,
+    ):
+        self.app, self.config, self.clock, self.leading = app, config, clock, leading
+        self.sweep_seconds = sweep_seconds or config.outbox_minutes * 60.0
         self.specs = job_specs(config)
 
     def due(self, spec: JobSpec, now: datetime, trigger: str) -> bool:
@@ -92,11 +106,16 @@ class Service:
         return True
 
     def catch_up(self, now: datetime, trigger: str = "catch-up") -> list[str]:
-        """Every job whose latest slot has not run yet runs it now, once; returns their ids."""
+        """Every job whose latest slot has not run yet runs it now, once; returns their ids.
+
+        Only on the leader: a standby leaves the timetable to it.
+        """
+        if not self.leading():
+            return []
         return [spec.id for spec in self.specs if self.due(spec, now, trigger)]
 
     def sweep(self) -> None:
-        """Every few minutes: send what is due in the outbox, and run any slot that was missed."""
+        """Every few minutes: send what is due in the outbox, and (the leader) run any slot missed."""
         now = self.clock()
         self.catch_up(now)
         try:
@@ -127,7 +146,7 @@ class Service:
             )
         scheduler.add_job(
             self.sweep,
-            IntervalTrigger(minutes=self.config.outbox_minutes, timezone=OFFICE_TZ),
+            IntervalTrigger(seconds=self.sweep_seconds, timezone=OFFICE_TZ),
             id="outbox",
             name="发送待发消息并补跑错过的任务",
             max_instances=1,
@@ -136,6 +155,9 @@ class Service:
         return scheduler
 
     def _fire(self, spec: JobSpec) -> None:
+        if not self.leading():
+            log.debug("备用实例不运行 %s：由主实例运行", spec.id)
+            return
         self.due(spec, self.clock(), "scheduled")
 
     def describe(self, now: datetime, count: int = 3) -> list[tuple[JobSpec, list[datetime]]]:
@@ -159,29 +181,41 @@ def _counts(counts: dict[str, Any]) -> str:
 
 
 def serve(app: App, config: ScheduleConfig, *, web: tuple[str, int] | None = None) -> None:
-    """Run until SIGTERM or SIGINT: catch up, then the scheduler (and the web page, if asked)."""
-    service = Service(app, config)
+    """Run until SIGTERM or SIGINT: lead or stand by, then the scheduler (and the web page, if asked).
+
+    On SQLite a second instance is refused here (:class:`bot.leadership.SecondInstanceError`).
+    """
+    sock = listen_for_web(*web) if web else None  # first: a taken port stops the service before it starts
+    settings = app.settings
+    leader = threading.Event()  # set when this instance becomes leader: catch up at once
+    leadership = leadership_for(app.engine, poll=settings.leader_poll_seconds, on_lead=leader.set)
+    service = Service(
+        app, config, leading=lambda: leadership.leading, sweep_seconds=settings.outbox_poll_seconds
+    )
+    leadership.start()
     stop = threading.Event()
 
     def on_signal(signum: int, _frame: FrameType | None) -> None:
         log.info("收到信号 %s，正在停止（等待进行中的任务结束）", signal.Signals(signum).name)
         stop.set()
+        leader.set()  # wakes the catch-up thread so that it ends
 
-    sock = listen_for_web(*web) if web else None  # first: a taken port stops the service before it starts
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
     now = service.clock()
     for spec, fires in service.describe(now, 1):
         when = f"{fires[0]:%Y-%m-%d %H:%M}" if fires else "无"
         log.info("计划任务 %s（%s）：%s；下次 %s", spec.id, spec.label, spec.when.describe(), when)
-    log.info("计划任务 outbox：每 %d 分钟发送待发消息并补跑错过的任务", config.outbox_minutes)
+    log.info("计划任务 outbox：每 %g 秒发送待发消息，主实例同时补跑错过的任务", service.sweep_seconds)
     scheduler = service.scheduler()
     heartbeat = systemd.watchdog_seconds()
     if heartbeat:  # from the scheduler's own thread: a scheduler that hangs stops the heartbeat
         scheduler.add_job(systemd.notify, IntervalTrigger(seconds=heartbeat), args=("WATCHDOG=1",))
-    server = _start_web(app, web, scheduler, sock) if web else None
+    server = _start_web(app, web, scheduler, sock, role=lambda: leadership.role.value) if web else None
     scheduler.start()
-    catch_up = threading.Thread(target=service.catch_up, args=(now,), name="catch-up", daemon=True)
+    catch_up = threading.Thread(
+        target=_catch_up_on_lead, args=(service, leader, stop), name="catch-up", daemon=True
+    )
     catch_up.start()
     log.info("duban 服务已启动")
     systemd.notify("READY=1\nSTATUS=计划任务运行中")
@@ -189,9 +223,20 @@ def serve(app: App, config: ScheduleConfig, *, web: tuple[str, int] | None = Non
     systemd.notify("STOPPING=1")
     scheduler.shutdown(wait=True)
     catch_up.join()
+    leadership.stop()
     if server is not None:
         server.should_exit = True
     log.info("duban 服务已停止")
+
+
+def _catch_up_on_lead(service: Service, leader: threading.Event, stop: threading.Event) -> None:
+    """Each time this instance becomes leader (at start, or taking over), run the missed slots."""
+    while True:
+        leader.wait()
+        if stop.is_set():
+            return
+        leader.clear()
+        service.catch_up(service.clock())
 
 
 def _has_users(app: App) -> bool:
@@ -238,8 +283,10 @@ def _start_web(
     address: tuple[str, int],
     scheduler: BackgroundScheduler | None = None,
     sock: socket.socket | None = None,
+    *,
+    role: Callable[[], str] | None = None,
 ) -> Any:
-    """Serve the page on ``sock`` (bound by :func:`_listen`; bound here if not given)."""
+    """Serve the page on ``sock`` (bound by :func:`listen_for_web`; bound here if not given)."""
     import uvicorn
 
     from bot.web.config import SERVER_OPTIONS, WebConfig
@@ -247,6 +294,7 @@ def _start_web(
 
     page = create_app(app, WebConfig.from_app(app))
     page.state.scheduler = scheduler  # /healthz and /metrics say whether this instance schedules
+    page.state.role = role  # ... and whether it leads or stands by
     config = uvicorn.Config(
         page,
         host=address[0],

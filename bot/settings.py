@@ -67,6 +67,13 @@ class Settings(BaseModel):
     summary_at: time = time(9, 30)
     outbox_minutes: int = Field(default=5, ge=1)
     catch_up_days: int = Field(default=7, ge=1)
+    # Several instances on one PostgreSQL (docs/service.md): how often a standby asks whether it
+    # should take over (and the leader checks its connection), how often each instance's sender
+    # looks at the outbox (unset: every outbox_minutes), how long a message stays with the sender
+    # working on it after its last part before another instance may carry on.
+    leader_poll_seconds: float = Field(default=10, gt=0)
+    outbox_poll_seconds: float | None = Field(default=None, gt=0)
+    outbox_lease_seconds: float = Field(default=120, gt=0)
     # The web page (duban web, duban run).
     web_secure_cookies: bool = False  # behind nginx with HTTPS: the cookie never goes over http
     web_session_hours: float = Field(default=12, gt=0)  # a login lasts at most this long
@@ -194,6 +201,9 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "mofcom_last_day": _positive_int,
     "outbox_minutes": _positive_int,
     "catch_up_days": _positive_int,
+    "leader_poll_seconds": _positive,
+    "outbox_poll_seconds": _positive,
+    "outbox_lease_seconds": _positive,
     "web_secure_cookies": _flag,
     "web_session_hours": _positive,
     "web_idle_minutes": _positive,
@@ -214,6 +224,9 @@ _EXPECTED = {
     "mofcom_last_day": "应为 1—31 的日期",
     "outbox_minutes": "应为正整数",
     "catch_up_days": "应为正整数",
+    "leader_poll_seconds": "应为正数（秒）",
+    "outbox_poll_seconds": "应为正数（秒）",
+    "outbox_lease_seconds": "应为正数（秒）",
     "web_session_hours": "应为正数",
     "web_idle_minutes": "应为正数",
     "web_login_attempts": "应为正整数",

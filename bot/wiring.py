@@ -82,6 +82,10 @@ class App:
         return self.settings.public_url
 
     @property
+    def outbox_lease(self) -> timedelta:
+        return timedelta(seconds=self.settings.outbox_lease_seconds)
+
+    @property
     def policy(self) -> Policy:
         from domain.evaluation import Policy
 

@@ -54,6 +54,33 @@ def due_ids(session: Session, *, now: datetime) -> list[int]:
     return [i for i in rows if i is not None]
 
 
+def claimable(session: Session, *, delivery_id: int) -> Delivery | None:
+    """The row ``delivery_id``, locked for this transaction — or None while another sender holds
+    it (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, where several instances send; SQLite has one
+    sender and no such clause)."""
+    query = select(Delivery).where(col(Delivery.id) == delivery_id).with_for_update(skip_locked=True)
+    return session.exec(query).first()
+
+
+def lock_part(session: Session, *, delivery_id: int, parts_sent: int) -> Delivery | None:
+    """The pending row ``delivery_id`` if its next part is still part ``parts_sent`` and no other
+    sender is sending it; locked until this transaction ends (``FOR UPDATE SKIP LOCKED``).
+
+    Whoever holds this lock sends that one part and records it before committing, so two
+    instances never send the same part, however their leases overlap.
+    """
+    query = (
+        select(Delivery)
+        .where(
+            col(Delivery.id) == delivery_id,
+            col(Delivery.status) == DeliveryStatus.PENDING,
+            col(Delivery.parts_sent) == parts_sent,
+        )
+        .with_for_update(skip_locked=True)
+    )
+    return session.exec(query).first()
+
+
 def take_lease(session: Session, *, delivery_id: int, at: datetime, until: datetime) -> bool:
     """Compare-and-set: claim a pending row due at ``at`` until ``until``, counting an attempt.
 

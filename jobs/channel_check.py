@@ -90,7 +90,7 @@ def _window_open(app: Context, notifier: Notifier, outcome: TestOutcome) -> bool
     key, per_minute = notifier.rate_key, notifier.per_minute
     if not key or not per_minute:
         return True
-    wait = reserve_attempt(app.engine, rate_key=key, per_minute=per_minute, at=app.clock())
+    wait = reserve_attempt(app.engine, rate_key=key, per_minute=per_minute, clock=app.clock)
     if wait <= 0:
         return True
     outcome.problem = f"这个频道每分钟最多发 {per_minute} 条消息，最近一分钟已经发满（含正式提醒）"

@@ -7,7 +7,7 @@ application's wiring (``bot.wiring.App``) satisfies; tests may pass anything wit
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Protocol
 
@@ -65,6 +65,9 @@ class Context(Protocol):
 
     @property
     def public_url(self) -> str | None: ...
+
+    @property
+    def outbox_lease(self) -> timedelta: ...
 
     def clock(self) -> datetime: ...
 

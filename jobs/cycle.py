@@ -96,7 +96,12 @@ def run_evaluate(
 def run_deliver(app: Context, *, now: datetime, trigger: str = "manual") -> DeliverResult:
     with job_run(app.engine, "deliver", trigger=trigger) as counts:
         result = deliver_pending(
-            app.engine, app.notifier_for, now=now, admin=app.admin_route(), formats=app.channels.format_of
+            app.engine,
+            app.notifier_for,
+            now=now,
+            admin=app.admin_route(),
+            formats=app.channels.format_of,
+            lease=app.outbox_lease,
         )
         counts.update(
             sent=result.sent, retrying=result.retrying, dead=result.dead, admin_alerts=result.admin_alerts

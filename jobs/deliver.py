@@ -1,17 +1,20 @@
 """Deliver the outbox: each pending message to its channel, part by part, paced, never lost.
 
 Stages for one row: claim it (a lease, so a second sender leaves it alone) → cut it into parts →
-for each part not yet accepted: wait for the channel's rate window, record the attempt, send,
-record the acceptance → mark it sent. Every step commits on its own, so a crash resumes after the
-last part the channel accepted (README: delivery guarantee). A retryable failure waits with
-exponential backoff (and holds back that endpoint's other rows for this run); a permanent one
-marks the row DEAD and queues an administrator alert in the same transaction.
+for each part not yet accepted: lock the row at that part (``FOR UPDATE SKIP LOCKED``), wait for
+the channel's rate window, record the attempt, send, record the acceptance and let the row go →
+mark it sent. Every part commits on its own, so a crash resumes after the last part the channel
+accepted (README: delivery guarantee), and senders in several instances share the outbox. A
+retryable failure waits with exponential backoff (and holds back that endpoint's other rows for
+this run); a permanent one marks the row DEAD and queues an administrator alert in the same
+transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 import time
 from collections import deque
 from collections.abc import Callable
@@ -23,6 +26,7 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from db import outbox
+from db.advisory import serialise_rate_key
 from db.channels import channel_by_id
 from db.engine import session_scope
 from db.models import Channel, Delivery
@@ -38,7 +42,13 @@ from notifiers.wecom import redact
 log = logging.getLogger(__name__)
 MAX_BACKOFF = timedelta(hours=6)
 NOTE_SEPARATOR = "；"
-LEASE = timedelta(minutes=10)  # a row claimed by a sender that died is taken up again after this
+# A row one sender is working on is left to it this long after its last part; a sender that died
+# leaves it to the others after this. Each part is still sent under the row's lock, so a lease that
+# runs out while its sender waits for a rate window costs no duplicate.
+LEASE = timedelta(minutes=2)
+# One sender at a time in a process (the scheduler's sweep, a refresh, a daily job): a process
+# killed in the middle of a send leaves at most one part unrecorded.
+_ONE_SENDER = threading.Lock()
 
 Clock = Callable[[], datetime]
 
@@ -84,17 +94,20 @@ def deliver_pending(
     admin: AdminRoute | None = None,
     margin: timedelta = MARGIN,
     formats: FormatOf = builtin_format,
+    lease: timedelta = LEASE,
 ) -> DeliverResult:
     """Send every row due at ``now``; waits for rate windows with ``sleep`` as ``clock`` runs.
 
-    ``formats`` says how each channel kind's messages are written (the channel registry's).
+    ``formats`` says how each channel kind's messages are written (the channel registry's);
+    ``lease`` how long a row stays with this sender after its last part (:data:`LEASE`).
     """
     clock = clock or elapsed_clock(now)
-    run = _Run(engine, notifier_for, clock, sleep, admin or AdminRoute(), margin, formats)
-    with session_scope(engine) as session:
-        outbox.forget_attempts(session, before=now - timedelta(hours=1))
-        due = outbox.due_ids(session, now=now)
-    run.loop(deque(due))
+    run = _Run(engine, notifier_for, clock, sleep, admin or AdminRoute(), margin, formats, lease)
+    with _ONE_SENDER:
+        with session_scope(engine) as session:
+            outbox.forget_attempts(session, before=now - timedelta(hours=1))
+            due = outbox.due_ids(session, now=now)
+        run.loop(deque(due))
     return run.result
 
 
@@ -116,9 +129,10 @@ class _Run:
         admin: AdminRoute,
         margin: timedelta,
         formats: FormatOf = builtin_format,
+        lease: timedelta = LEASE,
     ) -> None:
         self.engine, self.notifier_for, self.clock, self.sleep = engine, notifier_for, clock, sleep
-        self.admin, self.margin, self.formats = admin, margin, formats
+        self.admin, self.margin, self.formats, self.lease = admin, margin, formats, lease
         self.result = DeliverResult()
         self.work: dict[int, _Work] = {}
         self.queue: deque[int] = deque()
@@ -149,37 +163,55 @@ class _Run:
         work = self.work.get(delivery_id) or self.claim(delivery_id)
         if work is None:
             return None
-        key, per_minute = work.notifier.rate_key, work.notifier.per_minute
         while work.done < len(work.parts):
+            wait = self.send_next(delivery_id, work)
+            if wait is None or wait > 0:
+                return wait
+        self.work.pop(delivery_id, None)
+        return None
+
+    def send_next(self, delivery_id: int, work: _Work) -> float | None:
+        """Send the row's next part while holding the row: 0 once sent, the seconds to wait for
+        the rate window, or None when the row failed or is no longer ours to send.
+
+        The part is sent and recorded in one transaction that locks the row at that part, so of
+        several instances exactly one sends it; a process killed between the channel's answer and
+        the commit leaves that one part to be sent again.
+        """
+        key, per_minute = work.notifier.rate_key, work.notifier.per_minute
+        problem: DeliveryError | None = None
+        with session_scope(self.engine) as session:
+            delivery = outbox.lock_part(session, delivery_id=delivery_id, parts_sent=work.done)
+            if delivery is None:  # another sender sent this part, or is sending it now
+                self.work.pop(delivery_id, None)
+                return None
             if key and per_minute:
                 wait = self.reserve(key, per_minute)
                 if wait > 0:
                     return wait
-            part = work.parts[work.done]
             try:
-                note = work.notifier.send_part(work.message, part)
+                note = work.notifier.send_part(work.message, work.parts[work.done])
             except DeliveryError as error:
-                self.failed(delivery_id, work.notifier, error)
-                return None
+                problem = error
             except Exception as exc:  # a bug must not stop the batch; the row is retried
                 # No traceback in the log: its text could carry a key from a URL.
                 text = mask(redact(f"{type(exc).__name__}: {exc}"), list(work.notifier.secrets()))
                 log.error("发送时出现意外错误：%s", text)
-                unexpected = DeliveryError(work.message.channel, text, retryable=True)
-                self.failed(delivery_id, work.notifier, unexpected)
-                return None
-            work.done += 1
-            self.accepted(delivery_id, work, note)
-        self.work.pop(delivery_id, None)
+                problem = DeliveryError(work.message.channel, text, retryable=True)
+            else:
+                work.done += 1
+                self.accepted(session, delivery, work, note)
+                return 0.0
+        self.failed(delivery_id, work.notifier, problem)  # the row's lock is let go first
         return None
 
     def claim(self, delivery_id: int) -> _Work | None:
         """Take the row (a lease) and cut it into parts; None if it is not ours to send now."""
         problem: DeliveryError | None = None
         with session_scope(self.engine) as session:
-            delivery = outbox.delivery_by_id(session, delivery_id=delivery_id)
+            delivery = outbox.claimable(session, delivery_id=delivery_id)
             if delivery is None or delivery.status is not DeliveryStatus.PENDING:
-                return None
+                return None  # settled, or another instance is sending a part of it right now
             if delivery.next_attempt_at > self.clock():
                 return None  # another sender holds its lease, or it was put off in this run
             channel = channel_by_id(session, channel_id=delivery.channel_id)
@@ -209,29 +241,27 @@ class _Run:
     def _take(self, session: Session, delivery_id: int) -> bool:
         """Compare-and-set the lease, so that of two senders exactly one gets the row."""
         at = self.clock()
-        return outbox.take_lease(session, delivery_id=delivery_id, at=at, until=at + LEASE)
+        return outbox.take_lease(session, delivery_id=delivery_id, at=at, until=at + self.lease)
 
     def reserve(self, key: str, per_minute: int) -> float:
         """Seconds to wait for ``key``'s window, or 0 after recording this attempt."""
         return reserve_attempt(
-            self.engine, rate_key=key, per_minute=per_minute, at=self.clock(), margin=self.margin
+            self.engine, rate_key=key, per_minute=per_minute, clock=self.clock, margin=self.margin
         )
 
-    def accepted(self, delivery_id: int, work: _Work, note: str | None) -> None:
+    def accepted(self, session: Session, delivery: Delivery, work: _Work, note: str | None) -> None:
+        """Record the part the channel accepted, in the transaction that holds the row."""
         self.result.parts += 1
-        with session_scope(self.engine) as session:
-            delivery = outbox.delivery_by_id(session, delivery_id=delivery_id)
-            assert delivery is not None
-            delivery.parts_sent = work.done
-            if note:
-                delivery.note = with_note(delivery.note, note)
-            if work.done >= len(work.parts):
-                delivery.status, delivery.sent_at = DeliveryStatus.SENT, self.clock()
-                delivery.last_error = None
-                self.result.sent += 1
-            else:
-                delivery.next_attempt_at = self.clock() + LEASE
-            outbox.save_delivery(session, delivery=delivery)
+        delivery.parts_sent = work.done
+        if note:
+            delivery.note = with_note(delivery.note, note)
+        if work.done >= len(work.parts):
+            delivery.status, delivery.sent_at = DeliveryStatus.SENT, self.clock()
+            delivery.last_error = None
+            self.result.sent += 1
+        else:
+            delivery.next_attempt_at = self.clock() + self.lease
+        outbox.save_delivery(session, delivery=delivery)
 
     def failed(self, delivery_id: int, notifier: Notifier | None, error: DeliveryError) -> None:
         self.work.pop(delivery_id, None)
@@ -304,12 +334,15 @@ def _attachment(spec: dict[str, str]) -> Attachment:
 
 
 def reserve_attempt(
-    engine: Engine, *, rate_key: str, per_minute: int, at: datetime, margin: timedelta = MARGIN
+    engine: Engine, *, rate_key: str, per_minute: int, clock: Clock, margin: timedelta = MARGIN
 ) -> float:
-    """Seconds to wait for ``rate_key``'s window at ``at`` (the real time), or 0 after recording
-    this request. The sender and ``duban notify-test`` count one window per endpoint, in the
-    database, so neither can push the other over the channel's limit."""
+    """Seconds to wait for ``rate_key``'s window now (``clock`` is the real time), or 0 after
+    recording this request. The sender and ``duban notify-test`` count one window per endpoint, in
+    the database, so neither can push the other over the channel's limit; counting and recording
+    happen under the key's lock, so senders in other instances take their turns as well."""
     with session_scope(engine) as session:
+        serialise_rate_key(session, rate_key=rate_key)
+        at = clock()  # read once the lock is held: the window is counted at the moment it is used
         recent = outbox.attempts_since(session, rate_key=rate_key, since=at - WINDOW - margin)
         wait = wait_needed(recent, per_minute, at, margin=margin)
         if wait <= 0:

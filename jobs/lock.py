@@ -8,6 +8,12 @@ deletes it. Works the same on SQLite and PostgreSQL, with no advisory-lock diale
 A holder renews ``heartbeat_at`` while it works. A process that died holding the lock (power cut,
 kill -9) stops renewing, and after ``stale_after`` the next taker replaces it with one
 conditional UPDATE, which again only one process can win.
+
+On PostgreSQL, where several instances share the database, the row has a guard: a session
+advisory lock of the same name, held on a connection of the holder's own while it holds the row.
+The server lets go of it when the holder dies, so the next taker knows at once that a row left
+behind is a dead holder's and replaces it, instead of waiting ``stale_after`` — a standby that
+takes over from a killed leader can catch up straight away.
 """
 
 from __future__ import annotations
@@ -21,11 +27,11 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError, IntegrityError
 from sqlmodel import Session
 
-from db import runs
+from db import advisory, runs
 from db.models import JobLock
 from domain.errors import DubanError
 from domain.workdays import OFFICE_TZ
@@ -60,8 +66,16 @@ def acquire(
     now: datetime,
     name: str = RUN_LOCK,
     stale_after: timedelta = STALE_AFTER,
+    guard: Connection | None = None,
 ) -> None:
-    """Take the lock or raise :class:`AlreadyRunningError`; a holder silent for ``stale_after`` loses it."""
+    """Take the lock or raise :class:`AlreadyRunningError`; a holder silent for ``stale_after`` loses it.
+
+    With a ``guard`` connection (PostgreSQL), its advisory lock decides: taken, the row is ours
+    whoever left it; not taken, a live holder has it.
+    """
+    if guard is not None:
+        _acquire_guarded(engine, guard, holder=holder, label=label, now=now, name=name)
+        return
     for _ in range(3):  # the holder may let go between our INSERT and our SELECT: try again
         try:
             with Session(engine) as session, session.begin():
@@ -80,6 +94,44 @@ def acquire(
             if current is not None:
                 raise AlreadyRunningError(current.label, current.started_at, current.holder)
     raise AlreadyRunningError(label, now, "?")  # pragma: no cover - three races in a row
+
+
+def _acquire_guarded(
+    engine: Engine, guard: Connection, *, holder: str, label: str, now: datetime, name: str
+) -> None:
+    if not advisory.try_session_lock(guard, space=advisory.RUN_LOCK_SPACE, name=name):
+        with Session(engine) as session:
+            current = runs.lock_row(session, name=name)
+        if current is None:  # its holder is between taking the guard and writing the row
+            raise AlreadyRunningError(label, now, "?")
+        raise AlreadyRunningError(current.label, current.started_at, current.holder)
+    try:
+        with Session(engine) as session, session.begin():
+            runs.insert_lock(session, name=name, holder=holder, label=label, now=now)
+        return
+    except IntegrityError:
+        pass
+    with Session(engine) as session, session.begin():  # nobody alive holds the guard: its holder died
+        runs.take_stale_lock(
+            session, name=name, holder=holder, label=label, now=now, silent_since=now + timedelta(days=1)
+        )
+    log.warning("接管了运行锁 %s：原持有进程已经停止（它的数据库连接已断开）", name)
+
+
+def _guard(engine: Engine) -> Connection | None:
+    """A connection of our own for the lock's guard, on a database shared by several instances."""
+    if not advisory.shared(engine):
+        return None
+    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+
+
+def _drop_guard(guard: Connection, name: str) -> None:
+    try:
+        advisory.session_unlock(guard, space=advisory.RUN_LOCK_SPACE, name=name)
+    except DBAPIError:  # the connection is gone, and the guard with it
+        guard.invalidate()
+    finally:
+        guard.close()
 
 
 def heartbeat(engine: Engine, *, holder: str, now: datetime, name: str = RUN_LOCK) -> bool:
@@ -114,7 +166,15 @@ def held(
     The lock keeps real time (``clock``), whatever date a run evaluates as of.
     """
     holder = new_holder(purpose)
-    acquire(engine, holder=holder, label=label, now=clock(), name=name, stale_after=stale_after)
+    guard = _guard(engine)
+    try:
+        acquire(
+            engine, holder=holder, label=label, now=clock(), name=name, stale_after=stale_after, guard=guard
+        )
+    except BaseException:
+        if guard is not None:
+            _drop_guard(guard, name)
+        raise
     stop = threading.Event()
 
     def beat() -> None:
@@ -130,4 +190,8 @@ def held(
     finally:
         stop.set()
         thread.join()
-        release(engine, holder=holder, name=name)
+        try:
+            release(engine, holder=holder, name=name)
+        finally:
+            if guard is not None:  # after the row: a taker that gets the guard finds the row gone
+                _drop_guard(guard, name)

@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from collectors.base import SourceConfig
 from db import outbox, runs
+from db.advisory import shared
 from domain.enums import RunStatus
 from domain.schedule import JobSpec, parse_slot, slot_key
 from domain.workdays import OFFICE_TZ
@@ -151,9 +152,18 @@ def outbox_due(engine: Engine, now: datetime) -> int:
 
 
 def send_outbox(app: Context, *, now: datetime, clock: Callable[[], datetime] | None = None) -> Counts | None:
-    """The outbox sender: sends what is due, under the lock; None when there was nothing to send."""
+    """The outbox sender: sends what is due; None when there was nothing to send.
+
+    On SQLite it takes the run lock (one sender at a time). On PostgreSQL every instance's sender
+    runs alongside the others and alongside the leader's jobs: each part is claimed with
+    ``FOR UPDATE SKIP LOCKED`` and each robot's rate window is counted under its own lock, so
+    delivery goes on while any instance lives.
+    """
     if not outbox_due(app.engine, now):
         return None
+    if shared(app.engine):
+        result = run_deliver(app, now=now, trigger="scheduled")
+        return {"sent": result.sent, "errors": result.retrying + result.dead}
     with held(app.engine, label="发送待发消息（定时任务）", purpose="outbox", clock=clock or app.clock):
         result = run_deliver(app, now=now, trigger="scheduled")
     return {"sent": result.sent, "errors": result.retrying + result.dead}

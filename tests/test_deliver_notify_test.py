@@ -144,7 +144,9 @@ def test_the_senders_requests_count_for_the_test_message(imported: Path, fake: F
     (first,) = _send_attempts(imported)
     engine = make_engine(f"sqlite:///{imported / 'data' / 'duban.db'}")
     now = datetime.now(UTC)
-    waits = [reserve_attempt(engine, rate_key=first.rate_key, per_minute=20, at=now) for _ in range(20)]
+    waits = [
+        reserve_attempt(engine, rate_key=first.rate_key, per_minute=20, clock=lambda: now) for _ in range(20)
+    ]
     engine.dispose()
     assert waits[:19] == [0.0] * 19 and waits[19] > 0  # the sender's window counted the test
     refused = _test(imported, fake)

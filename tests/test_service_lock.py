@@ -22,7 +22,7 @@ from db.engine import session_scope
 from db.models import JobRun
 from domain.enums import RunStatus
 from jobs.import_plans import import_files
-from jobs.lock import AlreadyRunningError, acquire, current, heartbeat, release
+from jobs.lock import AlreadyRunningError, acquire, current, heartbeat, held, release
 from jobs.triggers import run_refresh
 from tests.conftest import EXAMPLES
 from tests.test_cli import duban
@@ -115,3 +115,24 @@ def test_refresh_is_refused_while_another_process_runs_then_works(app: App) -> N
     }
     stages = [r.job for r in runs if r.parent_id == refresh[0].id]
     assert stages == ["collect", "evaluate", "deliver"]
+
+
+def test_a_killed_holder_s_lock_is_taken_at_once_on_postgresql_and_after_the_timeout_on_sqlite(
+    app: App, database: str | None
+) -> None:
+    """On PostgreSQL the row's advisory guard dies with its holder's connection, so a standby
+    that takes over from a killed leader runs straight away; SQLite (one instance) keeps the
+    timeout, as a second process there may only be a slow one."""
+    data = app.settings.data_dir
+    with held_by_another_process(data, app.settings.database_url) as child:
+        child.kill()
+        child.wait(10)
+    now = datetime.now(UTC)
+    if database is None:
+        with pytest.raises(AlreadyRunningError):
+            acquire(app.engine, holder="next", label="立即刷新", now=now)
+        return
+    with held(app.engine, label="补跑错过的任务", purpose="catch-up", clock=lambda: now) as holder:
+        lock = current(app.engine)
+        assert lock is not None and lock.holder == holder and lock.label == "补跑错过的任务"
+    assert current(app.engine) is None

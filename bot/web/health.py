@@ -27,9 +27,14 @@ log = logging.getLogger(__name__)
 
 
 def scheduler_state(request: Request) -> str:
-    """``running`` where this instance runs the timetable (``duban run``), else ``off``."""
+    """Under ``duban run``: ``leader`` where this instance runs the timetable, ``standby`` where
+    another instance does (PostgreSQL, several instances); ``running`` for a scheduler that has no
+    say on leading; ``off`` for ``duban web`` or a scheduler that has stopped."""
     scheduler = getattr(request.app.state, "scheduler", None)
-    return "running" if scheduler is not None and scheduler.running else "off"
+    if scheduler is None or not scheduler.running:
+        return "off"
+    role = getattr(request.app.state, "role", None)
+    return str(role()) if role is not None else "running"
 
 
 async def healthz(request: Request) -> Response:
@@ -80,8 +85,13 @@ class DatabaseCollector(Collector):
     def collect(self) -> Iterator[GaugeMetricFamily | CounterMetricFamily]:
         up = GaugeMetricFamily("duban_database_up", "1 when the database answers")
         scheduling = GaugeMetricFamily("duban_scheduler_running", "1 where this instance runs the timetable")
-        scheduling.add_metric([], 1 if self.scheduler == "running" else 0)
+        scheduling.add_metric([], 0 if self.scheduler == "off" else 1)
         yield scheduling
+        leading = GaugeMetricFamily(
+            "duban_scheduler_leader", "1 where this instance is the scheduler leader, 0 on standby or off"
+        )
+        leading.add_metric([], 1 if self.scheduler in ("leader", "running") else 0)
+        yield leading
         waits = CounterMetricFamily(
             "duban_rate_limit_waits", "Waits for a robot's rate window (this process)"
         )

@@ -56,6 +56,7 @@ class FakeWeCom:
     untrusted_ip: bool = False
     hang_seconds: float = 2.0  # how long an injected "timeout" keeps the client waiting
     expire_after: int | None = None  # revoke every token after this many accepted app messages
+    robot_delay: float = 0.0  # seconds a robot request takes before WeCom decides (network, load)
 
     def __post_init__(self) -> None:
         self.received: list[Received] = []  # accepted messages only
@@ -97,6 +98,7 @@ class FakeWeCom:
         if isinstance(scripted, int) and 400 <= scripted < 600:
             return scripted, {"error": "injected"}
         if path == "/cgi-bin/webhook/send" and method == "POST":
+            time.sleep(self.robot_delay)  # a client that dies meanwhile is still answered for
             return 200, self._robot(query.get("key", ""), body, scripted)
         if path == "/cgi-bin/gettoken":
             return 200, self._gettoken(query, scripted)
