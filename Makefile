@@ -20,7 +20,7 @@ lint: $(BIN)/.installed
 
 # The architecture checks first (ruff; the import contracts in pyproject.toml; mypy), then the suite:
 # on SQLite, and on PostgreSQL too wherever Debian's server package is installed
-# (scripts/with-postgres starts a throwaway server for this run only, see docs/postgres.md).
+# (scripts/with-postgres starts a throwaway server for this run only, see the README's Tests section).
 test: $(BIN)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports --no-logo
