@@ -225,7 +225,7 @@ def evaluate_growth(
         ]
     required = target + (ref.value if ref else 0.0)
     need = Requirement(indicator.comparator, required, tolerance=indicator.tolerance)
-    if rate >= required:
+    if need.met(rate):  # 高于 (gt) is strict: exactly the city's rate plus the points is not above it
         kind = TargetMet if final else OnPace
         basis = f"{year} 年截至 {number} 月同比" + (
             f"，要求高于{reference.name} {number_words(target)} 个百分点" if reference else ""

@@ -67,6 +67,7 @@ class GrowthBelow(Finding):
     reference_month: str | None
     binding: Binding
     sources: tuple[str, ...]
+    method: str | None = None  # 年均增长: the arithmetic over the years, in the message's words
 
     @property
     def missed(self) -> bool:
