@@ -114,7 +114,7 @@ _IndicatorRow = namedtuple(
     "_IndicatorRow",
     "id project_id code name kind binding unit comparator target target_high period due done done_at "
     "done_evidence_id responsible_persons responsible_unit source_code pace base_code reference_code "
-    "cadence tolerance alternatives item window_start window_end average recurs grace_days",
+    "cadence tolerance alternatives item window_start window_end average recurs grace_days figure",
 )
 
 
@@ -183,6 +183,7 @@ def _indicators(
                 average=bool(row.average),
                 recurs=Recurrence(row.recurs) if row.recurs else None,
                 grace_days=row.grace_days,
+                figure=bool(row.figure),
             )
         )
     cursor.close()

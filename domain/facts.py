@@ -139,6 +139,7 @@ class IndicatorFacts:
     average: bool = False
     recurs: Recurrence | None = None
     grace_days: int = 0
+    figure: bool = False  # a reference or base figure only: no target, no verdict
 
     def __post_init__(self) -> None:
         # Tests and hand-built facts may pass plain tuples of MonthValue; the rules read columns.

@@ -120,6 +120,8 @@ class Indicator(SQLModel, table=True):
     average: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
     recurs: Recurrence | None = Field(default=None, sa_type=enum_type(Recurrence))
     grace_days: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # A figure other targets are held to (长治市平均增速): no target of its own.
+    figure: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
 class IndicatorTarget(SQLModel, table=True):

@@ -92,6 +92,8 @@ def _judge(
     policy: Policy,
 ) -> list[Finding]:
     """The verdict(s) of one numeric, ratio or growth target over its own window."""
+    if indicator.figure:
+        return []  # a reference figure only: the targets held to it have the verdicts
     if indicator.kind is IndicatorKind.GROWTH:
         if indicator.average:
             return [evaluate_average_growth(indicator, by_code, as_of, policy.missing_after_day)]

@@ -39,7 +39,7 @@ def year_totals(values: Series) -> dict[int, float]:
 
 def average_rate(first: float, last: float, years: int) -> float:
     """The compound average annual growth in % from ``first`` to ``last`` over ``years`` years."""
-    return float(((last / first) ** (1 / years) - 1) * 100)
+    return round(float(((last / first) ** (1 / years) - 1) * 100), 9)  # no float noise at a strict 高于
 
 
 def evaluate_average_growth(

@@ -69,7 +69,8 @@ def evaluate_cumulative(
             NotYetDue, indicator, key, requirement=need, amount=None, month=None, basis=f"{period}内达到即可"
         )
     first = month_of(start) if start else values[0].month
-    amount = sum(a for m, a in month_amounts(values).items() if m >= first)
+    final = month_of(end) if end else "9999-12"  # figures after the target's own window are not its
+    amount = sum(a for m, a in month_amounts(values).items() if first <= m <= final)
     last = values[-1].month
     ok = need.met(amount)
     complete = end is not None and (last >= month_of(end) or (closed and indicator.cadence not in PACED))

@@ -174,7 +174,8 @@ def growth_at(
     now, before = year_to_date(values, year, month), year_to_date(values, year - 1, month)
     if now is None or before is None or before[1] != month or before[0] <= 0:
         return None  # last year's same months are not all in: the rate cannot be computed honestly
-    return (now[0] / before[0] - 1) * 100, values[-1].month
+    # Rounded past any printed digit: 1.12 ÷ 1.00 is 12.000000000000011 %, and 高于 12 % is strict.
+    return round((now[0] / before[0] - 1) * 100, 9), values[-1].month
 
 
 def _reference_at(reference: IndicatorFacts | None, month: str) -> MonthValue | None:

@@ -292,11 +292,14 @@ class IndicatorSpec(Strict):
     average: bool = False
     # deliverable: due again each period (每月报送工作进展), closed by a figure for that period.
     recurs: RecursSpec | None = None
+    # A figure other targets are held to or computed from (长治市平均增速, 政府引导资金): no target
+    # of its own, so no verdict; entered by hand or collected like any figure.
+    figure: bool = False
 
     @property
     def format_2_fields(self) -> list[str]:
         """The fields of plan format version 2 this indicator uses."""
-        names = ("tolerance", "alternatives", "item", "window", "average", "recurs")
+        names = ("tolerance", "alternatives", "item", "window", "average", "recurs", "figure")
         used = [name for name in names if getattr(self, name)]
         if self.reference and self.kind is not IndicatorKind.GROWTH:
             used.append("reference")
@@ -350,8 +353,8 @@ class IndicatorSpec(Strict):
                 "average（年均增长）只用于增速类指标，并需要 base（据以计算的指标）和 window（年份范围）"
             )
         if self.recurs is not None:
-            if self.kind is not IndicatorKind.DELIVERABLE or self.window is None:
-                raise ValueError("recurs（定期报送）只用于 kind: deliverable，并需要 window（从何时到何时）")
+            if self.kind is not IndicatorKind.DELIVERABLE:
+                raise ValueError("recurs（定期报送）只用于 kind: deliverable")
             if self.due is not None:
                 raise ValueError("定期报送的每一期都有自己的时限，不写 due（由 recurs 的 grace_days 算出）")
         elif self.window is not None and self.due is None and self.period is PeriodKind.ONCE:
@@ -367,6 +370,10 @@ class IndicatorSpec(Strict):
         if self.reference and self.kind is IndicatorKind.DELIVERABLE:
             raise ValueError("reference 只用于数值、比例和增速类指标")
         if self.kind is IndicatorKind.DELIVERABLE:
+            return self
+        if self.figure:
+            if self.target is not None or self.targets:
+                raise ValueError("figure: true 表示只是一个参照数值，不写 target 或 targets")
             return self
         if self.target is None and not self.targets:
             raise ValueError("数值类指标需要 target 或 targets")

@@ -1,5 +1,5 @@
 """plan format 2, the indicator's own time: a window, the average annual growth over it, and
-deliverables due each period (沁县)
+deliverables due each period, figures that are only a reference (沁县)
 
 Revision ID: 0013
 Revises: 0012
@@ -28,10 +28,12 @@ def upgrade() -> None:
     op.add_column("indicator", sa.Column("average", sa.Boolean(), nullable=False, server_default=sa.false()))
     op.add_column("indicator", sa.Column("recurs", RECURRENCE, nullable=True))
     op.add_column("indicator", sa.Column("grace_days", sa.Integer(), nullable=False, server_default="0"))
+    op.add_column("indicator", sa.Column("figure", sa.Boolean(), nullable=False, server_default=sa.false()))
 
 
 def downgrade() -> None:
-    op.drop_column("indicator", "grace_days")  # SQLite ≥ 3.35 drops columns in place
+    op.drop_column("indicator", "figure")  # SQLite ≥ 3.35 drops columns in place
+    op.drop_column("indicator", "grace_days")
     op.drop_column("indicator", "recurs")
     op.drop_column("indicator", "average")
     op.drop_column("indicator", "window_end")
