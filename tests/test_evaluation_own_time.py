@@ -9,7 +9,16 @@ from datetime import date
 
 import pytest
 
-from domain.enums import Binding, Comparator, FindingKind, IndicatorKind, PeriodKind, Recurrence, Verdict
+from domain.enums import (
+    Binding,
+    Cadence,
+    Comparator,
+    FindingKind,
+    IndicatorKind,
+    PeriodKind,
+    Recurrence,
+    Verdict,
+)
 from domain.evaluation import Policy, evaluate
 from domain.evaluation.average_growth import average_rate
 from domain.evaluation.compare import Requirement
@@ -215,3 +224,17 @@ def test_quarterly_inspection_and_half_yearly_bulletin(every, grace, first_due, 
     duty = replace(monthly_report(), recurs=every, grace_days=grace, window_end=date(2023, 6, 30))
     late = verdicts(duty, as_of=first_due.replace(day=first_due.day + 3))["Q43"]
     assert late.due == first_due and label in late.subject
+
+
+def test_figures_are_asked_for_within_the_targets_window_only():
+    """A 2022至2024年 target's figures are not missing in 2025, though the project runs on."""
+    q05 = indicator(
+        "Q05", target=2, period=PeriodKind.CUMULATIVE, cadence=Cadence.YEARLY, source="manual-sheet",
+        window_start=date(2022, 1, 1), window_end=date(2024, 12, 31),
+        values=year_end((2022, 0.6), (2023, 0.7)),
+    )  # fmt: skip
+    project = ProjectFacts("q", "沁县", START, END, indicators=(q05,))
+    missing = [
+        f for f in evaluate([project], date(2026, 1, 15), CAL, POLICY) if f.kind is FindingKind.MISSING_FIGURE
+    ]
+    assert [f.detail()["months"] for f in missing] == [["2024年"]]
