@@ -4,6 +4,7 @@ evaluation on hand-built facts."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from datetime import date
 
@@ -238,3 +239,74 @@ def test_figures_are_asked_for_within_the_targets_window_only():
         f for f in evaluate([project], date(2026, 1, 15), CAL, POLICY) if f.kind is FindingKind.MISSING_FIGURE
     ]
     assert [f.detail()["months"] for f in missing] == [["2024年"]]
+
+
+# ---- the plan file -------------------------------------------------------------------------------
+
+PLAN = """
+project: {code: q, name: 沁县, county: 沁县, plan_start: 2022-06-01, plan_end: 2025-12-31}
+indicators:
+  - {code: Q04, name: 交易额, unit: 亿元, target: 3.6, period: cumulative, window: {start: 2022, end: 2024}}
+  - {code: Q06, name: 交易额年均增长, kind: growth, unit: "%", target: 30, base: Q04, average: true,
+     window: {start: 2022, end: 2025}}
+  - {code: Q32, name: 服务中心面积, unit: 平方米, comparator: 约, target: 2000, period: once,
+     window: {start: 2022-07, end: 2023-04}}
+  - {code: Q37, name: 招商资金, unit: 万元, target: 0, reference: R04, period: once,
+     window: {start: 2022-06, end: 2023-06}}
+  - {code: Q43, name: 每月报送工作进展, kind: deliverable, recurs: {every: 每月, grace_days: 5}}
+  - {code: R04, name: 政府引导资金, unit: 万元, figure: true}
+"""
+
+
+def plan_file(tmp_path, text: str = PLAN):
+    path = tmp_path / "q.yaml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def test_the_new_fields_read_from_a_plan_file(tmp_path) -> None:
+    from collectors.plan.loader import load_plan_file
+
+    plan = load_plan_file(plan_file(tmp_path))
+    by_code = {i.code: i for i in plan.indicators}
+    assert plan.format_version == 2  # written without format: 2, read as version 2 by its fields
+    assert by_code["Q32"].due == date(2023, 4, 30)  # a month's window ends on its last day
+    assert (by_code["Q04"].window.start, by_code["Q04"].window.end) == (date(2022, 1, 1), date(2024, 12, 31))
+    assert by_code["Q43"].recurs.every is Recurrence.MONTHLY and by_code["Q43"].recurs.grace_days == 5
+    assert by_code["R04"].figure and by_code["R04"].target is None
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (("base: Q04, average: true", "average: true"), "average（年均增长）只用于增速类指标，并需要 base"),
+        (("{start: 2022, end: 2024}", "{start: 2024, end: 2022}"), "window 的 end（2022-12-31）早于 start"),
+        (("{start: 2022-07, end: 2023-04}", "{start: 2022-13, end: 2023-04}"), "月份 13 不存在"),
+        (
+            ("kind: deliverable, recurs", "unit: 次, target: 1, recurs"),
+            "recurs（定期报送）只用于 kind: deliverable",
+        ),
+        (
+            ("every: 每月", "every: 每周"),
+            "应为 monthly、quarterly、half_yearly、yearly 之一（实际值：'每周'）",
+        ),
+        (("figure: true", "figure: true, target: 5"), "figure: true 表示只是一个参照数值"),
+        (("reference: R04", "reference: R05"), "reference R05 不在 indicators 中"),
+    ],
+)
+def test_bad_new_fields_are_refused_with_the_field_named(tmp_path, change, message) -> None:
+    from collectors.plan.loader import load_plan_file
+    from domain.errors import PlanFileError
+
+    path = plan_file(tmp_path, PLAN.replace(*change))
+    with pytest.raises(PlanFileError, match=re.escape(message)) as caught:
+        load_plan_file(path)
+    assert "q.yaml" in str(caught.value) and "indicators" in str(caught.value)
+
+
+def test_format_1_refuses_the_new_fields(tmp_path) -> None:
+    from collectors.plan.loader import load_plan_file
+    from domain.errors import PlanFileError
+
+    with pytest.raises(PlanFileError, match="window 是方案格式第 2 版的写法"):
+        load_plan_file(plan_file(tmp_path, "format: 1\n" + PLAN))
