@@ -310,3 +310,29 @@ def test_format_1_refuses_the_new_fields(tmp_path) -> None:
 
     with pytest.raises(PlanFileError, match="window 是方案格式第 2 版的写法"):
         load_plan_file(plan_file(tmp_path, "format: 1\n" + PLAN))
+
+
+def test_the_messages_write_the_arithmetic_and_the_strictness_out():
+    from notifiers.render import sentence
+
+    values = year_end((2021, 1.0), (2022, 2.0), (2023, 2.2), (2024, 2.5), (2025, 2.8))
+    averaged = sentence(verdicts(*average(values), as_of=date(2026, 1, 15))["Q06"])
+    assert averaged.startswith(
+        "Q06 电子商务交易额年均增长（约束性）：截至 2025年12月，Q04 Q04由 2021 年的 1 亿元到 2025 年的 "
+        "2.8 亿元，4 年年均增长 29.4%（(2.8 ÷ 1)^(1/4) − 1）；要求不低于 30.0%，差 0.6 个百分点，到期未达标。"
+    )
+    output = indicator("Q08", target=1, values=year_end((2024, 1.0), (2025, 1.12)))
+    city = indicator(
+        "R01", name="长治市平均增速", unit="%", figure=True, values=(MonthValue("2025-12", 10, False),)
+    )
+    q09 = indicator(
+        "Q09",
+        kind=IndicatorKind.GROWTH,
+        unit="%",
+        comparator=Comparator.GT,
+        target=2,
+        base="Q08",
+        reference="R01",
+    )
+    strict = sentence(verdicts(output, city, q09, as_of=date(2026, 1, 15))["Q09"])
+    assert "即高于 12.0%，恰好持平，未高于要求，全年未达标" in strict

@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from domain import keys
+from domain.enums import Comparator
 from domain.evaluation.compare import Requirement, number
 from domain.evaluation.policy import severity
 from domain.evaluation.series import due_through, year_to_date
@@ -109,5 +110,6 @@ def evaluate_average_growth(
         binding=indicator.binding,
         sources=base.sources if base else indicator.sources,
         method=method,
+        strict=indicator.comparator is Comparator.GT,
         **addressed(indicator),
     )

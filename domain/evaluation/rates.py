@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from domain import keys
-from domain.enums import PeriodKind
+from domain.enums import Comparator, PeriodKind
 from domain.evaluation.compare import Requirement
 from domain.evaluation.compare import number as number_words
 from domain.evaluation.deadlines import deadline_step
@@ -248,6 +248,7 @@ def evaluate_growth(
             reference=f"{reference.code} {reference.name}" if reference else None,
             reference_value=ref.value if ref else None,
             reference_month=ref.month if ref else None,
+            strict=indicator.comparator is Comparator.GT,
             binding=indicator.binding,
             sources=indicator.sources,
             **addressed(indicator),

@@ -68,6 +68,7 @@ class GrowthBelow(Finding):
     binding: Binding
     sources: tuple[str, ...]
     method: str | None = None  # 年均增长: the arithmetic over the years, in the message's words
+    strict: bool = False  # 高于 (gt): the rate must be above the required one, not merely reach it
 
     @property
     def missed(self) -> bool:
