@@ -131,3 +131,21 @@ def test_a_months_report_is_reminded_then_closed_by_duban_record(tmp_path) -> No
     after = q43("2022-07-06")
     assert after["verdict"] == "not_yet_due" and not after["reminds"]
     assert "（2022年7月）" in q43("2022-08-08")["subject"]
+
+
+@pytest.mark.both_databases
+def test_the_new_fields_reach_the_evaluation_through_the_database(tmp_path, database) -> None:
+    from db.engine import session_scope
+    from db.facts_loader import load_projects
+    from tests.scenario_world import import_example, make_app
+
+    app = make_app(tmp_path, database_url=database)
+    import_example(app, "qinxian.yaml")
+    with session_scope(app.engine) as session:
+        (project,) = load_projects(session, ["qinxian"])
+    by_code = {i.code: i for i in project.indicators}
+    assert (by_code["Q04"].window_start, by_code["Q04"].window_end) == (date(2022, 1, 1), date(2024, 12, 31))
+    assert by_code["Q06"].average and not by_code["Q04"].average
+    assert (by_code["Q44"].recurs, by_code["Q44"].grace_days) == (Recurrence.QUARTERLY, 10)
+    assert by_code["R04"].figure and by_code["Q37"].reference == "R04"
+    assert by_code["Q32"].due == date(2023, 4, 30)
