@@ -209,6 +209,8 @@ def test_recording_a_period_closes_it_and_the_next_one_is_reminded():
     assert june_in.verdict is Verdict.NOT_YET_DUE and "已报送 1/4 期" in june_in.detail()["basis"]
     july_late = verdicts(monthly_report("2022-06"), as_of=date(2022, 8, 8))["Q43"]
     assert "（2022年7月）" in july_late.subject and july_late.verdict is Verdict.NOT_MET
+    nothing = verdicts(monthly_report(), as_of=date(2022, 9, 8))["Q43"]  # June, July and August late
+    assert nothing.subject == "Q43 各单位每月报送工作进展（2022年6月，此后另有 2 期逾期未报送）"
     every = monthly_report("2022-06", "2022-07", "2022-08", "2022-09")
     assert verdicts(every, as_of=date(2022, 10, 10))["Q43"].verdict is Verdict.MET
 

@@ -19,6 +19,7 @@ from datetime import date
 
 import pytest
 from opencc_purepy import OpenCC
+from sqlmodel import Session, select
 
 from collectors.plan.loader import load_plan_file
 from domain.enums import Comparator, IndicatorKind, PeriodKind, Recurrence
@@ -149,3 +150,25 @@ def test_the_new_fields_reach_the_evaluation_through_the_database(tmp_path, data
     assert (by_code["Q44"].recurs, by_code["Q44"].grace_days) == (Recurrence.QUARTERLY, 10)
     assert by_code["R04"].figure and by_code["Q37"].reference == "R04"
     assert by_code["Q32"].due == date(2023, 4, 30)
+
+
+def test_the_project_page_tells_how_far_the_recurring_reports_and_the_reference_targets_are(tmp_path) -> None:
+    from bot.web.views import project_page
+    from db.measurements import record_measurement
+    from db.models import Indicator
+    from domain.enums import Origin
+    from tests.scenario_world import import_example, make_app
+
+    app = make_app(tmp_path)
+    import_example(app, "qinxian.yaml")
+    with Session(app.engine) as session:
+        q43 = session.exec(select(Indicator).where(Indicator.code == "Q43")).one()
+        record_measurement(session, indicator=q43, month="2022-06", value=1, unit="", origin=Origin.MANUAL)
+        session.commit()
+        page = project_page(session, "qinxian", date(2022, 7, 20), app.calendar, app.policy)
+    assert page is not None
+    others = {o.code: o for o in page.others}
+    assert others["Q43"].target == "定期报送（每月）"
+    assert others["Q43"].state == "已报送 1/43 期，下一期（2022年7月）时限 2022年8月5日"
+    assert others["Q44"].target == "定期报送（每季度）"
+    assert others["Q37"].target == "不少于 R04"

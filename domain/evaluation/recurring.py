@@ -84,20 +84,20 @@ def evaluate_recurring(
         return standing(
             NotYetDue, indicator, key, requirement=None, amount=None, month=None, basis="方案未给出期间"
         )
-    recorded = {m for m in indicator.values.months if m <= month_of(as_of)}
-    every = periods(indicator, start, end)
-    open_ = [p for p in every if not any(p.first <= m <= p.last for m in recorded)]
-    done = len(every) - len(open_)
+    every, open_ = periods(indicator, start, end), still_open(indicator, start, end, as_of)
     for period in open_:
         step = deadline_step(period.due, as_of, calendar, policy)
         if step is None:
             continue
-        kind = DeliverableOverdue if step.overdue else DeliverableDue
-        return kind(
+        # One verdict names the oldest period; the later ones already late are counted in it.
+        later = sum(1 for p in open_ if period.due < p.due < as_of)
+        also = f"，此后另有 {later} 期逾期未报送" if later else ""
+        late = DeliverableOverdue if step.overdue else DeliverableDue
+        return late(
             key=subject.key(keys.Question.DELIVERABLE, period.due),
             project=indicator.project,
             severity=severity(indicator.binding, step.overdue),
-            subject=f"{title}（{period.label}）",
+            subject=f"{title}（{period.label}{also}）",
             stage=step.stage,
             persons=indicator.persons,
             units=(indicator.responsible_unit,) if indicator.responsible_unit else (),
@@ -108,10 +108,22 @@ def evaluate_recurring(
             overdue_workdays=step.overdue_workdays,
         )
     key = subject.key(keys.Question.DELIVERABLE, every[-1].due if every else end)
-    if not open_ and (not every or as_of > every[-1].due):
-        basis = f"{len(every)} 期均已报送"
-        return standing(TargetMet, indicator, key, requirement=None, amount=None, month=None, basis=basis)
+    kind = TargetMet if not open_ and (not every or as_of > every[-1].due) else NotYetDue
+    basis = progress_words(indicator, start, end, as_of)
+    return standing(kind, indicator, key, requirement=None, amount=None, month=None, basis=basis)
+
+
+def still_open(indicator: IndicatorFacts, start: date, end: date, as_of: date) -> list[Period]:
+    """The periods no figure has been recorded for (by ``as_of``), oldest first."""
+    recorded = {m for m in indicator.values.months if m <= month_of(as_of)}
+    return [p for p in periods(indicator, start, end) if not any(p.first <= m <= p.last for m in recorded)]
+
+
+def progress_words(indicator: IndicatorFacts, start: date, end: date, as_of: date) -> str:
+    """How far a recurring deliverable has come, for the verdict and the project page."""
+    every, open_ = periods(indicator, start, end), still_open(indicator, start, end, as_of)
+    if not open_:
+        return f"{len(every)} 期均已报送"
     upcoming = open_[0]
     when = f"{upcoming.due.year}年{upcoming.due.month}月{upcoming.due.day}日"
-    basis = f"已报送 {done}/{len(every)} 期，下一期（{upcoming.label}）时限 {when}"
-    return standing(NotYetDue, indicator, key, requirement=None, amount=None, month=None, basis=basis)
+    return f"已报送 {len(every) - len(open_)}/{len(every)} 期，下一期（{upcoming.label}）时限 {when}"
