@@ -19,6 +19,7 @@ from db.models import Alert, JobRun
 from db.plan import items_of, projects
 from domain.enums import AlertState, FindingKind, IndicatorKind, ItemStatus, RunStatus, Severity
 from domain.evaluation import Policy, evaluate_project
+from domain.evaluation.compare import RANK_UNIT, Requirement
 from domain.evaluation.recurring import progress_words
 from domain.evaluation.targets import year_progress
 from domain.facts import IndicatorFacts, ProjectFacts
@@ -177,6 +178,8 @@ def _other(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, proje
         target = (
             f"{LABELS[indicator.comparator]} {indicator.target:g}{high} {unit}" if indicator.target else ""
         )
+        if unit == RANK_UNIT and indicator.target is not None:  # 前 3 名, as the messages say it
+            target = Requirement(indicator.comparator, indicator.target).words(unit)
         if indicator.reference:  # 不少于政府引导资金: the figure it is held to, by its code
             plus = f" + {indicator.target:g} {unit}" if indicator.target else ""
             target = f"{LABELS[indicator.comparator]} {indicator.reference}{plus}"
