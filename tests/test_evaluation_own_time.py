@@ -338,3 +338,23 @@ def test_the_messages_write_the_arithmetic_and_the_strictness_out():
     )
     strict = sentence(verdicts(output, city, q09, as_of=date(2026, 1, 15))["Q09"])
     assert "即高于 12.0%，恰好持平，未高于要求，全年未达标" in strict
+
+
+def test_a_share_or_a_rate_for_2025_is_not_judged_on_earlier_years():
+    """其中开展电商业务市场主体不少于60% and 同比增长率高于…, both 到2025年: 2023 is not their year."""
+    window = {"window_start": date(2025, 1, 1), "window_end": date(2025, 12, 31)}
+    share = indicator(
+        "Q13",
+        kind=IndicatorKind.RATIO,
+        unit="%",
+        target=60,
+        values=(MonthValue("2023-12", 40, False),),
+        **window,
+    )
+    output = indicator("Q08", target=1, values=year_end((2022, 1.0), (2023, 1.0)))
+    rate = indicator("Q09", kind=IndicatorKind.GROWTH, unit="%", target=2, base="Q08", **window)
+    early = verdicts(share, output, rate, as_of=date(2024, 1, 15))
+    assert early["Q13"].verdict is Verdict.NOT_YET_DUE and early["Q09"].verdict is Verdict.NOT_YET_DUE
+    late = verdicts(share, output, rate, as_of=date(2026, 1, 15))
+    assert late["Q13"].verdict is Verdict.NOT_REPORTED and late["Q13"].key.endswith("/2025")
+    assert late["Q09"].verdict is Verdict.NOT_REPORTED

@@ -47,6 +47,8 @@ def evaluate_ratio(
 ) -> list[Finding]:
     """Exactly one verdict: the latest share against its floor (by a date, or each year)."""
     values = reported(indicator.values, as_of)
+    if indicator.window_start is not None:  # a share for 2025 is not judged on 2023's figures
+        values = values.between(month_of(indicator.window_start), "9999-12")
     latest = values[-1] if values else None
     target = indicator.target_for(int(latest.month[:4])) if latest else indicator.target
     subject = keys.indicator(indicator.project, indicator.code)
@@ -132,6 +134,8 @@ def evaluate_ratio(
     due = due_through(as_of, policy.missing_after_day)
     if latest is None:
         year = min(int(due[:4]), plan_end.year) if plan_end else int(due[:4])
+        if indicator.window_start is not None:
+            year = max(year, indicator.window_start.year)
         key = subject.key(Question.RATIO, year)
         if due >= f"{year:04d}-12":  # the year is over, and no share was ever reported
             return [not_reported(indicator, key, requirement=need, period=f"{year} 年已结束")]
@@ -196,6 +200,8 @@ def evaluate_growth(
     plan is over (the growth is judged by then), else not yet due."""
     base = by_code.get(indicator.base) if indicator.base else None
     measured = growth_at(indicator, base, as_of)
+    if measured and indicator.window_start and measured[1] < month_of(indicator.window_start):
+        measured = None  # a rate before the target's own window is not the one it asks for
     subject = keys.indicator(indicator.project, indicator.code)
     reference = by_code.get(indicator.reference) if indicator.reference else None
     ref = _reference_at(reference, measured[1]) if measured else None
