@@ -31,7 +31,7 @@ from db.models import (
     Source,
 )
 from db.types import code_point_order
-from domain.enums import Binding, Cadence, Comparator, IndicatorKind, PeriodKind
+from domain.enums import Binding, Cadence, Comparator, IndicatorKind, PeriodKind, Recurrence
 from domain.facts import (
     AlertSettings,
     IndicatorFacts,
@@ -114,7 +114,7 @@ _IndicatorRow = namedtuple(
     "_IndicatorRow",
     "id project_id code name kind binding unit comparator target target_high period due done done_at "
     "done_evidence_id responsible_persons responsible_unit source_code pace base_code reference_code "
-    "cadence tolerance alternatives item",
+    "cadence tolerance alternatives item window_start window_end average recurs grace_days figure",
 )
 
 
@@ -178,6 +178,12 @@ def _indicators(
                 tolerance=row.tolerance,
                 alternatives=tuple(_json(row.alternatives)),
                 item=row.item,
+                window_start=_date(row.window_start),
+                window_end=_date(row.window_end),
+                average=bool(row.average),
+                recurs=Recurrence(row.recurs) if row.recurs else None,
+                grace_days=row.grace_days,
+                figure=bool(row.figure),
             )
         )
     cursor.close()

@@ -83,11 +83,15 @@ def import_plan(session: Session, plan: PlanSpec, path: Path) -> ImportReport:
         values = s.model_dump() | {"project_id": project.id}
         _upsert(session, report, Source, _find(session, Source, project.id, code=s.code), values)
     for i in plan.indicators:
-        values = i.model_dump(exclude={"targets", "source", "base", "reference"}) | {
+        values = i.model_dump(exclude={"targets", "source", "base", "reference", "window", "recurs"}) | {
             "project_id": project.id,
             "source_code": i.source,
             "base_code": i.base,
             "reference_code": i.reference,
+            "window_start": i.window.start if i.window else None,
+            "window_end": i.window.end if i.window else None,
+            "recurs": i.recurs.every if i.recurs else None,
+            "grace_days": i.recurs.grace_days if i.recurs else 0,
         }
         indicator = _upsert(
             session, report, Indicator, _find(session, Indicator, project.id, code=i.code), values

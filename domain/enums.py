@@ -34,6 +34,19 @@ class Cadence(StrEnum):
     ONCE = "once"  # entered once (a count, an area): never asked for again
 
 
+class Recurrence(StrEnum):
+    """How often a recurring deliverable falls due (每月报送, 季度督查, 半年通报)."""
+
+    MONTHLY = "monthly"
+    QUARTERLY = "quarterly"
+    HALF_YEARLY = "half_yearly"
+    YEARLY = "yearly"
+
+    @property
+    def months(self) -> int:
+        return {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}[self.value]
+
+
 class Verdict(StrEnum):
     """Where a target stands at an evaluation: every target has exactly one."""
 

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple, overload
 
-from domain.enums import Binding, Cadence, Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.enums import Binding, Cadence, Comparator, IndicatorKind, ItemStatus, PeriodKind, Recurrence
 
 
 class MonthValue(NamedTuple):
@@ -132,6 +132,14 @@ class IndicatorFacts:
     tolerance: float | None = None  # "approx": allowed deviation in % of the target
     alternatives: tuple[str, ...] = ()  # indicators any one of which, met, meets this one (A 或 B)
     item: str | None = None  # the rectification item whose measures set this target
+    # The indicator's own time (plan format 2): the window it is reckoned over (else the plan's),
+    # a growth averaged over that window's years, a deliverable due again each period.
+    window_start: date | None = None
+    window_end: date | None = None
+    average: bool = False
+    recurs: Recurrence | None = None
+    grace_days: int = 0
+    figure: bool = False  # a reference or base figure only: no target, no verdict
 
     def __post_init__(self) -> None:
         # Tests and hand-built facts may pass plain tuples of MonthValue; the rules read columns.
@@ -139,6 +147,14 @@ class IndicatorFacts:
             object.__setattr__(self, "values", _series(self.values))
         if any(not isinstance(v, Series) for v in self.town_values.values()):
             object.__setattr__(self, "town_values", {t: _series(v) for t, v in self.town_values.items()})
+
+    def start(self, plan_start: date | None) -> date | None:
+        """When this target's period begins: its own window's start, else the plan's."""
+        return self.window_start or plan_start
+
+    def end(self, plan_end: date | None) -> date | None:
+        """When this target's period ends: its own window's end, else the plan's."""
+        return self.window_end or plan_end
 
     def target_for(self, year: int) -> float | None:
         return self.year_targets.get(year, self.target)

@@ -18,6 +18,7 @@ from domain.enums import (
     ItemStatus,
     Origin,
     PeriodKind,
+    Recurrence,
     RunStatus,
     Severity,
     Verdict,
@@ -98,6 +99,7 @@ BY_ENUM: dict[type[StrEnum], dict[str, str]] = {
         "not_yet_due": "尚未到期",
     },
     Cadence: {"monthly": "每月", "quarterly": "每季度", "yearly": "每年", "once": "一次性"},
+    Recurrence: {"monthly": "每月", "quarterly": "每季度", "half_yearly": "每半年", "yearly": "每年"},
     # A stage's step said alone; "overdue" is also a finding kind (整改逾期), hence a row of its own.
     Step: {
         "due": "到期",

@@ -40,7 +40,9 @@ def test_demo_prints_the_messages_it_sends(tmp_path: Path) -> None:
     previews = list(outbox.glob("*.html"))
     assert previews, "an HTML email preview is written"
     assert "<html" in previews[0].read_text(encoding="utf-8")
-    assert len(list(outbox.glob("*.md"))) == 3
+    assert len(list(outbox.glob("*.md"))) == 4  # 偏关, 昭化, 闻喜 and 沁县's work groups
+    # 沁县: the monthly progress report is a deliverable of its own month, reminded like a deadline.
+    assert "Q43 各单位每月报送工作进展（2022年6月，此后另有 15 期逾期未报送）（约束性）" in out
 
 
 def test_broken_plan_is_one_clear_error_and_changes_nothing(tmp_path: Path) -> None:

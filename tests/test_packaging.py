@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-EXAMPLES = ("pianguan.yaml", "zhaohua.yaml", "wenxi.yaml", "pianguan-ledger.xlsx")
+EXAMPLES = ("pianguan.yaml", "zhaohua.yaml", "wenxi.yaml", "qinxian.yaml", "pianguan-ledger.xlsx")
 
 
 def test_the_wheel_carries_the_examples_and_its_demo_runs_from_them(tmp_path: Path) -> None:

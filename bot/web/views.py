@@ -19,8 +19,10 @@ from db.models import Alert, JobRun
 from db.plan import items_of, projects
 from domain.enums import AlertState, FindingKind, IndicatorKind, ItemStatus, RunStatus, Severity
 from domain.evaluation import Policy, evaluate_project
+from domain.evaluation.compare import RANK_UNIT, Requirement
+from domain.evaluation.recurring import progress_words
 from domain.evaluation.targets import year_progress
-from domain.facts import IndicatorFacts
+from domain.facts import IndicatorFacts, ProjectFacts
 from domain.findings import Finding
 from domain.keys import parse as parse_key
 from domain.labels import COUNT_LABELS as COUNT_LABELS  # the templates read them from here
@@ -112,7 +114,7 @@ def project_page(
             bar.figures = evidence.get(indicator.code, [])
             bars.append(bar)
         else:
-            others.append(_other(indicator, as_of, calendar))
+            others.append(_other(indicator, as_of, calendar, project))
     return ProjectPage(
         code=project.code,
         name=project.name,
@@ -149,7 +151,17 @@ def _bar(indicator: IndicatorFacts, as_of: date, finding: Finding | None) -> Bar
     )
 
 
-def _other(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar) -> Other:
+def _other(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, project: ProjectFacts) -> Other:
+    if indicator.recurs is not None:  # 每月报送: how many periods are in, and the next one's date
+        start, end = indicator.start(project.plan_start), indicator.end(project.plan_end)
+        state = progress_words(indicator, start, end, as_of) if start and end else "方案未给出期间"
+        return Other(
+            indicator.code,
+            indicator.name,
+            LABELS[indicator.binding],
+            f"定期报送（{label(indicator.recurs)}）",
+            state,
+        )
     if indicator.kind is IndicatorKind.DELIVERABLE:
         if indicator.done:
             state = "已完成"
@@ -166,6 +178,11 @@ def _other(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar) -> Ot
         target = (
             f"{LABELS[indicator.comparator]} {indicator.target:g}{high} {unit}" if indicator.target else ""
         )
+        if unit == RANK_UNIT and indicator.target is not None:  # 前 3 名, as the messages say it
+            target = Requirement(indicator.comparator, indicator.target).words(unit)
+        if indicator.reference:  # 不少于政府引导资金: the figure it is held to, by its code
+            plus = f" + {indicator.target:g} {unit}" if indicator.target else ""
+            target = f"{LABELS[indicator.comparator]} {indicator.reference}{plus}"
         latest = indicator.values[-1] if indicator.values else None
         state = f"{latest.month}：{latest.value:g} {unit}" if latest else "暂无数据"
     return Other(indicator.code, indicator.name, LABELS[indicator.binding], target, state)

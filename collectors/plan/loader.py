@@ -215,6 +215,9 @@ def _readable(error: Any) -> str:
     if error["type"] == "extra_forbidden":
         return "不认识的字段（拼写错误？）"
     message = WORDED.get(error["type"], message)
+    if error["type"] == "enum":  # Input should be 'monthly', 'quarterly' or 'yearly'
+        choices = re.findall(r"'([^']*)'", str(error.get("ctx", {}).get("expected", "")))
+        message = f"应为 {'、'.join(choices)} 之一"
     value = error.get("input")
     if isinstance(value, str | int | float) and error["type"] not in ("value_error",):
         shown = repr(value)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Column, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Column, Integer, String, UniqueConstraint, false
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime, enum_type, utcnow
-from domain.enums import Binding, Cadence, Comparator, IndicatorKind, ItemStatus, PeriodKind
+from domain.enums import Binding, Cadence, Comparator, IndicatorKind, ItemStatus, PeriodKind, Recurrence
 
 
 class Project(SQLModel, table=True):
@@ -113,6 +113,15 @@ class Indicator(SQLModel, table=True):
     alternatives: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
+    # The indicator's own time (format 2, 沁县): its window, a growth averaged over the window's
+    # years (年均), a deliverable due each period ``grace_days`` after the period ends.
+    window_start: date | None = None
+    window_end: date | None = None
+    average: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+    recurs: Recurrence | None = Field(default=None, sa_type=enum_type(Recurrence))
+    grace_days: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
+    # A figure other targets are held to (长治市平均增速): no target of its own.
+    figure: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
 
 
 class IndicatorTarget(SQLModel, table=True):

@@ -13,14 +13,17 @@ from datetime import date
 
 from domain.enums import IndicatorKind
 from domain.evaluation.alternatives import apply_alternatives
+from domain.evaluation.average_growth import evaluate_average_growth
 from domain.evaluation.deadlines import evaluate_deliverable, evaluate_item
 from domain.evaluation.hygiene import missing_figures, odd_values, source_health
 from domain.evaluation.policy import Policy
 from domain.evaluation.rates import evaluate_growth, evaluate_ratio
+from domain.evaluation.recurring import evaluate_recurring
+from domain.evaluation.relative import against_reference
 from domain.evaluation.reporting import reporting_window
 from domain.evaluation.targets import evaluate_numeric
 from domain.evaluation.verdicts import before_issue
-from domain.facts import ProjectFacts
+from domain.facts import IndicatorFacts, ProjectFacts
 from domain.findings import Finding
 from domain.workdays import WorkCalendar
 
@@ -63,20 +66,43 @@ def evaluate_project(
         if indicator.item is not None and issued is not None and as_of < issued:
             findings.append(before_issue(indicator, issued))  # set by a plan not issued yet
             continue
+        start, end = indicator.start(project.plan_start), indicator.end(project.plan_end)
         if indicator.kind is IndicatorKind.DELIVERABLE:
-            findings.append(evaluate_deliverable(indicator, as_of, calendar, policy))
+            if indicator.recurs is not None:
+                findings.append(evaluate_recurring(indicator, start, end, as_of, calendar, policy))
+            else:
+                findings.append(evaluate_deliverable(indicator, as_of, calendar, policy))
             continue
-        if indicator.kind is IndicatorKind.NUMERIC:
-            findings += evaluate_numeric(
-                indicator, project.plan_start, project.plan_end, as_of, calendar, policy
-            )
-        elif indicator.kind is IndicatorKind.RATIO:
-            findings += evaluate_ratio(indicator, as_of, calendar, policy, project.plan_end)
-        elif indicator.kind is IndicatorKind.GROWTH:
-            findings += evaluate_growth(indicator, by_code, as_of, project.plan_end, policy.missing_after_day)
+        findings += _judge(indicator, by_code, start, end, as_of, calendar, policy)
         findings += missing_figures(project, indicator, as_of, policy)
         findings += odd_values(indicator, as_of, policy)
     findings = apply_alternatives(project.indicators, findings)
     findings += source_health(project, as_of, policy)
     findings += reporting_window(project, as_of, calendar, policy)
     return findings
+
+
+def _judge(
+    indicator: IndicatorFacts,
+    by_code: dict[str, IndicatorFacts],
+    start: date | None,
+    end: date | None,
+    as_of: date,
+    calendar: WorkCalendar,
+    policy: Policy,
+) -> list[Finding]:
+    """The verdict(s) of one numeric, ratio or growth target over its own window."""
+    if indicator.figure:
+        return []  # a reference figure only: the targets held to it have the verdicts
+    if indicator.kind is IndicatorKind.GROWTH:
+        if indicator.average:
+            return [evaluate_average_growth(indicator, by_code, as_of, policy.missing_after_day)]
+        return evaluate_growth(indicator, by_code, as_of, end, policy.missing_after_day)
+    if indicator.reference:
+        resolved = against_reference(indicator, by_code, as_of, end, policy.missing_after_day)
+        if not isinstance(resolved, IndicatorFacts):
+            return [resolved]
+        indicator = resolved
+    if indicator.kind is IndicatorKind.RATIO:
+        return evaluate_ratio(indicator, as_of, calendar, policy, end)
+    return evaluate_numeric(indicator, start, end, as_of, calendar, policy)

@@ -3,7 +3,7 @@
 ``≥ > ≤ < =``, ``between`` (both ends included, 3–5 个) and ``approx`` (约 2000 平米: within
 ``tolerance`` % of the target, 5 % unless the plan says otherwise). A floor (``≥``, ``>``) is
 what a growing figure reaches, so only a floor is held against a pace during the year; the other
-comparators are judged when the target falls due.
+comparators are judged when the target falls due. A rank (unit 名) is a ceiling: 前 3 名 is ≤ 3.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from domain.enums import Comparator
 
 DEFAULT_TOLERANCE = 5.0  # percent of the target, for "approx" written without one
+RANK_UNIT = "名"  # a rank entered by hand (全市第 1 名): judged with ≤ (前 3 名) or = (第 1 名)
 
 _WORDS = {
     Comparator.GE: "不少于",
@@ -68,6 +69,12 @@ class Requirement:
             return f"在 {number(self.target)}–{number(self.high)}{gap}{unit}"
         if self.comparator is Comparator.APPROX:
             return f"约 {amount}（允许偏差 ±{self.allowed:g}%）"
+        if unit == RANK_UNIT and self.comparator in (Comparator.LE, Comparator.EQ):
+            # A rank: smaller is better, so "不超过 3 名" is how no office writes it.
+            place = number(self.target)
+            return (
+                f"第 {place} 名" if self.comparator is Comparator.EQ or self.target == 1 else f"前 {place} 名"
+            )
         return f"{_WORDS.get(self.comparator, '不少于')} {amount}"
 
 

@@ -67,10 +67,11 @@ def missing_figures(
     have = set(indicator.values.months)
     for values in indicator.town_values.values():
         have.update(values.months)
-    first = month_of(project.plan_start) if project.plan_start else min(have, default=due_month)
+    start, end = indicator.start(project.plan_start), indicator.end(project.plan_end)  # its own window
+    first = month_of(start) if start else min(have, default=due_month)
     if indicator.source is None and have:
         first = max(first, min(have))  # hand-entered figures are expected from the first one on
-    last = min(due_month, month_of(project.plan_end)) if project.plan_end else due_month
+    last = min(due_month, month_of(end)) if end else due_month
     expected = _months(first, last)
     if have.issuperset(expected):
         return []

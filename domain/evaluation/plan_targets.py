@@ -54,8 +54,9 @@ def evaluate_cumulative(
     target = indicator.target
     key = keys.indicator(indicator.project, indicator.code).key(Question.PLAN)
     ends = f"{end.year}年{end.month}月{end.day}日" if end else ""
-    period = f"方案期（至 {ends}）" if end else "方案期"
-    over = f"方案期已于 {ends}结束"
+    span = "目标期间" if indicator.window_end else "方案期"  # its own window, or the plan's
+    period = f"{span}（至 {ends}）" if end else span
+    over = f"{span}已于 {ends}结束"
     if target is None:
         return standing(
             NotYetDue, indicator, key, requirement=None, amount=None, month=None, basis="方案未给出目标"
@@ -69,7 +70,8 @@ def evaluate_cumulative(
             NotYetDue, indicator, key, requirement=need, amount=None, month=None, basis=f"{period}内达到即可"
         )
     first = month_of(start) if start else values[0].month
-    amount = sum(a for m, a in month_amounts(values).items() if m >= first)
+    final = month_of(end) if end else "9999-12"  # figures after the target's own window are not its
+    amount = sum(a for m, a in month_amounts(values).items() if first <= m <= final)
     last = values[-1].month
     ok = need.met(amount)
     complete = end is not None and (last >= month_of(end) or (closed and indicator.cadence not in PACED))
@@ -110,7 +112,7 @@ def evaluate_cumulative(
     expected = amount / months * total
     gaps = elapsed - months
     basis = f"已过 {elapsed} 个月" if not gaps else f"已报送的 {months} 个月（{gaps} 个月未报送，不按 0 计）"
-    method = f"按方案期内时间均衡（线性）计算，{elapsed}/{total} 个月应完成总目标的相应份额"
+    method = f"按{span}内时间均衡（线性）计算，{elapsed}/{total} 个月应完成总目标的相应份额"
     if amount >= required:
         return standing(
             OnPace,
@@ -131,7 +133,7 @@ def evaluate_cumulative(
         gap_points=(required - amount) / target * 100,
         pace_method=method,
         forecast=expected,
-        forecast_method=f"按{basis}的月均值推算到方案期末",
+        forecast_method=f"按{basis}的月均值推算到{span}末",
         forecast_short=expected < target,
         forecast_months=months,
         **_plan_figures(indicator, amount, target, last),

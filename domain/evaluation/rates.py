@@ -15,7 +15,7 @@ from collections.abc import Mapping
 from datetime import date
 
 from domain import keys
-from domain.enums import PeriodKind
+from domain.enums import Comparator, PeriodKind
 from domain.evaluation.compare import Requirement
 from domain.evaluation.compare import number as number_words
 from domain.evaluation.deadlines import deadline_step
@@ -47,6 +47,8 @@ def evaluate_ratio(
 ) -> list[Finding]:
     """Exactly one verdict: the latest share against its floor (by a date, or each year)."""
     values = reported(indicator.values, as_of)
+    if indicator.window_start is not None:  # a share for 2025 is not judged on 2023's figures
+        values = values.between(month_of(indicator.window_start), "9999-12")
     latest = values[-1] if values else None
     target = indicator.target_for(int(latest.month[:4])) if latest else indicator.target
     subject = keys.indicator(indicator.project, indicator.code)
@@ -132,6 +134,8 @@ def evaluate_ratio(
     due = due_through(as_of, policy.missing_after_day)
     if latest is None:
         year = min(int(due[:4]), plan_end.year) if plan_end else int(due[:4])
+        if indicator.window_start is not None:
+            year = max(year, indicator.window_start.year)
         key = subject.key(Question.RATIO, year)
         if due >= f"{year:04d}-12":  # the year is over, and no share was ever reported
             return [not_reported(indicator, key, requirement=need, period=f"{year} 年已结束")]
@@ -174,7 +178,8 @@ def growth_at(
     now, before = year_to_date(values, year, month), year_to_date(values, year - 1, month)
     if now is None or before is None or before[1] != month or before[0] <= 0:
         return None  # last year's same months are not all in: the rate cannot be computed honestly
-    return (now[0] / before[0] - 1) * 100, values[-1].month
+    # Rounded past any printed digit: 1.12 ÷ 1.00 is 12.000000000000011 %, and 高于 12 % is strict.
+    return round((now[0] / before[0] - 1) * 100, 9), values[-1].month
 
 
 def _reference_at(reference: IndicatorFacts | None, month: str) -> MonthValue | None:
@@ -195,6 +200,8 @@ def evaluate_growth(
     plan is over (the growth is judged by then), else not yet due."""
     base = by_code.get(indicator.base) if indicator.base else None
     measured = growth_at(indicator, base, as_of)
+    if measured and indicator.window_start and measured[1] < month_of(indicator.window_start):
+        measured = None  # a rate before the target's own window is not the one it asks for
     subject = keys.indicator(indicator.project, indicator.code)
     reference = by_code.get(indicator.reference) if indicator.reference else None
     ref = _reference_at(reference, measured[1]) if measured else None
@@ -225,7 +232,7 @@ def evaluate_growth(
         ]
     required = target + (ref.value if ref else 0.0)
     need = Requirement(indicator.comparator, required, tolerance=indicator.tolerance)
-    if rate >= required:
+    if need.met(rate):  # 高于 (gt) is strict: exactly the city's rate plus the points is not above it
         kind = TargetMet if final else OnPace
         basis = f"{year} 年截至 {number} 月同比" + (
             f"，要求高于{reference.name} {number_words(target)} 个百分点" if reference else ""
@@ -247,6 +254,7 @@ def evaluate_growth(
             reference=f"{reference.code} {reference.name}" if reference else None,
             reference_value=ref.value if ref else None,
             reference_month=ref.month if ref else None,
+            strict=indicator.comparator is Comparator.GT,
             binding=indicator.binding,
             sources=indicator.sources,
             **addressed(indicator),

@@ -67,6 +67,8 @@ class GrowthBelow(Finding):
     reference_month: str | None
     binding: Binding
     sources: tuple[str, ...]
+    method: str | None = None  # 年均增长: the arithmetic over the years, in the message's words
+    strict: bool = False  # 高于 (gt): the rate must be above the required one, not merely reach it
 
     @property
     def missed(self) -> bool:

@@ -31,6 +31,7 @@ from pydantic import (
 from domain.enums import Binding, Cadence, Comparator, IndicatorKind, ItemStatus, PeriodKind
 from domain.plan.dates import ONGOING_MARKERS, parse_deadline, parse_office_date
 from domain.plan.names import canonical_units, closest, near_people, near_units
+from domain.plan.periods import RecursSpec, WindowSpec
 from domain.plan.text import TextError, clean_text
 from domain.secrets import is_secret_setting, misplaced_problem, misplaced_secret
 
@@ -270,7 +271,9 @@ class IndicatorSpec(Strict):
     # of each month, twelve numbers ending at 100. Left out, the pace is linear (m/12).
     pace: list[float] = []
     base: str | None = None  # growth: the indicator whose year-over-year change is the rate
-    reference: str | None = None  # growth: the indicator holding the rate to beat (全市平均增速)
+    # The indicator holding the figure to beat (全市平均增速; 政府引导资金): the requirement is that
+    # figure plus ``target`` — points for a rate, an amount for a level.
+    reference: str | None = None
     # Format 2. How often the figure is reported: monthly (the default), quarterly, yearly, or
     # once (a count or an area entered once is never asked for again).
     cadence: Annotated[Cadence, _word(_CADENCE_WORDS)] = Cadence.MONTHLY
@@ -281,11 +284,25 @@ class IndicatorSpec(Strict):
     # several batches share numbers (复核组/3): its deadline is the target's due date, its persons
     # and units the responsible ones, unless given here.
     item: str | None = None
+    # ---- Format 2, the indicator's own time (沁县; domain/plan/periods.py) ----
+    # The period the target is reckoned over, instead of the project's start and end.
+    window: WindowSpec | None = None
+    # growth: the compound average annual rate (年均增长) of ``base`` over the window's years,
+    # from the year before the window starts ("在现有基础上"), not a year-over-year rate.
+    average: bool = False
+    # deliverable: due again each period (每月报送工作进展), closed by a figure for that period.
+    recurs: RecursSpec | None = None
+    # A figure other targets are held to or computed from (长治市平均增速, 政府引导资金): no target
+    # of its own, so no verdict; entered by hand or collected like any figure.
+    figure: bool = False
 
     @property
     def format_2_fields(self) -> list[str]:
         """The fields of plan format version 2 this indicator uses."""
-        used = [name for name in ("tolerance", "alternatives", "item") if getattr(self, name)]
+        names = ("tolerance", "alternatives", "item", "window", "average", "recurs", "figure")
+        used = [name for name in names if getattr(self, name)]
+        if self.reference and self.kind is not IndicatorKind.GROWTH:
+            used.append("reference")
         if "cadence" in self.model_fields_set:
             used.append("cadence")
         if self.comparator in V2_COMPARATORS:
@@ -330,10 +347,33 @@ class IndicatorSpec(Strict):
         return self
 
     @model_validator(mode="after")
+    def _own_time_fits_kind(self) -> IndicatorSpec:
+        if self.average and (self.kind is not IndicatorKind.GROWTH or not self.base or not self.window):
+            raise ValueError(
+                "average（年均增长）只用于增速类指标，并需要 base（据以计算的指标）和 window（年份范围）"
+            )
+        if self.recurs is not None:
+            if self.kind is not IndicatorKind.DELIVERABLE:
+                raise ValueError("recurs（定期报送）只用于 kind: deliverable")
+            if self.due is not None:
+                raise ValueError("定期报送的每一期都有自己的时限，不写 due（由 recurs 的 grace_days 算出）")
+        elif self.window is not None and self.due is None and self.period is PeriodKind.ONCE:
+            self.due = self.window.end  # a level reached "by 2023-06": the window's end is its date
+        elif self.window is not None and self.due is None and self.kind is IndicatorKind.DELIVERABLE:
+            self.due = self.window.end
+        return self
+
+    @model_validator(mode="after")
     def _target_fits_kind(self) -> IndicatorSpec:
-        if (self.base or self.reference) and self.kind is not IndicatorKind.GROWTH:
-            raise ValueError("base 和 reference 只用于增速类指标（kind: growth）")
+        if self.base and self.kind is not IndicatorKind.GROWTH:
+            raise ValueError("base 只用于增速类指标（kind: growth）")
+        if self.reference and self.kind is IndicatorKind.DELIVERABLE:
+            raise ValueError("reference 只用于数值、比例和增速类指标")
         if self.kind is IndicatorKind.DELIVERABLE:
+            return self
+        if self.figure:
+            if self.target is not None or self.targets:
+                raise ValueError("figure: true 表示只是一个参照数值，不写 target 或 targets")
             return self
         if self.target is None and not self.targets:
             raise ValueError("数值类指标需要 target 或 targets")
