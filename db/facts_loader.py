@@ -114,7 +114,7 @@ _IndicatorRow = namedtuple(
     "_IndicatorRow",
     "id project_id code name kind binding unit comparator target target_high period due done done_at "
     "done_evidence_id responsible_persons responsible_unit source_code pace base_code reference_code "
-    "cadence tolerance alternatives item",
+    "cadence tolerance alternatives item due_text",
 )
 
 
@@ -178,6 +178,7 @@ def _indicators(
                 tolerance=row.tolerance,
                 alternatives=tuple(_json(row.alternatives)),
                 item=row.item,
+                due_text=row.due_text,
             )
         )
     cursor.close()

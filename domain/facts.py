@@ -132,6 +132,15 @@ class IndicatorFacts:
     tolerance: float | None = None  # "approx": allowed deviation in % of the target
     alternatives: tuple[str, ...] = ()  # indicators any one of which, met, meets this one (A 或 B)
     item: str | None = None  # the rectification item whose measures set this target
+    due_text: str | None = None  # a month-only due date as the plan wrote it: 2019年10月份前
+
+    @property
+    def due_words(self) -> str:
+        """The due date as messages say it: the plan's own words, with the day they were read as."""
+        if self.due is None:
+            return ""
+        day = f"{self.due.year}年{self.due.month}月{self.due.day}日"
+        return f"{self.due_text}（按 {day}计）" if self.due_text else day
 
     def __post_init__(self) -> None:
         # Tests and hand-built facts may pass plain tuples of MonthValue; the rules read columns.
