@@ -15,10 +15,11 @@ from dataclasses import dataclass
 from datetime import date
 
 from domain import keys
-from domain.enums import Binding, Verdict
+from domain.enums import Binding, Origin, Verdict
 from domain.evaluation.shared import reported
 from domain.facts import IndicatorFacts, ProjectFacts
 from domain.findings import Finding
+from domain.labels import label
 
 # Worst first: a standard with one part not met is not met, whatever its other parts say.
 _WORST_FIRST = (
@@ -189,8 +190,14 @@ def _evidence(indicator: IndicatorFacts, as_of: date) -> str:
     if indicator.done_evidence:
         return f"{indicator.code} 佐证材料 sha256:{indicator.done_evidence[:12]}"
     if reported(indicator.values, as_of) and indicator.sources:
-        return f"{indicator.code} 来自 {'、'.join(indicator.sources)}"
+        return f"{indicator.code} 来自 {'、'.join(map(_source_words, indicator.sources))}"
     return ""
+
+
+def _source_words(source: str) -> str:
+    """"manual" → 手工录入; a source's code stays, with its pages kept as evidence."""
+    origins = {o.value for o in Origin}
+    return label(Origin(source)) if source in origins else f"{source}（原始页面已存证）"
 
 
 def _responsible(indicator: IndicatorFacts) -> str:
