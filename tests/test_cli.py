@@ -40,7 +40,10 @@ def test_demo_prints_the_messages_it_sends(tmp_path: Path) -> None:
     previews = list(outbox.glob("*.html"))
     assert previews, "an HTML email preview is written"
     assert "<html" in previews[0].read_text(encoding="utf-8")
-    assert len(list(outbox.glob("*.md"))) == 3
+    assert len(list(outbox.glob("*.md"))) == 4
+    # 祁阳县, a 2016 示范县 of the 湖南 notice: its 2018 requirements are long overdue in the demo.
+    (qiyang,) = outbox.glob("*-qiyang-work.md")
+    assert "HN16-3 中央资金全部拨付" in qiyang.read_text(encoding="utf-8")
 
 
 def test_broken_plan_is_one_clear_error_and_changes_nothing(tmp_path: Path) -> None:

@@ -18,7 +18,7 @@ from tests.conftest import EXAMPLES
 from tests.fakes.wecom_server import FakeWeCom, running
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO_PROJECTS = ("偏关县乡村e镇建设项目", "昭化区", "闻喜县桐城e镇项目")
+DEMO_PROJECTS = ("偏关县乡村e镇建设项目", "昭化区", "闻喜县桐城e镇项目", "祁阳县")
 
 
 def duban(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -45,7 +45,7 @@ def test_after_the_demo_the_next_commands_see_its_projects(tmp_path: Path) -> No
     assert "偏关县" in status.stdout and "闻喜县" in status.stdout and "昭化区" in status.stdout
     rows = json.loads(duban(tmp_path, "status", "--as-of", "2023-10-12", "--json").stdout)
     names = [row["name"] for row in rows if row["row"] == "project"]
-    assert len(names) == 3 and all(any(n.startswith(p) for n in names) for p in DEMO_PROJECTS), names
+    assert len(names) == 4 and all(any(n.startswith(p) for n in names) for p in DEMO_PROJECTS), names
     alerts = duban(tmp_path, "alerts", "--json")
     assert len(json.loads(alerts.stdout)) >= 20
     assert (tmp_path / "data" / "outbox").is_dir() and not (tmp_path / "data" / "demo").exists()
@@ -55,7 +55,7 @@ def test_data_dir_works_the_same_for_the_demo_and_the_next_verb(tmp_path: Path) 
     assert duban(tmp_path, "--data-dir", "elsewhere", "demo").returncode == 0
     status = duban(tmp_path, "--data-dir", "elsewhere", "status", "--as-of", "2023-10-12", "--json")
     projects = [row["code"] for row in json.loads(status.stdout) if row["row"] == "project"]
-    assert projects == ["pianguan", "wenxi", "zhaohua"]
+    assert projects == ["pianguan", "qiyang", "wenxi", "zhaohua"]
     assert not (tmp_path / "data").exists()
 
 
