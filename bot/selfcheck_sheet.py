@@ -43,10 +43,9 @@ def write_selfcheck(check: SelfCheck, path: Path) -> None:
         sheet.append((line,))
     for index, width in enumerate(WIDTHS):
         sheet.column_dimensions[chr(ord("A") + index)].width = width
-    for line in sheet.iter_rows(min_row=3):
-        for cell in line:
+    for cells in sheet.iter_rows(min_row=3):
+        for cell in cells:
             cell.alignment = Alignment(wrap_text=True, vertical="top")
     partial = path.with_name(path.name + ".part")
     book.save(partial)
     partial.replace(path)
-

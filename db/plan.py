@@ -98,7 +98,12 @@ def import_plan(
 
 
 def import_indicator(
-    session: Session, report: ImportReport, project_id: int, spec: IndicatorSpec, *, ruleset: str | None = None
+    session: Session,
+    report: ImportReport,
+    project_id: int,
+    spec: IndicatorSpec,
+    *,
+    ruleset: str | None = None,
 ) -> Indicator:
     """Create or update one indicator (and its year targets); ``ruleset`` names the batch it came from."""
     values = spec.model_dump(exclude={"targets", "source", "base", "reference"}) | {
@@ -108,7 +113,9 @@ def import_indicator(
         "reference_code": spec.reference,
         "ruleset": ruleset,
     }
-    indicator = _upsert(session, report, Indicator, _find(session, Indicator, project_id, code=spec.code), values)
+    indicator = _upsert(
+        session, report, Indicator, _find(session, Indicator, project_id, code=spec.code), values
+    )
     _sync_targets(session, report, indicator, [t.model_dump() for t in spec.targets])
     return indicator
 

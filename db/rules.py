@@ -31,7 +31,9 @@ def import_ruleset(session: Session, rules: RuleSetSpec, path: Path) -> list[Imp
         members = _projects_in(session, row)
         for code in batch.projects:
             if code not in {p.code for p in members}:
-                report.warnings.append(f"批次 {batch.code} 的项目 {code} 尚未导入；导入它的方案文件后会自动套用本批次")
+                report.warnings.append(
+                    f"批次 {batch.code} 的项目 {code} 尚未导入；导入它的方案文件后会自动套用本批次"
+                )
         for project in members:
             county = county_reports.setdefault(project.code, ImportReport(path, project.code))
             _apply(session, county, project, row)
@@ -112,9 +114,7 @@ def _apply(session: Session, report: ImportReport, project: Project, batch: Rule
     uses is refused rather than overwritten."""
     assert project.id is not None
     wanted = [IndicatorSpec.model_validate(stored) for stored in batch.indicators]
-    existing = {
-        i.code: i for i in session.exec(select(Indicator).where(Indicator.project_id == project.id))
-    }
+    existing = {i.code: i for i in session.exec(select(Indicator).where(Indicator.project_id == project.id))}
     for spec in wanted:
         other = existing.get(spec.code)
         if other is not None and other.ruleset != batch.code:
@@ -126,15 +126,18 @@ def _apply(session: Session, report: ImportReport, project: Project, batch: Rule
     gone = [code for code in dropped if code not in {s.code for s in wanted}]
     if gone:
         # Figures and alerts hang on these rows: kept, and said, rather than deleted silently.
+        codes = "、".join(gone)
         report.warnings.append(
-            f"指标 {'、'.join(gone)} 已不在批次 {batch.code} 中，仍保留在项目 {project.code} 里；如不再需要请手工删除"
+            f"指标 {codes} 已不在批次 {batch.code} 中，仍保留在项目 {project.code} 里；如不再需要请手工删除"
         )
 
 
 # --- reading the plan for a self-check ---------------------------------------------------------
 
 
-def standards_of(session: Session, *, project_id: int) -> list[tuple[str, str | None, float | None, str | None]]:
+def standards_of(
+    session: Session, *, project_id: int
+) -> list[tuple[str, str | None, float | None, str | None]]:
     """(code, requirement, points, part_of) of every indicator of a project."""
     query = select(Indicator.code, Indicator.requirement, Indicator.points, Indicator.part_of).where(
         Indicator.project_id == project_id

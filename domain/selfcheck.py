@@ -195,7 +195,7 @@ def _evidence(indicator: IndicatorFacts, as_of: date) -> str:
 
 
 def _source_words(source: str) -> str:
-    """"manual" → 手工录入; a source's code stays, with its pages kept as evidence."""
+    """ "manual" → 手工录入; a source's code stays, with its pages kept as evidence."""
     origins = {o.value for o in Origin}
     return label(Origin(source)) if source in origins else f"{source}（原始页面已存证）"
 

@@ -82,7 +82,9 @@ def test_a_batch_may_list_its_projects_and_a_county_code_clash_is_refused(tmp_pa
     import_files(app.engine, [plain])
     notice = tmp_path / "notice.yaml"
     text = (EXAMPLES / "hunan.yaml").read_text(encoding="utf-8")
-    notice.write_text(text.replace("    counties: [新化县,", "    projects: [xinhua]\n    counties: [新化县,"), "utf-8")
+    notice.write_text(
+        text.replace("    counties: [新化县,", "    projects: [xinhua]\n    counties: [新化县,"), "utf-8"
+    )
     import_files(app.engine, [notice])
     assert set(indicators(app.engine, "xinhua")) == {"HN17-1", "HN17-2", "HN17-3", "HN17-4"}
     # A county's own indicator under a code the notice uses is not silently overwritten.
@@ -147,7 +149,11 @@ def test_a_2016_county_is_reminded_of_70_percent_by_2018_12_31_across_the_make_u
         told[day] = [s.body for s in sent_by(result) if any(key in t for t in s.told)]
     # 12-31 is a holiday (元旦), so the Saturday 12-29 — a make-up working day — is the last one.
     (friday,) = told[date(2018, 12, 28)]
-    assert "HN16-2 中央资金拨付率（2018年底）" in friday and "2018年11月为 55.0%" in friday and "还剩 1 个工作日" in friday
+    assert (
+        "HN16-2 中央资金拨付率（2018年底）" in friday
+        and "2018年11月为 55.0%" in friday
+        and "还剩 1 个工作日" in friday
+    )
     (saturday,) = told[date(2018, 12, 29)]
     assert "今天是最后一个工作日" in saturday
     assert told[date(2018, 12, 31)] == []  # a holiday: nothing is sent

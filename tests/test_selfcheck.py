@@ -44,7 +44,9 @@ def test_wenxi_selfcheck_lists_all_39_standards_with_a_verdict_and_the_acceptanc
     rows = [tuple(r) for r in sheet.iter_rows(min_row=3, values_only=True) if r[0]]
     table = {r[0]: r for r in rows if r[1] is not None}
     assert [code for code in table if code.startswith("S")] == STANDARDS  # sub-figures are folded in
-    assert all(table[code][4] in VERDICT_WORDS for code in table), [r for r in rows if r[4] not in VERDICT_WORDS]
+    assert all(table[code][4] in VERDICT_WORDS for code in table), [
+        r for r in rows if r[4] not in VERDICT_WORDS
+    ]
     assert table["S29"][2] == "约束性" and table["S29"][4] == "数据未报送"
     assert {code for code in table if code.startswith("T")} == {f"T{n:02d}" for n in range(1, 27)}
     outcome = [r[0] for r in rows if r[1] is None]
@@ -58,9 +60,16 @@ def test_a_figure_meeting_every_part_meets_the_standard_and_one_part_short_block
         parts = {i.code: i for i in session.exec(select(Indicator).where(Indicator.part_of == "S20"))}
         assert set(parts) == {"S20a", "S20b"}
         record_measurement(
-            session, indicator=parts["S20a"], month="2023-11", value=620, unit=parts["S20a"].unit, origin=Origin.MANUAL
+            session,
+            indicator=parts["S20a"],
+            month="2023-11",
+            value=620,
+            unit=parts["S20a"].unit,
+            origin=Origin.MANUAL,
         )
-    check = run_selfcheck(app.engine, project="wenxi", as_of=date(2024, 1, 15), calendar=app.calendar, policy=app.policy)
+    check = run_selfcheck(
+        app.engine, project="wenxi", as_of=date(2024, 1, 15), calendar=app.calendar, policy=app.policy
+    )
     (s20,) = [r for r in check.rows if r.code == "S20"]
     assert s20.parts == ("S20a", "S20b")
     assert "S20a 2023年11月 620" in s20.latest and "手工录入" in s20.evidence
@@ -74,7 +83,8 @@ def test_an_unknown_project_is_a_clear_error(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize(
-    ("score", "grade"), [(98.5, "优秀"), (85, "优秀"), (84.9, "良好"), (70, "良好"), (60, "一般"), (59.5, "较差")]
+    ("score", "grade"),
+    [(98.5, "优秀"), (85, "优秀"), (84.9, "良好"), (70, "良好"), (60, "一般"), (59.5, "较差")],
 )
 def test_grades_follow_the_bands_of_the_notice(score: float, grade: str) -> None:
     """附件2 备注: 85分以上(含85分)为优秀, 70-85分(含70分)为良好, 60-70分(含60分)为一般, 60分以下为较差."""
@@ -90,9 +100,9 @@ grades:
   - {grade: 一般, min: 60}
   - {grade: 较差, min: 0}
 indicators:
-  - {code: A1, name: 服务站点, unit: 个, target: 10, period: once, cadence: once, due: 2023-12-31, points: 50}
-  - {code: A2, name: 培训人次, unit: 人次, target: 500, period: once, cadence: once, due: 2023-12-31, points: 30}
-  - {code: A3, name: 品牌数量, unit: 个, target: 3, period: once, cadence: once, due: 2023-12-31, points: 20}
+  - {code: A1, name: 服务站点, unit: 个, target: 10, period: once, due: 2023-12-31, points: 50}
+  - {code: A2, name: 培训人次, unit: 人次, target: 500, period: once, due: 2023-12-31, points: 30}
+  - {code: A3, name: 品牌数量, unit: 个, target: 3, period: once, due: 2023-12-31, points: 20}
 """
 
 
@@ -105,9 +115,16 @@ def test_points_and_bands_give_the_expected_score_and_grade(tmp_path: Path) -> N
         rows = {i.code: i for i in session.exec(select(Indicator))}
         for code, value in (("A1", 12), ("A2", 520), ("A3", 1)):
             record_measurement(
-                session, indicator=rows[code], month="2023-12", value=value, unit=rows[code].unit, origin=Origin.MANUAL
+                session,
+                indicator=rows[code],
+                month="2023-12",
+                value=value,
+                unit=rows[code].unit,
+                origin=Origin.MANUAL,
             )
-    check = run_selfcheck(app.engine, project="pointed", as_of=date(2024, 1, 15), calendar=app.calendar, policy=app.policy)
+    check = run_selfcheck(
+        app.engine, project="pointed", as_of=date(2024, 1, 15), calendar=app.calendar, policy=app.policy
+    )
     assert (check.score, check.full, check.grade) == (80, 100, "良好")
     assert [r.code for r in check.blocking] == ["A3"] and not check.passes
     shown = duban(tmp_path / "cli", "import", str(path))

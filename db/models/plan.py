@@ -28,7 +28,9 @@ class Project(SQLModel, table=True):
     rectification_issued: date | None = None
     # Rule sets (issue 13): the batches of provincial notices this project is in, and the grade
     # bands of its evaluation ([{"grade": "优秀", "min": 85}, …], highest first).
-    applies: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]"))
+    applies: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     grade_bands: list[dict[str, object]] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
@@ -119,7 +121,6 @@ class Indicator(SQLModel, table=True):
     alternatives: list[str] = Field(
         default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
     )
-
 
     # Rule sets (issue 13): a month-only due date's reading and words, the standard's points, the
     # standard this figure is part of, and the rule-set batch the indicator came from (None: the

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeGuard
 
 ONGOING_MARKERS = ("长期坚持", "长期", "持续推进", "常态化")
 # A plan's dates fall in this century; 1900 or 3023 is a typo or an Excel serial gone wrong.
@@ -104,7 +105,7 @@ END_OF_MONTH = "end_of_month"  # by the month's last day: 2019年10月份前 →
 MONTH_READINGS = (BEFORE_MONTH, END_OF_MONTH)
 
 
-def month_only(value: object) -> bool:
+def month_only(value: object) -> TypeGuard[str]:
     """True for a date written to the month only ("2019年10月份前", "11月份"): it has two readings."""
     return isinstance(value, str) and bool(_MONTH_ONLY.match(_normalise(value)))
 

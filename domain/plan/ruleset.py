@@ -35,15 +35,16 @@ class RuleSetInfo(Strict):
 class BatchSpec(Strict):
     code: str = Field(pattern=CODE)  # what a county project names in ``applies``
     name: str = Field(min_length=1)
-    counties: Names = []  # the counties as the notice lists them
-    projects: list[str] = []  # duban project codes in this batch (besides those saying ``applies``)
-    indicators: list[IndicatorSpec] = []
+    counties: Names = Field(default_factory=list)  # the counties as the notice lists them
+    # duban project codes in this batch (besides those whose plan says ``applies``)
+    projects: list[str] = Field(default_factory=list)
+    indicators: list[IndicatorSpec] = Field(default_factory=list)
 
 
 class RuleSetSpec(Strict):
     format: int | None = None
     ruleset: RuleSetInfo
-    grades: list[GradeBand] = []
+    grades: list[GradeBand] = Field(default_factory=list)
     batches: list[BatchSpec] = Field(min_length=1)
 
     @field_validator("grades")
@@ -63,7 +64,8 @@ class RuleSetSpec(Strict):
             for i_index, indicator in enumerate(batch.indicators):
                 # Unique across the notice: a county in two batches must not get two "HN-1".
                 if indicator.code in indicators:
-                    message = f"指标 {indicator.code} 已在批次 {indicators[indicator.code]} 中，代码应在整个文件中唯一"
+                    where = indicators[indicator.code]
+                    message = f"指标 {indicator.code} 已在批次 {where} 中，代码应在整个文件中唯一"
                     raise LocatedError(message, "batches", b_index, "indicators", i_index, "code")
                 indicators[indicator.code] = batch.code
                 for field_name in ("source", "item", "base", "reference"):

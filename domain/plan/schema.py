@@ -87,7 +87,12 @@ _CADENCE_WORDS = {
     "一次": "once",
     "一次性": "once",
 }
-_READING_WORDS = {"月初前": "before_month", "该月之前": "before_month", "月底": "end_of_month", "月底前": "end_of_month"}
+_READING_WORDS = {
+    "月初前": "before_month",
+    "该月之前": "before_month",
+    "月底": "end_of_month",
+    "月底前": "end_of_month",
+}
 # What plan format version 2 added; a file using any of it is read as version 2.
 V2_COMPARATORS = frozenset({Comparator.GT, Comparator.LT, Comparator.EQ, Comparator.APPROX})
 
@@ -705,9 +710,13 @@ def check_parts(indicators: list[IndicatorSpec], where: tuple[str | int, ...]) -
         if whole is None:
             continue
         if whole not in parts or whole == indicator.code:
-            raise LocatedError(f"指标 {indicator.code} 的 part_of {whole} 不在本文件的指标中", *where, index, "part_of")
+            raise LocatedError(
+                f"指标 {indicator.code} 的 part_of {whole} 不在本文件的指标中", *where, index, "part_of"
+            )
         if parts[whole] is not None:
-            message = f"指标 {indicator.code} 的 part_of {whole} 本身也是其他标准的一部分，请直接写最上层的标准"
+            message = (
+                f"指标 {indicator.code} 的 part_of {whole} 本身也是其他标准的一部分，请直接写最上层的标准"
+            )
             raise LocatedError(message, *where, index, "part_of")
 
 
