@@ -17,6 +17,7 @@ from datetime import date
 from domain import keys
 from domain.enums import Binding, Origin, Verdict
 from domain.evaluation.shared import reported
+from domain.evaluation.verdicts import reporter
 from domain.facts import IndicatorFacts, ProjectFacts
 from domain.findings import Finding
 from domain.labels import label
@@ -168,7 +169,7 @@ def _row(
         verdict=worst(v for m in members for v in verdicts.get(m.code, ())),
         latest="；".join(text for m in members if (text := _latest(m, as_of))),
         evidence="；".join(text for m in members if (text := _evidence(m, as_of))),
-        responsible=_responsible(indicator),
+        responsible=reporter(indicator),
         points=sum(points) if points else None,
         parts=tuple(p.code for p in parts),
     )
@@ -198,11 +199,3 @@ def _source_words(source: str) -> str:
     """ "manual" → 手工录入; a source's code stays, with its pages kept as evidence."""
     origins = {o.value for o in Origin}
     return label(Origin(source)) if source in origins else f"{source}（原始页面已存证）"
-
-
-def _responsible(indicator: IndicatorFacts) -> str:
-    persons = "、".join(indicator.persons)
-    unit = indicator.responsible_unit or ""
-    if persons and unit:
-        return f"{persons}（{unit}）"
-    return persons or unit

@@ -214,3 +214,25 @@ def test_the_rule_set_matches_the_notice() -> None:
     bands = [(g.grade, g.min) for g in rules.grades]
     assert bands == [("优秀", 85), ("良好", 70), ("一般", 60), ("较差", 0)]
     assert "85分以上(含85分)为优秀,70-85分(含70分)为良好,60-70分(含60分)为一般。60分以下的为较差" in seed
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "problem"),
+    [
+        ("  - {grade: 良好, min: 70}", "  - {grade: 良好, min: 90}", "grades 应从高到低排列"),
+        ("  - {grade: 较差, min: 0}", "  - {grade: 较差, min: 10}", "最后一档应从 0 分起"),
+        ("      - code: HN16-2", "      - code: HN16-1", "指标 HN16-1 已在批次 hunan-2016 中"),
+        ("      - code: HN17-1", "      - code: HN16-1", "指标 HN16-1 已在批次 hunan-2016 中"),
+        ("        due: 2019年10月份前", "        due: 2019-10-31", "due_reading 只用于只写到月份的时限"),
+    ],
+)
+def test_a_broken_notice_is_refused_in_chinese_naming_the_line(
+    tmp_path: Path, old: str, new: str, problem: str
+) -> None:
+    text = (EXAMPLES / "hunan.yaml").read_text(encoding="utf-8")
+    assert old in text
+    path = tmp_path / "hunan.yaml"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+    with pytest.raises(PlanFileError) as caught:
+        load_plan_or_rules(path)
+    assert problem in str(caught.value) and "hunan.yaml" in str(caught.value) and "行" in str(caught.value)

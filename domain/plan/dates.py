@@ -67,6 +67,17 @@ def _in_range(text: str, day: date) -> date:
     return day
 
 
+def _year_month(value: str, explicit_year: str | None, month_text: str, year: int | None) -> tuple[int, int]:
+    """The year (as written, else the context's) and month of a date written to the month."""
+    the_year = int(explicit_year) if explicit_year else year
+    if the_year is None:
+        raise OfficeDateError(value, "没有写年份，也无法从上下文得知年份")
+    month = int(month_text)
+    if not 1 <= month <= 12:
+        raise OfficeDateError(value, f"月份 {month} 不存在")
+    return the_year, month
+
+
 def parse_office_date(value: object, *, year: int | None = None) -> date:
     """Parse one date; ``year`` supplies the year for forms such as ``10月底``."""
     if isinstance(value, datetime):
@@ -86,12 +97,7 @@ def parse_office_date(value: object, *, year: int | None = None) -> date:
         return _build(value, year, int(match.group(1)), int(match.group(2)))
     if match := _MONTH_PART.search(text):
         explicit_year, month_text, part = match.groups()
-        the_year = int(explicit_year) if explicit_year else year
-        if the_year is None:
-            raise OfficeDateError(value, "没有写年份，也无法从上下文得知年份")
-        month = int(month_text)
-        if not 1 <= month <= 12:
-            raise OfficeDateError(value, f"月份 {month} 不存在")
+        the_year, month = _year_month(value, explicit_year, month_text, year)
         day = {"上旬": 10, "中旬": 20}.get(part or "", _month_end(the_year, month))
         return _build(value, the_year, month, day)
     raise OfficeDateError(value, "应为日期，例如 2023年10月15日、2023-10-15、2023.10.15 或 10月底")
@@ -116,12 +122,7 @@ def read_month(value: str, reading: str, *, year: int | None = None) -> date:
     if match is None:
         raise OfficeDateError(value, "应只写到月份，例如 2019年10月份前")
     explicit_year, month_text = match.groups()
-    the_year = int(explicit_year) if explicit_year else year
-    if the_year is None:
-        raise OfficeDateError(value, "没有写年份，也无法从上下文得知年份")
-    month = int(month_text)
-    if not 1 <= month <= 12:
-        raise OfficeDateError(value, f"月份 {month} 不存在")
+    the_year, month = _year_month(value, explicit_year, month_text, year)
     if reading == BEFORE_MONTH:
         first = _build(value, the_year, month, 1)
         return _in_range(value, date.fromordinal(first.toordinal() - 1))

@@ -11,16 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, model_validator
 
 from domain.plan.schema import (
     CODE,
-    GradeBand,
+    Grades,
     IndicatorSpec,
     LocatedError,
     Names,
     Strict,
-    check_grades,
     check_parts,
 )
 
@@ -44,13 +43,8 @@ class BatchSpec(Strict):
 class RuleSetSpec(Strict):
     format: int | None = None
     ruleset: RuleSetInfo
-    grades: list[GradeBand] = Field(default_factory=list)
+    grades: Grades = Field(default_factory=list)
     batches: list[BatchSpec] = Field(min_length=1)
-
-    @field_validator("grades")
-    @classmethod
-    def _grades_in_order(cls, value: list[GradeBand]) -> list[GradeBand]:
-        return check_grades(value)
 
     @model_validator(mode="after")
     def _codes_unique(self) -> RuleSetSpec:

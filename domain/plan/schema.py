@@ -19,6 +19,7 @@ from itertools import pairwise
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -522,6 +523,9 @@ def check_grades(bands: list[GradeBand]) -> list[GradeBand]:
     return bands
 
 
+Grades = Annotated[list[GradeBand], AfterValidator(check_grades)]
+
+
 class PlanSpec(Strict):
     format: int | None = None  # the plan format version; left out, it is read from the fields used
     project: ProjectSpec
@@ -536,12 +540,7 @@ class PlanSpec(Strict):
     # Rule sets (issue 13): the batches of a provincial notice this county's project is in
     # (``applies: [hunan-2016]``), and the evaluation's grade bands when the plan gives points.
     applies: Names = []
-    grades: list[GradeBand] = []
-
-    @field_validator("grades")
-    @classmethod
-    def _grades_in_order(cls, value: list[GradeBand]) -> list[GradeBand]:
-        return check_grades(value)
+    grades: Grades = []
 
     @model_validator(mode="after")
     def _parts_name_standards(self) -> PlanSpec:
