@@ -14,6 +14,7 @@ import pytest
 from openpyxl import load_workbook
 from sqlmodel import select
 
+from bot.wiring import App
 from db.engine import session_scope
 from db.measurements import record_measurement
 from db.models import Indicator
@@ -129,3 +130,18 @@ def test_points_and_bands_give_the_expected_score_and_grade(tmp_path: Path) -> N
     assert [r.code for r in check.blocking] == ["A3"] and not check.passes
     shown = duban(tmp_path / "cli", "import", str(path))
     assert shown.returncode == 0
+
+
+@pytest.mark.both_databases
+def test_a_hunan_county_selfcheck_names_the_notice_requirements_that_block_it(app: App) -> None:
+    import_files(app.engine, [EXAMPLES / "hunan.yaml", EXAMPLES / "hunan-qiyang.yaml"])
+    check = run_selfcheck(
+        app.engine, project="qiyang", as_of=date(2019, 1, 15), calendar=app.calendar, policy=app.policy
+    )
+    assert [(r.code, r.verdict) for r in check.rows] == [
+        ("HN16-1", Verdict.NOT_MET),
+        ("HN16-2", Verdict.NOT_REPORTED),
+        ("HN16-3", Verdict.NOT_YET_DUE),
+    ]
+    assert [r.code for r in check.blocking] == ["HN16-1", "HN16-3"]  # HN16-2 (力争) is 期望性
+    assert check.score is None and check.grade is None  # the notice gives bands, not points
