@@ -10,7 +10,7 @@ from openpyxl.styles import Alignment, Font
 from domain.labels import label
 from domain.selfcheck import SelfCheck, outcome_lines
 
-HEADER = ("代码", "标准", "类别", "要求", "判定", "最新数值", "来源/佐证", "责任人", "分值")
+HEADER = ("代码", "标准", "属性", "要求", "判定", "最新数值", "来源/佐证", "责任人", "分值")
 WIDTHS = (8, 24, 8, 48, 12, 24, 28, 24, 8)
 
 

@@ -162,7 +162,7 @@ def selfcheck(check: SelfCheck) -> None:
     from domain.selfcheck import outcome_lines
 
     title = f"{check.name}（{check.project}）建设标准自查，评估日 {check.as_of}：{len(check.rows)} 项"
-    table = _table(title, "代码", "标准", "类别", "判定")
+    table = _table(title, "代码", "标准", "属性", "判定")
     for name in ("最新数值", "来源/佐证", "责任人"):
         table.add_column(name, overflow="fold")
     for row in check.rows:
