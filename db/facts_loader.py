@@ -114,7 +114,7 @@ _IndicatorRow = namedtuple(
     "_IndicatorRow",
     "id project_id code name kind binding unit comparator target target_high period due done done_at "
     "done_evidence_id responsible_persons responsible_unit source_code pace base_code reference_code "
-    "cadence tolerance alternatives item window_start window_end average recurs grace_days figure",
+    "cadence tolerance alternatives item window_start window_end average recurs grace_days figure due_text",
 )
 
 
@@ -184,6 +184,7 @@ def _indicators(
                 recurs=Recurrence(row.recurs) if row.recurs else None,
                 grace_days=row.grace_days,
                 figure=bool(row.figure),
+                due_text=row.due_text,
             )
         )
     cursor.close()

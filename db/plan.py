@@ -31,7 +31,7 @@ from db.models import (
 )
 from db.types import code_point_order, utcnow
 from domain.enums import ItemStatus
-from domain.plan.schema import ItemSpec, PlanSpec
+from domain.plan.schema import IndicatorSpec, ItemSpec, PlanSpec
 from domain.workdays import OFFICE_TZ
 
 Row = TypeVar("Row", bound=SQLModel)
@@ -45,6 +45,7 @@ class ImportReport:
     updated: dict[str, int] = field(default_factory=dict)
     warnings: list[str] = field(default_factory=list)  # names that look alike (PlanSpec.name_warnings)
     format_version: int | None = None  # the plan format version the file was read as (None: a ledger)
+    target: str = "项目"  # what ``project`` names: a project, or a rule set (规则集)
 
     def count(self, bucket: dict[str, int], table: str) -> None:
         bucket[table] = bucket.get(table, 0) + 1
@@ -54,7 +55,11 @@ class ImportReport:
         return bool(self.created or self.updated)
 
 
-def import_plan(session: Session, plan: PlanSpec, path: Path) -> ImportReport:
+def import_plan(
+    session: Session, plan: PlanSpec, path: Path, *, batch_grades: list[dict[str, Any]] | None = None
+) -> ImportReport:
+    """Write ``plan``; ``batch_grades``: the grade bands of the rule-set batches it applies, used
+    when the plan gives none of its own (the batches' requirements are applied by :mod:`db.rules`)."""
     spec = plan.project
     project = project_by_code(session, code=spec.code)
     report = ImportReport(path, spec.code, format_version=plan.format_version)
@@ -62,6 +67,8 @@ def import_plan(session: Session, plan: PlanSpec, path: Path) -> ImportReport:
         "source_file": path.name,
         "alert_settings": plan.alerts.model_dump(exclude_none=True) if plan.alerts else {},
         "rectification_issued": plan.rectification.issued if plan.rectification else None,
+        "applies": list(plan.applies),
+        "grade_bands": [g.model_dump() for g in plan.grades] or list(batch_grades or []),
     }
     project = _upsert(session, report, Project, project, values)
     assert project.id is not None
@@ -83,24 +90,38 @@ def import_plan(session: Session, plan: PlanSpec, path: Path) -> ImportReport:
         values = s.model_dump() | {"project_id": project.id}
         _upsert(session, report, Source, _find(session, Source, project.id, code=s.code), values)
     for i in plan.indicators:
-        values = i.model_dump(exclude={"targets", "source", "base", "reference", "window", "recurs"}) | {
-            "project_id": project.id,
-            "source_code": i.source,
-            "base_code": i.base,
-            "reference_code": i.reference,
-            "window_start": i.window.start if i.window else None,
-            "window_end": i.window.end if i.window else None,
-            "recurs": i.recurs.every if i.recurs else None,
-            "grace_days": i.recurs.grace_days if i.recurs else 0,
-        }
-        indicator = _upsert(
-            session, report, Indicator, _find(session, Indicator, project.id, code=i.code), values
-        )
-        _sync_targets(session, report, indicator, [t.model_dump() for t in i.targets])
+        import_indicator(session, report, project.id, i)
     if plan.rectification:
         for item in plan.rectification.items:
             import_item(session, report, project.id, item, reason=f"导入 {path.name}")
     return report
+
+
+def import_indicator(
+    session: Session,
+    report: ImportReport,
+    project_id: int,
+    spec: IndicatorSpec,
+    *,
+    ruleset: str | None = None,
+) -> Indicator:
+    """Create or update one indicator (and its year targets); ``ruleset`` names the batch it came from."""
+    values = spec.model_dump(exclude={"targets", "source", "base", "reference", "window", "recurs"}) | {
+        "project_id": project_id,
+        "source_code": spec.source,
+        "base_code": spec.base,
+        "reference_code": spec.reference,
+        "ruleset": ruleset,
+        "window_start": spec.window.start if spec.window else None,
+        "window_end": spec.window.end if spec.window else None,
+        "recurs": spec.recurs.every if spec.recurs else None,
+        "grace_days": spec.recurs.grace_days if spec.recurs else 0,
+    }
+    indicator = _upsert(
+        session, report, Indicator, _find(session, Indicator, project_id, code=spec.code), values
+    )
+    _sync_targets(session, report, indicator, [t.model_dump() for t in spec.targets])
+    return indicator
 
 
 def import_item(

@@ -140,6 +140,15 @@ class IndicatorFacts:
     recurs: Recurrence | None = None
     grace_days: int = 0
     figure: bool = False  # a reference or base figure only: no target, no verdict
+    due_text: str | None = None  # a month-only due date as the plan wrote it: 2019年10月份前
+
+    @property
+    def due_words(self) -> str:
+        """The due date as messages say it: the plan's own words, with the day they were read as."""
+        if self.due is None:
+            return ""
+        day = f"{self.due.year}年{self.due.month}月{self.due.day}日"
+        return f"{self.due_text}（按 {day}计）" if self.due_text else day
 
     def __post_init__(self) -> None:
         # Tests and hand-built facts may pass plain tuples of MonthValue; the rules read columns.

@@ -18,10 +18,12 @@ from sqlmodel import Session
 
 from collectors.limits import DEFAULT_MAX_BYTES
 from collectors.plan.ledger import read_ledger
-from collectors.plan.loader import load_plan_file
+from collectors.plan.loader import load_plan_or_rules
 from db.engine import session_scope
 from db.plan import ImportReport, import_item, import_plan, project_by_code, project_codes
+from db.rules import apply_batches, batch_grades, import_ruleset
 from domain.errors import PlanFileError
+from domain.plan.ruleset import RuleSetSpec
 from domain.plan.schema import ItemSpec, KnownKinds, PlanSpec
 
 PLAN_SUFFIXES = (".yaml", ".yml")
@@ -33,6 +35,7 @@ class Parsed:
     path: Path
     plan: PlanSpec | None = None
     items: list[ItemSpec] | None = None
+    rules: RuleSetSpec | None = None  # a provincial notice applied to batches of counties
 
 
 def known_kinds(channels: Iterable[str], sources: Iterable[str]) -> KnownKinds:
@@ -64,8 +67,10 @@ def parse_file(
     suffix = path.suffix.lower()
     if suffix in PLAN_SUFFIXES:
         kinds, extra = kinds or builtin_kinds(), frozenset(secret_variables)
-        plan = load_plan_file(path, max_bytes=max_bytes, kinds=kinds, secret_variables=extra)
-        return Parsed(path, plan=plan)
+        spec = load_plan_or_rules(path, max_bytes=max_bytes, kinds=kinds, secret_variables=extra)
+        if isinstance(spec, RuleSetSpec):
+            return Parsed(path, rules=spec)
+        return Parsed(path, plan=spec)
     if suffix in LEDGER_SUFFIXES:
         return Parsed(path, items=read_ledger(path, year=year, max_bytes=max_bytes))
     raise PlanFileError(
@@ -89,22 +94,28 @@ def import_files(
         parse_file(path, year=year, max_bytes=max_bytes, kinds=kinds, secret_variables=secret_variables)
         for path in paths
     ]
+    # Notices first: a county's plan in the same import then finds its batches already stored.
+    parsed.sort(key=lambda entry: entry.rules is None)
     reports = []
     with session_scope(engine) as session:
         for entry in parsed:
             try:
-                reports.append(_write(session, entry, project))
+                reports.extend(_write(session, entry, project))
             except SQLAlchemyError as exc:  # a value the database refuses: the whole import rolls back
                 problem = f"写入数据库失败（{type(exc).__name__}），全部文件均未导入"
                 raise PlanFileError(entry.path, problem) from None
     return reports
 
 
-def _write(session: Session, entry: Parsed, project: str | None) -> ImportReport:
+def _write(session: Session, entry: Parsed, project: str | None) -> list[ImportReport]:
+    if entry.rules is not None:
+        return import_ruleset(session, entry.rules, entry.path)
     if entry.plan is not None:
-        report = import_plan(session, entry.plan, entry.path)
-        report.warnings.extend(entry.plan.name_warnings())
-        return report
+        plan = entry.plan
+        report = import_plan(session, plan, entry.path, batch_grades=batch_grades(session, plan.applies))
+        apply_batches(session, report, plan.project.code, plan.applies)
+        report.warnings.extend(plan.name_warnings())
+        return [report]
     target = project or _single_project(session, entry.path)
     row = project_by_code(session, code=target)
     if row is None or row.id is None:
@@ -112,7 +123,7 @@ def _write(session: Session, entry: Parsed, project: str | None) -> ImportReport
     report = ImportReport(entry.path, target)
     for item in entry.items or []:
         import_item(session, report, row.id, item, reason=f"导入台账 {entry.path.name}")
-    return report
+    return [report]
 
 
 def _single_project(session: Session, path: Path) -> str:

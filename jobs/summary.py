@@ -8,7 +8,7 @@ the row: embedded in the email (``cid:chart``), sent to a WeCom group as an imag
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
 
@@ -20,6 +20,10 @@ from db.engine import session_scope
 from db.evidence import write_atomically
 from db.facts_loader import load_projects
 from db.plan import project_by_code
+from domain.evaluation import Policy
+from domain.selfcheck import outcome_lines
+from domain.workdays import WorkCalendar
+from jobs.selfcheck import selfcheck_of
 from notifiers.base import Format
 from notifiers.chart import progress_chart
 from notifiers.registry import FormatOf, builtin_format
@@ -47,8 +51,14 @@ def queue_summaries(
     attachments_dir: Path,
     projects: list[str] | None = None,
     formats: FormatOf = builtin_format,
+    calendar: WorkCalendar | None = None,
+    policy: Policy | None = None,
 ) -> SummaryResult:
-    """Queue this period's summary once per leadership channel, written in its kind's format."""
+    """Queue this period's summary once per leadership channel, written in its kind's format.
+
+    With ``calendar`` and ``policy``, the monthly summary also says whether the acceptance can
+    pass as of ``as_of`` and which binding standards block it (:mod:`jobs.selfcheck`).
+    """
     result = SummaryResult()
     with session_scope(engine) as session:
         for facts in load_projects(session, projects):
@@ -59,6 +69,9 @@ def queue_summaries(
                 result.projects_without_leaders.append(facts.code)
                 continue
             summary = build_summary(facts, as_of, period)
+            if period == "month" and calendar is not None and policy is not None and facts.indicators:
+                check = selfcheck_of(session, facts, as_of=as_of, calendar=calendar, policy=policy)
+                summary = replace(summary, acceptance=tuple(outcome_lines(check)))
             chart = _chart_file(summary, attachments_dir) if summary.figures else None
             subject = f"【督办{summary.kind_label}】{summary.project_name}（{summary.period_label}）"
             for channel in leaders:

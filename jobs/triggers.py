@@ -95,6 +95,8 @@ def _summary(period: str) -> Callable[[Context, date, datetime, str], Counts]:
             now=now,
             attachments_dir=app.attachments_dir,
             formats=app.channels.format_of,
+            calendar=app.calendar,
+            policy=app.policy,
         )
         delivered = run_deliver(app, now=now, trigger=trigger)
         return {

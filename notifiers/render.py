@@ -28,6 +28,13 @@ def cn_date(day: date) -> str:
     return f"{day.year}年{day.month}月{day.day}日（星期{WEEKDAYS[day.weekday()]}）"
 
 
+def due_words(finding: Finding) -> str:
+    """A finding's due date as the plan wrote it when it wrote only the month, else the date."""
+    if finding.due_text:
+        return finding.due_text
+    return cn_date(finding.due) if finding.due else ""
+
+
 def amount(value: float) -> str:
     """A figure with thousands separators, as precise as written (to the cent): 33,377.78."""
     text = f"{value:,.2f}".rstrip("0").rstrip(".")
@@ -63,6 +70,7 @@ def environment(folders: tuple[Path, ...] = ()) -> Environment:
     )
     env.filters.update(
         cn_date=cn_date,
+        due_words=due_words,
         cn_day=cn_day,
         cn_month=cn_month,
         amount=amount,

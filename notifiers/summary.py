@@ -53,6 +53,7 @@ class Summary:
     items_closed: int
     overdue: tuple[DueItem, ...]
     due_soon: tuple[DueItem, ...]
+    acceptance: tuple[str, ...] = ()  # the self-check's outcome and grade (monthly), in words
 
     @property
     def kind_label(self) -> str:

@@ -18,7 +18,13 @@ from tests.conftest import EXAMPLES
 from tests.fakes.wecom_server import FakeWeCom, running
 
 ROOT = Path(__file__).resolve().parents[1]
-DEMO_PROJECTS = ("偏关县乡村e镇建设项目", "昭化区", "闻喜县桐城e镇项目", "沁县“沁州黄·乡村e镇”培育项目")
+DEMO_PROJECTS = (
+    "偏关县乡村e镇建设项目",
+    "昭化区",
+    "闻喜县桐城e镇项目",
+    "沁县“沁州黄·乡村e镇”培育项目",
+    "祁阳县",
+)
 
 
 def duban(cwd: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -55,7 +61,7 @@ def test_data_dir_works_the_same_for_the_demo_and_the_next_verb(tmp_path: Path) 
     assert duban(tmp_path, "--data-dir", "elsewhere", "demo").returncode == 0
     status = duban(tmp_path, "--data-dir", "elsewhere", "status", "--as-of", "2023-10-12", "--json")
     projects = [row["code"] for row in json.loads(status.stdout) if row["row"] == "project"]
-    assert projects == ["pianguan", "qinxian", "wenxi", "zhaohua"]
+    assert projects == ["pianguan", "qinxian", "qiyang", "wenxi", "zhaohua"]
     assert not (tmp_path / "data").exists()
 
 

@@ -56,3 +56,8 @@ def test_monthly_summary_email_with_the_chart(tmp_path: Path) -> None:
     assert image.get_content().startswith(b"\x89PNG")
     plain = mail.get_body(("plain",))
     assert plain is not None and "S36 网络零售额：1,808.6 / 3,000 万元" in plain.get_content()
+    # The month's acceptance self-check: the leaders see which binding standards still block it.
+    text = plain.get_content()
+    assert "验收自查（截至 2023年10月12日（星期四））" in text
+    assert "- 验收：暂不能通过，27 项约束性标准未达标：S01、S02" in text
+    assert "验收自查" in html.get_content()

@@ -68,6 +68,7 @@ def test_yaml_import_creates_the_plan(app: App) -> None:
 @pytest.mark.both_databases
 def test_same_file_twice_changes_nothing(app: App) -> None:
     paths = [EXAMPLES / "pianguan.yaml", EXAMPLES / "zhaohua.yaml", EXAMPLES / "wenxi.yaml"]
+    paths += [EXAMPLES / "hunan.yaml", EXAMPLES / "hunan-qiyang.yaml"]  # a notice and its county
     import_files(app.engine, paths)
     before = dump(app.engine)
     reports = import_files(app.engine, paths)

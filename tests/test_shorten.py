@@ -13,7 +13,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from collectors.plan.loader import load_plan_file
+from collectors.plan.loader import load_plan_or_rules
+from domain.plan.ruleset import RuleSetSpec
 from notifiers.shorten import ELLIPSIS, shorten
 
 EXAMPLES = sorted((Path(__file__).resolve().parents[1] / "examples").glob("*.yaml"))
@@ -24,7 +25,10 @@ NUMBER = re.compile(r"\d+(?:[.,，]\d+)*")
 def example_texts() -> list[str]:
     texts = []
     for path in EXAMPLES:
-        plan = load_plan_file(path)
+        plan = load_plan_or_rules(path)
+        if isinstance(plan, RuleSetSpec):  # a provincial notice: its requirements, batch by batch
+            texts += [i.requirement for b in plan.batches for i in b.indicators if i.requirement]
+            continue
         texts += [i.problem for i in plan.rectification.items] if plan.rectification else []
         texts += [i.measures for i in plan.rectification.items if i.measures] if plan.rectification else []
         texts += [i.requirement for i in plan.indicators if getattr(i, "requirement", None)]

@@ -78,6 +78,8 @@ def test_log_in_see_progress_refresh_and_acknowledge(browser: Browser, site: tup
         "截至 9 月累计 1,808.6 万元，完成年度目标 3,000 万元的 60.3%；序时进度应达 75.0%，落后 441.4 万元"
     )
     expect(s36.locator("svg.meter rect.fill")).to_have_attribute("width", "60.28666666666667")
+    # The acceptance self-check: which binding standards still stand in the way, as of the day.
+    expect(page.locator("#acceptance")).to_contain_text("验收：暂不能通过，27 项约束性标准未达标：S01、S02")
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=OUTPUT / "wenxi-overview.png", full_page=True)
 

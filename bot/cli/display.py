@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from db.evidence import Trail
     from db.models import Alert, Measurement
     from db.plan import ImportReport
+    from domain.selfcheck import SelfCheck
     from jobs.collect import CollectResult
     from jobs.deliver import DeliverResult
     from jobs.evaluate import EvaluateResult
@@ -76,13 +77,13 @@ def import_reports(reports: list[ImportReport]) -> None:
             console.print(f"[yellow]注意[/yellow] {escape(str(report.path))}：{escape(warning)}")
         version = f"（方案格式第 {report.format_version} 版）" if report.format_version else ""
         if not report.changed:
-            done(f"{report.path}{version}：与已导入内容一致，没有变化（项目 {report.project}）")
+            done(f"{report.path}{version}：与已导入内容一致，没有变化（{report.target} {report.project}）")
             continue
         parts = [
             f"新增 {_counts(report.created)}" if report.created else "",
             f"更新 {_counts(report.updated)}" if report.updated else "",
         ]
-        done(f"{report.path}{version} → 项目 {report.project}：{'；'.join(p for p in parts if p)}")
+        done(f"{report.path}{version} → {report.target} {report.project}：{'；'.join(p for p in parts if p)}")
 
 
 TABLE_NAMES = {
@@ -93,6 +94,7 @@ TABLE_NAMES = {
     "indicator": "指标",
     "indicatortarget": "年度目标",
     "rectificationitem": "整改事项",
+    "rulebatch": "批次",
 }
 
 
@@ -153,6 +155,29 @@ def findings(items: list[Finding], as_of: date, *, as_json: bool) -> None:
             escape(str(sentence(f)) + who),
         )
     console.print(table)
+
+
+def selfcheck(check: SelfCheck) -> None:
+    """The self-check table, then the acceptance outcome and the score."""
+    from domain.selfcheck import outcome_lines
+
+    title = f"{check.name}（{check.project}）建设标准自查，评估日 {check.as_of}：{len(check.rows)} 项"
+    table = _table(title, "代码", "标准", "属性", "判定")
+    for name in ("最新数值", "来源/佐证", "责任人"):
+        table.add_column(name, overflow="fold")
+    for row in check.rows:
+        table.add_row(
+            escape(row.code),
+            escape(row.name),
+            label(row.binding),
+            label(row.verdict) if row.verdict else "无判定",
+            escape(row.latest or "—"),
+            escape(row.evidence or "—"),
+            escape(row.responsible or "—"),
+        )
+    console.print(table)
+    for line in outcome_lines(check):
+        console.print(escape(line))
 
 
 # In messages these kinds name their people in the group heading, so the sentence does not.

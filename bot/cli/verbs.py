@@ -357,6 +357,8 @@ def summary(ctx: click.Context, as_of: date | None, period: str, project: str | 
         attachments_dir=app.settings.attachments_dir,
         projects=[project] if project else None,
         formats=app.channels.format_of,
+        calendar=app.calendar,
+        policy=app.policy,
     )
     delivered = run_deliver(app, now=now)
     output.summary_result(queued, delivered)

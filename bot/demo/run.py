@@ -28,7 +28,7 @@ from jobs.deliver import DeliverResult
 from jobs.evaluate import EvaluateResult
 from jobs.import_plans import import_files
 
-PLANS = ("pianguan.yaml", "zhaohua.yaml", "wenxi.yaml", "qinxian.yaml")
+PLANS = ("pianguan.yaml", "zhaohua.yaml", "wenxi.yaml", "qinxian.yaml", "hunan.yaml", "hunan-qiyang.yaml")
 LEDGER = "pianguan-ledger.xlsx"
 MARKER = ".duban-demo"  # this data directory holds the demo's data, rebuilt on every run
 # What the demo writes into the data directory (and removes before it runs again).

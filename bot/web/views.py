@@ -28,7 +28,9 @@ from domain.keys import parse as parse_key
 from domain.labels import COUNT_LABELS as COUNT_LABELS  # the templates read them from here
 from domain.labels import JOB_LABELS as JOB_LABELS
 from domain.labels import LABELS, label, labels_of
+from domain.selfcheck import outcome_lines
 from domain.workdays import OFFICE_TZ, WorkCalendar
+from jobs.selfcheck import selfcheck_of
 
 TRIGGER_LABELS = {"manual": "命令行", "web": "网页", "scheduled": "定时", "catch-up": "补跑", "demo": "演示"}
 STATUS_LABELS = labels_of(RunStatus)  # the templates look states up by their stored text
@@ -87,6 +89,7 @@ class ProjectPage:
     others: list[Other]
     items: list[Item]
     alerts: list[Alert]
+    acceptance: list[str] = field(default_factory=list)  # the self-check's outcome and grade, in words
 
 
 def project_codes(session: Session) -> list[tuple[str, str]]:
@@ -122,7 +125,17 @@ def project_page(
         others=others,
         items=_items(session, code, as_of, calendar),
         alerts=_alerts(session, code),
+        acceptance=_acceptance(session, project, as_of, calendar, policy),
     )
+
+
+def _acceptance(
+    session: Session, project: ProjectFacts, as_of: date, calendar: WorkCalendar, policy: Policy
+) -> list[str]:
+    if not project.indicators:
+        return []
+    check = selfcheck_of(session, project, as_of=as_of, calendar=calendar, policy=policy)
+    return outcome_lines(check)
 
 
 def _bar(indicator: IndicatorFacts, as_of: date, finding: Finding | None) -> Bar | None:

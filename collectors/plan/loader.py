@@ -17,6 +17,7 @@ from pydantic import ValidationError
 
 from collectors.limits import DEFAULT_MAX_BYTES, TooLargeError, check_path
 from domain.errors import PlanFileError
+from domain.plan.ruleset import RuleSetSpec, is_ruleset
 from domain.plan.schema import KnownKinds, LocatedError, PlanSpec
 
 MAX_NODES = 50_000  # values after anchors are expanded; a county's plan has a few thousand
@@ -54,6 +55,21 @@ def load_plan_file(
     ``kinds``: the registered channel and source kinds; a plan naming another is refused here.
     ``secret_variables``: the operator's secret variables, besides those named like one.
     """
+    spec = load_plan_or_rules(path, max_bytes=max_bytes, kinds=kinds, secret_variables=secret_variables)
+    if isinstance(spec, RuleSetSpec):
+        raise PlanFileError(path, "这是规则集文件（ruleset），不是某个项目的方案文件")
+    return spec
+
+
+def load_plan_or_rules(
+    path: Path,
+    *,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+    kinds: KnownKinds | None = None,
+    secret_variables: frozenset[str] = frozenset(),
+) -> PlanSpec | RuleSetSpec:
+    """A county's plan, or a rule set (a provincial notice for batches of counties) when the file
+    has a ``ruleset`` section; errors as :func:`load_plan_file`."""
     text = _text(path, max_bytes)
     try:
         root = yaml.compose(text, Loader=PlanLoader)
@@ -73,8 +89,9 @@ def load_plan_file(
         raise PlanFileError(path, f"YAML 嵌套层数过深（上限 {MAX_DEPTH} 层）") from None
     if not isinstance(data, dict):
         raise PlanFileError(path, "文件内容应是一个映射（project:, indicators: …）", line=1)
-    rectification = data.get("rectification")
-    year = rectification.get("year") if isinstance(rectification, dict) else None
+    rules = is_ruleset(data)
+    section = data.get("ruleset" if rules else "rectification")
+    year = section.get("year") if isinstance(section, dict) else None
     # Only a real year helps read "10月底"; anything else is reported by the schema at its line.
     context = {
         "year": year if isinstance(year, int) and not isinstance(year, bool) else None,
@@ -82,7 +99,8 @@ def load_plan_file(
         "secret_variables": secret_variables,
     }
     try:
-        return PlanSpec.model_validate(data, context=context)
+        model: type[PlanSpec | RuleSetSpec] = RuleSetSpec if rules else PlanSpec
+        return model.model_validate(data, context=context)
     except ValidationError as exc:
         # A misspelt key also makes its real name "missing": report the misspelling first.
         error = min(exc.errors(), key=lambda e: e["type"] != "extra_forbidden")

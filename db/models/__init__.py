@@ -10,6 +10,7 @@ from db.models.plan import (
     Person,
     Project,
     RectificationItem,
+    RuleBatch,
     Source,
     Subscription,
 )
@@ -33,6 +34,7 @@ __all__ = [
     "Project",
     "RectificationItem",
     "ReportFiling",
+    "RuleBatch",
     "SendAttempt",
     "Source",
     "Subscription",

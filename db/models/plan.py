@@ -26,6 +26,14 @@ class Project(SQLModel, table=True):
     alert_settings: dict[str, object] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False))
     # The day the rectification plan was issued (印发): no item reminder before it.
     rectification_issued: date | None = None
+    # Rule sets (issue 13): the batches of provincial notices this project is in, and the grade
+    # bands of its evaluation ([{"grade": "优秀", "min": 85}, …], highest first).
+    applies: list[str] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
+    grade_bands: list[dict[str, object]] = Field(
+        default_factory=list, sa_column=Column(JSON, nullable=False, server_default="[]")
+    )
     updated_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
 
 
@@ -122,6 +130,30 @@ class Indicator(SQLModel, table=True):
     grace_days: int = Field(default=0, sa_column=Column(Integer, nullable=False, server_default="0"))
     # A figure other targets are held to (长治市平均增速): no target of its own.
     figure: bool = Field(default=False, sa_column=Column(Boolean, nullable=False, server_default=false()))
+
+    # Rule sets (issue 13): a month-only due date's reading and words, the standard's points, the
+    # standard this figure is part of, and the rule-set batch the indicator came from (None: the
+    # county's own plan).
+    due_reading: str | None = None
+    due_text: str | None = None
+    points: float | None = None
+    part_of: str | None = None
+    ruleset: str | None = None
+
+
+class RuleBatch(SQLModel, table=True):
+    """One batch of a provincial notice, kept so a county project imported later still gets it."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    code: str = Field(unique=True, index=True)
+    ruleset: str  # the notice's code (hunan)
+    name: str
+    document: str | None = None
+    source_file: str | None = None
+    counties: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    projects: list[str] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    grades: list[dict[str, object]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
+    indicators: list[dict[str, object]] = Field(default_factory=list, sa_column=Column(JSON, nullable=False))
 
 
 class IndicatorTarget(SQLModel, table=True):

@@ -8,9 +8,11 @@ One module per family of rules, each with its rules in plain words at the top:
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from dataclasses import replace
 from datetime import date
 
+from domain import keys
 from domain.enums import IndicatorKind
 from domain.evaluation.alternatives import apply_alternatives
 from domain.evaluation.average_growth import evaluate_average_growth
@@ -76,7 +78,7 @@ def evaluate_project(
         findings += _judge(indicator, by_code, start, end, as_of, calendar, policy)
         findings += missing_figures(project, indicator, as_of, policy)
         findings += odd_values(indicator, as_of, policy)
-    findings = apply_alternatives(project.indicators, findings)
+    findings = [_worded_due(f, by_code) for f in apply_alternatives(project.indicators, findings)]
     findings += source_health(project, as_of, policy)
     findings += reporting_window(project, as_of, calendar, policy)
     return findings
@@ -106,3 +108,12 @@ def _judge(
     if indicator.kind is IndicatorKind.RATIO:
         return evaluate_ratio(indicator, as_of, calendar, policy, end)
     return evaluate_numeric(indicator, start, end, as_of, calendar, policy)
+
+
+def _worded_due(finding: Finding, by_code: Mapping[str, IndicatorFacts]) -> Finding:
+    """A finding on a month-only due date ("2019年10月份前") says it as the plan did."""
+    code = keys.parse(finding.key).indicator_code
+    indicator = by_code.get(code) if code else None
+    if indicator is None or not indicator.due_text or finding.due != indicator.due:
+        return finding
+    return replace(finding, due_text=indicator.due_words)

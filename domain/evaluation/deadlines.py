@@ -164,7 +164,7 @@ def evaluate_deliverable(
         )
     step = deadline_step(indicator.due, as_of, calendar, policy)
     if step is None:
-        when = f"时限 {indicator.due.year}年{indicator.due.month}月{indicator.due.day}日"
+        when = f"时限 {indicator.due_words}"
         return standing(NotYetDue, indicator, key, requirement=None, amount=None, month=None, basis=when)
     kind = DeliverableOverdue if step.overdue else DeliverableDue
     return kind(

@@ -174,7 +174,7 @@ def evaluate_once(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar
             NotYetDue, indicator, key, requirement=need, amount=level, month=month, basis="方案未给出时限"
         )
     step = deadline_step(indicator.due, as_of, calendar, policy)
-    when = f"时限 {indicator.due.year}年{indicator.due.month}月{indicator.due.day}日"
+    when = f"时限 {indicator.due_words}"
     if step is None:
         return standing(NotYetDue, indicator, key, requirement=need, amount=level, month=month, basis=when)
     if step.overdue and level is None:

@@ -76,7 +76,7 @@ def evaluate_ratio(
     if by_date:
         assert indicator.due is not None
         step = deadline_step(indicator.due, as_of, calendar, policy)
-        when = f"时限 {indicator.due.year}年{indicator.due.month}月{indicator.due.day}日"
+        when = f"时限 {indicator.due_words}"
         if step is None:
             return [
                 standing(NotYetDue, indicator, key, requirement=need, amount=level, month=month, basis=when)

@@ -45,6 +45,9 @@ class Finding:
     workdays_left: int | None = None
     escalate: bool = False
     repeat: bool = True
+    # The due date in the plan's own words when it was written to the month only ("2019年10月份前
+    # （按 2019年9月30日计）"); None: the date itself is shown.
+    due_text: str | None = None
 
     @property
     def verdict(self) -> Verdict | None:

@@ -13,6 +13,7 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TypeGuard
 
 ONGOING_MARKERS = ("长期坚持", "长期", "持续推进", "常态化")
 # A plan's dates fall in this century; 1900 or 3023 is a typo or an Excel serial gone wrong.
@@ -66,6 +67,17 @@ def _in_range(text: str, day: date) -> date:
     return day
 
 
+def _year_month(value: str, explicit_year: str | None, month_text: str, year: int | None) -> tuple[int, int]:
+    """The year (as written, else the context's) and month of a date written to the month."""
+    the_year = int(explicit_year) if explicit_year else year
+    if the_year is None:
+        raise OfficeDateError(value, "没有写年份，也无法从上下文得知年份")
+    month = int(month_text)
+    if not 1 <= month <= 12:
+        raise OfficeDateError(value, f"月份 {month} 不存在")
+    return the_year, month
+
+
 def parse_office_date(value: object, *, year: int | None = None) -> date:
     """Parse one date; ``year`` supplies the year for forms such as ``10月底``."""
     if isinstance(value, datetime):
@@ -85,15 +97,36 @@ def parse_office_date(value: object, *, year: int | None = None) -> date:
         return _build(value, year, int(match.group(1)), int(match.group(2)))
     if match := _MONTH_PART.search(text):
         explicit_year, month_text, part = match.groups()
-        the_year = int(explicit_year) if explicit_year else year
-        if the_year is None:
-            raise OfficeDateError(value, "没有写年份，也无法从上下文得知年份")
-        month = int(month_text)
-        if not 1 <= month <= 12:
-            raise OfficeDateError(value, f"月份 {month} 不存在")
+        the_year, month = _year_month(value, explicit_year, month_text, year)
         day = {"上旬": 10, "中旬": 20}.get(part or "", _month_end(the_year, month))
         return _build(value, the_year, month, day)
     raise OfficeDateError(value, "应为日期，例如 2023年10月15日、2023-10-15、2023.10.15 或 10月底")
+
+
+# A date written to the month only, with nothing saying which day: "2019年10月份前", "11月份".
+# "月底"/"上旬" name their day and are read by :func:`parse_office_date`.
+_MONTH_ONLY = re.compile(r"^(?:(\d{4})\s*年)?\s*(\d{1,2})\s*月\s*份?\s*(?:前|以前|之前|内|中)?$")
+BEFORE_MONTH = "before_month"  # before the month starts: 2019年10月份前 → 2019-09-30
+END_OF_MONTH = "end_of_month"  # by the month's last day: 2019年10月份前 → 2019-10-31
+MONTH_READINGS = (BEFORE_MONTH, END_OF_MONTH)
+
+
+def month_only(value: object) -> TypeGuard[str]:
+    """True for a date written to the month only ("2019年10月份前", "11月份"): it has two readings."""
+    return isinstance(value, str) and bool(_MONTH_ONLY.match(_normalise(value)))
+
+
+def read_month(value: str, reading: str, *, year: int | None = None) -> date:
+    """The day a month-only date means under ``reading`` (:data:`BEFORE_MONTH` or :data:`END_OF_MONTH`)."""
+    match = _MONTH_ONLY.match(_normalise(value))
+    if match is None:
+        raise OfficeDateError(value, "应只写到月份，例如 2019年10月份前")
+    explicit_year, month_text = match.groups()
+    the_year, month = _year_month(value, explicit_year, month_text, year)
+    if reading == BEFORE_MONTH:
+        first = _build(value, the_year, month, 1)
+        return _in_range(value, date.fromordinal(first.toordinal() - 1))
+    return _build(value, the_year, month, _month_end(the_year, month))
 
 
 def parse_deadline(value: object, *, year: int | None = None) -> Deadline:

@@ -19,6 +19,7 @@ from itertools import pairwise
 from typing import Annotated, Any
 
 from pydantic import (
+    AfterValidator,
     BaseModel,
     BeforeValidator,
     ConfigDict,
@@ -29,7 +30,14 @@ from pydantic import (
 )
 
 from domain.enums import Binding, Cadence, Comparator, IndicatorKind, ItemStatus, PeriodKind
-from domain.plan.dates import ONGOING_MARKERS, parse_deadline, parse_office_date
+from domain.plan.dates import (
+    MONTH_READINGS,
+    ONGOING_MARKERS,
+    month_only,
+    parse_deadline,
+    parse_office_date,
+    read_month,
+)
 from domain.plan.names import canonical_units, closest, near_people, near_units
 from domain.plan.periods import RecursSpec, WindowSpec
 from domain.plan.text import TextError, clean_text
@@ -80,6 +88,12 @@ _CADENCE_WORDS = {
     "年度": "yearly",
     "一次": "once",
     "一次性": "once",
+}
+_READING_WORDS = {
+    "月初前": "before_month",
+    "该月之前": "before_month",
+    "月底": "end_of_month",
+    "月底前": "end_of_month",
 }
 # What plan format version 2 added; a file using any of it is read as version 2.
 V2_COMPARATORS = frozenset({Comparator.GT, Comparator.LT, Comparator.EQ, Comparator.APPROX})
@@ -296,6 +310,38 @@ class IndicatorSpec(Strict):
     # of its own, so no verdict; entered by hand or collected like any figure.
     figure: bool = False
 
+    # Rule sets and gradings (issue 13). A due date written to the month only ("2019年10月份前")
+    # has two readings: before_month (the day before the month starts) or end_of_month; the plan
+    # must say which, and the words are kept in due_text for the messages.
+    due_reading: Annotated[str | None, _word(_READING_WORDS)] = None
+    due_text: str | None = None
+    points: Number | None = Field(default=None, ge=0)  # the standard's points in the evaluation
+    part_of: str | None = None  # the standard (an indicator code) this figure is one part of
+
+    @model_validator(mode="before")
+    @classmethod
+    def _month_only_due(cls, data: Any, info: ValidationInfo) -> Any:
+        """Read "2019年10月份前" by the plan's ``due_reading``; without one it is refused, not guessed."""
+        if not isinstance(data, dict):
+            return data
+        due, reading = data.get("due"), data.get("due_reading")
+        reading = _READING_WORDS.get(reading, reading) if isinstance(reading, str) else reading
+        if not month_only(due):
+            if reading is not None and not data.get("due_text"):  # a stored spec was read already
+                raise LocatedError("due_reading 只用于只写到月份的时限（如 2019年10月份前）", "due_reading")
+            return data
+        if reading not in MONTH_READINGS:
+            message = (
+                f"时限“{due}”只写到月份，有两种理解，请用 due_reading 写明："
+                "before_month（该月开始之前）或 end_of_month（该月最后一天）"
+            )
+            raise LocatedError(message, "due_reading" if reading is not None else "due")
+        try:
+            day = read_month(due, reading, year=(info.context or {}).get("year"))
+        except ValueError as exc:
+            raise LocatedError(str(exc), "due") from None
+        return {**data, "due": day.isoformat(), "due_text": data.get("due_text") or re.sub(r"\s+", "", due)}
+
     @property
     def format_2_fields(self) -> list[str]:
         """The fields of plan format version 2 this indicator uses."""
@@ -497,6 +543,29 @@ def _secret_placement(data: Any, path: tuple[str | int, ...], extra: frozenset[s
 PLAN_FORMATS = (1, 2)
 
 
+class GradeBand(Strict):
+    """One grade of an evaluation: 85分以上（含85分）为优秀 is ``{grade: 优秀, min: 85}``."""
+
+    grade: str = Field(min_length=1)
+    min: Number = Field(ge=0)
+
+
+def check_grades(bands: list[GradeBand]) -> list[GradeBand]:
+    """Bands from the highest down, each with its own lowest score; the last one starts at 0."""
+    if not bands:
+        return bands
+    if any(b.min >= a.min for a, b in pairwise(bands)):
+        raise ValueError("grades 应从高到低排列，每档的 min（该档最低分）依次减小")
+    if len({b.grade for b in bands}) != len(bands):
+        raise ValueError("grades 中等级名称重复")
+    if bands[-1].min != 0:
+        raise ValueError(f"grades 最后一档应从 0 分起（实际为 {bands[-1].min:g}），否则低分没有等级")
+    return bands
+
+
+Grades = Annotated[list[GradeBand], AfterValidator(check_grades)]
+
+
 class PlanSpec(Strict):
     format: int | None = None  # the plan format version; left out, it is read from the fields used
     project: ProjectSpec
@@ -508,6 +577,15 @@ class PlanSpec(Strict):
     rectification: RectificationSpec | None = None
     # One unit, several spellings in the documents: {区商务和经济合作局: [区商务经济合作局]}.
     unit_aliases: dict[str, Names] = {}
+    # Rule sets (issue 13): the batches of a provincial notice this county's project is in
+    # (``applies: [hunan-2016]``), and the evaluation's grade bands when the plan gives points.
+    applies: Names = []
+    grades: Grades = []
+
+    @model_validator(mode="after")
+    def _parts_name_standards(self) -> PlanSpec:
+        check_parts(self.indicators, ("indicators",))
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -661,6 +739,24 @@ def _format_2_fields(plan: PlanSpec) -> list[tuple[tuple[str | int, ...], str]]:
     if plan.rectification and plan.rectification.issued:
         used.append((("rectification", "issued"), "rectification 的 issued"))
     return used
+
+
+def check_parts(indicators: list[IndicatorSpec], where: tuple[str | int, ...]) -> None:
+    """Every ``part_of`` names another indicator that is itself a standard, not a part."""
+    parts = {i.code: i.part_of for i in indicators}
+    for index, indicator in enumerate(indicators):
+        whole = indicator.part_of
+        if whole is None:
+            continue
+        if whole not in parts or whole == indicator.code:
+            raise LocatedError(
+                f"指标 {indicator.code} 的 part_of {whole} 不在本文件的指标中", *where, index, "part_of"
+            )
+        if parts[whole] is not None:
+            message = (
+                f"指标 {indicator.code} 的 part_of {whole} 本身也是其他标准的一部分，请直接写最上层的标准"
+            )
+            raise LocatedError(message, *where, index, "part_of")
 
 
 def _unique(section: str, field: str, keys: list[Any], *inner: str) -> None:
