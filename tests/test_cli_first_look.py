@@ -48,10 +48,10 @@ def test_after_the_demo_the_next_commands_see_its_projects(tmp_path: Path) -> No
     assert "duban status --as-of 2023-10-12" in demo.stdout  # it says what to run next
     status = duban(tmp_path, "status", "--as-of", "2023-10-12")
     assert status.returncode == 0, status.stderr
-    assert all(county in status.stdout for county in ("偏关县", "闻喜县", "昭化区", "沁县"))
+    assert all(county in status.stdout for county in ("偏关县", "闻喜县", "昭化区", "沁县", "祁阳县"))
     rows = json.loads(duban(tmp_path, "status", "--as-of", "2023-10-12", "--json").stdout)
     names = [row["name"] for row in rows if row["row"] == "project"]
-    assert len(names) == 4 and all(any(n.startswith(p) for n in names) for p in DEMO_PROJECTS), names
+    assert len(names) == 5 and all(any(n.startswith(p) for n in names) for p in DEMO_PROJECTS), names
     alerts = duban(tmp_path, "alerts", "--json")
     assert len(json.loads(alerts.stdout)) >= 20
     assert (tmp_path / "data" / "outbox").is_dir() and not (tmp_path / "data" / "demo").exists()
