@@ -11,7 +11,15 @@ ORDERS = [
     ["问题1", "问题2", "问题10", "问题12", "问题14"],  # not 问题1, 问题10, 问题12, 问题14, 问题2
     ["复核组问题2", "复核组问题12", "评价组问题1"],
     ["1.(2)", "1.(3)", "1.(10)", "2.(1)"],  # 复核组 as its report numbers it
-    ["(一)(2)", "(二)(2)", "(二)(10)", "(三)(1)", "(十)(1)", "(十一)(1)", "(二十)(1)"],  # 三 sorts before 二 by code point
+    [
+        "(一)(2)",
+        "(二)(2)",
+        "(二)(10)",
+        "(三)(1)",
+        "(十)(1)",
+        "(十一)(1)",
+        "(二十)(1)",
+    ],  # 三 sorts before 二 by code point
     ["第九批", "第十批", "第十二批"],
 ]
 
@@ -23,7 +31,8 @@ def test_numbered_labels_sort_as_the_document_numbers_them(expected: list[str]) 
 
 
 @pytest.mark.parametrize(
-    ("n", "text"), [(1, "一"), (2, "二"), (10, "十"), (11, "十一"), (20, "二十"), (23, "二十三"), (99, "九十九")]
+    ("n", "text"),
+    [(1, "一"), (2, "二"), (10, "十"), (11, "十一"), (20, "二十"), (23, "二十三"), (99, "九十九")],
 )
 def test_section_numbers_are_written_as_the_report_writes_them(n: int, text: str) -> None:
     assert chinese_numeral(n) == text
