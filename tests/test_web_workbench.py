@@ -71,6 +71,7 @@ def counts(html: str, code: str) -> dict[str, int]:
     return {kind: int(n) for kind, n in found}
 
 
+@pytest.mark.both_databases
 def test_overview_counts_are_the_lists_counts_and_show_overdue_deliverables(
     world: tuple[App, FakeWeCom],
 ) -> None:
@@ -121,6 +122,7 @@ def test_zhaohua_lists_show_its_units_and_both_batches_in_order(world: tuple[App
         assert "逾期 6 天（4 个工作日）" in page
 
 
+@pytest.mark.both_databases
 def test_filters_by_person_unit_and_state(site: str) -> None:
     browser = logged_in(site)
     every = labels(browser.get(f"{site}/p/pianguan/lists", timeout=10).text)
