@@ -11,6 +11,7 @@ from pathlib import Path
 import docx
 import pytest
 from click.testing import CliRunner, Result
+from docx.oxml.ns import qn
 from openpyxl import load_workbook
 
 from bot.cli import main
@@ -102,6 +103,9 @@ def test_the_report_has_the_counts_and_every_problem_with_its_rectification(tmp_
     document = docx.Document(str(out))
     text = [p.text for p in document.paragraphs]
     assert text[0] == "昭化区2017年电子商务进农村综合示范项目整改落实情况报告"
+    # Chinese text names a Chinese font: Word's default theme font has no 汉字
+    normal = document.styles["Normal"].element.rPr
+    assert normal is not None and normal.rFonts.get(qn("w:eastAsia")) == "宋体"
     assert "截至2019年11月5日（星期二），整改落实情况如下。" in text
     # The counts the district's report gives: 复核组 15 problems, 8 closed; 评价组 10, 4 closed.
     assert "共反馈问题 25 个，已完成（已销号）12 个，尚未完成 13 个；其中需长期坚持的 20 个。" in text
