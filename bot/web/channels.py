@@ -7,6 +7,9 @@ with what to do about it. Staff only, with the session's CSRF token, as every ot
 
 from __future__ import annotations
 
+import logging
+
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -19,6 +22,8 @@ from db.plan import project_by_code
 from domain.labels import channel_kind_label
 from domain.routing import ChannelFacts
 from jobs.channel_check import send_test_message
+
+log = logging.getLogger(__name__)
 
 
 def _channels(site: Pages, code: str) -> tuple[str, list[ChannelFacts]]:
@@ -42,11 +47,20 @@ def routes(site: Pages) -> list[Route]:
         )
 
     async def test_channel(request: Request) -> Response:
-        await site.form(request)  # staff only, and the form's CSRF token must match
+        user, _ = await site.form(request)  # staff only, and the form's CSRF token must match
         code, channel = request.path_params["code"], request.path_params["channel"]
         if channel not in {c.code for c in _channels(site, code)[1]}:
             raise HTTPException(404, "这个项目没有这个频道")
-        outcome = send_test_message(site.app, channel, project=code, now=site.now())
+        # In a worker thread: a slow channel (up to the HTTP timeout) must not hold up other pages.
+        outcome = await run_in_threadpool(send_test_message, site.app, channel, project=code, now=site.now())
+        who = user.display_name if user else "-"
+        log.info(
+            "网页测试频道 %s（项目 %s，%s）：%s",
+            channel,
+            code,
+            who,
+            "成功" if outcome.ok else outcome.problem,
+        )
         site.flash(request, outcome.headline, "ok" if outcome.ok else "warning")
         for note in outcome.notes:
             site.flash(request, f"注意：{note}", "info")
