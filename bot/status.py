@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from db import overview
 from domain.enums import ItemStatus
+from domain.keys import natural_key
 from domain.labels import COUNT_LABELS, JOB_LABELS
 from domain.workdays import OFFICE_TZ
 
@@ -60,7 +61,9 @@ class Status:
             for line in self.overdue
             for unit in (line.units or ("（未写责任单位）",))
         ]
-        return sorted(rows, key=lambda row: (row[0], row[1], row[2].deadline, row[2].project))
+        return sorted(
+            rows, key=lambda row: (row[0], row[1], row[2].deadline, row[2].project, natural_key(row[2].item))
+        )
 
 
 def gather_status(app: App, as_of: date) -> Status:
@@ -112,7 +115,7 @@ def gather_status(app: App, as_of: date) -> Status:
                     counts or (run.error or ""),
                 )
             )
-    report.due_soon.sort(key=lambda line: (line.workdays, line.project))
+    report.due_soon.sort(key=lambda line: (line.workdays, line.project, natural_key(line.item)))
     return report
 
 

@@ -21,6 +21,7 @@ from db.models import Alert, AlertEvent, Project
 from db.types import code_point_order
 from domain.enums import AlertState
 from domain.errors import DubanError
+from domain.keys import natural_key
 
 KEYS_PER_QUERY = 500  # well under SQLite's limit of bound variables per statement
 
@@ -148,13 +149,16 @@ def alerts_under(session: Session, *, project_id: int | None, key: str) -> list[
 
 
 def list_alerts(session: Session, *, project: str | None, include_resolved: bool) -> list[Alert]:
-    """Alerts in code-point order of project and key; only open ones unless ``include_resolved``."""
+    """Alerts by project, then as the documents number them (问题2 before 问题12); only open ones
+    unless ``include_resolved``."""
     query = select(Alert).join(Project).order_by(code_point_order(Project.code), code_point_order(Alert.key))
     if project:
         query = query.where(Project.code == project)
     if not include_resolved:
         query = query.where(Alert.state != AlertState.RESOLVED)
-    return list(session.exec(query))
+    rows = list(session.exec(query))
+    rows.sort(key=lambda a: natural_key(a.key))  # stable: projects stay in code-point order
+    return rows
 
 
 def open_alerts(session: Session, *, project: str) -> list[Alert]:

@@ -18,6 +18,7 @@ A stage is one step of an alert: ``remind-5``, ``remind-3``, ``due``, ``overdue`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
@@ -233,3 +234,51 @@ def stage_rank(stage: str) -> tuple[int, int, str]:
     if not stage:
         return (-1, 0, "")
     return (5, 0, stage)
+
+
+# --- the order people number things in ------------------------------------------------------
+
+_NUMBER = re.compile(r"\d+|[零一二两三四五六七八九十百]+")
+_DIGITS = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_TENS = {"十": 10, "百": 100}
+
+
+def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
+    """Sort as the documents number: 问题2 before 问题12, 1.(3) before 1.(10), (二) before (十).
+
+    Arabic and Chinese numerals compare by value (code-point order would put 三 before 二); the
+    text between them compares as text. The one sort key of the CLI, the page and the messages.
+    """
+    parts: list[tuple[int, int | str]] = []
+    end = 0
+    for match in _NUMBER.finditer(text):
+        if match.start() > end:
+            parts.append((1, text[end : match.start()]))
+        parts.append((0, _value(match.group())))
+        end = match.end()
+    if end < len(text):
+        parts.append((1, text[end:]))
+    return tuple(parts)
+
+
+def _value(numeral: str) -> int:
+    if numeral.isdigit():
+        return int(numeral)
+    total = digit = 0
+    for char in numeral:
+        if char in _TENS:
+            total += (digit or 1) * _TENS[char]  # 十二 is 12: a bare 十 counts one ten
+            digit = 0
+        else:
+            digit = digit * 10 + _DIGITS[char]
+    return total + digit
+
+
+def chinese_numeral(n: int) -> str:
+    """1 → 一, 10 → 十, 12 → 十二, 23 → 二十三: the numbering of a document's sections (1–99)."""
+    digits = "零一二三四五六七八九"
+    if not 0 < n < 100:
+        return str(n)
+    tens, ones = divmod(n, 10)
+    head = "" if tens == 0 else "十" if tens == 1 else f"{digits[tens]}十"
+    return head + (digits[ones] if ones else "")

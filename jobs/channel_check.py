@@ -17,6 +17,7 @@ from db.channels import channels_by_code
 from db.engine import session_scope
 from db.models import Channel
 from domain.errors import ConfigurationError, DeliveryError
+from domain.labels import channel_kind_label
 from domain.workdays import OFFICE_TZ
 from jobs.admin_alert import advice_for
 from jobs.context import Context
@@ -43,6 +44,14 @@ class TestOutcome:
     problem: str = ""
     advice: str = ""
     retryable: bool = False
+
+    @property
+    def headline(self) -> str:
+        """The result in one sentence, as the command line and the page both say it."""
+        where = f"{self.channel_name}（{self.channel}，{channel_kind_label(self.kind)}）"
+        if self.ok:
+            return f"测试消息已发送到 {where}，共 {self.parts} 条请求，对方已接受。"
+        return f"测试消息没有发出去：{self.problem}"
 
 
 def send_test_message(app: Context, code: str, *, project: str | None, now: datetime) -> TestOutcome:

@@ -6,7 +6,6 @@ and the same deadline are one group, so "高权、王雪：以下 14 项 10月15
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
@@ -15,6 +14,7 @@ from itertools import groupby
 
 from domain.enums import FindingKind
 from domain.findings import KINDS, Finding, KindRegistry
+from domain.keys import natural_key
 from domain.labels import label, message_label
 
 
@@ -118,8 +118,3 @@ def section_label(kind: StrEnum, groups: tuple[Group, ...], as_of: date, kinds: 
     if not later:
         return kinds.label(kind)
     return message_label("due_before_rest_day" if later == len(groups) else "due_today_or_rest_day")
-
-
-def natural_key(text: str) -> tuple[tuple[int, int | str], ...]:
-    """Sort "问题2" before "问题10"."""
-    return tuple((0, int(part)) if part.isdigit() else (1, part) for part in re.split(r"(\d+)", text))

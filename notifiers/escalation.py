@@ -14,7 +14,7 @@ from datetime import date
 
 from domain.enums import FindingKind
 from domain.findings import Finding
-from notifiers.digest import natural_key
+from domain.keys import natural_key
 
 LATE_KINDS = frozenset({FindingKind.OVERDUE, FindingKind.DELIVERABLE_OVERDUE})
 NO_UNIT = "未写明责任单位"

@@ -20,7 +20,7 @@ from domain.amounts import exact_amount as amount
 from domain.enums import Origin, RunStatus
 from domain.findings import KINDS, Finding
 from domain.keys import project_of, without_project
-from domain.labels import channel_kind_label, label, stage_label
+from domain.labels import label, stage_label
 from domain.labels import role_label as role_label
 from domain.workdays import OFFICE_TZ
 
@@ -344,14 +344,12 @@ def recorded(row: Measurement | None, indicator: str) -> None:
 
 def notify_test(outcome: Any, *, console_mode: bool) -> None:
     """The result of ``duban notify-test``: sent (with notes), or what is wrong and what to do."""
-    kind = channel_kind_label(outcome.kind)
-    where = f"{escape(outcome.channel_name)}（{escape(outcome.channel)}，{escape(kind)}）"
     if outcome.ok:
-        done(f"测试消息已发送到 {where}，共 {outcome.parts} 条请求，对方已接受。")
+        done(outcome.headline)
         for note in outcome.notes:
             console.print(f"[yellow]注意：[/]{escape(note)}")
     else:
-        error(f"测试消息没有发出去：{outcome.problem}")
+        error(outcome.headline)
         errors.print(f"[bold]怎么办：[/]{escape(outcome.advice)}")
         if outcome.retryable:
             errors.print("这类错误通常是暂时的（网络、对方繁忙）；正式提醒会自动重试。")

@@ -30,7 +30,7 @@ from starlette.templating import Jinja2Templates
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.clock import today
-from bot.web import health, views
+from bot.web import channels, exports, health, lists, views
 from bot.web.config import WebConfig
 from bot.web.throttle import minutes
 from bot.web.users import authenticate, end_session, load_user, start_session
@@ -199,8 +199,9 @@ class Site:
                 for code, _ in views.project_codes(session)
             ]
             runs = views.recent_runs(session)
+        work = {w.code: w for w in lists.project_lists(self, None)}  # the one source of the counts
         running = lock.current(self.app.engine)
-        return self.render(request, "overview.html", user, pages=pages, runs=runs, running=running)
+        return self.render(request, "overview.html", user, pages=pages, work=work, runs=runs, running=running)
 
     async def project(self, request: Request) -> Response:
         user = self.page_user(request)
@@ -342,6 +343,9 @@ def create_app(app: App, config: WebConfig) -> Starlette:
         Route("/evidence/{evidence_id:int}", site.evidence, methods=["GET"]),
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/metrics", health.metrics, methods=["GET"]),
+        *lists.routes(site),
+        *exports.routes(site),
+        *channels.routes(site),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     # Outermost: the client address every later layer sees (the login limit counts it) is the

@@ -24,6 +24,7 @@ from domain.evaluation.recurring import progress_words
 from domain.evaluation.targets import year_progress
 from domain.facts import IndicatorFacts, ProjectFacts
 from domain.findings import Finding
+from domain.keys import natural_key
 from domain.keys import parse as parse_key
 from domain.labels import COUNT_LABELS as COUNT_LABELS  # the templates read them from here
 from domain.labels import JOB_LABELS as JOB_LABELS
@@ -230,12 +231,12 @@ def _items(session: Session, code: str, as_of: date, calendar: WorkCalendar) -> 
         deadline = r.deadline_text or (str(r.deadline) if r.deadline else "")
         items.append(Item(heading, problem, "、".join(r.persons), deadline, state, tone))
     order = {"critical": 0, "warning": 1, "ok": 2, "info": 3, "done": 4}
-    return sorted(items, key=lambda i: order[i.tone])
+    return sorted(items, key=lambda i: (order[i.tone], natural_key(i.label)))
 
 
 def _alerts(session: Session, code: str) -> list[Alert]:
     rows = open_alerts(session, project=code)
-    return sorted(rows, key=lambda a: (Severity(a.severity).rank, a.id or 0))
+    return sorted(rows, key=lambda a: (Severity(a.severity).rank, natural_key(a.subject)))
 
 
 def alert_kind(alert: Alert) -> str:
