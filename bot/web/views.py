@@ -75,6 +75,7 @@ class Item:
     deadline: str
     state: str
     tone: str
+    id: int | None = None  # its page: /items/{id}
 
 
 @dataclass
@@ -198,7 +199,7 @@ def _items(session: Session, code: str, as_of: date, calendar: WorkCalendar) -> 
         heading = f"{r.batch}问题{r.number}" if r.batch else f"问题{r.number}"
         problem = r.problem if len(r.problem) <= 60 else r.problem[:58] + "……"
         deadline = r.deadline_text or (str(r.deadline) if r.deadline else "")
-        items.append(Item(heading, problem, "、".join(r.persons), deadline, state, tone))
+        items.append(Item(heading, problem, "、".join(r.persons), deadline, state, tone, r.id))
     order = {"critical": 0, "warning": 1, "ok": 2, "info": 3, "done": 4}
     return sorted(items, key=lambda i: order[i.tone])
 

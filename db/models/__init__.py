@@ -13,6 +13,7 @@ from db.models.plan import (
     Source,
     Subscription,
 )
+from db.models.reply import ItemSubmission, ReplyLink
 from db.models.service import JobLock, LoginFailure, UserRole, WebSession, WebUser
 
 __all__ = [
@@ -25,6 +26,7 @@ __all__ = [
     "Indicator",
     "IndicatorTarget",
     "ItemChange",
+    "ItemSubmission",
     "JobLock",
     "JobRun",
     "LoginFailure",
@@ -32,6 +34,7 @@ __all__ = [
     "Person",
     "Project",
     "RectificationItem",
+    "ReplyLink",
     "ReportFiling",
     "SendAttempt",
     "Source",
