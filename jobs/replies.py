@@ -23,11 +23,13 @@ from db.engine import session_scope
 from db.evidence import store_evidence
 from db.models import ItemSubmission, Person, RectificationItem
 from db.plan import close_item as close_item_row
-from domain.enums import ItemStatus, SubmissionState
+from domain.enums import SubmissionState
 from domain.errors import DubanError
 from domain.filetypes import ACCEPTED, FileKind, sniff
+from domain.workdays import OFFICE_TZ
 from jobs.context import Context
 from jobs.cycle import run_evaluate
+from jobs.manual import refuse_closed
 from jobs.reply_links import hash_token, person_of
 from notifiers.base import Format
 from notifiers.render import render_template
@@ -122,9 +124,8 @@ def _pending(session: Session, submission_id: int) -> tuple[ItemSubmission, Rect
     if submission is None:
         raise ReplyError("没有这份整改结果")
     if submission.state is not SubmissionState.PENDING:
-        raise ReplyError(
-            f"这份整改结果已于 {submission.reviewed_at:%Y-%m-%d} 审核过（{submission.reviewer}）"
-        )
+        when = submission.reviewed_at.astimezone(OFFICE_TZ) if submission.reviewed_at else None
+        raise ReplyError(f"这份整改结果已于 {when:%Y-%m-%d} 由{submission.reviewer}审核过")
     item = session.get(RectificationItem, submission.item_id)
     assert item is not None
     return submission, item
@@ -132,13 +133,13 @@ def _pending(session: Session, submission_id: int) -> tuple[ItemSubmission, Rect
 
 def approve(
     app: Context, *, submission_id: int, reviewer: str, as_of: date, now: datetime
-) -> RectificationItem:
+) -> tuple[RectificationItem, int]:
     """销号 with the submitted result and its first file, then evaluate the project at once, so the
-    one "已解决" is queued with the closing — the path ``duban close-item`` takes."""
+    one "已解决" is queued with the closing — the path ``duban close-item`` takes. Returns the item
+    and how many "已解决" messages were queued (none when it had never been reminded of)."""
     with session_scope(app.engine) as session:
         submission, item = _pending(session, submission_id)
-        if item.status is ItemStatus.CLOSED:
-            raise ReplyError(f"整改事项 {item.number} 已于 {item.closed_at:%Y-%m-%d} 销号")
+        refuse_closed(item)  # the check duban close-item makes
         proof = submission.evidence_ids[0] if submission.evidence_ids else None
         close_item_row(session, item=item, result=submission.result, evidence_id=proof, now=now)
         replies.review(
@@ -152,8 +153,8 @@ def approve(
         project = replies.project_of(session, project_id=item.project_id)
         assert project is not None
         code = project.code
-    run_evaluate(app, as_of=as_of, now=now, project=code, trigger="web")
-    return item
+    evaluated = run_evaluate(app, as_of=as_of, now=now, project=code, trigger="web")
+    return item, evaluated.deliveries
 
 
 RETURNED = {

@@ -24,8 +24,8 @@ PERSONAL = "gaoquan"  # 高权's own email channel
 TOKEN = re.compile(re.escape(PUBLIC_URL) + r"/r/([A-Za-z0-9_-]+)")
 
 
-def make_app(tmp_path: Path, database: str | None) -> App:
-    settings = Settings(data_dir=tmp_path / "data", database_url=database, public_url=PUBLIC_URL)
+def make_app(tmp_path: Path, database: str | None, **more: object) -> App:
+    settings = Settings(data_dir=tmp_path / "data", database_url=database, public_url=PUBLIC_URL, **more)  # type: ignore[arg-type]
     app = App.build(settings, {})
     app.init_database()
     return app

@@ -17,7 +17,8 @@ from starlette.routing import Route
 from bot.web.item_page import heading_of, item_page
 from db import replies
 from db.engine import session_scope
-from jobs.replies import ReplyError, approve, send_back
+from domain.errors import DubanError
+from jobs.replies import approve, send_back
 
 if TYPE_CHECKING:
     from bot.web.routes import Site
@@ -42,14 +43,15 @@ class ItemPages:
         app, site = self.site.app, self.site
         try:
             if action == "approve":
-                item = approve(
+                item, told = approve(
                     app,
                     submission_id=submission_id,
                     reviewer=user.display_name,
                     as_of=site.as_of(),
                     now=site.now(),
                 )
-                site.flash(request, f"已销号：{heading_of(item)}，“已解决”消息已排队发送")
+                news = "“已解决”消息已排队发送" if told else "此前没有发过提醒，无需发“已解决”"
+                site.flash(request, f"已销号：{heading_of(item)}，{news}")
             elif action == "return":
                 reason = str(form.get("reason", ""))
                 told = send_back(
@@ -63,7 +65,7 @@ class ItemPages:
                 site.flash(request, f"已退回，{tail}")
             else:
                 raise HTTPException(404, "没有这个操作")
-        except ReplyError as error:
+        except DubanError as error:  # a refused review, or an item closed meanwhile
             site.flash(request, str(error), "warning")
         return RedirectResponse(_item_url(request, submission_id), 303)
 
