@@ -17,11 +17,11 @@ from datetime import date, datetime, timedelta
 from sqlmodel import Session
 
 from collectors.limits import DEFAULT_MAX_BYTES, TooLargeError, check_size
-from db import outbox, replies
+from db import item_history, outbox, replies
 from db.channels import channel_ids, load_channels
 from db.engine import session_scope
 from db.evidence import store_evidence
-from db.models import ItemSubmission, Person, RectificationItem
+from db.models import ItemSubmission, RectificationItem
 from db.plan import close_item as close_item_row
 from domain.enums import SubmissionState
 from domain.errors import DubanError
@@ -119,15 +119,25 @@ def _origin(name: str, suffix: str) -> str:
     return f"上传：{stem}{suffix}"
 
 
-def _pending(session: Session, submission_id: int) -> tuple[ItemSubmission, RectificationItem]:
+def _decide(
+    session: Session,
+    submission_id: int,
+    state: SubmissionState,
+    *,
+    reviewer: str,
+    reason: str | None,
+    now: datetime,
+) -> tuple[ItemSubmission, RectificationItem]:
+    """Record the coordinator's verdict on a pending submission; a reviewed one is refused."""
     submission = replies.submission_by_id(session, submission_id=submission_id)
     if submission is None:
         raise ReplyError("没有这份整改结果")
     if submission.state is not SubmissionState.PENDING:
         when = submission.reviewed_at.astimezone(OFFICE_TZ) if submission.reviewed_at else None
         raise ReplyError(f"这份整改结果已于 {when:%Y-%m-%d} 由{submission.reviewer}审核过")
-    item = session.get(RectificationItem, submission.item_id)
+    item = item_history.item_by_id(session, item_id=submission.item_id)
     assert item is not None
+    replies.review(session, submission=submission, state=state, reviewer=reviewer, reason=reason, now=now)
     return submission, item
 
 
@@ -138,18 +148,12 @@ def approve(
     one "已解决" is queued with the closing — the path ``duban close-item`` takes. Returns the item
     and how many "已解决" messages were queued (none when it had never been reminded of)."""
     with session_scope(app.engine) as session:
-        submission, item = _pending(session, submission_id)
+        submission, item = _decide(
+            session, submission_id, SubmissionState.APPROVED, reviewer=reviewer, reason=None, now=now
+        )
         refuse_closed(item)  # the check duban close-item makes
         proof = submission.evidence_ids[0] if submission.evidence_ids else None
         close_item_row(session, item=item, result=submission.result, evidence_id=proof, now=now)
-        replies.review(
-            session,
-            submission=submission,
-            state=SubmissionState.APPROVED,
-            reviewer=reviewer,
-            reason=None,
-            now=now,
-        )
         project = replies.project_of(session, project_id=item.project_id)
         assert project is not None
         code = project.code
@@ -171,16 +175,11 @@ def send_back(app: Context, *, submission_id: int, reviewer: str, reason: str, n
     if not reason:
         raise ReplyError("退回时请写明原因，责任人会收到")
     with session_scope(app.engine) as session:
-        submission, item = _pending(session, submission_id)
-        replies.review(
-            session,
-            submission=submission,
-            state=SubmissionState.RETURNED,
-            reviewer=reviewer,
-            reason=reason,
-            now=now,
+        returned = SubmissionState.RETURNED
+        submission, item = _decide(
+            session, submission_id, returned, reviewer=reviewer, reason=reason, now=now
         )
-        person = session.get(Person, submission.person_id)
+        person = item_history.people_by_id(session, ids=[submission.person_id]).get(submission.person_id)
         project = replies.project_of(session, project_id=item.project_id)
         assert person is not None and project is not None and project.id is not None
         heading = f"{item.batch}问题{item.number}" if item.batch else f"问题{item.number}"

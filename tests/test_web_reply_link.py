@@ -208,6 +208,7 @@ def test_approving_closes_the_item_and_queues_one_resolution(site: tuple[App, st
     [row] = submissions(app)
     before = len(queued(app))
     staff = logged_in(base)
+    assert staff.get(f"{base}/items/{2**40}", timeout=10).status_code == 404  # no such row, no crash
     page = staff.get(f"{base}/items/{row.item_id}", timeout=10)
     token = {"csrf": csrf_of(page.text)}
     approved = staff.post(f"{base}/submissions/{row.id}/approve", data=token, timeout=30)

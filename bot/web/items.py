@@ -7,31 +7,27 @@ a person's reply links here.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.web.item_page import heading_of, item_page
+from bot.web.site import SitePages, row_id
 from db import replies
 from db.engine import session_scope
 from domain.errors import DubanError
 from jobs.replies import approve, send_back
 
-if TYPE_CHECKING:
-    from bot.web.routes import Site
-
 
 class ItemPages:
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: SitePages) -> None:
         self.site = site
 
     async def item(self, request: Request) -> Response:
         user = self.site.page_user(request)
         with session_scope(self.site.app.engine) as session:
-            page = item_page(session, request.path_params["item_id"], self.site.now())
+            page = item_page(session, row_id(request, "item_id"), self.site.now())
         if page is None:
             raise HTTPException(404, "没有这个整改事项")
         return self.site.render(request, "item.html", user, page=page)
@@ -39,7 +35,7 @@ class ItemPages:
     async def review(self, request: Request) -> Response:
         user, form = await self.site.form(request)
         assert user is not None
-        submission_id, action = request.path_params["submission_id"], request.path_params["action"]
+        submission_id, action = row_id(request, "submission_id"), request.path_params["action"]
         app, site = self.site.app, self.site
         try:
             if action == "approve":
@@ -67,27 +63,26 @@ class ItemPages:
                 raise HTTPException(404, "没有这个操作")
         except DubanError as error:  # a refused review, or an item closed meanwhile
             site.flash(request, str(error), "warning")
-        return RedirectResponse(_item_url(request, submission_id), 303)
+        return RedirectResponse(self._item_url(submission_id), 303)
+
+    def _item_url(self, submission_id: int) -> str:
+        with session_scope(self.site.app.engine) as session:
+            row = replies.submission_by_id(session, submission_id=submission_id)
+        return f"/items/{row.item_id}" if row else "/"
 
     async def revoke(self, request: Request) -> Response:
         user, form = await self.site.form(request)
         assert user is not None
         with session_scope(self.site.app.engine) as session:
             revoked = replies.revoke_links(
-                session, person_id=request.path_params["person_id"], now=self.site.now()
+                session, person_id=row_id(request, "person_id"), now=self.site.now()
             )
         self.site.flash(request, f"已撤销 {revoked} 个回复链接，这些链接从现在起打不开")
         back = str(form.get("back", "/"))
         return RedirectResponse(back if back.startswith("/items/") else "/", 303)
 
 
-def _item_url(request: Request, submission_id: int) -> str:
-    with session_scope(request.app.state.site.app.engine) as session:
-        row = replies.submission_by_id(session, submission_id=submission_id)
-    return f"/items/{row.item_id}" if row else "/"
-
-
-def routes(site: Site) -> list[Route]:
+def routes(site: SitePages) -> list[Route]:
     pages = ItemPages(site)
     return [
         Route("/items/{item_id:int}", pages.item, methods=["GET"]),

@@ -10,7 +10,6 @@ What is submitted waits for the coordinator's review.
 from __future__ import annotations
 
 import logging
-from typing import TYPE_CHECKING
 
 from starlette.datastructures import UploadFile
 from starlette.exceptions import HTTPException
@@ -19,6 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.web.item_page import heading_of
+from bot.web.site import SitePages, row_id
 from bot.web.throttle import minutes
 from db import replies
 from db.engine import session_scope
@@ -27,9 +27,6 @@ from domain.filetypes import ACCEPTED
 from jobs.replies import MAX_FILES, ReplyError, Upload, submit
 from jobs.reply_links import person_of
 
-if TYPE_CHECKING:
-    from bot.web.routes import Site
-
 log = logging.getLogger(__name__)
 FORM_OVERHEAD = 64 * 1024  # the text fields and multipart boundaries around the files
 ACCEPT = ".jpg,.jpeg,.png,.pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx,image/jpeg,image/png,application/pdf"
@@ -37,7 +34,7 @@ NO_STORE = {"Cache-Control": "no-store"}  # a shared phone's back button should 
 
 
 class ReplyPages:
-    def __init__(self, site: Site) -> None:
+    def __init__(self, site: SitePages) -> None:
         self.site = site
 
     def _client(self, request: Request) -> str:
@@ -111,7 +108,7 @@ class ReplyPages:
             submit(
                 self.site.app,
                 token=token,
-                item_id=request.path_params["item_id"],
+                item_id=row_id(request, "item_id"),
                 result=str(form.get("result", "")),
                 uploads=uploads,
                 now=self.site.now(),
@@ -124,7 +121,7 @@ class ReplyPages:
         return RedirectResponse(f"/r/{token}", 303)
 
 
-def routes(site: Site) -> list[Route]:
+def routes(site: SitePages) -> list[Route]:
     pages = ReplyPages(site)
     return [
         Route("/r/{token:str}", pages.page, methods=["GET"]),
