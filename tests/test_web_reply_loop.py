@@ -72,7 +72,9 @@ def test_a_reminder_link_leads_to_one_resolution(
     office.get_by_label("用户名").fill(STAFF[0])
     office.get_by_label("密码").fill(STAFF[1])
     office.get_by_role("button", name="登录").click()
-    office.goto(f"{base}/items/{submission.item_id}")
+    office.goto(f"{base}/p/pianguan")  # the project page says what waits for review
+    office.get_by_role("link", name="1 份整改结果待审核").click()
+    expect(office).to_have_url(f"{base}/items/{submission.item_id}")
     pending = office.locator(".submission", has_text="高权")
     expect(pending).to_contain_text("待审核")
     expect(pending.get_by_role("link", name="上传：报备回执.png")).to_be_visible()
