@@ -86,6 +86,10 @@ class Settings(BaseModel):
     # The web page's address as people reach it (https://duban.example.gov.cn); messages then link
     # a shortened item to its project's page. Unset: messages carry no links.
     public_url: str | None = None
+    # How long the reply link in a reminder to one person keeps working (docs/security.md), and
+    # how many results may be submitted through one link in an hour.
+    reply_link_days: float = Field(default=14, gt=0)
+    reply_link_hourly: int = Field(default=10, gt=0)
 
     @property
     def db_url(self) -> str:
@@ -231,6 +235,8 @@ _EXPECTED = {
     "web_idle_minutes": "应为正数",
     "web_login_attempts": "应为正整数",
     "web_login_window_minutes": "应为正数",
+    "reply_link_days": "应为正数（天）",
+    "reply_link_hourly": "应为正整数",
     "http_timeout": "应为正数（秒）",
     "host_concurrency": "应为正整数",
     "repeat_days": "应为正整数",

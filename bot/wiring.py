@@ -82,6 +82,10 @@ class App:
         return self.settings.public_url
 
     @property
+    def reply_link_days(self) -> float:
+        return self.settings.reply_link_days
+
+    @property
     def outbox_lease(self) -> timedelta:
         return timedelta(seconds=self.settings.outbox_lease_seconds)
 

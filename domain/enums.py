@@ -81,6 +81,14 @@ class ItemStatus(StrEnum):
     CLOSED = "closed"  # 销号
 
 
+class SubmissionState(StrEnum):
+    """A responsible person's 整改结果, sent through a reply link, as the coordinator judged it."""
+
+    PENDING = "pending"  # 待审核
+    APPROVED = "approved"  # 已通过: the item was closed (销号) with it
+    RETURNED = "returned"  # 已退回, with the coordinator's reason
+
+
 class AlertState(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"

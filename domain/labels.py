@@ -21,6 +21,7 @@ from domain.enums import (
     Recurrence,
     RunStatus,
     Severity,
+    SubmissionState,
     Verdict,
 )
 from domain.keys import WINDOW_CLOSING, WINDOW_MISSED, WINDOW_OPEN, Step, parse_stage
@@ -86,6 +87,7 @@ def label(value: StrEnum) -> str:
 BY_ENUM: dict[type[StrEnum], dict[str, str]] = {
     # 静默中 is the state; the action that sets it confirms with 已静默至 <date>.
     AlertState: {"open": "待处理", "acknowledged": "已确认", "silenced": "静默中", "resolved": "已解决"},
+    SubmissionState: {"pending": "待审核", "approved": "已通过", "returned": "已退回"},
     RunStatus: {"running": "进行中", "succeeded": "完成", "failed": "失败"},
     DeliveryStatus: {"pending": "待发送", "sent": "已发送", "dead": "发送失败"},
     Origin: {"collected": "自动采集", "manual": "手工录入", "imported": "导入"},

@@ -40,6 +40,7 @@ class Wording:
     reported: frozenset[str]  # keys that reach a leadership channel in this run
     history: Mapping[str, Sequence[tuple[date, str]]]  # each key's earlier reminders
     page: str | None  # the project's web page, when the installation has a public address
+    reply: str | None = None  # the reader's reply link, when the channel reaches one person
 
 
 def drafts(
@@ -63,7 +64,13 @@ def drafts(
         )
     elif open_findings:
         digest = build_digest(
-            say.project_name, channel.name, say.as_of, open_findings, reported=say.reported, page=say.page
+            say.project_name,
+            channel.name,
+            say.as_of,
+            open_findings,
+            reported=say.reported,
+            page=say.page,
+            reply=say.reply,
         )
         out.append(_digest_draft(digest, html, text, open_findings))
     if cleared:

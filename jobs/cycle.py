@@ -16,6 +16,7 @@ from jobs.collect import CollectResult, collect
 from jobs.context import Context
 from jobs.deliver import DeliverResult, deliver_pending
 from jobs.evaluate import EvaluateResult, evaluate_and_queue
+from jobs.reply_links import ReplyLinks
 from jobs.runs import job_run
 
 
@@ -76,6 +77,9 @@ def evaluate_with(
         dry_run=dry_run,
         formats=app.channels.format_of,
         public_url=app.public_url,
+        reply_links=(
+            ReplyLinks(app.public_url, app.reply_link_days, app.channels.personal) if app.public_url else None
+        ),
     )
 
 

@@ -33,6 +33,7 @@ from domain.workdays import WorkCalendar
 from jobs.alert_state import as_finding, memory_of, notified, observe
 from jobs.alert_state import resolved as mark_resolved
 from jobs.compose import Wording, drafts
+from jobs.reply_links import ReplyLinks
 from notifiers.registry import FormatOf, builtin_format
 
 log = logging.getLogger(__name__)
@@ -60,11 +61,13 @@ def evaluate_and_queue(
     dry_run: bool = False,
     formats: FormatOf = builtin_format,
     public_url: str | None = None,
+    reply_links: ReplyLinks | None = None,
 ) -> EvaluateResult:
     """Evaluate, update alerts and queue digests; ``dry_run`` computes all of it and keeps none.
 
     ``formats`` says how each channel kind's digest is written (the channel registry's);
-    ``public_url`` is the web interface's address, which messages link to when set.
+    ``public_url`` is the web interface's address, which messages link to when set;
+    ``reply_links``, when given, puts a reply link in each reminder that reaches one person.
     """
     with Session(engine, expire_on_commit=False) as session:
         result = _evaluate_in(
@@ -77,6 +80,7 @@ def evaluate_and_queue(
             projects=projects,
             formats=formats,
             public_url=public_url,
+            reply_links=reply_links,
         )
         if dry_run:
             session.rollback()
@@ -96,6 +100,7 @@ def _evaluate_in(
     projects: list[str] | None,
     formats: FormatOf,
     public_url: str | None,
+    reply_links: ReplyLinks | None,
 ) -> EvaluateResult:
     result = EvaluateResult()
     facts = load_projects(session, projects)
@@ -127,7 +132,18 @@ def _evaluate_in(
     channels = load_channels(session, codes)
     history = _history(session, alerts, [f.key for f in to_notify if f.escalate])
     told = _queue(
-        session, channels, to_notify, told_resolved, names, as_of, now, result, formats, history, public_url
+        session,
+        channels,
+        to_notify,
+        told_resolved,
+        names,
+        as_of,
+        now,
+        result,
+        formats,
+        history,
+        public_url,
+        reply_links,
     )
     for finding, reason in decisions:
         if reason is Reason.REPLAY:
@@ -158,6 +174,7 @@ def _queue(
     formats: FormatOf,
     history: dict[str, list[tuple[date, str]]],
     public_url: str | None,
+    reply_links: ReplyLinks | None,
 ) -> set[str]:
     """Write each channel's messages into the outbox; return the alert keys that reached a channel."""
     routed = route(findings, channels)
@@ -174,7 +191,9 @@ def _queue(
     for channel, (open_findings, cleared) in by_channel.items():
         project_id = project_ids[channel.project]
         assert project_id is not None
-        say = Wording(names[channel.project], as_of, reported, history, _page(public_url, channel.project))
+        reply = _reply(session, reply_links, channel, project_id, now) if open_findings else None
+        page = _page(public_url, channel.project)
+        say = Wording(names[channel.project], as_of, reported, history, page, reply)
         for draft in drafts(channel, open_findings, cleared, formats(channel.kind), say):
             keys = sorted(f"{f.key}@{f.stage}" for f in draft.findings)
             dedup = (
@@ -208,6 +227,16 @@ def _queue(
 def _page(public_url: str | None, project: str) -> str | None:
     """The project's page on the web interface (bot/web/routes.py: /p/{code})."""
     return f"{public_url.rstrip('/')}/p/{project}" if public_url else None
+
+
+def _reply(
+    session: Session, links: ReplyLinks | None, channel: ChannelFacts, project_id: int, now: datetime
+) -> str | None:
+    """A new reply link when the channel reaches one person alone; a group never gets one, since
+    anyone reading it could open that person's items."""
+    if links is None or channel.leadership or len(channel.members) != 1 or not links.personal(channel.kind):
+        return None
+    return links.issue(session, project_id=project_id, person=channel.members[0].name, now=now)
 
 
 def _history(

@@ -20,6 +20,7 @@ from db.plan import close_item as close_item_row
 from db.plan import indicator_by_code, item_by_number, project_by_code
 from domain.enums import ItemStatus, Origin
 from domain.errors import ConfigurationError
+from domain.workdays import OFFICE_TZ
 from jobs.context import Context
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
@@ -126,8 +127,14 @@ def close_item(
         if item is None or item.id is None:
             where = f"批次“{batch}”的" if batch else ""
             raise ConfigurationError(f"项目 {project} 没有{where}整改事项 {number}")
-        if item.status is ItemStatus.CLOSED:
-            raise ConfigurationError(f"整改事项 {number} 已于 {item.closed_at:%Y-%m-%d} 销号")
+        refuse_closed(item)
         proof = _evidence(app, session, evidence, now, max_bytes)
         close_item_row(session, item=item, result=result, evidence_id=proof.id if proof else None, now=now)
         return item
+
+
+def refuse_closed(item: RectificationItem) -> None:
+    """An item is closed (销号) once: a second closing is refused, saying when the first was."""
+    if item.status is ItemStatus.CLOSED:
+        when = item.closed_at.astimezone(OFFICE_TZ) if item.closed_at else None
+        raise ConfigurationError(f"整改事项 {item.number} 已于 {when:%Y-%m-%d} 销号")

@@ -49,6 +49,7 @@ class Digest:
     mentions: tuple[str, ...] = field(default=())  # names of the persons to @
     reported: frozenset[str] = frozenset()  # keys that went to a leadership channel in this run
     page: str | None = None  # the project's web page, when the installation has a public address
+    reply: str | None = None  # the reader's own reply link, in a reminder to one person
 
     @property
     def count(self) -> int:
@@ -76,11 +77,13 @@ def build_digest(
     *,
     reported: frozenset[str] = frozenset(),
     page: str | None = None,
+    reply: str | None = None,
 ) -> Digest:
     """Sections by severity, then kind in ``kinds``' order; grouped kinds by people and date.
 
     ``reported`` are the keys told to the leadership group in the same run: only their headings
-    say so. ``page`` is where a shortened problem can be read in full.
+    say so. ``page`` is where a shortened problem can be read in full; ``reply`` is the link through
+    which the one person this digest goes to answers it.
     """
     ordered = sorted(
         findings,
@@ -107,6 +110,7 @@ def build_digest(
         tuple(dict.fromkeys(everyone)),
         reported,
         page,
+        reply,
     )
 
 

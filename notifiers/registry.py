@@ -41,6 +41,9 @@ class ChannelKind:
     format: Format
     required: tuple[str, ...] = ()  # settings without which the channel cannot send
     optional: tuple[str, ...] = ()
+    # A channel of this kind with one member reaches that person alone (an application message,
+    # an email), not a group everyone reads: only such a reminder may carry a reply link.
+    personal: bool = False
 
     @property
     def settings(self) -> tuple[str, ...]:
@@ -69,6 +72,9 @@ class ChannelRegistry:
     def format_of(self, kind: str) -> Format:
         return self.spec(kind).format
 
+    def personal(self, kind: str) -> bool:
+        return self.spec(kind).personal
+
     def build(self, kind: str, setup: ChannelSetup) -> Notifier:
         """The live notifier for one channel of ``kind``; a missing required setting is named."""
         spec = self.spec(kind)
@@ -85,8 +91,14 @@ class ChannelRegistry:
 
 SHIPPED = (
     ChannelKind("wecom_robot", factory.wecom_robot, Format.MARKDOWN, required=("webhook_key",)),
-    ChannelKind("wecom_app", factory.wecom_app, Format.MARKDOWN, optional=("agent_id", "corp_id", "secret")),
-    ChannelKind("email", factory.email, Format.HTML, optional=("to", "to_name")),
+    ChannelKind(
+        "wecom_app",
+        factory.wecom_app,
+        Format.MARKDOWN,
+        optional=("agent_id", "corp_id", "secret"),
+        personal=True,
+    ),
+    ChannelKind("email", factory.email, Format.HTML, optional=("to", "to_name"), personal=True),
 )
 
 

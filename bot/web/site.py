@@ -1,7 +1,7 @@
 """What a page module needs of the site: the app, the days, the guards and the renderer.
 
-Page modules (lists, exports, channels …) take this instead of :class:`bot.web.routes.Site`, so
-that ``routes`` imports them and they never import ``routes`` back.
+Page modules (lists, exports, channels, items, reply …) take this instead of
+:class:`bot.web.routes.Site`, so that ``routes`` imports them and they never import ``routes`` back.
 """
 
 from __future__ import annotations
@@ -10,15 +10,18 @@ from datetime import date, datetime
 from typing import Any, Protocol
 
 from starlette.datastructures import FormData
+from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import Response
 
+from bot.web.config import WebConfig
 from bot.wiring import App
 from db.models import WebUser
 
 
 class Pages(Protocol):
     app: App
+    config: WebConfig
 
     def as_of(self) -> date: ...
 
@@ -32,3 +35,11 @@ class Pages(Protocol):
 
     @staticmethod
     def flash(request: Request, text: str, tone: str = "ok") -> None: ...
+
+
+def row_id(request: Request, name: str) -> int:
+    """A row id from the path; beyond a 32-bit integer column is no such row (404), not a crash."""
+    value = int(request.path_params[name])
+    if not 0 < value < 2**31:
+        raise HTTPException(404, "没有这条记录")
+    return value

@@ -6,6 +6,7 @@ the page and the WeCom group never disagree about whether an indicator is behind
 
 from __future__ import annotations
 
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -17,7 +18,16 @@ from db.facts_loader import load_projects
 from db.measurements import latest_figures
 from db.models import Alert, JobRun
 from db.plan import items_of, projects
-from domain.enums import AlertState, FindingKind, IndicatorKind, ItemStatus, RunStatus, Severity
+from db.replies import submissions_of
+from domain.enums import (
+    AlertState,
+    FindingKind,
+    IndicatorKind,
+    ItemStatus,
+    RunStatus,
+    Severity,
+    SubmissionState,
+)
 from domain.evaluation import Policy, evaluate_project
 from domain.evaluation.compare import RANK_UNIT, Requirement
 from domain.evaluation.recurring import progress_words
@@ -80,6 +90,8 @@ class Item:
     deadline: str
     state: str
     tone: str
+    id: int | None = None  # its page: /items/{id}
+    pending: int = 0  # results submitted through a reply link, waiting for review
 
 
 @dataclass
@@ -213,6 +225,11 @@ def _figures(session: Session, code: str) -> dict[str, list[Figure]]:
 
 def _items(session: Session, code: str, as_of: date, calendar: WorkCalendar) -> list[Item]:
     rows = items_of(session, code=code)
+    waiting = Counter(
+        s.item_id
+        for s in submissions_of(session, item_ids=[r.id for r in rows if r.id is not None])
+        if s.state is SubmissionState.PENDING
+    )
     items = []
     for r in rows:
         if r.status is ItemStatus.CLOSED:
@@ -229,7 +246,8 @@ def _items(session: Session, code: str, as_of: date, calendar: WorkCalendar) -> 
         heading = f"{r.batch}问题{r.number}" if r.batch else f"问题{r.number}"
         problem = r.problem if len(r.problem) <= 60 else r.problem[:58] + "……"
         deadline = r.deadline_text or (str(r.deadline) if r.deadline else "")
-        items.append(Item(heading, problem, "、".join(r.persons), deadline, state, tone))
+        pending = waiting.get(r.id, 0) if r.id is not None else 0
+        items.append(Item(heading, problem, "、".join(r.persons), deadline, state, tone, r.id, pending))
     order = {"critical": 0, "warning": 1, "ok": 2, "info": 3, "done": 4}
     return sorted(items, key=lambda i: (order[i.tone], natural_key(i.label)))
 

@@ -14,6 +14,7 @@ from db.models.plan import (
     Source,
     Subscription,
 )
+from db.models.reply import ItemSubmission, ReplyLink
 from db.models.service import JobLock, LoginFailure, UserRole, WebSession, WebUser
 
 __all__ = [
@@ -26,6 +27,7 @@ __all__ = [
     "Indicator",
     "IndicatorTarget",
     "ItemChange",
+    "ItemSubmission",
     "JobLock",
     "JobRun",
     "LoginFailure",
@@ -33,6 +35,7 @@ __all__ = [
     "Person",
     "Project",
     "RectificationItem",
+    "ReplyLink",
     "ReportFiling",
     "RuleBatch",
     "SendAttempt",
