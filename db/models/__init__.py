@@ -14,11 +14,14 @@ from db.models.plan import (
     Subscription,
 )
 from db.models.service import JobLock, LoginFailure, UserRole, WebSession, WebUser
+from db.models.work import CollectItem, CollectRound
 
 __all__ = [
     "Alert",
     "AlertEvent",
     "Channel",
+    "CollectItem",
+    "CollectRound",
     "CollectionAttempt",
     "Delivery",
     "Evidence",
