@@ -38,7 +38,7 @@ from db.advisory import shared
 from domain.errors import ConfigurationError
 from domain.schedule import JobSpec, ScheduleConfig, catch_up_slot, job_specs, next_fires, slot_key
 from domain.workdays import OFFICE_TZ
-from jobs.collect_spread import Crew
+from jobs.collect_crew import Crew
 from jobs.cycle import collector_of
 from jobs.lock import AlreadyRunningError
 from jobs.triggers import last_handled, run_scheduled, send_outbox

@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date, datetime
 from typing import Any
 
-from sqlalchemy import update
+from sqlalchemy import delete, update
 from sqlmodel import Session, col, select
 
 from db.models import CollectItem, CollectRound
@@ -54,13 +54,14 @@ def lanes_with_work(session: Session, *, now: datetime) -> list[str]:
 def claimable(
     session: Session, *, lane: str, limit: int, now: datetime
 ) -> list[tuple[CollectItem, CollectRound]]:
-    """Up to ``limit`` unfinished items of ``lane`` in open rounds, locked for this transaction;
-    rows another instance is looking at are skipped, not waited for."""
+    """Up to ``limit`` unfinished items of ``lane`` in open rounds, unclaimed ones first, locked
+    for this transaction; rows another instance is looking at are skipped, not waited for."""
     query = (
         select(CollectItem, CollectRound)
         .join(CollectRound)
         .where(_open_work(now), col(CollectItem.lane) == lane)
-        .order_by(col(CollectItem.id))
+        # Unclaimed items first: claimed ones are looked at only for a holder that died.
+        .order_by(col(CollectItem.status) == WorkStatus.CLAIMED, col(CollectItem.id))
         .limit(limit)
         .with_for_update(skip_locked=True, of=CollectItem)
     )
@@ -110,12 +111,24 @@ def round_items(session: Session, *, round_id: int) -> list[CollectItem]:
     return list(session.exec(query).all())
 
 
+def close_round(session: Session, *, round_id: int, at: datetime) -> None:
+    """No more claims in this round (every item is done, or the leader gave up on the rest)."""
+    session.execute(update(CollectRound).where(col(CollectRound.id) == round_id).values(closed_at=at))
+
+
+def forget_rounds(session: Session, *, before: datetime) -> None:
+    """Drop rounds started before ``before`` with their items: the attempts keep what happened."""
+    old = select(CollectRound.id).where(col(CollectRound.started_at) < before)
+    session.execute(delete(CollectItem).where(col(CollectItem.round_id).in_(old)))
+    session.execute(delete(CollectRound).where(col(CollectRound.id).in_(old)))
+
+
 def give_up(session: Session, *, round_id: int, at: datetime, failures: dict[int, str]) -> list[int]:
     """Close the round; each item of ``failures`` still unfinished is done with that failure.
 
     Returns the items given up: one an instance finished meanwhile keeps its results.
     """
-    session.execute(update(CollectRound).where(col(CollectRound.id) == round_id).values(closed_at=at))
+    close_round(session, round_id=round_id, at=at)
     given_up = []
     for item_id, failure in failures.items():
         changed: Any = session.execute(

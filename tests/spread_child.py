@@ -11,7 +11,7 @@ from bot.clock import wall_clock
 from collectors.registry import default_registry
 from db.engine import make_engine
 from jobs.collect import Collector
-from jobs.collect_spread import Crew
+from jobs.collect_crew import Crew
 from tests.collect_helpers import make_env
 
 

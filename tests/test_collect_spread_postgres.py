@@ -11,7 +11,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -24,12 +24,16 @@ from bot.demo.server import serve
 from collectors.registry import default_registry
 from db.collect_work import open_round
 from db.engine import make_engine
-from db.models import CollectionAttempt, CollectItem, Measurement
-from domain.enums import WorkStatus
+from db.facts_loader import load_projects
+from db.models import CollectionAttempt, CollectItem, JobRun, Measurement
+from domain.enums import FindingKind, RunStatus, WorkStatus
+from domain.evaluation import Policy, evaluate
+from domain.workdays import WorkCalendar
 from jobs.collect import Collector, lane_of, load_sources
-from jobs.collect_spread import Crew, collect_spread
+from jobs.collect_crew import Crew
+from jobs.collect_spread import collect_spread
 from tests.collect_helpers import NOW, make_db, make_env
-from tests.instances import ROOT, child_env
+from tests.instances import ROOT, Instances, child_env
 from tests.postgres import Databases, fresh_database
 from tests.spread_fakes import CountingBackend
 
@@ -160,9 +164,13 @@ def test_sources_left_at_the_deadline_are_collection_failures_and_a_late_result_
                 select(CollectionAttempt).where(col(CollectionAttempt.source_code) == "stuck")
             ).all()
             values = session.exec(select(Measurement.source_code)).all()
-        # ... and keeps nothing: the round said "failed" and the evaluation will say so too.
+            facts = load_projects(session)
+        # ... and keeps nothing: the round said "failed", and so does the evaluation after it.
         assert [(a.ok, a.error) for a in stuck] == [(False, failure)]
         assert values == ["quick"]
+        findings = evaluate(facts, NOW.date(), WorkCalendar(), Policy())
+        failed = [f for f in findings if f.kind == FindingKind.COLLECTION_FAILED]
+        assert [(f.subject, f.error) for f in failed] == [("数据源 stuck 采集失败", failure)]  # type: ignore[attr-defined]
 
 
 def _open(engine: Engine) -> int:
@@ -195,10 +203,69 @@ def _wait_claimed(engine: Engine, child: subprocess.Popen[str]) -> str:
     raise AssertionError("the child instance never claimed the item")
 
 
-def _wait(condition: object, timeout: float = 30.0) -> None:
+def _wait(condition: Callable[[], bool], timeout: float = 30.0, logs: Callable[[], str] = str) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if callable(condition) and condition():
+        if condition():
             return
         time.sleep(0.05)
-    raise AssertionError("condition not met in time")
+    raise AssertionError(f"condition not met in time\n{logs()}")
+
+
+def test_duban_run_standby_takes_a_share_of_the_leaders_collection(
+    tmp_path: Path, postgres_databases: Databases
+) -> None:
+    """Two real ``duban run`` processes: the leader's scheduled collection is a round, and the
+    standby collects part of it. Every first request hangs until both instances hold items, so
+    the standby's share does not depend on timing."""
+    codes = [f"c{i}" for i in range(16)]
+    backend = CountingBackend(codes, delay=0.05, hang=frozenset(codes))
+    with fresh_database(postgres_databases) as url, backends(backend):
+        engine = make_db(tmp_path, [backend.source(c) for c in codes], url)
+        env = child_env(
+            DUBAN_DATABASE_URL=url,
+            DUBAN_LEADER_POLL_SECONDS="0.5",
+            DUBAN_COLLECT_CRON="* * * * *",
+            DUBAN_HOST_CONCURRENCY="16",
+            DUBAN_HTTP_TIMEOUT="60",
+        )
+        instances = Instances(tmp_path, env)
+        try:
+            leader = instances.start()
+            instances.wait_started(leader)
+            _wait(
+                lambda: _claimed_by(engine).get(leader.process.pid, 0) == 8, timeout=60, logs=instances.logs
+            )
+            standby = instances.start()
+            instances.wait_started(standby)
+            _wait(
+                lambda: _claimed_by(engine).get(standby.process.pid, 0) == 4, timeout=60, logs=instances.logs
+            )
+            backend.release.set()
+            _wait(lambda: _collect_runs(engine) == 1, timeout=60, logs=instances.logs)
+        finally:
+            backend.release.set()
+            instances.stop_all()
+        logs = instances.logs()
+        assert "Traceback" not in logs, logs
+        assert set(backend.hits.values()) == {1}, backend.hits  # each source fetched once
+        shares = _claimed_by(engine, status=WorkStatus.DONE)
+        assert shares[leader.process.pid] >= 8 and shares[standby.process.pid] >= 4, shares
+        assert sum(shares.values()) == 16
+        with Session(engine) as session:
+            run = session.exec(select(JobRun).where(JobRun.job == "collect")).one()
+        assert (run.status, run.counts["figures"], run.counts["failures"]) == (RunStatus.SUCCEEDED, 16, 0)
+
+
+def _claimed_by(engine: Engine, status: WorkStatus = WorkStatus.CLAIMED) -> Counter[int]:
+    with Session(engine) as session:
+        items = session.exec(select(CollectItem).where(CollectItem.status == status)).all()
+    return Counter(int(item.claimed_by.split(":")[1]) for item in items if item.claimed_by)
+
+
+def _collect_runs(engine: Engine) -> int:
+    with Session(engine) as session:
+        runs = session.exec(
+            select(JobRun).where(JobRun.job == "collect", JobRun.status == RunStatus.SUCCEEDED)
+        ).all()
+    return len(runs)
