@@ -22,6 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
+from collectors.base import SourceConfig
 from db import advisory
 from db.collect_work import claim, claimable, finish, lanes_with_work
 from db.evidence import DiskSync
@@ -30,6 +31,8 @@ from jobs.collect import Collector, after_commit, indicator_ids, load_sources, o
 from jobs.collect_store import store_batch
 
 log = logging.getLogger(__name__)
+# A round's sources by (project id, source code), and their indicators' ids.
+Plan = tuple[dict[tuple[int, str], SourceConfig], dict[tuple[int, str], dict[str, int]]]
 # Threads per instance taking items; each holds one database connection while it works.
 SPREAD_WORKERS = 4
 CANDIDATES = 8  # rows of one lane looked at per claim
@@ -57,6 +60,8 @@ class Crew:
         self.engine, self.collector, self.clock, self.poll = engine, collector, clock, poll
         self.host_limit = collector.env.http.host_limit
         self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._round_plan: tuple[int | None, Plan] | None = None
         crew = f"{instance_name()}:{uuid.uuid4().hex[:4]}"
         self._threads = [
             threading.Thread(target=self._run, args=(f"{crew}:{n}",), name=f"collect-{n}", daemon=True)
@@ -130,20 +135,31 @@ class Crew:
             session.commit()
         return None
 
+    def _plan(self, connection: Connection, round_: CollectRound) -> Plan:
+        """Every source and indicator id, read once per round by this crew, not once per item."""
+        with self._lock:
+            if self._round_plan is not None and self._round_plan[0] == round_.id:
+                return self._round_plan[1]
+        with Session(bind=connection, expire_on_commit=False) as session:
+            sources = load_sources(session)
+            ids = indicator_ids(session, {project_id for project_id, _ in sources})
+            session.commit()  # no transaction held open while fetching
+        plan = ({(p, c.code): c for p, c in sources}, ids)
+        with self._lock:
+            self._round_plan = (round_.id, plan)
+        return plan
+
     def _collect(self, connection: Connection, by: str, item: CollectItem, round_: CollectRound) -> None:
         now = round_.started_at  # the run's time, as when one process collects everything
-        with Session(bind=connection, expire_on_commit=False) as session:
-            configs = load_sources(session, project=item.project_code, source=item.source_code)
-            ids = indicator_ids(session, {item.project_id})
-            session.commit()  # no transaction held open while fetching
-        entry = next(((p, c) for p, c in configs if p == item.project_id), None)
+        configs, ids = self._plan(connection, round_)
+        entry = configs.get((item.project_id, item.source_code))
         if entry is None:
             failure = f"数据源 {item.source_code} 已不在项目 {item.project_code} 的计划中，本轮未采集"
             with Session(bind=connection) as session:
                 _finish(session, item, by, self.clock(), failures=[failure])
                 session.commit()
             return
-        done = self.collector.one(*entry, now=now, month=round_.month, as_of=round_.as_of)
+        done = self.collector.one(item.project_id, entry, now=now, month=round_.month, as_of=round_.as_of)
         with DiskSync(self.collector.evidence_dir) as disk:
             finished = on_disk(disk, [done])
         with Session(bind=connection, expire_on_commit=False) as session:

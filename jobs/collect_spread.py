@@ -1,9 +1,10 @@
 """Collection shared by the instances on one PostgreSQL database.
 
 The leader's collection job opens a *round*: one work item per source of each project, in the
-database (:mod:`db.collect_work`). Every instance's :class:`~jobs.collect_crew.Crew` — the leader's own for the round,
-and a standing one in each ``duban run`` — claims items, collects each, and stores its figures,
-evidence and attempt in the same transaction that marks the item done. So each source is stored
+database (:mod:`db.collect_work`). Every instance's crew (:mod:`jobs.collect_crew`) — the
+leader's own for the round, and a standing one in each ``duban run`` — claims items, collects
+each, and stores its figures, evidence and attempt in the same transaction that marks the item
+done. So each source is stored
 once, by whichever instance took it:
 
 * claiming reads items ``FOR UPDATE SKIP LOCKED``: two instances never take the same row at once;
