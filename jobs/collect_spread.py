@@ -26,6 +26,7 @@ import logging
 import time
 from collections.abc import Callable
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -64,10 +65,7 @@ def collect_spread(
     with session_scope(engine) as session:
         forget_rounds(session, before=now - KEEP_ROUNDS)
         configs = load_sources(session, project=project, source=source)
-        items = [
-            {"project_id": p, "project_code": c.project, "source_code": c.code, "lane": lane_of(c)}
-            for p, c in configs
-        ]
+        items = work_items(configs)
         round_id = open_round(session, started_at=now, as_of=as_of, month=month, deadline=until, items=items)
     log.info("本轮采集共 %d 个数据源，由各实例分担（轮次 %d）", len(configs), round_id)
     crew = Crew(engine, collector, clock=clock, workers=min(workers, max(1, len(configs))), poll=WAIT_POLL)
@@ -82,6 +80,14 @@ def collect_spread(
     else:
         _give_up(engine, round_id, configs, at=clock(), deadline=deadline)
     return _result(engine, round_id)
+
+
+def work_items(configs: list[tuple[int, SourceConfig]]) -> list[dict[str, Any]]:
+    """One work item per source, with the lane (host) its requests go to."""
+    return [
+        {"project_id": p, "project_code": c.project, "source_code": c.code, "lane": lane_of(c)}
+        for p, c in configs
+    ]
 
 
 def _wait(

@@ -29,9 +29,9 @@ from db.models import CollectionAttempt, CollectItem, JobRun, Measurement
 from domain.enums import FindingKind, RunStatus, WorkStatus
 from domain.evaluation import Policy, evaluate
 from domain.workdays import WorkCalendar
-from jobs.collect import Collector, lane_of, load_sources
+from jobs.collect import Collector, load_sources
 from jobs.collect_crew import Crew
-from jobs.collect_spread import collect_spread
+from jobs.collect_spread import collect_spread, work_items
 from tests.collect_helpers import NOW, make_db, make_env
 from tests.instances import ROOT, Instances, child_env
 from tests.postgres import Databases, fresh_database
@@ -175,10 +175,7 @@ def test_sources_left_at_the_deadline_are_collection_failures_and_a_late_result_
 
 def _open(engine: Engine) -> int:
     with Session(engine) as session:
-        items = [
-            {"project_id": p, "project_code": c.project, "source_code": c.code, "lane": lane_of(c)}
-            for p, c in load_sources(session)
-        ]
+        items = work_items(load_sources(session))
         now = datetime.now(UTC)
         round_id = open_round(
             session, started_at=now, as_of=None, month=None, deadline=now + timedelta(minutes=5), items=items
