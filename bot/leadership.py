@@ -5,7 +5,8 @@ whoever holds the leader's advisory lock, on a connection kept open for it (:mod
 A standby asks for the lock again every ``poll`` seconds; the server lets go of it the moment the
 leader's connection ends, so when the leader is killed a standby takes over within one poll and
 catches up the slots it missed (the run table says which ran). The leader checks its connection
-as often and steps down if it is lost. Every instance, leader or standby, sends the outbox.
+as often and steps down if it is lost. Every instance, leader or standby, sends the outbox and
+takes a share of each collection round (:mod:`jobs.collect_spread`).
 
 Two leaders for a moment (a leader that has not yet noticed its connection is gone) would do no
 harm: every scheduled run takes the run lock and skips a slot that already ran.
@@ -154,7 +155,7 @@ class Election(Leadership):
             elif not self._said_standby:
                 self._said_standby = True
                 log.info(
-                    "本实例为备用实例（standby）：另一实例正在运行定时任务；本实例照常发送待发消息，"
+                    "本实例为备用实例（standby）：另一实例正在运行定时任务；本实例照常发送待发消息、分担采集，"
                     "每 %g 秒检查一次，主实例停止后自动接替",
                     self.poll,
                 )

@@ -34,9 +34,12 @@ from bot import systemd
 from bot.clock import wall_clock
 from bot.leadership import leadership_for
 from bot.wiring import App
+from db.advisory import shared
 from domain.errors import ConfigurationError
 from domain.schedule import JobSpec, ScheduleConfig, catch_up_slot, job_specs, next_fires, slot_key
 from domain.workdays import OFFICE_TZ
+from jobs.collect_crew import Crew
+from jobs.cycle import collector_of
 from jobs.lock import AlreadyRunningError
 from jobs.triggers import last_handled, run_scheduled, send_outbox
 
@@ -213,6 +216,7 @@ def serve(app: App, config: ScheduleConfig, *, web: tuple[str, int] | None = Non
         scheduler.add_job(systemd.notify, IntervalTrigger(seconds=heartbeat), args=("WATCHDOG=1",))
     server = _start_web(app, web, scheduler, sock, role=lambda: leadership.role.value) if web else None
     scheduler.start()
+    crew = _collection_crew(app)
     catch_up = threading.Thread(
         target=_catch_up_on_lead, args=(service, leader, stop), name="catch-up", daemon=True
     )
@@ -222,11 +226,21 @@ def serve(app: App, config: ScheduleConfig, *, web: tuple[str, int] | None = Non
     stop.wait()
     systemd.notify("STOPPING=1")
     scheduler.shutdown(wait=True)
+    if crew is not None:
+        crew.stop()
     catch_up.join()
     leadership.stop()
     if server is not None:
         server.should_exit = True
     log.info("duban 服务已停止")
+
+
+def _collection_crew(app: App) -> Crew | None:
+    """On PostgreSQL every instance takes a share of the leader's collection rounds; it looks for
+    work as often as a standby asks for the leader's lock."""
+    if not shared(app.engine):
+        return None
+    return Crew(app.engine, collector_of(app), clock=app.clock, poll=app.settings.leader_poll_seconds).start()
 
 
 def _catch_up_on_lead(service: Service, leader: threading.Event, stop: threading.Event) -> None:

@@ -70,10 +70,13 @@ class Settings(BaseModel):
     # Several instances on one PostgreSQL (docs/service.md): how often a standby asks whether it
     # should take over (and the leader checks its connection), how often each instance's sender
     # looks at the outbox (unset: every outbox_minutes), how long a message stays with the sender
-    # working on it after its last part before another instance may carry on.
+    # working on it after its last part before another instance may carry on, and how long the
+    # leader waits for a collection round shared by the instances before counting what is left
+    # as failed (standbys look for collection work every leader_poll_seconds).
     leader_poll_seconds: float = Field(default=10, gt=0)
     outbox_poll_seconds: float | None = Field(default=None, gt=0)
     outbox_lease_seconds: float = Field(default=120, gt=0)
+    collect_deadline_minutes: float = Field(default=60, gt=0)
     # The web page (duban web, duban run).
     web_secure_cookies: bool = False  # behind nginx with HTTPS: the cookie never goes over http
     web_session_hours: float = Field(default=12, gt=0)  # a login lasts at most this long
@@ -208,6 +211,7 @@ _PARSERS: dict[str, Callable[[str], object]] = {
     "leader_poll_seconds": _positive,
     "outbox_poll_seconds": _positive,
     "outbox_lease_seconds": _positive,
+    "collect_deadline_minutes": _positive,
     "web_secure_cookies": _flag,
     "web_session_hours": _positive,
     "web_idle_minutes": _positive,
@@ -231,6 +235,7 @@ _EXPECTED = {
     "leader_poll_seconds": "应为正数（秒）",
     "outbox_poll_seconds": "应为正数（秒）",
     "outbox_lease_seconds": "应为正数（秒）",
+    "collect_deadline_minutes": "应为正数（分钟）",
     "web_session_hours": "应为正数",
     "web_idle_minutes": "应为正数",
     "web_login_attempts": "应为正整数",

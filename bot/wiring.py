@@ -90,6 +90,10 @@ class App:
         return timedelta(seconds=self.settings.outbox_lease_seconds)
 
     @property
+    def collect_deadline(self) -> timedelta:
+        return timedelta(minutes=self.settings.collect_deadline_minutes)
+
+    @property
     def policy(self) -> Policy:
         from domain.evaluation import Policy
 

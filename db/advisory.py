@@ -1,6 +1,6 @@
 """PostgreSQL advisory locks: what lets several duban instances share one database.
 
-Three uses, each in its own key space (the first half of the two-integer key):
+Five uses, each in its own key space (the first half of the two-integer key):
 
 * the scheduler leader — a session lock held on a connection of its own for as long as an
   instance leads (:func:`try_lead`); the server lets go of it the moment that connection ends,
@@ -8,7 +8,12 @@ Three uses, each in its own key space (the first half of the two-integer key):
 * the run lock's liveness — the ``joblock`` row says who runs what; a session lock beside it says
   whether that holder is still alive (:mod:`jobs.lock`);
 * a robot's rate window — a transaction lock per rate key, so the "count the last minute's
-  attempts, then record one" of two senders never interleaves (:func:`serialise_rate_key`).
+  attempts, then record one" of two senders never interleaves (:func:`serialise_rate_key`);
+* a collection work item's liveness — the instance collecting it holds the item's session lock,
+  so an item whose holder died is claimable again at once (:func:`try_work_item`);
+* a host's collection slots — ``DUBAN_HOST_CONCURRENCY`` session locks per host; an instance
+  fetches from a host only while it holds one of them, so the limit holds across instances
+  (:func:`try_host_slot`).
 
 SQLite has none of this: it is the single-instance database, and a second ``duban run`` on it
 is refused (:mod:`bot.leadership`). Every function here answers sensibly on SQLite too.
@@ -25,6 +30,8 @@ from sqlmodel import Session
 LEADER_SPACE = 0x6475_0001
 RUN_LOCK_SPACE = 0x6475_0002
 RATE_SPACE = 0x6475_0003
+WORK_SPACE = 0x6475_0004
+HOST_SPACE = 0x6475_0005
 
 # Server-side keepalives on the leader's connection: if the leader's machine vanishes without
 # closing it (power cut, network gone), the server drops it and its lock within about a minute.
@@ -92,3 +99,30 @@ def serialise_rate_key(session: Session, *, rate_key: str) -> None:
         return
     first, second = _key(RATE_SPACE, rate_key)
     session.execute(select(func.pg_advisory_xact_lock(first, second)))
+
+
+def try_work_item(connection: Connection, *, item_id: int) -> bool:
+    """Take work item ``item_id``'s lock on ``connection`` (a session lock); False while a live
+    instance holds it. Keyed by the id itself, so two items never share a lock."""
+    return bool(connection.execute(select(func.pg_try_advisory_lock(WORK_SPACE, item_id))).scalar())
+
+
+def release_work_item(connection: Connection, *, item_id: int) -> None:
+    connection.execute(select(func.pg_advisory_unlock(WORK_SPACE, item_id)))
+
+
+def try_host_slot(connection: Connection, *, host: str, limit: int) -> str | None:
+    """One of ``host``'s ``limit`` slots, taken on ``connection``; None while all are held.
+
+    Returns the slot's name for :func:`release_host_slot`. Slots are session locks: an instance
+    that dies lets go of its slot with its connection.
+    """
+    for number in range(limit):
+        name = f"{host}#{number}"
+        if try_session_lock(connection, space=HOST_SPACE, name=name):
+            return name
+    return None
+
+
+def release_host_slot(connection: Connection, *, slot: str) -> None:
+    session_unlock(connection, space=HOST_SPACE, name=slot)

@@ -16,6 +16,8 @@ from typing import Any
 
 from sqlalchemy import insert
 from sqlalchemy import select as sa_select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 from sqlmodel import Session, col, select
 
 from db.bundle_export import export_bundle
@@ -178,15 +180,24 @@ def evidence_row_id(session: Session, *, digest: str, **columns: Any) -> int:
 
 def evidence_row_ids(session: Session, *, rows: list[dict[str, Any]]) -> dict[str, int]:
     """sha256 → evidence row id for files already written: the kept ones found in one query, the
-    new ones inserted in one statement and read back in another (``rows`` has one per sha256)."""
+    new ones inserted in one statement and read back in another (``rows`` has one per sha256).
+
+    Instances collecting side by side may store the same page at once; the insert skips a row
+    another one has just added (``ON CONFLICT DO NOTHING``, after waiting for its commit)."""
     table = Evidence.__table__  # type: ignore[attr-defined]
     query = sa_select(table.c.sha256, table.c.id).where(table.c.sha256.in_([r["sha256"] for r in rows]))
     ids: dict[str, int] = {sha: id_ for sha, id_ in session.execute(query)} if rows else {}
     new = [r for r in rows if r["sha256"] not in ids]
     if new:
-        session.execute(insert(table), new)
+        session.execute(_insert_new(session, table), new)
         ids.update({sha: id_ for sha, id_ in session.execute(query)})
     return ids
+
+
+def _insert_new(session: Session, table: Any) -> Any:
+    postgres = session.get_bind().dialect.name == "postgresql"
+    statement = postgresql_insert(table) if postgres else sqlite_insert(table)
+    return statement.on_conflict_do_nothing(index_elements=["sha256"])
 
 
 def evidence_by_id(session: Session, *, evidence_id: int) -> Evidence | None:

@@ -142,3 +142,11 @@ class FindingKind(StrEnum):
     ON_PACE = "on_pace"
     NOT_YET_DUE = "not_yet_due"
     RESOLVED = "resolved"  # the note that an alert cleared
+
+
+class WorkStatus(StrEnum):
+    """A collection work item's state, when several instances share a round (jobs/collect_spread)."""
+
+    PENDING = "pending"  # nobody has taken it yet
+    CLAIMED = "claimed"  # an instance is collecting it (alive while it holds the item's lock)
+    DONE = "done"  # stored, failed, or given up at the round's deadline

@@ -40,7 +40,7 @@ from domain.secrets import (
     resolve_setting,
 )
 from domain.userinfo import userinfo_passwords
-from jobs.collect_store import Finished, store_batch, write_pages
+from jobs.collect_store import BatchCounts, Finished, store_batch, write_pages
 
 log = logging.getLogger(__name__)
 MAX_PARALLEL_SOURCES = 8
@@ -57,6 +57,12 @@ class CollectResult:
     revisions: int = 0
     filings: int = 0
     failures: list[str] = field(default_factory=list)
+
+    def add(self, counts: BatchCounts) -> None:
+        self.figures += counts.figures
+        self.revisions += counts.revisions
+        self.filings += counts.filings
+        self.failures += counts.failures
 
 
 def load_sources(
@@ -125,6 +131,53 @@ def lane_of(config: SourceConfig) -> str:
     return f"{config.project}/{config.code}"
 
 
+@dataclass(frozen=True)
+class Collector:
+    """What collecting one source needs, in whichever thread or instance collects it."""
+
+    registry: Registry
+    env: CollectorEnv
+    evidence_dir: Path
+    environ: Mapping[str, str]
+    secret_variables: Collection[str] = ()
+
+    def one(
+        self,
+        project_id: int,
+        config: SourceConfig,
+        *,
+        now: datetime,
+        month: str | None = None,
+        as_of: date | None = None,
+    ) -> Finished:
+        """Collect one source and write its evidence files; never raises for the source's faults."""
+        secrets: list[str] = []
+        outcome: Collected | CollectionError
+        try:
+            resolved, secrets = _with_secrets(config, self.environ, self.secret_variables)
+            collector = self.registry.create(config.kind, self.env)
+            outcome = collector.collect(resolved, now=now, month=month, as_of=as_of)
+            if month is not None and not outcome.whole:
+                outcome.figures = [f for f in outcome.figures if f.month == month]
+                outcome.filings = [f for f in outcome.filings if f.month == month]
+            outcome.figures = bundle_figures(outcome.figures, secrets)  # a paged sum keeps every page
+        except CollectionError as exc:
+            outcome = exc
+        except ConfigurationError as exc:
+            outcome = CollectionError(config.code, f"配置有误：{exc}")
+        except Exception as exc:  # a bug in one collector must not stop the others
+            trace = mask(traceback.format_exc(), secrets)
+            log.error("数据源 %s/%s 采集程序出错\n%s", config.project, config.code, trace)
+            said = mask(f"{type(exc).__name__}: {exc}", secrets)
+            outcome = CollectionError(config.code, f"采集程序出错：{said}")
+        # Evidence files are hashed and written here, in the worker, off the storing thread.
+        try:
+            files = write_pages(self.evidence_dir, outcome)
+        except OSError as exc:  # a full disk: no figure may be stored without its evidence
+            outcome, files = evidence_not_kept(config.code, exc, outcome), {}
+        return Finished(project_id, config, outcome, secrets, files)
+
+
 def collect(
     engine: Engine,
     registry: Registry,
@@ -141,7 +194,8 @@ def collect(
     workers: int = MAX_PARALLEL_SOURCES,
     on_done: Callable[[SourceConfig], None] | None = None,
 ) -> CollectResult:
-    """Collect every matching source once and store what each yields (or why it failed).
+    """Collect every matching source once, in this process, and store what each yields (or why
+    it failed). Several instances on PostgreSQL share the work instead (:mod:`jobs.collect_spread`).
 
     ``now`` is the real time (evidence, attempts); ``as_of``, when a run judges another day, only
     chooses the months a month-by-month source is read for.
@@ -150,33 +204,10 @@ def collect(
         configs = load_sources(session, project=project, source=source)
         ids = indicator_ids(session, {project_id for project_id, _ in configs})
     result = CollectResult(sources=len(configs))
+    collector = Collector(registry, env, evidence_dir, environ, secret_variables)
 
     def run_one(entry: tuple[int, SourceConfig]) -> Finished:
-        project_id, config = entry
-        secrets: list[str] = []
-        outcome: Collected | CollectionError
-        try:
-            resolved, secrets = _with_secrets(config, environ, secret_variables)
-            outcome = registry.create(config.kind, env).collect(resolved, now=now, month=month, as_of=as_of)
-            if month is not None and not outcome.whole:
-                outcome.figures = [f for f in outcome.figures if f.month == month]
-                outcome.filings = [f for f in outcome.filings if f.month == month]
-            outcome.figures = bundle_figures(outcome.figures, secrets)  # a paged sum keeps every page
-        except CollectionError as exc:
-            outcome = exc
-        except ConfigurationError as exc:
-            outcome = CollectionError(config.code, f"配置有误：{exc}")
-        except Exception as exc:  # a bug in one collector must not stop the others
-            trace = mask(traceback.format_exc(), secrets)
-            log.error("数据源 %s/%s 采集程序出错\n%s", config.project, config.code, trace)
-            said = mask(f"{type(exc).__name__}: {exc}", secrets)
-            outcome = CollectionError(config.code, f"采集程序出错：{said}")
-        # Evidence files are hashed and written here, in the worker, off the storing thread.
-        try:
-            files = write_pages(evidence_dir, outcome)
-        except OSError as exc:  # a full disk: no figure may be stored without its evidence
-            outcome, files = evidence_not_kept(config.code, exc, outcome), {}
-        return Finished(project_id, config, outcome, secrets, files)
+        return collector.one(*entry, now=now, month=month, as_of=as_of)
 
     lanes = run_by_host(
         configs,
@@ -193,13 +224,9 @@ def collect(
             finished = on_disk(disk, [done for _, done in batch])
             with session_scope(engine) as session:
                 counts = store_batch(session, finished, ids, now)
-            result.figures += counts.figures
-            result.revisions += counts.revisions
-            result.filings += counts.filings
-            result.failures += counts.failures
+            result.add(counts)
             for done in finished:
-                if isinstance(done.outcome, Collected):
-                    _after_commit(done.outcome)
+                after_commit(done)
                 if on_done is not None:
                     on_done(done.config)
     return result
@@ -220,8 +247,11 @@ def on_disk(disk: DiskSync, batch: list[Finished]) -> list[Finished]:
     return batch
 
 
-def _after_commit(outcome: Collected) -> None:
-    for action in outcome.after_commit:  # e.g. moving an inbox file to processed/
+def after_commit(done: Finished) -> None:
+    """What a collector asked to do once its results are committed, e.g. moving an inbox file."""
+    if not isinstance(done.outcome, Collected):
+        return
+    for action in done.outcome.after_commit:  # e.g. moving an inbox file to processed/
         try:
             action()
         except OSError as exc:

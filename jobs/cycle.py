@@ -12,7 +12,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 
 from collectors.base import SourceConfig
-from jobs.collect import CollectResult, collect
+from db.advisory import shared
+from jobs.collect import Collector, CollectResult, collect
+from jobs.collect_spread import collect_spread
 from jobs.context import Context
 from jobs.deliver import DeliverResult, deliver_pending
 from jobs.evaluate import EvaluateResult, evaluate_and_queue
@@ -39,20 +41,34 @@ def run_collect(
     on_done: Callable[[SourceConfig], None] | None = None,
 ) -> CollectResult:
     with job_run(app.engine, "collect", trigger=trigger) as counts:
-        result = collect(
-            app.engine,
-            app.registry,
-            app.collector_env,
-            app.evidence_dir,
-            now=now,
-            as_of=as_of,
-            environ=app.environ,
-            secret_variables=app.secret_variables,
-            project=project,
-            source=source,
-            month=month,
-            on_done=on_done,
-        )
+        if shared(app.engine):  # several instances may share the work (docs/service.md)
+            result = collect_spread(
+                app.engine,
+                collector_of(app),
+                now=now,
+                clock=app.clock,
+                deadline=app.collect_deadline,
+                as_of=as_of,
+                project=project,
+                source=source,
+                month=month,
+                on_done=on_done,
+            )
+        else:
+            result = collect(
+                app.engine,
+                app.registry,
+                app.collector_env,
+                app.evidence_dir,
+                now=now,
+                as_of=as_of,
+                environ=app.environ,
+                secret_variables=app.secret_variables,
+                project=project,
+                source=source,
+                month=month,
+                on_done=on_done,
+            )
         counts.update(
             sources=result.sources,
             figures=result.figures,
@@ -60,6 +76,11 @@ def run_collect(
             failures=len(result.failures),
         )
     return result
+
+
+def collector_of(app: Context) -> Collector:
+    """How this instance collects one source: its collectors, HTTP client and secrets."""
+    return Collector(app.registry, app.collector_env, app.evidence_dir, app.environ, app.secret_variables)
 
 
 def evaluate_with(

@@ -16,11 +16,14 @@ from db.models.plan import (
 )
 from db.models.reply import ItemSubmission, ReplyLink
 from db.models.service import JobLock, LoginFailure, UserRole, WebSession, WebUser
+from db.models.work import CollectItem, CollectRound
 
 __all__ = [
     "Alert",
     "AlertEvent",
     "Channel",
+    "CollectItem",
+    "CollectRound",
     "CollectionAttempt",
     "Delivery",
     "Evidence",
