@@ -8,8 +8,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from click.testing import CliRunner
 
-from bot.cli import display
+from bot.cli import display, main
 from db.engine import session_scope
 from db.facts_loader import load_projects
 from domain.evaluation import evaluate
@@ -29,6 +30,20 @@ def findings(tmp_path: Path) -> list[Finding]:
         facts = load_projects(session)
     app.engine.dispose()
     return evaluate(facts, DAY, app.calendar, app.policy, quiet=True)
+
+
+def test_the_command_summarises_unless_asked_for_all(
+    tmp_path: Path, findings: list[Finding], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(display, "DETAIL_ROWS", 40)
+    data = ["--data-dir", str(tmp_path / "data"), "--env-file", str(tmp_path / "none.env")]
+    runner = CliRunner(env={"COLUMNS": "400"})
+    summary = runner.invoke(main, [*data, "evaluate", "--as-of", str(DAY)])
+    assert summary.exit_code == 0, summary.output
+    assert "按项目" in summary.output and not any(said(f) in summary.output for f in findings)
+    listed = runner.invoke(main, [*data, "evaluate", "--as-of", str(DAY), "--all"])
+    assert listed.exit_code == 0, listed.output
+    assert "按项目" not in listed.output and all(said(f) in listed.output for f in findings)
 
 
 def said(finding: Finding) -> str:
