@@ -175,9 +175,9 @@ def _findings_summary(items: list[Finding], title: str) -> None:
     projects: dict[str, dict[str, int]] = {}
     for f in items:
         kind = KINDS.label(f.kind)
-        counts = kinds.setdefault(kind, [0, 0])
-        counts[0] += 1
-        counts[1] += not f.quiet
+        tally = kinds.setdefault(kind, [0, 0])
+        tally[0] += 1
+        tally[1] += not f.quiet
         per_project = projects.setdefault(f.project, {})
         per_project[kind] = per_project.get(kind, 0) + 1
     console.print(
