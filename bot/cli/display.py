@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -227,17 +228,28 @@ def _finding_json(f: Finding) -> dict[str, Any]:
     }
 
 
+# A province's notify writes thousands of messages: this many are shown in full, then a line each.
+SHOWN_IN_FULL = 30
+_shown = itertools.count(1)
+
+
 def show_message(message: Message, path: Path) -> None:
     """Echo a delivered message: the text as the group would read it, and where the file is."""
     from notifiers.base import Format
 
+    title = f"→ {escape(message.channel_name)}（{message.channel}）"
+    shown = next(_shown)
+    if shown > SHOWN_IN_FULL:
+        if shown == SHOWN_IN_FULL + 1:
+            console.print("消息较多，以下只列出每条消息保存在哪里，全文请看发件箱目录中的文件。")
+        console.print(f"{title}：已保存 {escape(str(path))}")
+        return
     body = message.body
     if message.format is Format.HTML:
         from bs4 import BeautifulSoup
 
         body = BeautifulSoup(body, "html.parser").get_text("\n", strip=True)
     mentions = " ".join(f"@{name}" for name in message.mentions)
-    title = f"→ {escape(message.channel_name)}（{message.channel}）"
     console.print(
         Panel(
             escape(body.strip()) + (f"\n\n{escape(mentions)}" if mentions else ""),

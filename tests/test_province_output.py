@@ -1,5 +1,6 @@
-"""``duban evaluate`` at a province's size: counted per kind and project unless ``--all`` asks for
-every row, and every row then listed, a block at a time."""
+"""What the CLI prints at a province's size: ``duban evaluate`` counts per kind and project unless
+``--all`` asks for every row (then listed a block at a time), and ``duban notify`` in console mode
+shows the first messages in full and then where each of the rest was saved."""
 
 from __future__ import annotations
 
@@ -94,3 +95,26 @@ def test_a_county_sized_list_is_still_shown_row_by_row(
     assert len(findings) <= display.DETAIL_ROWS
     text = shown(findings, show_all=False)
     assert all(said(f) in text for f in findings) and "按项目" not in text
+
+
+def test_notify_shows_the_first_messages_in_full_then_a_line_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import itertools
+
+    from notifiers.base import Format, Message
+
+    monkeypatch.setattr(display, "_shown", itertools.count(1))
+    monkeypatch.setenv("COLUMNS", "200")
+    shown = []
+    for n in range(display.SHOWN_IN_FULL + 3):
+        message = Message(n, "group", f"县{n}工作群", "督办提醒", f"正文{n}", Format.MARKDOWN)
+        with display.console.capture() as captured:
+            display.show_message(message, tmp_path / f"{n}.md")
+        shown.append(captured.get())
+    assert all(f"正文{n}" in text for n, text in enumerate(shown[: display.SHOWN_IN_FULL]))
+    rest = shown[display.SHOWN_IN_FULL :]
+    assert "全文请看发件箱目录" in rest[0] and not any("正文" in text for text in rest)
+    assert all(
+        f"县{n}工作群" in text and f"{n}.md" in text for n, text in enumerate(rest, display.SHOWN_IN_FULL)
+    )
