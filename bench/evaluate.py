@@ -41,7 +41,8 @@ def month_labels() -> list[str]:
     return labels
 
 
-def generate(path: Path) -> None:
+def generate(path: Path, projects: int = PROJECTS) -> None:
+    """The synthetic plan and figures in a new SQLite file (``projects`` counties, 1,500 by default)."""
     from db.engine import make_engine, upgrade
 
     path.unlink(missing_ok=True)
@@ -56,34 +57,34 @@ def generate(path: Path) -> None:
         "INSERT INTO project (id, code, name, county, programme, plan_start, plan_end, timezone, "
         "alert_settings, updated_at) VALUES (?, ?, ?, ?, '乡村e镇', '2023-10-01', '2026-12-31', "
         "'Asia/Shanghai', '{}', ?)",
-        [(p, f"p{p:04d}", f"项目{p}", f"县{p}", STAMP) for p in range(1, PROJECTS + 1)],
+        [(p, f"p{p:04d}", f"项目{p}", f"县{p}", STAMP) for p in range(1, projects + 1)],
     )
     db.executemany(
         "INSERT INTO source (project_id, code, kind, name, settings) VALUES (?, 'backend', 'html_table', "
         "'数据后台', '{}')",
-        [(p,) for p in range(1, PROJECTS + 1)],
+        [(p,) for p in range(1, projects + 1)],
     )
     db.executemany(
         "INSERT INTO source (project_id, code, kind, name, settings) VALUES (?, 'mofcom', 'mofcom', "
         "'商务部农村电商信息系统', '{}')",
-        [(p,) for p in range(1, PROJECTS + 1)],
+        [(p,) for p in range(1, projects + 1)],
     )
     db.executemany(  # 填报状态 for every month; one project in ten has not filed the latest month
         "INSERT INTO reportfiling (project_id, source_code, month, filed, checked_at) "
         "VALUES (?, 'mofcom', ?, ?, ?)",
         [
             (p, month, not (p % 10 == 0 and month == month_labels()[-1]), STAMP)
-            for p in range(1, PROJECTS + 1)
+            for p in range(1, projects + 1)
             for month in month_labels()
         ],
     )
     db.executemany(
         "INSERT INTO collectionattempt (project_id, source_code, started_at, ok, figures, error) "
         "VALUES (?, 'backend', ?, ?, 0, ?)",
-        [(p, STAMP, p % 50 != 0, None if p % 50 else "页面结构变了") for p in range(1, PROJECTS + 1)],
+        [(p, STAMP, p % 50 != 0, None if p % 50 else "页面结构变了") for p in range(1, projects + 1)],
     )
     indicators, kinds = [], {}
-    for p in range(1, PROJECTS + 1):
+    for p in range(1, projects + 1):
         for n in range(INDICATORS):
             i = (p - 1) * INDICATORS + n + 1
             kind, period, target = ("numeric", "per_year", 1200.0)
@@ -124,7 +125,7 @@ def generate(path: Path) -> None:
         [
             (p, str(n + 1), f"问题{n + 1}", (first + timedelta(rng.randrange(580))).isoformat(),
              n % 7 == 0, "closed" if n % 4 == 0 else "open")
-            for p in range(1, PROJECTS + 1) for n in range(ITEMS_PER_PROJECT)
+            for p in range(1, projects + 1) for n in range(ITEMS_PER_PROJECT)
         ],
     )  # fmt: skip
     db.commit()

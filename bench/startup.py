@@ -44,10 +44,11 @@ def clean_environ() -> dict[str, str]:
 
 
 class Run(NamedTuple):
-    """One measured subprocess: wall-clock seconds and its own peak resident memory."""
+    """One measured subprocess: wall-clock seconds, its own peak resident memory and CPU seconds."""
 
     seconds: float
     peak_mb: float
+    cpu_seconds: float = 0.0  # user + system: what a loaded, shared machine inflates least
 
 
 def timed(command: list[str], cwd: Path, environ: dict[str, str]) -> Run:
@@ -62,7 +63,7 @@ def timed(command: list[str], cwd: Path, environ: dict[str, str]) -> Run:
             errors.seek(0)
             message = errors.read().decode(errors="replace")
             raise SystemExit(f"{' '.join(command)} 失败（退出码 {child.returncode}）：\n{message}")
-    return Run(elapsed, usage.ru_maxrss / 1024)  # ru_maxrss is in KiB on Linux
+    return Run(elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)  # maxrss: KiB
 
 
 def main() -> None:

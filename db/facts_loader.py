@@ -123,13 +123,16 @@ def _indicators(
 ) -> dict[int | None, list[IndicatorFacts]]:
     targets: dict[int, dict[int, float]] = defaultdict(dict)
     towns: dict[int, dict[tuple[int | None, str], float]] = defaultdict(dict)
-    for t in session.exec(
-        select(IndicatorTarget).join(Indicator).where(only(Indicator.project_id))
+    target = IndicatorTarget  # read as columns: a province has hundreds of thousands of targets
+    for indicator_id, year, town, value in session.exec(
+        select(target.indicator_id, target.year, target.town, target.value)
+        .join(Indicator)
+        .where(only(Indicator.project_id))
     ):  # fmt: skip
-        if t.town is None and t.year is not None:
-            targets[t.indicator_id][t.year] = t.value
-        elif t.town is not None:
-            towns[t.indicator_id][(t.year, t.town)] = t.value
+        if town is None and year is not None:
+            targets[indicator_id][year] = value
+        elif town is not None:
+            towns[indicator_id][(year, town)] = value
     values, town_values, sources = load_figures(session, ids)
     proofs = dict(
         session.exec(

@@ -8,6 +8,7 @@ on SQLite and PostgreSQL alike), and each indicator's rows are transposed into c
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterator
 from functools import partial
 from itertools import chain, groupby
 from operator import itemgetter
@@ -25,28 +26,29 @@ def load_figures(session: Session, ids: list[Any] | None) -> tuple[Any, Any, Any
     if ids is not None:
         # Plan ids are integers from our own rows, so inlining them is safe and keeps this one query.
         where = f" AND m.indicator_id IN (SELECT id FROM indicator WHERE project_id IN ({ints(ids)}))"
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor = _streaming_cursor(session, "duban_figures")
     cursor.execute(
         "SELECT m.indicator_id, m.month, m.value, m.cumulative, COALESCE(m.source_code, m.origin) "
         f"FROM measurement m WHERE m.town IS NULL{where} ORDER BY m.indicator_id, m.month, m.town, m.revision"
     )
-    rows = chain.from_iterable(iter(partial(cursor.fetchmany, 20_000), []))
     values: dict[int, Series] = {}
     origins: dict[int, set[str]] = {}
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # most indicators report the same months
-    for indicator_id, group in groupby(rows, key=itemgetter(0)):
+    for indicator_id, group in groupby(_batches(cursor), key=itemgetter(0)):
         _, months, amounts, flags, sources = zip(*group, strict=True)
         if len(set(months)) < len(months):  # revisions: the last one of each month counts
             latest = dict(zip(months, zip(amounts, flags, strict=True), strict=True))
             months, (amounts, flags) = tuple(latest), tuple(zip(*latest.values(), strict=True))
         values[indicator_id] = Series(shared.setdefault(months, months), amounts, tuple(map(bool, flags)))
         origins[indicator_id] = set(sources)
+    cursor.close()
+    cursor = _streaming_cursor(session, "duban_town_figures")
     cursor.execute(
         "SELECT m.indicator_id, m.month, m.town, m.value, m.cumulative, COALESCE(m.source_code, m.origin) "
         f"FROM measurement m WHERE m.town IS NOT NULL{where} ORDER BY m.indicator_id, m.month, m.revision"
     )
     towns: dict[int, dict[str, dict[str, MonthValue]]] = defaultdict(lambda: defaultdict(dict))
-    for indicator_id, month, town, value, cumulative, source in cursor.fetchall():
+    for indicator_id, month, town, value, cumulative, source in _batches(cursor):
         towns[indicator_id][town][month] = MonthValue(month, value, bool(cumulative))
         origins.setdefault(indicator_id, set()).add(source)
     cursor.close()
@@ -57,6 +59,25 @@ def load_figures(session: Session, ids: list[Any] | None) -> tuple[Any, Any, Any
         for i, by_town in towns.items()
     }
     return values, town_values, origins
+
+
+def _streaming_cursor(session: Session, name: str) -> Any:
+    """A driver cursor that holds one batch of rows at a time.
+
+    PostgreSQL's ordinary (client-side) cursor receives the whole result before the first row is
+    read, whatever ``fetchmany`` asks for; a named cursor is declared on the server and fetched
+    batch by batch. SQLite's cursor already steps through the rows as they are read.
+    """
+    connection = session.connection()
+    raw = connection.connection.dbapi_connection
+    assert raw is not None  # the session's connection is checked out and open
+    if connection.dialect.name == "postgresql":
+        return raw.cursor(name=name)
+    return raw.cursor()
+
+
+def _batches(cursor: Any) -> Iterator[Any]:
+    return chain.from_iterable(iter(partial(cursor.fetchmany, 20_000), []))
 
 
 def ints(ids: list[Any]) -> str:

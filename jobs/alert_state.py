@@ -53,20 +53,36 @@ def _told_on(payload: dict[str, Any] | None) -> date | None:
         return None
 
 
-def observe(
-    session: Session, alert: Alert | None, finding: Finding, project_id: int, *, now: datetime, as_of: date
-) -> Alert:
-    """Create or refresh the alert for a finding seen today (not yet notified)."""
-    fresh = alert is None
-    if alert is None:
+def opened(
+    session: Session, findings: list[Finding], project_ids: dict[str, int], *, now: datetime, as_of: date
+) -> dict[str, Alert]:
+    """New alerts for findings seen for the first time, by key, each with its "opened" event.
+
+    Stored with one flush (the events need the ids): a province's first day opens tens of thousands,
+    and a flush per alert walks the whole session each time.
+    """
+    fresh: dict[str, tuple[Alert, Finding]] = {}
+    for finding in findings:
         alert = Alert(
             key=finding.key,
-            project_id=project_id,
+            project_id=project_ids[finding.project],
             kind=finding.kind.value,
             severity=finding.severity.value,
             subject=finding.subject,
             first_seen_at=now,
         )
+        fresh.setdefault(finding.key, (alert, finding))
+    for alert, _ in fresh.values():
+        save_alert(session, alert=alert)
+    session.flush()
+    for alert, finding in fresh.values():
+        reason = f"发现：{KINDS.label(finding.kind)}"
+        record_event(session, alert=alert, event="opened", reason=reason, now=now, as_of=as_of)
+    return {key: alert for key, (alert, _) in fresh.items()}
+
+
+def observe(session: Session, alert: Alert, finding: Finding, *, now: datetime, as_of: date) -> Alert:
+    """Refresh the alert for a finding seen today (not yet notified)."""
     alert.kind, alert.severity, alert.subject = finding.kind.value, finding.severity.value, finding.subject
     alert.last_seen_at = now
     alert.last_as_of = max(alert.last_as_of or as_of, as_of)
@@ -83,16 +99,7 @@ def observe(
         alert.state, alert.silenced_until, alert.state_reason = AlertState.OPEN, None, "静默期已结束"
         save_alert(session, alert=alert, flush=True)
         record_event(session, alert=alert, event="unsilenced", reason="静默期已结束", now=now, as_of=as_of)
-    save_alert(session, alert=alert, flush=fresh)
-    if fresh:
-        record_event(
-            session,
-            alert=alert,
-            event="opened",
-            reason=f"发现：{KINDS.label(finding.kind)}",
-            now=now,
-            as_of=as_of,
-        )
+    save_alert(session, alert=alert)
     return alert
 
 

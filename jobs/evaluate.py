@@ -30,7 +30,7 @@ from domain.findings import Finding
 from domain.resolutions import clearing_for, clearings
 from domain.routing import ChannelFacts, route
 from domain.workdays import WorkCalendar
-from jobs.alert_state import as_finding, memory_of, notified, observe
+from jobs.alert_state import as_finding, memory_of, notified, observe, opened
 from jobs.alert_state import resolved as mark_resolved
 from jobs.compose import Wording, drafts
 from jobs.reply_links import ReplyLinks
@@ -145,13 +145,13 @@ def _evaluate_in(
         public_url,
         reply_links,
     )
+    ids = {code: i for code, i in project_ids.items() if i is not None}  # always: read from the rows
+    first_seen = [f for f, reason in decisions if reason is not Reason.REPLAY and f.key not in alerts]
+    alerts.update(opened(session, first_seen, ids, now=now, as_of=as_of))
     for finding, reason in decisions:
         if reason is Reason.REPLAY:
             continue  # an earlier day than this alert has seen: leave it exactly as it is
-        project_id = project_ids[finding.project]
-        assert project_id is not None
-        alert = observe(session, alerts.get(finding.key), finding, project_id, now=now, as_of=as_of)
-        alerts[finding.key] = alert
+        alert = observe(session, alerts[finding.key], finding, now=now, as_of=as_of)
         if reason.notifies and finding.key in told:
             notified(session, alert, finding, reason, now=now, as_of=as_of)
     for alert, reason, note in resolved:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -130,17 +131,31 @@ def collect_result(result: CollectResult) -> None:
         error(failure)
 
 
-def findings(items: list[Finding], as_of: date, *, as_json: bool) -> None:
+def findings(items: list[Finding], as_of: date, *, as_json: bool, show_all: bool = False) -> None:
     if as_json:
         write_rows((_finding_json(f) for f in items), sys.stdout)
         return
     if not items:
         done(f"截至 {as_of}，没有需要提醒的事项")
         return
-    from notifiers.render import sentence  # the messages' own wording
-
     reminding = sum(not f.quiet for f in items)  # met, on pace and not yet due are only shown
     title = f"截至 {as_of} 的目标判定和需要关注的事项（{len(items)} 项，其中 {reminding} 项会发提醒）"
+    if len(items) > DETAIL_ROWS and not show_all:
+        _findings_summary(items, title)
+        return
+    # Printed a block at a time: a table's layout is measured over all its rows, so one table of a
+    # province's tens of thousands of rows would be held, and measured, whole before its first line.
+    for start in range(0, len(items), DETAIL_ROWS):
+        _findings_table(items[start : start + DETAIL_ROWS], title if start == 0 else "")
+
+
+# Up to this many findings are listed one by one; more are counted per project and kind.
+DETAIL_ROWS = 200
+
+
+def _findings_table(items: list[Finding], title: str) -> None:
+    from notifiers.render import sentence  # the messages' own wording
+
     table = _table(title, "级别", "类型", "项目", "时限", "阶段")
     table.show_lines = True
     table.add_column("说明", overflow="fold", ratio=1)
@@ -180,6 +195,35 @@ def selfcheck(check: SelfCheck) -> None:
         console.print(escape(line))
 
 
+def _findings_summary(items: list[Finding], title: str) -> None:
+    """Too many to read one by one: how many of each kind, then each project's count by kind."""
+    kinds: dict[str, list[int]] = {}  # label → [findings, of which remind]
+    projects: dict[str, dict[str, int]] = {}
+    for f in items:
+        kind = KINDS.label(f.kind)
+        tally = kinds.setdefault(kind, [0, 0])
+        tally[0] += 1
+        tally[1] += not f.quiet
+        per_project = projects.setdefault(f.project, {})
+        per_project[kind] = per_project.get(kind, 0) + 1
+    console.print(
+        f"[bold]{escape(title)}[/]\n共 {len(projects)} 个项目，事项较多，下面按类型和项目汇总。"
+        "逐项列出请加 --all，只看一个项目请用 --project 项目代码，供程序读取请用 --json。"
+    )
+    by_kind = _table("按类型", "类型", "项数", "其中会发提醒")
+    for kind, (count, reminds) in kinds.items():
+        by_kind.add_row(kind, str(count), str(reminds))
+    console.print(by_kind)
+    by_project = _table("按项目", "项目", "项数")
+    by_project.add_column("其中各类型", overflow="fold", ratio=1)
+    for project in sorted(projects):
+        counts = projects[project]
+        by_project.add_row(
+            project, str(sum(counts.values())), "，".join(f"{k} {n}" for k, n in counts.items())
+        )
+    console.print(by_project)
+
+
 # In messages these kinds name their people in the group heading, so the sentence does not.
 _NAMED_BY_HEADING = {
     "deadline_approaching",
@@ -209,17 +253,28 @@ def _finding_json(f: Finding) -> dict[str, Any]:
     }
 
 
+# A province's notify writes thousands of messages: this many are shown in full, then a line each.
+SHOWN_IN_FULL = 30
+_shown = itertools.count(1)
+
+
 def show_message(message: Message, path: Path) -> None:
     """Echo a delivered message: the text as the group would read it, and where the file is."""
     from notifiers.base import Format
 
+    title = f"→ {escape(message.channel_name)}（{message.channel}）"
+    shown = next(_shown)
+    if shown > SHOWN_IN_FULL:
+        if shown == SHOWN_IN_FULL + 1:
+            console.print("消息较多，以下只列出每条消息保存在哪里，全文请看发件箱目录中的文件。")
+        console.print(f"{title}：已保存 {escape(str(path))}")
+        return
     body = message.body
     if message.format is Format.HTML:
         from bs4 import BeautifulSoup
 
         body = BeautifulSoup(body, "html.parser").get_text("\n", strip=True)
     mentions = " ".join(f"@{name}" for name in message.mentions)
-    title = f"→ {escape(message.channel_name)}（{message.channel}）"
     console.print(
         Panel(
             escape(body.strip()) + (f"\n\n{escape(mentions)}" if mentions else ""),

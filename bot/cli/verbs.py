@@ -97,9 +97,12 @@ def collect(ctx: click.Context, project: str | None, source: str | None, month: 
 @as_of_option
 @click.option("--project", help="只评估这个项目。")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.option("--all", "show_all", is_flag=True, help="逐项列出每一项（事项较多时默认按类型和项目汇总）。")
 @click.pass_context
 @friendly_errors
-def evaluate(ctx: click.Context, as_of: date | None, project: str | None, as_json: bool) -> None:
+def evaluate(
+    ctx: click.Context, as_of: date | None, project: str | None, as_json: bool, show_all: bool
+) -> None:
     """列出截至某日每项目标的判定和需要关注的事项（只显示，不发送、不记录）。
 
     每项目标都有一个判定：已达标、符合序时进度、落后序时进度、未达标、数据未报送或尚未到期；
@@ -116,7 +119,7 @@ def evaluate(ctx: click.Context, as_of: date | None, project: str | None, as_jso
     with session_scope(app.engine) as session:
         facts = load_projects(session, [project] if project else None)
     findings = run(facts, day, app.calendar, app.policy, quiet=True)
-    output.findings(findings, day, as_json=as_json)
+    output.findings(findings, day, as_json=as_json, show_all=show_all)
 
 
 @click.command()

@@ -59,12 +59,19 @@ class Finding:
 
     def detail(self) -> dict[str, JSON]:
         """The kind's own fields, in declaration order, as plain JSON values."""
-        common = _common_fields()
-        return {f.name: plain(getattr(self, f.name)) for f in fields(self) if f.name not in common}
+        return {name: plain(getattr(self, name)) for name in _own_fields(type(self))}
 
 
-def _common_fields() -> frozenset[str]:
-    return frozenset(f.name for f in fields(Finding))
+# Worked out once per kind: ``--json`` asks tens of thousands of findings for their detail.
+_OWN_FIELDS: dict[type, tuple[str, ...]] = {}
+
+
+def _own_fields(kind: type[Finding]) -> tuple[str, ...]:
+    names = _OWN_FIELDS.get(kind)
+    if names is None:
+        common = {f.name for f in fields(Finding)}
+        names = _OWN_FIELDS[kind] = tuple(f.name for f in fields(kind) if f.name not in common)
+    return names
 
 
 def plain(value: object) -> JSON:

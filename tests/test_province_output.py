@@ -1,0 +1,120 @@
+"""What the CLI prints at a province's size: ``duban evaluate`` counts per kind and project unless
+``--all`` asks for every row (then listed a block at a time), and ``duban notify`` in console mode
+shows the first messages in full and then where each of the rest was saved."""
+
+from __future__ import annotations
+
+from collections import Counter
+from datetime import date
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from bot.cli import display, main
+from db.engine import session_scope
+from db.facts_loader import load_projects
+from domain.evaluation import evaluate
+from domain.findings import KINDS, Finding
+from notifiers.render import sentence
+from tests.scenario_world import import_example, make_app
+
+DAY = date(2023, 10, 16)
+
+
+@pytest.fixture
+def findings(tmp_path: Path) -> list[Finding]:
+    """The three examples' findings on a day with items overdue, due soon and targets behind."""
+    app = make_app(tmp_path)
+    import_example(app, "pianguan.yaml", "zhaohua.yaml", "wenxi.yaml")
+    with session_scope(app.engine) as session:
+        facts = load_projects(session)
+    app.engine.dispose()
+    return evaluate(facts, DAY, app.calendar, app.policy, quiet=True)
+
+
+def test_the_command_summarises_unless_asked_for_all(
+    tmp_path: Path, findings: list[Finding], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(display, "DETAIL_ROWS", 40)
+    data = ["--data-dir", str(tmp_path / "data"), "--env-file", str(tmp_path / "none.env")]
+    runner = CliRunner(env={"COLUMNS": "400"})
+    summary = runner.invoke(main, [*data, "evaluate", "--as-of", str(DAY)])
+    assert summary.exit_code == 0, summary.output
+    assert "按项目" in summary.output and not any(said(f) in summary.output for f in findings)
+    listed = runner.invoke(main, [*data, "evaluate", "--as-of", str(DAY), "--all"])
+    assert listed.exit_code == 0, listed.output
+    assert "按项目" not in listed.output and all(said(f) in listed.output for f in findings)
+
+
+def said(finding: Finding) -> str:
+    return str(sentence(finding)).strip()
+
+
+def shown(items: list[Finding], *, show_all: bool) -> str:
+    with display.console.capture() as captured:
+        display.findings(items, DAY, as_json=False, show_all=show_all)
+    return captured.get()
+
+
+def test_many_findings_are_counted_per_kind_and_project(
+    findings: list[Finding], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    monkeypatch.setattr(display, "DETAIL_ROWS", 40)  # the examples hold ~130; a province, 57,000
+    assert len(findings) > 40
+    text = shown(findings, show_all=False)
+    assert "逐项列出请加 --all" in text and "共 3 个项目" in text
+    assert not any(said(f) in text for f in findings)  # counted, not listed
+    lines = text.splitlines()
+    cells = [[cell.strip() for cell in line.split("│")[1:-1]] for line in lines if line.startswith("│ ")]
+    for kind, count in Counter(KINDS.label(f.kind) for f in findings).items():
+        reminds = sum(not f.quiet for f in findings if KINDS.label(f.kind) == kind)
+        assert [kind, str(count), str(reminds)] in cells, kind
+    for project, count in Counter(f.project for f in findings).items():
+        row = next(line for line in lines if line.startswith(f"│ {project} "))
+        assert row.split("│")[2].strip() == str(count)
+        per_kind = Counter(KINDS.label(f.kind) for f in findings if f.project == project)
+        assert all(f"{kind} {n}" in row for kind, n in per_kind.items()), row
+
+
+def test_all_lists_every_finding_in_blocks(findings: list[Finding], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    monkeypatch.setattr(display, "DETAIL_ROWS", 40)
+    text = shown(findings, show_all=True)
+    assert "--all" not in text
+    assert all(said(f) in text for f in findings)
+    assert text.count("说明") == -(-len(findings) // 40)  # one table heading per block of 40
+    assert text.count(f"{len(findings)} 项") == 1  # the title once, over the first block
+
+
+def test_a_county_sized_list_is_still_shown_row_by_row(
+    findings: list[Finding], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    assert len(findings) <= display.DETAIL_ROWS
+    text = shown(findings, show_all=False)
+    assert all(said(f) in text for f in findings) and "按项目" not in text
+
+
+def test_notify_shows_the_first_messages_in_full_then_a_line_each(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import itertools
+
+    from notifiers.base import Format, Message
+
+    monkeypatch.setattr(display, "_shown", itertools.count(1))
+    monkeypatch.setenv("COLUMNS", "200")
+    shown = []
+    for n in range(display.SHOWN_IN_FULL + 3):
+        message = Message(n, "group", f"县{n}工作群", "督办提醒", f"正文{n}", Format.MARKDOWN)
+        with display.console.capture() as captured:
+            display.show_message(message, tmp_path / f"{n}.md")
+        shown.append(captured.get())
+    assert all(f"正文{n}" in text for n, text in enumerate(shown[: display.SHOWN_IN_FULL]))
+    rest = shown[display.SHOWN_IN_FULL :]
+    assert "全文请看发件箱目录" in rest[0] and not any("正文" in text for text in rest)
+    assert all(
+        f"县{n}工作群" in text and f"{n}.md" in text for n, text in enumerate(rest, display.SHOWN_IN_FULL)
+    )
