@@ -7,6 +7,7 @@ workbook says the same thing, and where a plan gives points the score and grade 
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -52,6 +53,19 @@ def test_wenxi_selfcheck_lists_all_39_standards_with_a_verdict_and_the_acceptanc
     assert {code for code in table if code.startswith("T")} == {f"T{n:02d}" for n in range(1, 27)}
     outcome = [r[0] for r in rows if r[1] is None]
     assert outcome[0].startswith("验收：暂不能通过，27 项约束性标准未达标：S01、S02")
+
+
+def test_selfcheck_json_is_one_row_per_standard_then_the_outcome(tmp_path: Path) -> None:
+    data = tmp_path / "data"
+    assert duban(data, "import", str(EXAMPLES / "wenxi.yaml")).returncode == 0
+    shown = duban(data, "selfcheck", "--project", "wenxi", "--as-of", "2024-01-15", "--json")
+    assert shown.returncode == 0, shown.stderr
+    rows = json.loads(shown.stdout)
+    standards = [r for r in rows if r["row"] == "standard"]
+    assert [r["code"] for r in standards if r["code"].startswith("S")] == STANDARDS
+    assert rows[-1]["row"] == "outcome" and rows[-1]["passes"] is False
+    assert len(rows[-1]["blocking"]) == 27 and rows[-1]["blocking"][:2] == ["S01", "S02"]
+    assert len(shown.stdout.splitlines()) == len(rows) + 2  # one object per line, as it is produced
 
 
 def test_a_figure_meeting_every_part_meets_the_standard_and_one_part_short_blocks_it(tmp_path: Path) -> None:

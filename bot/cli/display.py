@@ -172,9 +172,13 @@ def _findings_table(items: list[Finding], title: str) -> None:
     console.print(table)
 
 
-def selfcheck(check: SelfCheck) -> None:
-    """The self-check table, then the acceptance outcome and the score."""
+def selfcheck(check: SelfCheck, *, as_json: bool = False) -> None:
+    """The self-check table, then the acceptance outcome and the score (or the same as JSON rows)."""
     from domain.selfcheck import outcome_lines
+
+    if as_json:
+        write_rows(_selfcheck_rows(check), sys.stdout)
+        return
 
     title = f"{check.name}（{check.project}）建设标准自查，评估日 {check.as_of}：{len(check.rows)} 项"
     table = _table(title, "代码", "标准", "属性", "判定")
@@ -193,6 +197,22 @@ def selfcheck(check: SelfCheck) -> None:
     console.print(table)
     for line in outcome_lines(check):
         console.print(escape(line))
+
+
+def _selfcheck_rows(check: SelfCheck) -> Iterator[dict[str, Any]]:
+    """One row per standard, then one with the outcome: what ``duban selfcheck --json`` writes."""
+    for row in check.rows:
+        yield {"row": "standard", "project": check.project, **_fields(row)}
+    yield {
+        "row": "outcome",
+        "project": check.project,
+        "as_of": check.as_of,
+        "passes": check.passes,
+        "blocking": [r.code for r in check.blocking],
+        "score": check.score,
+        "full": check.full,
+        "grade": check.grade,
+    }
 
 
 def _findings_summary(items: list[Finding], title: str) -> None:
