@@ -54,6 +54,14 @@ def cn_month(value: str | int, year: int | None = None) -> str:
     return f"{int(head)}年{int(tail)}月" if head.isdigit() and tail.isdigit() else str(value)
 
 
+def with_binding(subject: str, binding: object) -> str:
+    """The subject with its binding: "S05 电商龙头企业（约束性）"; a subject already ending in a bracket
+    takes it inside ("Q43 每月报送工作进展（2022年6月，约束性）"), never two brackets in a row."""
+    if subject.endswith("）"):
+        return f"{subject[:-1]}，{label(binding)}）"
+    return f"{subject}（{label(binding)}）"
+
+
 def names(persons: tuple[str, ...] | list[str]) -> str:
     return "、".join(persons)
 
@@ -75,6 +83,7 @@ def environment(folders: tuple[Path, ...] = ()) -> Environment:
         cn_month=cn_month,
         amount=amount,
         names=names,
+        with_binding=with_binding,
         shorten=shorten,
         label=label,
         reminder=reminder_label,

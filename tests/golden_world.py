@@ -1,4 +1,4 @@
-"""The messages of the three examples at fixed dates, rendered in full, for the golden tests.
+"""The messages of the five examples at fixed dates, rendered in full, for the golden tests.
 
 Each scenario replays its example day by day (as the scheduler would), closes items where the
 story says so, and keeps every message queued on the chosen dates: subject, body and, for
@@ -29,6 +29,12 @@ class Scenario:
     keep: frozenset[date]  # the days whose messages are kept
     closings: tuple[tuple[date, str, str], ...] = ()  # (day, batch, number) closed before the run
     figures: tuple[tuple[date, str, str, float], ...] = ()  # (entered before day, code, month, value)
+    files: tuple[str, ...] = ()  # the plan files to import (default: <example>.yaml)
+    project: str = ""  # the project whose messages are kept (default: the example's name)
+
+    @property
+    def code(self) -> str:
+        return self.project or self.example
 
 
 S36 = [250, 250, 150, 150, 200, 400, 450, 250, 250, 250, 250, 250]  # tests/test_scenario_wenxi.py
@@ -68,6 +74,24 @@ SCENARIOS = {
         frozenset({date(2023, 12, 21), date(2023, 12, 29), date(2024, 1, 2), date(2024, 1, 4)}),
         figures=_wenxi_figures(),
     ),
+    # 沁县: the first month's progress report (Q43, June 2022, due 5 days after the month).
+    "qinxian": Scenario(
+        "qinxian",
+        date(2022, 6, 27),
+        date(2022, 7, 8),
+        frozenset({date(2022, 6, 28), date(2022, 7, 1), date(2022, 7, 5), date(2022, 7, 8)}),
+    ),
+    # 祁阳县, a 2016 示范县 under 湖南's notice: payout ≥ 70 % by 2018-12-31, 12-29 a make-up workday.
+    "hunan": Scenario(
+        "hunan",
+        date(2018, 12, 21),
+        date(2019, 1, 4),
+        frozenset(
+            {date(2018, 12, 24), date(2018, 12, 28), date(2018, 12, 29), date(2019, 1, 2), date(2019, 1, 4)}
+        ),
+        files=("hunan.yaml", "hunan-qiyang.yaml"),
+        project="qiyang",
+    ),
 }
 
 
@@ -82,7 +106,7 @@ def render_scenario(scenario: Scenario, tmp_path: Path) -> Iterator[Rendered]:
     from tests.test_scenario_wenxi import enter  # the wenxi figures are entered as there
 
     app = make_app(tmp_path, public_url=PUBLIC_URL)
-    import_example(app, f"{scenario.example}.yaml")
+    import_example(app, *(scenario.files or (f"{scenario.example}.yaml",)))
     entered = set()
     for day in days(scenario.first, scenario.last):
         for n, (before, code, month, value) in enumerate(scenario.figures):
@@ -93,10 +117,10 @@ def render_scenario(scenario: Scenario, tmp_path: Path) -> Iterator[Rendered]:
             if when == day:
                 at = datetime.combine(day, time(8), tzinfo=OFFICE_TZ)
                 close_item(
-                    app, project=scenario.example, batch=batch, number=number, result="已整改到位",
+                    app, project=scenario.code, batch=batch, number=number, result="已整改到位",
                     evidence=None, now=at,
                 )  # fmt: skip
-        result = run_day(app, day, scenario.example)
+        result = run_day(app, day, scenario.code)
         if day not in scenario.keep:
             continue
         counts: dict[str, int] = {}

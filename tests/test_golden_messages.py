@@ -1,4 +1,4 @@
-"""Every message of the three examples at fixed dates, compared in full with tests/golden/.
+"""Every message of the five examples at fixed dates, compared in full with tests/golden/.
 
 What is compared is what a county official receives: subject, body and the email's plain-text
 alternative (tests/golden_world.py says which days of which story). A change to any template shows

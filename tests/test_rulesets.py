@@ -150,7 +150,7 @@ def test_a_2016_county_is_reminded_of_70_percent_by_2018_12_31_across_the_make_u
     # 12-31 is a holiday (元旦), so the Saturday 12-29 — a make-up working day — is the last one.
     (friday,) = told[date(2018, 12, 28)]
     assert (
-        "HN16-2 中央资金拨付率（2018年底）" in friday
+        "HN16-2 2018年底中央资金拨付率" in friday
         and "2018年11月为 55.0%" in friday
         and "还剩 1 个工作日" in friday
     )
