@@ -13,6 +13,7 @@ from pathlib import Path
 
 from jinja2 import Environment, FileSystemLoader, StrictUndefined, select_autoescape
 
+from domain.enums import Binding
 from domain.findings import KINDS, Finding, KindRegistry
 from domain.labels import label, reminder_label
 from notifiers.digest import GROUPED_KINDS, Digest
@@ -54,7 +55,7 @@ def cn_month(value: str | int, year: int | None = None) -> str:
     return f"{int(head)}年{int(tail)}月" if head.isdigit() and tail.isdigit() else str(value)
 
 
-def with_binding(subject: str, binding: object) -> str:
+def with_binding(subject: str, binding: Binding) -> str:
     """The subject with its binding: "S05 电商龙头企业（约束性）"; a subject already ending in a bracket
     takes it inside ("Q43 每月报送工作进展（2022年6月，约束性）"), never two brackets in a row."""
     if subject.endswith("）"):
