@@ -21,6 +21,7 @@ from domain.errors import PlanFileError
 from domain.evaluation import Policy, evaluate
 from domain.facts import IndicatorFacts, ProjectFacts, SourceFacts, SourceReading
 from domain.findings import KINDS, DataMismatch
+from domain.resolutions import clearing_for, clearings
 from domain.workdays import WorkCalendar
 from jobs.import_plans import import_files
 from notifiers.render import sentence
@@ -98,10 +99,13 @@ indicators:
 """
 
 
-def test_two_recorded_sources_reach_the_finding_and_a_revision_is_not_a_source(tmp_path: Path) -> None:
+@pytest.mark.both_databases
+def test_two_recorded_sources_reach_the_finding_and_a_revision_is_not_a_source(
+    tmp_path: Path, database: str | None
+) -> None:
     plan = tmp_path / "wenxi.yaml"
     plan.write_text(PLAN, encoding="utf-8")
-    app = make_app(tmp_path)
+    app = make_app(tmp_path, database_url=database)
     import_files(app.engine, [plan])
     with session_scope(app.engine) as session:
         s36 = session.exec(select(Indicator).where(Indicator.code == "S36")).one()
@@ -116,33 +120,15 @@ def test_two_recorded_sources_reach_the_finding_and_a_revision_is_not_a_source(t
             origin="台账.xlsx",
             fetched_at=datetime(2023, 10, 9, tzinfo=UTC),
         )
-        for value in (1700.0, 1808.6):  # the same source revised: its latest figure only
+        collected, manual = (Origin.COLLECTED, "backend", page), (Origin.MANUAL, None, ledger)
+        for month, value, (origin, source, evidence) in [
+            ("2023-09", 1700.0, collected), ("2023-09", 1808.6, collected),  # revised: the latest counts
+            ("2023-08", 1600.0, collected), ("2023-08", 1590.0, manual), ("2023-09", 1650.0, manual),
+        ]:  # fmt: skip
             record_measurement(
-                session, indicator=s36, month="2023-09", value=value, unit="万元",
-                origin=Origin.COLLECTED, source_code="backend", evidence=page,
+                session, indicator=s36, month=month, value=value, unit="万元",
+                origin=origin, source_code=source, evidence=evidence,
             )  # fmt: skip
-        record_measurement(
-            session, indicator=s36, month="2023-08", value=1600, unit="万元",
-            origin=Origin.COLLECTED, source_code="backend", evidence=page,
-        )  # fmt: skip
-        record_measurement(
-            session,
-            indicator=s36,
-            month="2023-08",
-            value=1590,
-            unit="万元",
-            origin=Origin.MANUAL,
-            evidence=ledger,
-        )
-        record_measurement(
-            session,
-            indicator=s36,
-            month="2023-09",
-            value=1650,
-            unit="万元",
-            origin=Origin.MANUAL,
-            evidence=ledger,
-        )
         (facts,) = load_projects(session, ["wenxi"])
     found = [f for f in evaluate([facts], AS_OF, CAL, Policy()) if isinstance(f, DataMismatch)]
     (finding,) = found  # August agrees (0.6%); September does not, and only once
@@ -151,6 +137,21 @@ def test_two_recorded_sources_reach_the_finding_and_a_revision_is_not_a_source(t
     text = sentence(finding)
     assert "县电商服务中心后台 1,808.6 万元" in text and "手工录入 1,650 万元" in text
     assert f"佐证 #{ledger.id} 台账.xlsx" in text and "http" not in text
+    with session_scope(app.engine) as session:  # corrected by hand: the two agree again
+        s36 = session.exec(select(Indicator).where(Indicator.code == "S36")).one()
+        record_measurement(
+            session,
+            indicator=s36,
+            month="2023-09",
+            value=1808.6,
+            unit="万元",
+            origin=Origin.MANUAL,
+            evidence=ledger,
+        )
+        (facts,) = load_projects(session, ["wenxi"])
+    assert not [f for f in evaluate([facts], AS_OF, CAL, Policy()) if isinstance(f, DataMismatch)]
+    cleared = clearing_for(finding.key, clearings([facts]), FindingKind.DATA_MISMATCH)
+    assert cleared.note == "两处数据已核对一致" and not cleared.quiet
 
 
 def test_an_unknown_agree_within_names_file_line_and_field(tmp_path: Path) -> None:
