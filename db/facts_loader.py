@@ -31,6 +31,7 @@ from db.models import (
     Source,
 )
 from db.types import code_point_order
+from domain.agreement import parse_agree_within
 from domain.enums import Binding, Cadence, Comparator, IndicatorKind, PeriodKind, Recurrence
 from domain.facts import (
     AlertSettings,
@@ -39,6 +40,7 @@ from domain.facts import (
     ProjectFacts,
     Series,
     SourceFacts,
+    SourceReading,
 )
 from domain.workdays import OFFICE_TZ
 
@@ -114,7 +116,8 @@ _IndicatorRow = namedtuple(
     "_IndicatorRow",
     "id project_id code name kind binding unit comparator target target_high period due done done_at "
     "done_evidence_id responsible_persons responsible_unit source_code pace base_code reference_code "
-    "cadence tolerance alternatives item window_start window_end average recurs grace_days figure due_text",
+    "cadence tolerance alternatives item window_start window_end average recurs grace_days figure due_text "
+    "agree_within",
 )
 
 
@@ -134,6 +137,7 @@ def _indicators(
         elif town is not None:
             towns[indicator_id][(year, town)] = value
     values, town_values, sources = load_figures(session, ids)
+    readings = load_readings(session, ids)
     proofs = dict(
         session.exec(
             select(Evidence.id, Evidence.sha256)
@@ -188,10 +192,36 @@ def _indicators(
                 grace_days=row.grace_days,
                 figure=bool(row.figure),
                 due_text=row.due_text,
+                agree_within=parse_agree_within(row.agree_within) if row.agree_within else None,
+                readings=readings.get(i, ()),
             )
         )
     cursor.close()
     return grouped
+
+
+def load_readings(session: Session, ids: list[Any] | None) -> dict[int, tuple[SourceReading, ...]]:
+    """Each source's latest county figure per month, only for indicators that set ``agree_within``
+    (few): by indicator id, in month then source order, with its evidence's id and name."""
+    where = f" AND i.project_id IN ({ints(ids)})" if ids is not None else ""
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(
+        "SELECT m.indicator_id, m.month, COALESCE(m.source_code, m.origin), m.value, m.cumulative, "
+        "m.recorded_at, m.evidence_id, e.origin "
+        "FROM measurement m JOIN indicator i ON i.id = m.indicator_id "
+        "LEFT JOIN evidence e ON e.id = m.evidence_id "
+        f"WHERE m.town IS NULL AND i.agree_within IS NOT NULL{where} ORDER BY m.revision"
+    )
+    latest: dict[tuple[int, str, str], SourceReading] = {}
+    for indicator_id, month, source, value, cumulative, recorded_at, evidence_id, origin in cursor.fetchall():
+        latest[(indicator_id, month, source)] = SourceReading(
+            month, source, value, bool(cumulative), _office_date(_aware(recorded_at)), evidence_id, origin
+        )
+    cursor.close()
+    readings: dict[int, list[SourceReading]] = defaultdict(list)
+    for (indicator_id, _, _), reading in sorted(latest.items()):
+        readings[indicator_id].append(reading)
+    return {i: tuple(rows) for i, rows in readings.items()}
 
 
 def _date(value: Any) -> date | None:

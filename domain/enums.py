@@ -137,6 +137,7 @@ class FindingKind(StrEnum):
     COLLECTION_FAILED = "collection_failed"
     IMPLAUSIBLE_JUMP = "implausible_jump"
     NEGATIVE_VALUE = "negative_value"
+    DATA_MISMATCH = "data_mismatch"  # two sources disagree on a month beyond agree_within
     NOT_REPORTED = "not_reported"  # a target judged without a figure: 数据未报送
     TARGET_MET = "target_met"  # quiet verdicts: shown, never alerted
     ON_PACE = "on_pace"

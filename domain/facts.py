@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import NamedTuple, overload
 
+from domain.agreement import AgreeWithin
 from domain.enums import Binding, Cadence, Comparator, IndicatorKind, ItemStatus, PeriodKind, Recurrence
 
 
@@ -88,6 +89,18 @@ class Series(Sequence[MonthValue]):
         return True in self.cumulative
 
 
+class SourceReading(NamedTuple):
+    """One source's latest figure for a month, for comparing sources (``agree_within``)."""
+
+    month: str  # YYYY-MM
+    source: str  # the source's code, or the origin of a figure without one (manual, imported)
+    value: float
+    cumulative: bool
+    recorded_on: date  # Beijing time
+    evidence_id: int | None = None
+    evidence_name: str | None = None  # the evidence's file name or address, as `duban evidence` shows it
+
+
 def _series(values: Series | Iterable[MonthValue]) -> Series:
     """Facts built in tests and benches may pass plain month values; the loader passes a Series."""
     return values if isinstance(values, Series) else Series.of(values)
@@ -141,6 +154,10 @@ class IndicatorFacts:
     grace_days: int = 0
     figure: bool = False  # a reference or base figure only: no target, no verdict
     due_text: str | None = None  # a month-only due date as the plan wrote it: 2019年10月份前
+    # How far two sources' figures for a month may differ, and each source's latest figure per
+    # month (loaded only for indicators that set agree_within, in month then source order).
+    agree_within: AgreeWithin | None = None
+    readings: tuple[SourceReading, ...] = ()
 
     @property
     def due_words(self) -> str:

@@ -49,6 +49,7 @@ class Question(StrEnum):
     MISSING = "missing"
     NEGATIVE = "negative"
     JUMP = "jump"
+    MISMATCH = "mismatch"  # two sources of one month disagree: …/S36/mismatch/2023-09/a+b
     COLLECTION = "collection"
     STALE = "stale"
 

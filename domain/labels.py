@@ -63,6 +63,7 @@ LABELS: dict[StrEnum, str] = {
     FindingKind.COLLECTION_FAILED: "数据采集失败",
     FindingKind.IMPLAUSIBLE_JUMP: "数据异常波动",
     FindingKind.NEGATIVE_VALUE: "数据为负数",
+    FindingKind.DATA_MISMATCH: "数据口径不一致",
     FindingKind.NOT_REPORTED: "数据未报送",
     FindingKind.TARGET_MET: "已达标",
     FindingKind.ON_PACE: "符合序时进度",

@@ -25,6 +25,7 @@ KIND_NOTES: dict[str, str] = {
     FindingKind.MISSING_FIGURE: "数据已补报",
     FindingKind.IMPLAUSIBLE_JUMP: "数据已核实更正",
     FindingKind.NEGATIVE_VALUE: "数据已核实更正",
+    FindingKind.DATA_MISMATCH: "两处数据已核对一致",
     FindingKind.STALE_SOURCE: "数据源已恢复采集",
     FindingKind.COLLECTION_FAILED: "数据源已恢复采集",
     FindingKind.NO_EVIDENCE: "佐证材料已补充",

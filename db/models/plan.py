@@ -139,6 +139,7 @@ class Indicator(SQLModel, table=True):
     points: float | None = None
     part_of: str | None = None
     ruleset: str | None = None
+    agree_within: str | None = None  # how far two sources' figures may differ: 5% or an amount
 
 
 class RuleBatch(SQLModel, table=True):

@@ -2,7 +2,8 @@
 
 One module per family of rules, each with its rules in plain words at the top:
 :mod:`deadlines` (items and deliverables), :mod:`targets` (numeric targets and pace),
-:mod:`rates` (ratios and growth), :mod:`hygiene` (missing, stale, failed, odd figures) and
+:mod:`rates` (ratios and growth), :mod:`hygiene` (missing, stale, failed, odd figures),
+:mod:`agreement` (two sources disagreeing on a month) and
 :mod:`reporting` (the MOFCOM report window). :func:`evaluate` runs them all.
 """
 
@@ -14,6 +15,7 @@ from datetime import date
 
 from domain import keys
 from domain.enums import IndicatorKind
+from domain.evaluation.agreement import disagreements
 from domain.evaluation.alternatives import apply_alternatives
 from domain.evaluation.average_growth import evaluate_average_growth
 from domain.evaluation.deadlines import evaluate_deliverable, evaluate_item
@@ -78,6 +80,7 @@ def evaluate_project(
         findings += _judge(indicator, by_code, start, end, as_of, calendar, policy)
         findings += missing_figures(project, indicator, as_of, policy)
         findings += odd_values(indicator, as_of, policy)
+        findings += disagreements(project, indicator, as_of)
     findings = [_worded_due(f, by_code) for f in apply_alternatives(project.indicators, findings)]
     findings += source_health(project, as_of, policy)
     findings += reporting_window(project, as_of, calendar, policy)

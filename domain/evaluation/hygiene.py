@@ -45,8 +45,8 @@ def _months(first: str, last: str) -> tuple[str, ...]:
 
 
 @cache
-def _horizon(month: str) -> str:
-    """The earliest month the odd-value checks look at."""
+def horizon(month: str) -> str:
+    """The earliest month the odd-value and agreement checks look at."""
     return _months("0000-00", month)[0]
 
 
@@ -127,9 +127,9 @@ def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[F
     findings: list[Finding] = []
     series: list[tuple[str, Series]] = [("", indicator.values)]
     series += sorted(indicator.town_values.items())
-    horizon = _horizon(month_of(as_of))
+    since = horizon(month_of(as_of))
     for town, values in series:
-        recent = reported(values, as_of).between(horizon, "9999-12")
+        recent = reported(values, as_of).between(since, "9999-12")
         if not recent:
             continue
         amounts = month_amounts(recent)

@@ -19,10 +19,12 @@ from domain.findings.deadlines import (
 )
 from domain.findings.hygiene import (
     CollectionFailed,
+    DataMismatch,
     ImplausibleJump,
     Jump,
     MissingFigure,
     NegativeValue,
+    SourceFigure,
     StaleSource,
 )
 from domain.findings.kinds import KINDS
@@ -47,6 +49,7 @@ __all__ = [
     "BehindPace",
     "CheckIn",
     "CollectionFailed",
+    "DataMismatch",
     "DeadlineApproaching",
     "DeadlineToday",
     "Deliverable",
@@ -75,6 +78,7 @@ __all__ = [
     "RatioShortfall",
     "ReportWindow",
     "Resolved",
+    "SourceFigure",
     "StaleSource",
     "Standing",
     "TargetDue",

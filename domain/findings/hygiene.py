@@ -44,6 +44,30 @@ class ImplausibleJump(Finding):
     factor: float
 
 
+@dataclass(frozen=True)
+class SourceFigure:
+    """One source's figure for the month, as the evaluators compare it."""
+
+    source: str  # the source's name, or 手工录入 / 导入
+    value: float
+    recorded_on: date  # Beijing time
+    manual: bool  # entered by hand (录入) rather than collected (采集)
+    evidence_id: int | None
+    evidence_name: str | None
+
+
+@dataclass(frozen=True, kw_only=True)
+class DataMismatch(Finding):
+    kind: ClassVar[FindingKind] = FindingKind.DATA_MISMATCH
+    month: str
+    first: SourceFigure
+    second: SourceFigure
+    difference: float  # in the indicator's unit
+    percent: float  # the difference as a percentage of the larger figure
+    allowed: str  # the plan's agree_within as stored: 5% or an amount
+    unit: str
+
+
 @dataclass(frozen=True, kw_only=True)
 class CollectionFailed(Finding):
     kind: ClassVar[FindingKind] = FindingKind.COLLECTION_FAILED

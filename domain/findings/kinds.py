@@ -13,6 +13,7 @@ from domain.findings.deadlines import (
 )
 from domain.findings.hygiene import (
     CollectionFailed,
+    DataMismatch,
     ImplausibleJump,
     MissingFigure,
     NegativeValue,
@@ -59,6 +60,7 @@ KINDS = KindRegistry(
         (CollectionFailed, "collection_failed"),
         (ImplausibleJump, "implausible_jump"),
         (NegativeValue, "negative_value"),
+        (DataMismatch, "data_mismatch"),
         (Resolved, "resolved"),
         (TargetMet, "standing"),
         (OnPace, "standing"),

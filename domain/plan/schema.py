@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from domain.agreement import parse_agree_within
 from domain.enums import Binding, Cadence, Comparator, IndicatorKind, ItemStatus, PeriodKind
 from domain.plan.dates import (
     MONTH_READINGS,
@@ -317,6 +318,14 @@ class IndicatorSpec(Strict):
     due_text: str | None = None
     points: Number | None = Field(default=None, ge=0)  # the standard's points in the evaluation
     part_of: str | None = None  # the standard (an indicator code) this figure is one part of
+    # Format 2. How far this figure from two sources (two collected sources, or one and a hand
+    # entry) may differ for a month: 5% (of the larger) or an amount in ``unit``; stored as text.
+    agree_within: str | None = None
+
+    @field_validator("agree_within", mode="before")
+    @classmethod
+    def _agree_within(cls, value: Any) -> Any:
+        return None if value is None else str(parse_agree_within(value))
 
     @model_validator(mode="before")
     @classmethod
@@ -345,7 +354,7 @@ class IndicatorSpec(Strict):
     @property
     def format_2_fields(self) -> list[str]:
         """The fields of plan format version 2 this indicator uses."""
-        names = ("tolerance", "alternatives", "item", "window", "average", "recurs", "figure")
+        names = ("tolerance", "alternatives", "item", "window", "average", "recurs", "figure", "agree_within")
         used = [name for name in names if getattr(self, name)]
         if self.reference and self.kind is not IndicatorKind.GROWTH:
             used.append("reference")
