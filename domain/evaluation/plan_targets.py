@@ -14,8 +14,8 @@ from typing import TypedDict
 
 from domain import keys
 from domain.enums import Binding
-from domain.evaluation.compare import number
-from domain.evaluation.deadlines import deadline_step
+from domain.evaluation.compare import Requirement, number
+from domain.evaluation.deadlines import Step, deadline_step
 from domain.evaluation.policy import Policy, severity
 from domain.evaluation.series import month_amounts, month_of, months_between
 from domain.evaluation.shared import PACED, addressed, reported
@@ -24,6 +24,7 @@ from domain.facts import IndicatorFacts
 from domain.findings import (
     Finding,
     NotYetDue,
+    OnceTarget,
     OnceTargetMissed,
     OnPace,
     PlanBehindPace,
@@ -187,6 +188,19 @@ def evaluate_once(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar
             escalate=step.stage == ESCALATED,
             workdays_left=step.workdays_left,
         )
+    return level_by_date(indicator, key, step, need, level, month)
+
+
+def level_by_date(
+    indicator: IndicatorFacts,
+    key: str,
+    step: Step,
+    need: Requirement,
+    level: float | None,
+    month: str | None,
+) -> OnceTarget:
+    """A level to reach by the indicator's date, not reached yet: reminded before it, missed after."""
+    assert indicator.due is not None
     kind = OnceTargetMissed if step.overdue else TargetDue
     return kind(
         key=key,
@@ -199,8 +213,8 @@ def evaluate_once(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar
         binding=indicator.binding,
         sources=indicator.sources,
         amount=level,
-        target=target,
-        high=indicator.target_high,
+        target=need.target,
+        high=need.high,
         requirement=need.words(indicator.unit or ""),
         month=month,
         comparator=indicator.comparator,

@@ -19,6 +19,7 @@ from domain.enums import Comparator, PeriodKind
 from domain.evaluation.compare import Requirement
 from domain.evaluation.compare import number as number_words
 from domain.evaluation.deadlines import deadline_step
+from domain.evaluation.plan_targets import level_by_date
 from domain.evaluation.policy import Policy, severity
 from domain.evaluation.series import due_through, month_of, year_to_date
 from domain.evaluation.shared import addressed, reported
@@ -31,7 +32,6 @@ from domain.findings import (
     OnPace,
     RatioBelow,
     RatioMissed,
-    TargetDue,
     TargetMet,
 )
 from domain.keys import ESCALATED, MISSED, Question
@@ -94,25 +94,7 @@ def evaluate_ratio(
                 )
             ]
         if level is None:  # nothing reported yet is not "below": remind of the date as for a level
-            return [
-                TargetDue(
-                    key=key,
-                    stage=step.stage,
-                    severity=severity(indicator.binding, False),
-                    due=indicator.due,
-                    workdays_left=step.workdays_left,
-                    unit=indicator.unit or "%",
-                    binding=indicator.binding,
-                    sources=indicator.sources,
-                    amount=None,
-                    target=target,
-                    high=indicator.target_high,
-                    requirement=need.words(indicator.unit or "%"),
-                    month=None,
-                    comparator=indicator.comparator,
-                    **addressed(indicator),
-                )
-            ]
+            return [level_by_date(indicator, key, step, need, None, None)]
         kind = RatioMissed if step.overdue else RatioBelow
         return [
             kind(
