@@ -40,7 +40,7 @@ from domain.evaluation.series import (
 from domain.evaluation.shared import PACED, addressed, reported
 from domain.evaluation.verdicts import not_reported, requirement_of, standing
 from domain.facts import IndicatorFacts, Series
-from domain.findings import BehindPace, Finding, NotYetDue, OnPace, TargetMet, TargetMissed
+from domain.findings import BehindPace, Finding, NotYetDue, OnPace, Standing, TargetMet, TargetMissed
 from domain.keys import MISSED, Question
 from domain.workdays import WorkCalendar
 
@@ -185,18 +185,16 @@ def _yearly(
     last = f"{year:04d}-{month:02d}"
     complete = month == 12 or indicator.cadence not in PACED
     basis = f"{year} 年截至 {month} 月累计"
+
+    def quiet(kind: type[Standing], why: str) -> Finding:
+        """A quiet verdict on the year's figure so far."""
+        return standing(
+            kind, indicator, key, requirement=need, amount=amount, month=last, basis=why, town=town or None
+        )
+
     if month == 12 or (closed and complete) or (need.exceeded and not ok):
         if ok:
-            return standing(
-                TargetMet,
-                indicator,
-                key,
-                requirement=need,
-                amount=amount,
-                month=last,
-                basis=basis,
-                town=town or None,
-            )
+            return quiet(TargetMet, basis)
         return TargetMissed(
             key=key,
             stage=MISSED,
@@ -206,16 +204,7 @@ def _yearly(
             **addressed(indicator, subject),
         )
     if ok and need.floor:
-        return standing(
-            TargetMet,
-            indicator,
-            key,
-            requirement=need,
-            amount=amount,
-            month=last,
-            basis=basis + "，已达到全年目标",
-            town=town or None,
-        )
+        return quiet(TargetMet, basis + "，已达到全年目标")
     if closed:  # the year is over but its last months were never reported
         return not_reported(
             indicator,
@@ -227,28 +216,12 @@ def _yearly(
             town=town or None,
         )
     if not need.floor or indicator.cadence not in PACED:
-        return standing(
-            OnPace if need.exceeded else NotYetDue,
-            indicator,
-            key,
-            requirement=need,
-            amount=amount,
-            month=last,
-            basis=basis + "，年底判定",
-            town=town or None,
-        )
+        return quiet(OnPace if need.exceeded else NotYetDue, basis + "，年底判定")
     required = target * pace_share(month, indicator.pace)
     unit = indicator.unit or ""
     if amount >= required:
-        return standing(
-            OnPace,
-            indicator,
-            key,
-            requirement=need,
-            amount=amount,
-            month=last,
-            basis=f"{basis}，{pace_method(month, indicator.pace)}，应完成 {number(required)} {unit}",
-            town=town or None,
+        return quiet(
+            OnPace, f"{basis}，{pace_method(month, indicator.pace)}，应完成 {number(required)} {unit}"
         )
     months = covered_months(values, year, month)
     expected = forecast(amount, months, indicator.pace)
