@@ -77,12 +77,8 @@ def acquire(
         _acquire_guarded(engine, guard, holder=holder, label=label, now=now, name=name)
         return
     for _ in range(3):  # the holder may let go between our INSERT and our SELECT: try again
-        try:
-            with Session(engine) as session, session.begin():
-                runs.insert_lock(session, name=name, holder=holder, label=label, now=now)
+        if _insert(engine, name=name, holder=holder, label=label, now=now):
             return
-        except IntegrityError:
-            pass
         with Session(engine) as session, session.begin():
             taken = runs.take_stale_lock(
                 session, name=name, holder=holder, label=label, now=now, silent_since=now - stale_after
@@ -96,6 +92,16 @@ def acquire(
     raise AlreadyRunningError(label, now, "?")  # pragma: no cover - three races in a row
 
 
+def _insert(engine: Engine, *, name: str, holder: str, label: str, now: datetime) -> bool:
+    """Write the lock's row; False when a row is there already (held, or left by a dead holder)."""
+    try:
+        with Session(engine) as session, session.begin():
+            runs.insert_lock(session, name=name, holder=holder, label=label, now=now)
+    except IntegrityError:
+        return False
+    return True
+
+
 def _acquire_guarded(
     engine: Engine, guard: Connection, *, holder: str, label: str, now: datetime, name: str
 ) -> None:
@@ -105,12 +111,8 @@ def _acquire_guarded(
         if current is None:  # its holder is between taking the guard and writing the row
             raise AlreadyRunningError(label, now, "?")
         raise AlreadyRunningError(current.label, current.started_at, current.holder)
-    try:
-        with Session(engine) as session, session.begin():
-            runs.insert_lock(session, name=name, holder=holder, label=label, now=now)
+    if _insert(engine, name=name, holder=holder, label=label, now=now):
         return
-    except IntegrityError:
-        pass
     with Session(engine) as session, session.begin():  # nobody alive holds the guard: its holder died
         runs.take_stale_lock(
             session, name=name, holder=holder, label=label, now=now, silent_since=now + timedelta(days=1)
