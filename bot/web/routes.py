@@ -133,6 +133,14 @@ class Site:
             raise HTTPException(403, "只读账号不能进行此操作")
         return user, form
 
+    def allow(self, user: WebUser, project: str, *, act: bool = False) -> None:
+        """Refuse (403) a user who may not see ``project`` or, with ``act``, may not change it.
+
+        Every page, download and form about one project asks this before it reads or writes.
+        """
+        if act and user.role is not UserRole.STAFF:
+            raise HTTPException(403, "只读账号不能进行此操作")
+
     def render(self, request: Request, name: str, user: WebUser | None, **context: Any) -> Response:
         if "csrf" not in request.session:
             request.session["csrf"] = secrets.token_urlsafe(32)
