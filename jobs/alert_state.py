@@ -21,6 +21,7 @@ from domain.alerting import AlertMemory, Reason, judging_moment
 from domain.enums import AlertState, Severity
 from domain.findings import KINDS, Finding, Resolved
 from domain.keys import RESOLVED
+from domain.labels import stage_label
 
 EVENT_WORDS = {
     Reason.FIRST: "首次提醒",
@@ -120,7 +121,7 @@ def notified(
         session,
         alert=alert,
         event="notified",
-        reason=f"{EVENT_WORDS[reason]}（{finding.stage}）",
+        reason=f"{EVENT_WORDS[reason]}（{stage_label(finding.stage, None)}）",
         now=now,
         as_of=as_of,
     )

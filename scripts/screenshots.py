@@ -1,0 +1,122 @@
+"""Screenshots of every web page, on a desktop and on a 390×844 phone, into docs/screenshots/.
+
+The examples (偏关, 闻喜, 昭化) after one cycle as of 2023-10-12, as the web tests build them
+(tests/webkit.py), served on 127.0.0.1 and opened in Debian's headless Chromium. Run it after a
+change to a page and commit the pictures with it:
+
+    PYTHONPATH=. .venv/bin/python scripts/screenshots.py [--only NAME]
+
+docs/screenshots.md lists the pictures with what each page is for.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+
+from playwright.sync_api import Page, sync_playwright  # noqa: E402
+
+from bot.demo.backend import running_backend  # noqa: E402
+from bot.settings import Settings  # noqa: E402
+from bot.wiring import App  # noqa: E402
+from jobs.import_plans import import_files  # noqa: E402
+from tests.conftest import EXAMPLES  # noqa: E402
+from tests.test_web_browser import ARGS, CHROMIUM  # noqa: E402
+from tests.webkit import STAFF, county, serving  # noqa: E402
+
+OUT = ROOT / "docs" / "screenshots"
+SCREENS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+TALLEST = 2600  # px: a long page is cut here; the picture shows how it starts, not all 82 rows
+
+
+@dataclass(frozen=True)
+class Shot:
+    name: str
+    path: str | Callable[[Page, str], str]  # a fixed path, or found on the page (an item's id …)
+    login: bool = True
+
+
+def first_link(start: str, selector: str) -> Callable[[Page, str], str]:
+    """The address of the first link matching ``selector`` on ``start``."""
+
+    def find(page: Page, base: str) -> str:
+        page.goto(base + start)
+        href = page.locator(selector).first.get_attribute("href")
+        if not href:
+            raise SystemExit(f"no link {selector!r} on {start}")
+        return href
+
+    return find
+
+
+SHOTS = [
+    Shot("login", "/login", login=False),
+    Shot("overview", "/"),
+    Shot("project-pianguan", "/p/pianguan"),
+    Shot("project-wenxi", "/p/wenxi"),
+    Shot("lists-pianguan", "/p/pianguan/lists?kind=due_soon"),
+    Shot("item-pianguan", first_link("/p/pianguan", "a[href^='/items/']")),
+    Shot("channels-pianguan", "/p/pianguan/channels"),
+]
+
+
+def log_in(page: Page, base: str) -> None:
+    page.goto(f"{base}/login")
+    page.get_by_label("用户名").fill(STAFF[0])
+    page.get_by_label("密码").fill(STAFF[1])
+    page.get_by_role("button", name="登录").click()
+    page.get_by_text(STAFF[2]).first.wait_for()
+
+
+def take(shots: list[Shot], base: str) -> list[Path]:
+    written: list[Path] = []
+    OUT.mkdir(parents=True, exist_ok=True)
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
+        for screen, viewport in SCREENS.items():
+            page = browser.new_page(viewport=viewport)
+            log_in(page, base)
+            for shot in shots:
+                if not shot.login:
+                    page.context.clear_cookies()
+                path = shot.path if isinstance(shot.path, str) else shot.path(page, base)
+                page.goto(base + path)
+                height = min(TALLEST, int(page.evaluate("document.documentElement.scrollHeight")))
+                target = OUT / f"{shot.name}-{screen}.png"
+                clip = {"x": 0, "y": 0, "width": viewport["width"], "height": height}
+                page.screenshot(path=target, full_page=True, clip=clip)
+                written.append(target)
+                if not shot.login:
+                    log_in(page, base)
+            page.close()
+        browser.close()
+    return written
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--only", help="just the shot of this name")
+    args = parser.parse_args()
+    shots = [s for s in SHOTS if args.only in (None, s.name)]
+    with tempfile.TemporaryDirectory(prefix="duban-shots-") as folder, running_backend() as backend:
+        app = App.build(Settings(data_dir=Path(folder), database_url=None), {})
+        app.init_database()
+        import_files(app.engine, [EXAMPLES / "zhaohua.yaml"])
+        county(app, backend)
+        with serving(app) as base:
+            for path in take(shots, base):
+                print(path.relative_to(ROOT))
+        app.engine.dispose()
+
+
+if __name__ == "__main__":
+    main()
