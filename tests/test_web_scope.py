@@ -187,6 +187,14 @@ def test_the_clerk_reads_and_acts_on_their_own_county(world: World) -> None:
     assert refused.status_code == 403 and "只有能处理全部项目的人" in refused.text
 
 
+def test_a_member_without_grants_sees_no_project(world: World) -> None:
+    nobody = ("pg_new", "no grants yet pass", "新来的")
+    save_user(world.app.engine, username=nobody[0], password=nobody[1], display_name=nobody[2], role="member")
+    overview = logged_in(world.base, nobody).get(world.base + "/", timeout=30).text
+    assert "你还没有可查看的项目，请联系管理员授权" in overview
+    assert "偏关县" not in overview and "昭化区" not in overview and "闻喜" not in overview
+
+
 def test_staff_act_but_only_coordinators_sign_off(world: World) -> None:
     staff = logged_in(world.base, PG_STAFF)
     assert _post(staff, world, f"/alerts/{world.pg_alert}/ack", reason="收到").status_code == 303

@@ -8,6 +8,8 @@ their own account can be neither deactivated nor made less than administrator.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from starlette.datastructures import FormData
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -24,9 +26,29 @@ from domain.errors import DubanError
 HERE = "/admin/users"
 
 
+class SelfLockoutError(DubanError):
+    """An administrator tried to deactivate or demote their own account from the page."""
+
+
+async def _admin_form(site: Pages, request: Request) -> tuple[WebUser, FormData]:
+    user, form = await site.form(request)
+    assert user is not None
+    _refuse_unless_admin(user)
+    return user, form
+
+
 def _refuse_unless_admin(user: WebUser) -> None:
     if user.role is not UserRole.ADMIN:
         raise HTTPException(403, "只有管理员可以管理网页用户")
+
+
+def _done(site: Pages, request: Request, change: Callable[[], str]) -> Response:
+    """Make the change and say what it did, or why it was refused; then back to the list."""
+    try:
+        site.flash(request, change())
+    except DubanError as error:
+        site.flash(request, str(error), "warning")
+    return RedirectResponse(HERE, 303)
 
 
 def _projects(site: Pages) -> list[tuple[str, str]]:
@@ -58,12 +80,11 @@ def routes(site: Pages) -> list[Route]:
         )
 
     async def add(request: Request) -> Response:
-        user, form = await site.form(request)
-        assert user is not None
-        _refuse_unless_admin(user)
+        _, form = await _admin_form(site, request)
         username = str(form.get("username", "")).strip()
         role, grants = _access(site, form)
-        try:
+
+        def change() -> str:
             created, _ = save_user(
                 site.app.engine,
                 username=username,
@@ -72,46 +93,39 @@ def routes(site: Pages) -> list[Route]:
                 role=role,
                 grants=grants,
             )
-            site.flash(request, f"{'已添加' if created else '已重设'}网页用户 {username}")
-        except DubanError as error:
-            site.flash(request, str(error), "warning")
-        return RedirectResponse(HERE, 303)
+            return f"{'已添加' if created else '已重设'}网页用户 {username}"
 
-    async def change(request: Request) -> Response:
-        user, form = await site.form(request)
-        assert user is not None
-        _refuse_unless_admin(user)
+        return _done(site, request, change)
+
+    async def access(request: Request) -> Response:
+        user, form = await _admin_form(site, request)
         target = row_id(request, "user_id")
         role, grants = _access(site, form)
-        if target == user.id and role != UserRole.ADMIN:
-            site.flash(request, "不能取消自己的管理员角色，请让另一位管理员操作", "warning")
-            return RedirectResponse(HERE, 303)
-        try:
+
+        def change() -> str:
+            if target == user.id and role != UserRole.ADMIN:
+                raise SelfLockoutError("不能取消自己的管理员角色，请让另一位管理员操作")
             changed = set_access(site.app.engine, user_id=target, role=role, grants=grants)
-            site.flash(request, f"已保存 {changed.display_name} 的权限，对方下次打开页面时生效")
-        except DubanError as error:
-            site.flash(request, str(error), "warning")
-        return RedirectResponse(HERE, 303)
+            return f"已保存 {changed.display_name} 的权限，对方下次打开页面时生效"
+
+        return _done(site, request, change)
 
     async def activate(request: Request) -> Response:
-        user, form = await site.form(request)
-        assert user is not None
-        _refuse_unless_admin(user)
+        user, form = await _admin_form(site, request)
         target, active = row_id(request, "user_id"), form.get("active") == "1"
-        if target == user.id and not active:
-            site.flash(request, "不能停用自己的账号，请让另一位管理员操作", "warning")
-            return RedirectResponse(HERE, 303)
-        try:
+
+        def change() -> str:
+            if target == user.id and not active:
+                raise SelfLockoutError("不能停用自己的账号，请让另一位管理员操作")
             changed = set_active(site.app.engine, user_id=target, active=active)
             done = "已启用" if active else "已停用，其所有登录已立即失效"
-            site.flash(request, f"{changed.display_name}（{changed.username}）{done}")
-        except DubanError as error:
-            site.flash(request, str(error), "warning")
-        return RedirectResponse(HERE, 303)
+            return f"{changed.display_name}（{changed.username}）{done}"
+
+        return _done(site, request, change)
 
     return [
         Route(HERE, page, methods=["GET"]),
         Route(HERE, add, methods=["POST"]),
-        Route(HERE + "/{user_id:int}/access", change, methods=["POST"]),
+        Route(HERE + "/{user_id:int}/access", access, methods=["POST"]),
         Route(HERE + "/{user_id:int}/active", activate, methods=["POST"]),
     ]

@@ -124,7 +124,8 @@ class Site:
         return user
 
     async def form(self, request: Request, *, staff: bool = True) -> tuple[WebUser | None, FormData]:
-        """A POST's form, once its CSRF token matched the session's (and, if asked, by staff)."""
+        """A POST's form, once its CSRF token matched the session's (and, if asked, from a logged-in
+        user who may act on some project; the handler then asks :meth:`allow` about its own)."""
         form = await request.form()
         expected = request.session.get("csrf", "")
         given = str(form.get("csrf", ""))
@@ -240,7 +241,8 @@ class Site:
                 for code in codes
             ]
             runs = views.recent_runs(session)
-        work = {w.code: w for w in lists.project_lists(self, codes)}  # the one source of the counts
+        # The one source of the counts; no project at all must not read as "every project".
+        work = {w.code: w for w in lists.project_lists(self, codes)} if codes else {}
         running = lock.current(self.app.engine)
         return self.render(request, "overview.html", user, pages=pages, work=work, runs=runs, running=running)
 
