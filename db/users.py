@@ -1,5 +1,5 @@
-"""People who log in to the web page, their open logins and failed logins: the ``webuser``,
-``websession`` and ``loginfailure`` tables.
+"""People who log in to the web page, the projects granted to them, their open logins and failed
+logins: the ``webuser``, ``webgrant``, ``websession`` and ``loginfailure`` tables.
 
 Passwords are hashed before they get here (``bot.web.users``); this module only stores and finds
 rows. Data-access functions in the house style: keyword-only, given the session, no commit.
@@ -11,7 +11,7 @@ from datetime import datetime
 
 from sqlmodel import Session, col, delete, select
 
-from db.models import LoginFailure, WebSession, WebUser
+from db.models import LoginFailure, Project, ProjectRole, WebGrant, WebSession, WebUser
 
 
 def user_by_name(session: Session, *, username: str) -> WebUser | None:
@@ -25,6 +25,27 @@ def user_by_id(session: Session, *, user_id: int) -> WebUser | None:
 def save_user(session: Session, *, user: WebUser) -> None:
     """Keep a new user, or the changes made to one (password hash, name, role, active)."""
     session.add(user)
+
+
+def all_users(session: Session) -> list[WebUser]:
+    return list(session.exec(select(WebUser).order_by(col(WebUser.username))).all())
+
+
+def grants_of(session: Session, *, user_id: int) -> dict[str, ProjectRole]:
+    """The projects granted to a user, by project code, with the role on each."""
+    rows = session.exec(
+        select(Project.code, WebGrant.role)
+        .join(WebGrant, col(WebGrant.project_id) == col(Project.id))
+        .where(WebGrant.user_id == user_id)
+    ).all()
+    return {code: ProjectRole(role) for code, role in rows}
+
+
+def set_grants(session: Session, *, user_id: int, grants: dict[int, ProjectRole]) -> None:
+    """Make the user's grants exactly ``grants`` (project id → role): others are taken away."""
+    session.exec(delete(WebGrant).where(col(WebGrant.user_id) == user_id))
+    for project_id, role in grants.items():
+        session.add(WebGrant(user_id=user_id, project_id=project_id, role=role))
 
 
 def any_user(session: Session) -> bool:

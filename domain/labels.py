@@ -142,7 +142,15 @@ COUNT_LABELS: dict[str, str] = {
     "filings": "填报状态",
 }
 
-ROLES = {"staff": "工作人员", "leader": "领导（只读）"}
+# A web user's role across projects (admin, province, member) and on one project (the others).
+ROLES = {
+    "admin": "管理员",
+    "province": "全省只读",
+    "member": "按项目授权",
+    "coordinator": "协调人",
+    "staff": "工作人员",
+    "read_only": "只读",
+}
 
 CHANNEL_KINDS = {"wecom_robot": "群机器人", "wecom_app": "企业微信应用", "email": "邮件"}
 

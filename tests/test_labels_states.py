@@ -8,7 +8,7 @@ import pytest
 
 from bot.cli import display
 from bot.web import views
-from db.models.service import UserRole
+from db.models.service import ProjectRole, UserRole
 from domain.enums import AlertState, DeliveryStatus, ItemStatus, Origin, RunStatus
 from domain.labels import channel_kind_label, label, labels_of, role_label
 from notifiers.registry import default_channels
@@ -33,8 +33,9 @@ def test_the_cli_and_the_web_page_say_the_same_of_a_silenced_alert() -> None:
 
 
 def test_roles_and_channel_kinds() -> None:
-    assert [UserRole(r).label for r in ("staff", "leader")] == ["工作人员", "领导（只读）"]
-    assert display.role_label("leader") == role_label("leader") == "领导（只读）"
+    assert [r.label for r in UserRole] == ["管理员", "全省只读", "按项目授权"]
+    assert [r.label for r in ProjectRole] == ["协调人", "工作人员", "只读"]
+    assert display.role_label("province") == role_label("province") == "全省只读"
     assert {k: channel_kind_label(k) for k in default_channels().kinds} == {
         "email": "邮件",
         "wecom_app": "企业微信应用",

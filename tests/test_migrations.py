@@ -13,7 +13,7 @@ import pytest
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
-from sqlalchemy import MetaData, insert
+from sqlalchemy import MetaData, insert, text
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, SQLModel, select
 
@@ -22,7 +22,7 @@ from bot.settings import Settings
 from bot.wiring import App
 from db.engine import HEAD_REVISION, alembic_config, make_engine, schema_revisions, upgrade
 from db.facts_loader import load_projects
-from db.models import Alert, Delivery, Indicator, JobRun, Measurement, Project
+from db.models import Alert, Delivery, Indicator, JobRun, Measurement, Project, UserRole, WebUser
 from jobs.import_plans import import_files
 from tests.conftest import BACKENDS, EXAMPLES
 from tests.postgres import Databases, fresh_database
@@ -210,3 +210,29 @@ def _fill_first_schema(engine: Engine) -> None:
             finished_at=T0,
             counts={"figures": 1},
         )
+
+
+def test_web_users_keep_what_they_could_do_when_scoped_to_projects(empty: Engine) -> None:
+    """0019: staff (everything) become administrators, leaders (read-only) province readers."""
+    command.upgrade(alembic_config(empty), "0018")
+    tables = MetaData()
+    tables.reflect(empty)
+    with empty.begin() as connection:
+        for name, role in (("zhang", "staff"), ("li", "leader")):
+            values = {
+                "username": name,
+                "display_name": name,
+                "role": role,
+                "password_hash": "x",
+                "active": True,
+            }
+            connection.execute(insert(tables.tables["webuser"]).values(created_at=T0, **values))
+    upgrade(empty)
+    assert differences(empty) == []
+    with Session(empty) as session:
+        roles = {u.username: u.role for u in session.exec(select(WebUser)).all()}
+    assert roles == {"zhang": UserRole.ADMIN, "li": UserRole.PROVINCE}
+    command.downgrade(alembic_config(empty), "0018")
+    with empty.connect() as connection:
+        back = dict(connection.execute(text("SELECT username, role FROM webuser")).all())
+    assert back == {"zhang": "staff", "li": "leader"}

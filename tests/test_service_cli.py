@@ -46,14 +46,14 @@ def test_user_add_hashes_the_password_and_refuses_a_short_one(tmp_path: Path) ->
 
     short = add("li", password="1234")
     assert short.returncode == 1 and "密码太短：至少 8 个字符" in short.stderr
-    added = add("li", "--name", "李县长", "--role", "leader", password="leader pass phrase")
-    assert added.returncode == 0 and "已添加网页用户 li（领导（只读））" in added.stdout
+    added = add("li", "--name", "李县长", "--role", "province", password="leader pass phrase")
+    assert added.returncode == 0 and "已添加网页用户 li（全省只读）" in added.stdout
     again = add("li", password="another long one")
     assert again.returncode == 0 and "已更新网页用户 li" in again.stdout
     engine = make_engine(f"sqlite:///{data / 'duban.db'}")
     with session_scope(engine) as session:
         user = session.exec(select(WebUser)).one()
-    assert user.display_name == "李县长" and user.role is UserRole.LEADER  # kept when not given again
+    assert user.display_name == "李县长" and user.role is UserRole.PROVINCE  # kept when not given again
     assert user.password_hash.startswith("$argon2id$") and "another" not in user.password_hash
     assert authenticate(engine, "li", "another long one") is not None
     assert authenticate(engine, "li", "leader pass phrase") is None

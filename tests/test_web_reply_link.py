@@ -32,7 +32,7 @@ pytestmark = pytest.mark.both_databases
 def served(tmp_path: Path, database: str | None, **settings: object) -> Iterator[tuple[App, str]]:
     app = county(make_app(tmp_path, database, **settings), tmp_path)
     save_user(app.engine, username=STAFF[0], password=STAFF[1], display_name=STAFF[2])
-    save_user(app.engine, username=LEADER[0], password=LEADER[1], display_name=LEADER[2], role="leader")
+    save_user(app.engine, username=LEADER[0], password=LEADER[1], display_name=LEADER[2], role="province")
     with serving(app, WebConfig.from_app(app, as_of=AS_OF)) as base:
         yield app, base
     app.engine.dispose()

@@ -34,7 +34,7 @@ COOKIE = "duban_session"
 def site(app: App) -> Iterator[str]:
     import_files(app.engine, [EXAMPLES / "pianguan.yaml"])
     save_user(app.engine, username=STAFF[0], password=STAFF[1], display_name=STAFF[2])
-    save_user(app.engine, username=LEADER[0], password=LEADER[1], display_name=LEADER[2], role="leader")
+    save_user(app.engine, username=LEADER[0], password=LEADER[1], display_name=LEADER[2], role="province")
     with serving(app) as base:
         yield base
 

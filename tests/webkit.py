@@ -33,7 +33,7 @@ def county(app: App, backend: str) -> App:
     app.environ = {"DUBAN_DEMO_BACKEND_URL": backend}
     run_cycle(app, as_of=AS_OF, now=office_morning(AS_OF), trigger="demo")
     save_user(app.engine, username=STAFF[0], password=STAFF[1], display_name=STAFF[2])
-    save_user(app.engine, username=LEADER[0], password=LEADER[1], display_name=LEADER[2], role="leader")
+    save_user(app.engine, username=LEADER[0], password=LEADER[1], display_name=LEADER[2], role="province")
     return app
 
 

@@ -28,7 +28,7 @@ from domain.workdays import OFFICE_TZ
 if TYPE_CHECKING:
     from bot.status import Status
     from db.evidence import Trail
-    from db.models import Alert, Measurement
+    from db.models import Alert, Measurement, ProjectRole, WebUser
     from db.plan import ImportReport
     from domain.selfcheck import SelfCheck
     from jobs.collect import CollectResult
@@ -64,6 +64,21 @@ def error(text: str) -> None:
 
 def done(text: str) -> None:
     console.print(f"[green]✓[/] {escape(text)}")
+
+
+def web_users(rows: list[tuple[WebUser, dict[str, ProjectRole]]]) -> None:
+    """``duban user list``: each web user, their role and the projects granted to them."""
+    table = _table("网页用户", "用户名", "姓名", "角色", "项目授权", "状态")
+    for user, grants in rows:
+        granted = "，".join(f"{code}：{role.label}" for code, role in grants.items())
+        table.add_row(
+            user.username,
+            user.display_name,
+            user.role.label,
+            granted or "—",
+            "正常" if user.active else "已停用",
+        )
+    console.print(table)
 
 
 def safe_url(url: str) -> str:

@@ -117,29 +117,80 @@ def user() -> None:
 @click.option("--name", "display_name", help="显示的姓名，默认与用户名相同。")
 @click.option(
     "--role",
-    type=click.Choice(["staff", "leader"]),
-    help="staff：工作人员（可刷新、确认、静默，新用户默认）；leader：领导（只读）。不写则保留原角色。",
+    type=click.Choice(["admin", "province", "member"]),
+    help=(
+        "admin：管理员（所有项目的全部操作，并管理用户）；province：全省只读；"
+        "member：按项目授权（只看到 --project 给的项目）。"
+        "不写时新用户有 --project 则为 member，否则为 admin；"
+        "已有用户保留原角色。"
+    ),
+)
+@click.option(
+    "--project",
+    "projects",
+    multiple=True,
+    metavar="项目代码=角色",
+    help=(
+        "授权一个项目，可写多次，例如 --project pianguan=coordinator。角色：coordinator 协调人、"
+        "staff 工作人员、read_only 只读。写了就替换该用户原有的全部项目授权。"
+    ),
 )
 @click.option("--password-stdin", is_flag=True, help="从标准输入读取密码（供脚本使用），否则交互输入。")
 @click.pass_context
 @friendly_errors
 def user_add(
-    ctx: click.Context, username: str, display_name: str | None, role: str | None, password_stdin: bool
+    ctx: click.Context,
+    username: str,
+    display_name: str | None,
+    role: str | None,
+    projects: tuple[str, ...],
+    password_stdin: bool,
 ) -> None:
-    """添加网页用户，或重设已有用户的密码和角色（密码以 argon2 哈希保存）。"""
+    """添加网页用户，或重设已有用户的密码、角色和项目授权（密码以 argon2 哈希保存）。"""
     from bot.cli import display as output
     from bot.web.users import save_user
 
     app = app_of(ctx)
     app.init_database()
+    grants = _grants(projects) if projects else None
     if password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
     else:
         password = click.prompt("密码", hide_input=True, confirmation_prompt="再输入一次")
     created, saved = save_user(
-        app.engine, username=username, password=password, display_name=display_name, role=role
+        app.engine, username=username, password=password, display_name=display_name, role=role, grants=grants
     )
-    output.done(f"{'已添加' if created else '已更新'}网页用户 {username}（{output.role_label(saved)}）")
+    granted = "，".join(f"{code}：{output.role_label(r)}" for code, r in (grants or {}).items())
+    tail = f"；项目：{granted}" if granted else ""
+    output.done(f"{'已添加' if created else '已更新'}网页用户 {username}（{output.role_label(saved)}{tail}）")
+
+
+def _grants(projects: tuple[str, ...]) -> dict[str, str]:
+    """``--project code=role`` options as {code: role}; a malformed one is said in Chinese."""
+    from domain.errors import ConfigurationError
+
+    grants = {}
+    for given in projects:
+        code, sign, role = given.partition("=")
+        if not sign or not code.strip() or not role.strip():
+            raise ConfigurationError(
+                f"--project {given} 写法不对，应为 项目代码=角色，例如 pianguan=coordinator"
+            )
+        grants[code.strip()] = role.strip()
+    return grants
+
+
+@user.command("list")
+@click.pass_context
+@friendly_errors
+def user_list(ctx: click.Context) -> None:
+    """列出网页用户、角色和各自授权的项目。"""
+    from bot.cli import display as output
+    from bot.web.users import users_with_grants
+
+    app = app_of(ctx)
+    app.init_database()
+    output.web_users(users_with_grants(app.engine))
 
 
 @user.command("logout")

@@ -2,7 +2,8 @@
 
 The test is ``duban notify-test`` from the page: the real notifier, the channel's shared rate
 window (so a test never pushes a robot over its 20 a minute), and the result in one sentence
-with what to do about it. Staff only, with the session's CSRF token, as every other form.
+with what to do about it. The project's coordinators (and administrators) only, with the
+session's CSRF token, as every other form.
 """
 
 from __future__ import annotations
@@ -39,21 +40,31 @@ def routes(site: Pages) -> list[Route]:
     async def channels_page(request: Request) -> Response:
         user = site.page_user(request)
         code = request.path_params["code"]
+        site.allow(user, code)
         name, channels = _channels(site, code)
         rows = [(c, channel_kind_label(c.kind)) for c in channels]
         console = site.app.settings.delivery == "console"
         return site.render(
-            request, "channels.html", user, code=code, project_name=name, channels=rows, console=console
+            request,
+            "channels.html",
+            user,
+            code=code,
+            project_name=name,
+            channels=rows,
+            console=console,
+            scope_code=code,
         )
 
     async def test_channel(request: Request) -> Response:
-        user, _ = await site.form(request)  # staff only, and the form's CSRF token must match
+        user, _ = await site.form(request)  # a logged-in user, and the form's CSRF token must match
+        assert user is not None
         code, channel = request.path_params["code"], request.path_params["channel"]
+        site.allow(user, code, coordinate=True)
         if channel not in {c.code for c in _channels(site, code)[1]}:
             raise HTTPException(404, "这个项目没有这个频道")
         # In a worker thread: a slow channel (up to the HTTP timeout) must not hold up other pages.
         outcome = await run_in_threadpool(send_test_message, site.app, channel, project=code, now=site.now())
-        who = user.display_name if user else "-"
+        who = user.display_name
         log.info(
             "网页测试频道 %s（项目 %s，%s）：%s",
             channel,

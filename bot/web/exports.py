@@ -16,7 +16,8 @@ from bot.web.site import Pages
 
 def routes(site: Pages) -> list[Route]:
     async def download(request: Request) -> Response:
-        site.page_user(request)  # reading, so leaders may download too
+        user = site.page_user(request)
+        site.allow(user, request.path_params["code"])  # reading: read-only users may download too
         export = EXPORTS.get(request.path_params["kind"])
         if export is None:
             raise HTTPException(404, "没有这种导出文件")

@@ -1,11 +1,14 @@
 """The item page and the coordinator's review of submitted results (login required).
 
 Approving a result closes the item through the same path as ``duban close-item`` (one "已解决"
-queued at once); returning it needs a reason, which the person is sent. Staff may also revoke
-a person's reply links here.
+queued at once); returning it needs a reason, which the person is sent. The project's
+coordinators may also revoke a person's reply links here. Each id in the address is traced to its
+project (``db.scope``) and the user's scope checked before anything is read or changed.
 """
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
@@ -16,6 +19,7 @@ from bot.web.item_page import heading_of, item_page
 from bot.web.site import Pages, row_id
 from db import replies
 from db.engine import session_scope
+from db.scope import project_of_item, project_of_person, project_of_submission
 from domain.errors import DubanError
 from jobs.replies import approve, send_back
 
@@ -26,16 +30,29 @@ class ItemPages:
 
     async def item(self, request: Request) -> Response:
         user = self.site.page_user(request)
+        item_id = row_id(request, "item_id")
+        self.site.allow(user, self._project(project_of_item, item_id=item_id))
         with session_scope(self.site.app.engine) as session:
-            page = item_page(session, row_id(request, "item_id"), self.site.now())
+            page = item_page(session, item_id, self.site.now())
         if page is None:
             raise HTTPException(404, "没有这个整改事项")
-        return self.site.render(request, "item.html", user, page=page)
+        return self.site.render(request, "item.html", user, page=page, scope_code=page.project_code)
+
+    def _project(self, project_of: Callable[..., str | None], **row: int) -> str:
+        """The project of the row named in the address, for the scope check; 404 for no such row."""
+        with session_scope(self.site.app.engine) as session:
+            code = project_of(session, **row)
+        if code is None:
+            raise HTTPException(404, "没有这条记录")
+        return code
 
     async def review(self, request: Request) -> Response:
         user, form = await self.site.form(request)
         assert user is not None
         submission_id, action = row_id(request, "submission_id"), request.path_params["action"]
+        self.site.allow(
+            user, self._project(project_of_submission, submission_id=submission_id), coordinate=True
+        )
         app, site = self.site.app, self.site
         try:
             if action == "approve":
@@ -73,10 +90,10 @@ class ItemPages:
     async def revoke(self, request: Request) -> Response:
         user, form = await self.site.form(request)
         assert user is not None
+        person_id = row_id(request, "person_id")
+        self.site.allow(user, self._project(project_of_person, person_id=person_id), coordinate=True)
         with session_scope(self.site.app.engine) as session:
-            revoked = replies.revoke_links(
-                session, person_id=row_id(request, "person_id"), now=self.site.now()
-            )
+            revoked = replies.revoke_links(session, person_id=person_id, now=self.site.now())
         self.site.flash(request, f"已撤销 {revoked} 个回复链接，这些链接从现在起打不开")
         back = str(form.get("back", "/"))
         return RedirectResponse(back if back.startswith("/items/") else "/", 303)

@@ -25,7 +25,9 @@ def project_lists(site: Pages, codes: list[str] | None) -> list[WorkList]:
 def routes(site: Pages) -> list[Route]:
     async def lists_page(request: Request) -> Response:
         user = site.page_user(request)
-        found = project_lists(site, [request.path_params["code"]])
+        code = request.path_params["code"]
+        site.allow(user, code)
+        found = project_lists(site, [code])
         if not found:
             raise HTTPException(404, "没有这个项目")
         query = request.query_params
@@ -45,6 +47,7 @@ def routes(site: Pages) -> list[Route]:
             filters=filters,
             kind_labels={k.value: v for k, v in KIND_LABELS.items()},
             state_labels=STATE_LABELS,
+            scope_code=code,
         )
 
     return [Route("/p/{code}/lists", lists_page, methods=["GET"])]

@@ -1,8 +1,10 @@
 """The web page: a small server-rendered Starlette app over the same database as the service.
 
 Every page needs a login (users in the database, argon2 hashes, a signed session cookie); every
-form carries the session's CSRF token and a POST without it is refused. Leaders get the same
-pages without the buttons, and their POSTs are refused too.
+form carries the session's CSRF token and a POST without it is refused. Every page, download and
+form about a project asks :meth:`Site.allow` first: a user sees only the projects in their scope
+(``bot.web.scope``), and read-only users get the same pages without the buttons, their POSTs
+refused too.
 """
 
 from __future__ import annotations
@@ -30,15 +32,18 @@ from starlette.templating import Jinja2Templates
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.clock import today
-from bot.web import channels, exports, health, items, lists, reply, views
+from bot.web import admin, channels, exports, health, items, lists, reply, views
 from bot.web.config import WebConfig
+from bot.web.scope import Need, Scope
 from bot.web.throttle import minutes
-from bot.web.users import authenticate, end_session, load_user, start_session
+from bot.web.users import authenticate, end_session, load_user, scope_of, start_session
 from bot.wiring import App
 from db import alerts
 from db.engine import session_scope
 from db.evidence import evidence_by_id
 from db.models import UserRole, WebUser
+from db.plan import project_codes
+from db.scope import project_of_alert, projects_of_evidence
 from domain.alerting import judging_moment
 from domain.errors import DubanError
 from domain.workdays import OFFICE_TZ
@@ -54,6 +59,7 @@ SECURITY_HEADERS = {
         "default-src 'self'; style-src 'self'; form-action 'self'; frame-ancestors 'none'"
     ),
 }
+NOT_YOURS = "你没有这个项目的权限，如需查看请联系管理员"
 
 
 class Site:
@@ -118,7 +124,8 @@ class Site:
         return user
 
     async def form(self, request: Request, *, staff: bool = True) -> tuple[WebUser | None, FormData]:
-        """A POST's form, once its CSRF token matched the session's (and, if asked, by staff)."""
+        """A POST's form, once its CSRF token matched the session's (and, if asked, from a logged-in
+        user who may act on some project; the handler then asks :meth:`allow` about its own)."""
         form = await request.form()
         expected = request.session.get("csrf", "")
         given = str(form.get("csrf", ""))
@@ -129,29 +136,55 @@ class Site:
         user = self.user(request)
         if user is None:
             raise HTTPException(403, "请先登录")
-        if user.role is not UserRole.STAFF:
+        if not self.scope(user).acts_anywhere():  # read-only everywhere: no form is theirs
             raise HTTPException(403, "只读账号不能进行此操作")
         return user, form
 
-    def allow(self, user: WebUser, project: str, *, act: bool = False) -> None:
-        """Refuse (403) a user who may not see ``project`` or, with ``act``, may not change it.
+    def scope(self, user: WebUser) -> Scope:
+        return scope_of(self.app.engine, user)
 
-        Every page, download and form about one project asks this before it reads or writes.
+    def allow(self, user: WebUser, project: str, *, act: bool = False, coordinate: bool = False) -> None:
+        """Refuse (403) a user who may not see ``project`` or, with ``act``, may not change it
+        (with ``coordinate``, may not sign off, revoke reply links or test channels there).
+
+        Every page, download and form about one project asks this before it reads or writes. A
+        project outside the user's scope is refused the same whether it exists or not.
         """
-        if act and user.role is not UserRole.STAFF:
+        need = Need.COORDINATE if coordinate else Need.ACT if act else Need.READ
+        level = self.scope(user).level(project)
+        if level >= need:
+            return
+        if level < Need.READ:
+            raise HTTPException(403, NOT_YOURS)
+        if need is Need.ACT:
             raise HTTPException(403, "只读账号不能进行此操作")
+        raise HTTPException(403, "这项操作需要项目协调人或管理员来做")
+
+    def visible(self, scope: Scope) -> list[tuple[str, str]]:
+        """The projects (code, name) this user may see: the overview and the navigation list."""
+        with session_scope(self.app.engine) as session:
+            return [(code, name) for code, name in views.project_codes(session) if scope.may(code, Need.READ)]
+
+    def may_refresh(self, scope: Scope) -> bool:
+        """A refresh collects, judges and sends for every project: only for who may act on all."""
+        with session_scope(self.app.engine) as session:
+            return scope.acts_on_all(project_codes(session))
 
     def render(self, request: Request, name: str, user: WebUser | None, **context: Any) -> Response:
+        """Render a page; ``scope_code`` (the page's project) decides which buttons it shows."""
         if "csrf" not in request.session:
             request.session["csrf"] = secrets.token_urlsafe(32)
-        with session_scope(self.app.engine) as session:
-            projects = views.project_codes(session)
+        code = context.pop("scope_code", None)
+        scope = self.scope(user) if user is not None else Scope(UserRole.MEMBER)
         context.update(
             user=user,
-            staff=user is not None and user.role is UserRole.STAFF,
+            staff=scope.may(code, Need.ACT) if code else scope.acts_anywhere(),
+            coordinator=code is not None and scope.may(code, Need.COORDINATE),
+            refresher=user is not None and self.may_refresh(scope),
+            admin=scope.role is UserRole.ADMIN and user is not None,
             csrf=request.session["csrf"],
             flashes=request.session.pop("flash", []),
-            projects=projects,
+            projects=self.visible(scope) if user is not None else [],
             as_of=self.as_of(),
         )
         return self.templates.TemplateResponse(request, name, context)
@@ -201,31 +234,37 @@ class Site:
 
     async def overview(self, request: Request) -> Response:
         user = self.page_user(request)
+        codes = [code for code, _ in self.visible(self.scope(user))]
         with session_scope(self.app.engine) as session:
             pages = [
                 views.project_page(session, code, self.as_of(), self.app.calendar, self.app.policy)
-                for code, _ in views.project_codes(session)
+                for code in codes
             ]
             runs = views.recent_runs(session)
-        work = {w.code: w for w in lists.project_lists(self, None)}  # the one source of the counts
+        # The one source of the counts; no project at all must not read as "every project".
+        work = {w.code: w for w in lists.project_lists(self, codes)} if codes else {}
         running = lock.current(self.app.engine)
         return self.render(request, "overview.html", user, pages=pages, work=work, runs=runs, running=running)
 
     async def project(self, request: Request) -> Response:
         user = self.page_user(request)
+        code = request.path_params["code"]
+        self.allow(user, code)
         with session_scope(self.app.engine) as session:
-            page = views.project_page(
-                session, request.path_params["code"], self.as_of(), self.app.calendar, self.app.policy
-            )
+            page = views.project_page(session, code, self.as_of(), self.app.calendar, self.app.policy)
             runs = views.recent_runs(session, 5)
         if page is None:
             raise HTTPException(404, "没有这个项目")
         running = lock.current(self.app.engine)
-        return self.render(request, "project.html", user, page=page, runs=runs, running=running)
+        return self.render(
+            request, "project.html", user, page=page, runs=runs, running=running, scope_code=code
+        )
 
     async def refresh(self, request: Request) -> Response:
         user, _ = await self.form(request)
         assert user is not None
+        if not self.may_refresh(self.scope(user)):
+            raise HTTPException(403, "刷新会采集并提醒所有项目，只有能处理全部项目的人（如管理员）可以发起")
         problem = self.start_refresh(user.display_name)
         if problem:
             self.flash(request, problem, "warning")
@@ -267,6 +306,11 @@ class Site:
         alert_id, action = int(request.path_params["alert_id"]), request.path_params["action"]
         if action not in ("ack", "silence"):
             raise HTTPException(404, "没有这个操作")
+        with session_scope(self.app.engine) as session:
+            code = project_of_alert(session, alert_id=alert_id)
+        if code is None:
+            raise HTTPException(404, "没有这条提醒")
+        self.allow(user, code, act=True)
         reason = f"{str(form.get('reason', '')).strip()}（{user.display_name}）" if form.get("reason") else ""
         try:
             with session_scope(self.app.engine) as session:
@@ -292,13 +336,15 @@ class Site:
         return RedirectResponse(_back(request), 303)
 
     async def evidence(self, request: Request) -> Response:
-        self.page_user(request)
+        user = self.page_user(request)
         root = self.app.settings.evidence_dir.resolve()
         wanted = int(request.path_params["evidence_id"])
         if not 0 < wanted < 2**63:  # beyond any database's integer: no such row, not a crash
             raise HTTPException(404, "证据文件不存在")
         with session_scope(self.app.engine) as session:
             row = evidence_by_id(session, evidence_id=wanted)
+            owners = projects_of_evidence(session, evidence_id=wanted) if row is not None else set()
+        self.allow_evidence(user, owners)
         path = (root / row.path).resolve() if row else None
         if row is None or path is None or not path.is_relative_to(root) or not path.exists():
             raise HTTPException(404, "证据文件不存在")
@@ -307,6 +353,13 @@ class Site:
         return FileResponse(
             path, filename=name, content_disposition_type="attachment", media_type="application/octet-stream"
         )
+
+    def allow_evidence(self, user: WebUser, owners: set[str]) -> None:
+        """A file may be read by whoever may read one of its projects; a file of no project (or
+        no such file: guessing ids tells nothing) only by those who read every project."""
+        scope = self.scope(user)
+        if not any(scope.may(code, Need.READ) for code in owners) and not scope.sees_everything():
+            raise HTTPException(403, NOT_YOURS)
 
 
 def _back(request: Request) -> str:
@@ -356,6 +409,7 @@ def create_app(app: App, config: WebConfig) -> Starlette:
         *lists.routes(site),
         *exports.routes(site),
         *channels.routes(site),
+        *admin.routes(site),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
     ]
     # Outermost: the client address every later layer sees (the login limit counts it) is the

@@ -15,7 +15,7 @@ from db.models.plan import (
     Subscription,
 )
 from db.models.reply import ItemSubmission, ReplyLink
-from db.models.service import JobLock, LoginFailure, UserRole, WebSession, WebUser
+from db.models.service import JobLock, LoginFailure, ProjectRole, UserRole, WebGrant, WebSession, WebUser
 from db.models.work import CollectItem, CollectRound
 
 __all__ = [
@@ -37,6 +37,7 @@ __all__ = [
     "Measurement",
     "Person",
     "Project",
+    "ProjectRole",
     "RectificationItem",
     "ReplyLink",
     "ReportFiling",
@@ -45,6 +46,7 @@ __all__ = [
     "Source",
     "Subscription",
     "UserRole",
+    "WebGrant",
     "WebSession",
     "WebUser",
 ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
+from sqlalchemy import UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 from db.types import UTCDateTime, enum_type, utcnow
@@ -26,8 +27,23 @@ class JobLock(SQLModel, table=True):
 
 
 class UserRole(StrEnum):
-    STAFF = "staff"  # sees everything, refreshes, acknowledges and silences alerts
-    LEADER = "leader"  # read-only view
+    """What a web user may do across every project; a member's projects come from their grants."""
+
+    ADMIN = "admin"  # everything on every project, and manages the web users
+    PROVINCE = "province"  # reads every project, changes none (the province's or leaders' view)
+    MEMBER = "member"  # only the projects granted to them (WebGrant), as each grant says
+
+    @property
+    def label(self) -> str:
+        return role_label(self.value)
+
+
+class ProjectRole(StrEnum):
+    """What a member may do on one granted project (see docs/security.md for the table)."""
+
+    COORDINATOR = "coordinator"  # staff's work plus sign-off (销号), reply links and channel tests
+    STAFF = "staff"  # acknowledges and silences alerts, besides reading
+    READ_ONLY = "read_only"  # pages and downloads only
 
     @property
     def label(self) -> str:
@@ -38,10 +54,20 @@ class WebUser(SQLModel, table=True):
     id: int | None = Field(default=None, primary_key=True)
     username: str = Field(unique=True, index=True)
     display_name: str
-    role: UserRole = Field(default=UserRole.STAFF, sa_type=enum_type(UserRole))
+    role: UserRole = Field(default=UserRole.ADMIN, sa_type=enum_type(UserRole))
     password_hash: str  # argon2id, never the password
     active: bool = True
     created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+
+
+class WebGrant(SQLModel, table=True):
+    """One project a member may see, and what they may do on it; one row per user and project."""
+
+    __table_args__ = (UniqueConstraint("user_id", "project_id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    user_id: int = Field(foreign_key="webuser.id", index=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    role: ProjectRole = Field(sa_type=enum_type(ProjectRole))
 
 
 class WebSession(SQLModel, table=True):
