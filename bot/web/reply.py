@@ -24,8 +24,9 @@ from db import replies
 from db.engine import session_scope
 from domain.enums import SubmissionState
 from domain.filetypes import ACCEPTED
-from jobs.replies import MAX_FILES, ReplyError, Upload, submit
+from jobs.replies import MAX_FILES, ReplyError, submit
 from jobs.reply_links import person_of
+from jobs.uploads import Upload, UploadError
 
 log = logging.getLogger(__name__)
 FORM_OVERHEAD = 64 * 1024  # the text fields and multipart boundaries around the files
@@ -116,7 +117,7 @@ class ReplyPages:
                 hourly=settings.reply_link_hourly,
             )
             self.site.flash(request, "已提交，等待工作专班审核；审核通过后事项即销号")
-        except ReplyError as error:
+        except (ReplyError, UploadError) as error:
             self.site.flash(request, str(error), "warning")
         return RedirectResponse(f"/r/{token}", 303)
 

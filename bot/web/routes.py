@@ -30,7 +30,7 @@ from starlette.templating import Jinja2Templates
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.clock import today
-from bot.web import channels, exports, health, items, lists, reply, views
+from bot.web import channels, exports, health, indicators, items, ledger, lists, reply, views
 from bot.web.config import WebConfig
 from bot.web.throttle import minutes
 from bot.web.users import authenticate, end_session, load_user, start_session
@@ -350,6 +350,8 @@ def create_app(app: App, config: WebConfig) -> Starlette:
         Route("/alerts/{alert_id:int}/{action:str}", site.alert_action, methods=["POST"]),
         Route("/evidence/{evidence_id:int}", site.evidence, methods=["GET"]),
         *items.routes(site),
+        *indicators.routes(site),
+        *ledger.routes(site),
         *reply.routes(site),
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/metrics", health.metrics, methods=["GET"]),
