@@ -228,8 +228,8 @@ def test_xls_and_wps_et_ledgers_read_like_xlsx(tmp_path: Path, suffix: str) -> N
 
 def test_duban_import_and_the_page_take_an_et_ledger(
     site: str,
-    world: tuple[App, FakeWeCom],
-    tmp_path: Path,  # noqa: F811
+    world: tuple[App, FakeWeCom],  # noqa: F811
+    tmp_path: Path,
 ) -> None:
     app, browser = world[0], logged_in(site)
     et = Path(shutil.copy(legacy_ledger(tmp_path), tmp_path / "偏关台账.et"))

@@ -16,7 +16,7 @@ from starlette.routing import Route
 
 from bot.web.indicator_view import indicator_page
 from bot.web.reply import ACCEPT, FORM_OVERHEAD
-from bot.web.site import Pages
+from bot.web.site import Pages, refuse_oversized
 from collectors.numbers import NumberFormatError, parse_number
 from db.engine import session_scope
 from domain.errors import DubanError
@@ -52,9 +52,8 @@ class IndicatorPages:
     async def record(self, request: Request) -> Response:
         code, indicator = request.path_params["code"], request.path_params["indicator"]
         settings = self.site.app.settings
-        length = request.headers.get("content-length", "")
-        if not length.isdigit() or int(length) > settings.max_file_bytes + FORM_OVERHEAD:
-            raise HTTPException(413, f"上传的文件太大：不超过 {settings.max_file_mb:g} MB")
+        limit = settings.max_file_bytes + FORM_OVERHEAD
+        refuse_oversized(request, limit, f"上传的文件太大：不超过 {settings.max_file_mb:g} MB")
         user, form = await self.site.form(request)
         assert user is not None
         self.site.allow(user, code, act=True)

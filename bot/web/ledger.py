@@ -15,15 +15,14 @@ import shutil
 import time
 from pathlib import Path
 
-from starlette.datastructures import UploadFile
-from starlette.exceptions import HTTPException
+from starlette.datastructures import FormData, UploadFile
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.web.ledger_view import bad_row, preview_page
 from bot.web.reply import FORM_OVERHEAD
-from bot.web.site import Pages
+from bot.web.site import Pages, refuse_oversized
 from collectors.plan.ledger import LEDGER_SUFFIXES
 from db.evidence import private_folder, write_atomically
 from db.models import WebUser
@@ -55,14 +54,17 @@ class LedgerPages:
         year = held.get("year")
         return (files[0], year if isinstance(year, int) else None) if files else None
 
-    def _user(self, request: Request, code: str, *, act: bool = False) -> WebUser:
-        user = self.site.page_user(request)
-        self.site.allow(user, code, act=act)
-        return user
+    async def _staff_form(self, request: Request, code: str) -> tuple[WebUser, FormData]:
+        """A POST's form from a user who may change ``code`` (CSRF checked), or 403."""
+        user, form = await self.site.form(request)
+        assert user is not None  # site.form refuses anyone but staff
+        self.site.allow(user, code, act=True)
+        return user, form
 
     async def page(self, request: Request) -> Response:
         code = request.path_params["code"]
-        user = self._user(request, code, act=True)
+        user = self.site.page_user(request)
+        self.site.allow(user, code, act=True)
         pending = self._pending(request, code)
         preview, problem = None, None
         if pending is not None:
@@ -94,12 +96,9 @@ class LedgerPages:
     async def upload(self, request: Request) -> Response:
         code = request.path_params["code"]
         settings = self.site.app.settings
-        length = request.headers.get("content-length", "")
-        if not length.isdigit() or int(length) > settings.max_file_bytes + FORM_OVERHEAD:
-            raise HTTPException(413, f"上传的台账太大：不超过 {settings.max_file_mb:g} MB")
-        user, form = await self.site.form(request)
-        assert user is not None
-        self.site.allow(user, code, act=True)
+        limit = settings.max_file_bytes + FORM_OVERHEAD
+        refuse_oversized(request, limit, f"上传的台账太大：不超过 {settings.max_file_mb:g} MB")
+        _, form = await self._staff_form(request, code)
         file = form.get("ledger")
         name = _safe_name(file.filename if isinstance(file, UploadFile) else "")
         if not isinstance(file, UploadFile) or not name:
@@ -118,9 +117,7 @@ class LedgerPages:
 
     async def apply(self, request: Request) -> Response:
         code = request.path_params["code"]
-        user, _ = await self.site.form(request)
-        assert user is not None
-        self.site.allow(user, code, act=True)
+        user, _ = await self._staff_form(request, code)
         pending = self._pending(request, code)
         if pending is None:
             self.site.flash(request, "没有待导入的台账（可能已导入或已取消），请重新上传", "warning")
@@ -153,9 +150,7 @@ class LedgerPages:
 
     async def cancel(self, request: Request) -> Response:
         code = request.path_params["code"]
-        user, _ = await self.site.form(request)
-        assert user is not None
-        self.site.allow(user, code, act=True)
+        await self._staff_form(request, code)
         self._discard(request)
         self.site.flash(request, "已取消，上传的台账已删除，数据没有任何变化")
         return RedirectResponse(f"/p/{code}", 303)

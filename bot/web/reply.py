@@ -18,7 +18,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.web.item_page import heading_of
-from bot.web.site import Pages, row_id
+from bot.web.site import Pages, refuse_oversized, row_id
 from bot.web.throttle import minutes
 from db import replies
 from db.engine import session_scope
@@ -92,11 +92,11 @@ class ReplyPages:
         self._guard(request)
         token = request.path_params["token"]
         settings = self.site.app.settings
-        length = request.headers.get("content-length", "")
-        if not length.isdigit() or int(length) > MAX_FILES * settings.max_file_bytes + FORM_OVERHEAD:
-            raise HTTPException(
-                413, f"上传的内容太大：每个文件不超过 {settings.max_file_mb:g} MB，最多 {MAX_FILES} 个"
-            )
+        refuse_oversized(
+            request,
+            MAX_FILES * settings.max_file_bytes + FORM_OVERHEAD,
+            f"上传的内容太大：每个文件不超过 {settings.max_file_mb:g} MB，最多 {MAX_FILES} 个",
+        )
         with session_scope(self.site.app.engine) as session:
             if person_of(session, token, self.site.now()) is None:
                 raise self._refused(request)
