@@ -30,7 +30,6 @@ from domain.errors import PlanFileError
 from jobs.import_plans import import_files
 from jobs.ledger_preview import preview_ledger
 
-SESSION_KEY = "ledger_upload"
 KEEP_SECONDS = 24 * 3600
 ACCEPT = ",".join(LEDGER_SUFFIXES)
 
@@ -45,7 +44,7 @@ class LedgerPages:
 
     def _pending(self, request: Request, code: str) -> tuple[Path, int | None] | None:
         """The upload this session is previewing for ``code``: (its file, the deadline year)."""
-        held = request.session.get(SESSION_KEY)
+        held = request.session.get("ledger_upload")
         if not isinstance(held, dict) or held.get("project") != code:
             return None
         token = str(held.get("token", ""))
@@ -112,7 +111,7 @@ class LedgerPages:
             write_atomically(self.folder / token / name, await file.read(settings.max_file_bytes + 1))
             year = str(form.get("year", "")).strip()
             held = {"token": token, "project": code, "year": int(year) if year.isdigit() else None}
-            request.session[SESSION_KEY] = held
+            request.session["ledger_upload"] = held
         return RedirectResponse(f"/p/{code}/ledger", 303)
 
     async def apply(self, request: Request) -> Response:
@@ -156,7 +155,7 @@ class LedgerPages:
         return RedirectResponse(f"/p/{code}", 303)
 
     def _discard(self, request: Request) -> None:
-        held = request.session.pop(SESSION_KEY, None)
+        held = request.session.pop("ledger_upload", None)
         token = str(held.get("token", "")) if isinstance(held, dict) else ""
         if token.isalnum():
             shutil.rmtree(self.folder / token, ignore_errors=True)
