@@ -20,6 +20,7 @@ from domain.enums import AlertState, FindingKind, Severity
 from domain.evaluation import Policy, evaluate_project
 from domain.findings import Finding, ItemDeadline
 from domain.keys import natural_key
+from domain.keys import parse as parse_key
 from domain.labels import labels_of
 from domain.workdays import WorkCalendar
 from notifiers.render import cn_date, sentence
@@ -74,6 +75,7 @@ class Entry:
     workdays: int | None  # working days left; negative once past
     severity: Severity
     state: str  # the alert's state, or NOT_ALERTED
+    indicator: str | None = None  # the indicator it is about (its page), if any
 
     @property
     def kind_label(self) -> str:
@@ -179,4 +181,5 @@ def _entry(finding: Finding, kind: Kind, as_of: date, states: dict[str, str]) ->
         workdays=finding.workdays_left if due else None,
         severity=finding.severity,
         state=states.get(finding.key, NOT_ALERTED),
+        indicator=parse_key(finding.key).indicator_code,
     )

@@ -124,10 +124,22 @@ def import_indicator(
     return indicator
 
 
-def import_item(
-    session: Session, report: ImportReport, project_id: int, spec: ItemSpec, *, reason: str
-) -> RectificationItem:
-    """Create or update one item; a closed item stays closed, and changes are recorded."""
+@dataclass(frozen=True)
+class ItemDiff:
+    """What importing one item would do: create it, or change these fields (old, new), or nothing."""
+
+    spec: ItemSpec
+    existing: RectificationItem | None
+    values: dict[str, Any]  # the row as it would be written
+    changes: dict[str, list[Any]]  # field → [old, new], as stored in ``ItemChange``
+
+    @property
+    def new(self) -> bool:
+        return self.existing is None
+
+
+def item_diff(session: Session, project_id: int, spec: ItemSpec) -> ItemDiff:
+    """What :func:`import_item` would write for ``spec``, read without writing (the ledger preview)."""
     existing = _find(session, RectificationItem, project_id, batch=spec.batch, number=spec.number)
     values: dict[str, Any] = spec.model_dump(exclude={"closed_on"}) | {"project_id": project_id}
     if existing is not None and existing.status is ItemStatus.CLOSED:
@@ -137,17 +149,25 @@ def import_item(
     elif values["status"] is ItemStatus.CLOSED and (existing is None or existing.closed_at is None):
         values["closed_at"] = utcnow()
     before = {k: getattr(existing, k) for k in values} if existing is not None else {}
-    item = _upsert(session, report, RectificationItem, existing, values)
     changes = {
         k: [_plain(before.get(k)), _plain(v)]
         for k, v in values.items()
         if k != "closed_at" and before.get(k) != v
     }
-    if changes:
+    return ItemDiff(spec, existing, values, changes)
+
+
+def import_item(
+    session: Session, report: ImportReport, project_id: int, spec: ItemSpec, *, reason: str
+) -> RectificationItem:
+    """Create or update one item as :func:`item_diff` says; a closed item stays closed, and
+    changes are recorded."""
+    diff = item_diff(session, project_id, spec)
+    item = _upsert(session, report, RectificationItem, diff.existing, diff.values)
+    if diff.changes:
         assert item.id is not None
-        record_item_change(
-            session, item_id=item.id, reason=reason if existing else f"{reason}（新建）", changes=changes
-        )
+        reason = reason if diff.existing else f"{reason}（新建）"
+        record_item_change(session, item_id=item.id, reason=reason, changes=diff.changes)
     return item
 
 

@@ -17,7 +17,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session
 
 from collectors.limits import DEFAULT_MAX_BYTES
-from collectors.plan.ledger import read_ledger
+from collectors.plan.ledger import LEDGER_SUFFIXES, read_ledger
 from collectors.plan.loader import load_plan_or_rules
 from db.engine import session_scope
 from db.plan import ImportReport, import_item, import_plan, project_by_code, project_codes
@@ -27,7 +27,6 @@ from domain.plan.ruleset import RuleSetSpec
 from domain.plan.schema import ItemSpec, KnownKinds, PlanSpec
 
 PLAN_SUFFIXES = (".yaml", ".yml")
-LEDGER_SUFFIXES = (".xlsx", ".xlsm")
 
 
 @dataclass(frozen=True)
@@ -74,7 +73,8 @@ def parse_file(
     if suffix in LEDGER_SUFFIXES:
         return Parsed(path, items=read_ledger(path, year=year, max_bytes=max_bytes))
     raise PlanFileError(
-        path, f"不支持的文件类型 {suffix or '(无扩展名)'}；可导入 .yaml 方案文件或 .xlsx 台账"
+        path,
+        f"不支持的文件类型 {suffix or '(无扩展名)'}；可导入 .yaml 方案文件，或 .xlsx、.xls、.et（WPS）台账",
     )
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import stat
-from datetime import datetime
+from datetime import date, datetime
 from pathlib import Path
 
 from sqlmodel import Session
@@ -22,6 +22,7 @@ from domain.enums import ItemStatus, Origin
 from domain.errors import ConfigurationError
 from domain.workdays import OFFICE_TZ
 from jobs.context import Context
+from jobs.uploads import Upload, check_upload, upload_origin
 
 MONTH = re.compile(r"^\d{4}-(0[1-9]|1[0-2])$")
 
@@ -58,12 +59,25 @@ def read_evidence_file(path: Path, max_bytes: int) -> bytes:
 
 
 def _evidence(
-    app: Context, session: Session, path: Path | None, now: datetime, max_bytes: int
+    app: Context, session: Session, proof: Path | Upload | None, now: datetime, max_bytes: int
 ) -> Evidence | None:
-    if path is None:
+    """Keep the evidence: a file named on the command line, or one uploaded through the page
+    (whose kind is judged from its bytes, as a reply link's upload is)."""
+    if proof is None:
         return None
-    data = read_evidence_file(path, max_bytes)
-    return store_evidence(session, app.evidence_dir, data, origin=path.name, fetched_at=now)
+    if isinstance(proof, Upload):
+        kind = check_upload(proof, max_bytes)
+        origin = upload_origin(proof.name, kind.suffix)
+        return store_evidence(
+            session,
+            app.evidence_dir,
+            proof.data,
+            origin=origin,
+            content_type=kind.content_type,
+            fetched_at=now,
+        )
+    data = read_evidence_file(proof, max_bytes)
+    return store_evidence(session, app.evidence_dir, data, origin=proof.name, fetched_at=now)
 
 
 def record_figure(
@@ -75,17 +89,22 @@ def record_figure(
     value: float,
     unit: str | None,
     cumulative: bool,
-    evidence: Path | None,
+    evidence: Path | Upload | None,
     note: str | None,
     now: datetime,
     max_bytes: int = DEFAULT_MAX_BYTES,
+    as_of: date | None = None,
 ) -> Measurement | None:
-    """Store a hand-entered figure through the same path as a collected one.
+    """Store a hand-entered figure (手工录入) through the same path as a collected one.
 
-    ``evidence`` must be a regular file of at most ``max_bytes`` (``DUBAN_MAX_FILE_MB``).
+    ``evidence`` must be a regular file of at most ``max_bytes`` (``DUBAN_MAX_FILE_MB``), or an
+    upload of that size and an accepted kind; a refused file leaves nothing written. With
+    ``as_of``, a month after it is refused: a figure is for a month that has begun.
     """
     if not MONTH.match(month):
         raise ConfigurationError(f"月份“{month}”应写成 YYYY-MM，例如 2023-09")
+    if as_of is not None and month > f"{as_of:%Y-%m}":
+        raise ConfigurationError(f"月份 {month} 还没有到（按 {as_of:%Y-%m-%d} 计算），请检查月份")
     with session_scope(app.engine) as session:
         project_id = _project_id(session, project)
         row = indicator_by_code(session, project_id=project_id, code=indicator)

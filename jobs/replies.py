@@ -11,12 +11,11 @@ next evaluation, run at once); returning it tells the person why, on their own c
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from sqlmodel import Session
 
-from collectors.limits import DEFAULT_MAX_BYTES, TooLargeError, check_size
+from collectors.limits import DEFAULT_MAX_BYTES
 from db import item_history, outbox, replies
 from db.channels import channel_ids, load_channels
 from db.engine import session_scope
@@ -25,12 +24,12 @@ from db.models import ItemSubmission, RectificationItem
 from db.plan import close_item as close_item_row
 from domain.enums import SubmissionState
 from domain.errors import DubanError
-from domain.filetypes import ACCEPTED, FileKind, sniff
 from domain.workdays import OFFICE_TZ
 from jobs.context import Context
 from jobs.cycle import run_evaluate
 from jobs.manual import refuse_closed
 from jobs.reply_links import hash_token, person_of
+from jobs.uploads import Upload, check_upload, upload_origin
 from notifiers.base import Format
 from notifiers.render import render_template
 
@@ -40,24 +39,6 @@ MAX_RESULT = 2000  # characters of a submitted result
 
 class ReplyError(DubanError):
     """A submission or review that cannot be taken; the message says why, in Chinese."""
-
-
-@dataclass(frozen=True)
-class Upload:
-    name: str
-    data: bytes
-
-
-def check_upload(upload: Upload, max_bytes: int = DEFAULT_MAX_BYTES) -> FileKind:
-    """What the file is; refused when too large or not an accepted kind."""
-    try:
-        check_size(len(upload.data), max_bytes)
-    except TooLargeError as exc:
-        raise ReplyError(f"文件“{upload.name}”：{exc}") from None
-    kind = sniff(upload.data)
-    if kind is None:
-        raise ReplyError(f"文件“{upload.name}”不是{ACCEPTED}，已拒绝（按文件内容判断，与文件名无关）")
-    return kind
 
 
 def submit(
@@ -96,7 +77,7 @@ def submit(
                 session,
                 app.evidence_dir,
                 u.data,
-                origin=_origin(u.name, kind.suffix),
+                origin=upload_origin(u.name, kind.suffix),
                 content_type=kind.content_type,
                 fetched_at=now,
             )
@@ -111,12 +92,6 @@ def submit(
             submitted_at=now,
         )
         return replies.add_submission(session, submission=submission)
-
-
-def _origin(name: str, suffix: str) -> str:
-    """The file's name as the person's phone gave it, kept short, with the suffix its bytes earn."""
-    stem = name.rsplit("/", 1)[-1].rsplit("\\", 1)[-1].rsplit(".", 1)[0][:60] or "上传文件"
-    return f"上传：{stem}{suffix}"
 
 
 def _decide(

@@ -136,7 +136,7 @@ def test_an_expired_or_revoked_link_opens_nothing(site: tuple[App, str]) -> None
     staff = logged_in(base)
     item_page = staff.get(f"{base}/items/{item_id(app, '1')}", timeout=10)
     assert "高权：1 个有效链接" in item_page.text
-    assert "首次提醒（还剩1个工作日）" in item_page.text and "remind-" not in item_page.text  # words, not codes
+    assert "首次提醒（还剩1个工作日）" in item_page.text and "remind-" not in item_page.text
     revoked = staff.post(
         f"{base}/people/{person.id}/revoke-links",
         data={"csrf": csrf_of(item_page.text), "back": f"/items/{item_id(app, '1')}"},

@@ -37,12 +37,14 @@ def init(ctx: click.Context) -> None:
     metavar="文件",
     type=click.Path(exists=True, dir_okay=False, path_type=Path),
 )
-@click.option("--project", help="台账（.xlsx）导入到哪个项目（项目代码）；只有一个项目时可省略。")
+@click.option(
+    "--project", help="台账（.xlsx、.xls 或 WPS 的 .et）导入到哪个项目（项目代码）；只有一个项目时可省略。"
+)
 @click.option("--year", type=int, help="台账中“10月底”这类日期的年份（表头标题写了年份时可省略）。")
 @click.pass_context
 @friendly_errors
 def import_(ctx: click.Context, files: tuple[Path, ...], project: str | None, year: int | None) -> None:
-    """导入方案文件（.yaml）和整改台账（.xlsx）。
+    """导入方案文件（.yaml）和整改台账（.xlsx、.xls、WPS .et）。
 
     先检查全部文件，任何一个有错误就一个都不导入，并指出文件、行号和字段。
     重复导入同一文件不会产生变化；台账中修改过的行会更新，已销号的事项保持销号。

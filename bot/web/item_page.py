@@ -17,6 +17,7 @@ from db.models import Evidence, ItemChange, RectificationItem
 from domain import keys
 from domain.enums import ItemStatus, SubmissionState
 from domain.labels import label
+from domain.plan.schema import ItemSpec
 
 EVENT_LABELS = {
     "opened": "首次发现",
@@ -95,7 +96,7 @@ class ItemPage:
     submissions: list[Submission]
 
 
-def heading_of(item: RectificationItem) -> str:
+def heading_of(item: RectificationItem | ItemSpec) -> str:
     return f"{item.batch}问题{item.number}" if item.batch else f"问题{item.number}"
 
 
@@ -150,14 +151,15 @@ def _change(change: ItemChange) -> Change:
         return Change(change.at, change.reason.removesuffix("（新建）"), "建立事项")
     pairs = {name: [*values, None, None][:2] for name, values in change.changes.items()}
     parts = [
-        f"{FIELD_LABELS[name]}：{_shown(old)} → {_shown(new)}"
+        f"{FIELD_LABELS[name]}：{shown(old)} → {shown(new)}"
         for name, (old, new) in pairs.items()
         if name in FIELD_LABELS
     ]
     return Change(change.at, change.reason, "；".join(parts))
 
 
-def _shown(value: object) -> str:
+def shown(value: object) -> str:
+    """A stored field value in words: empty, a list, yes/no, a status."""
     if value in (None, "", []):
         return "（空）"
     if isinstance(value, list):

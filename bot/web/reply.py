@@ -18,14 +18,15 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from bot.web.item_page import heading_of
-from bot.web.site import Pages, row_id
+from bot.web.site import Pages, refuse_oversized, row_id
 from bot.web.throttle import minutes
 from db import replies
 from db.engine import session_scope
 from domain.enums import SubmissionState
 from domain.filetypes import ACCEPTED
-from jobs.replies import MAX_FILES, ReplyError, Upload, submit
+from jobs.replies import MAX_FILES, ReplyError, submit
 from jobs.reply_links import person_of
+from jobs.uploads import Upload, UploadError
 
 log = logging.getLogger(__name__)
 FORM_OVERHEAD = 64 * 1024  # the text fields and multipart boundaries around the files
@@ -91,11 +92,11 @@ class ReplyPages:
         self._guard(request)
         token = request.path_params["token"]
         settings = self.site.app.settings
-        length = request.headers.get("content-length", "")
-        if not length.isdigit() or int(length) > MAX_FILES * settings.max_file_bytes + FORM_OVERHEAD:
-            raise HTTPException(
-                413, f"上传的内容太大：每个文件不超过 {settings.max_file_mb:g} MB，最多 {MAX_FILES} 个"
-            )
+        refuse_oversized(
+            request,
+            MAX_FILES * settings.max_file_bytes + FORM_OVERHEAD,
+            f"上传的内容太大：每个文件不超过 {settings.max_file_mb:g} MB，最多 {MAX_FILES} 个",
+        )
         with session_scope(self.site.app.engine) as session:
             if person_of(session, token, self.site.now()) is None:
                 raise self._refused(request)
@@ -116,7 +117,7 @@ class ReplyPages:
                 hourly=settings.reply_link_hourly,
             )
             self.site.flash(request, "已提交，等待工作专班审核；审核通过后事项即销号")
-        except ReplyError as error:
+        except (ReplyError, UploadError) as error:
             self.site.flash(request, str(error), "warning")
         return RedirectResponse(f"/r/{token}", 303)
 

@@ -32,7 +32,7 @@ from starlette.templating import Jinja2Templates
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.clock import today
-from bot.web import admin, channels, exports, health, items, lists, reply, views
+from bot.web import admin, channels, exports, health, indicators, items, ledger, lists, reply, views
 from bot.web.config import WebConfig
 from bot.web.scope import Need, Scope
 from bot.web.throttle import minutes
@@ -403,6 +403,8 @@ def create_app(app: App, config: WebConfig) -> Starlette:
         Route("/alerts/{alert_id:int}/{action:str}", site.alert_action, methods=["POST"]),
         Route("/evidence/{evidence_id:int}", site.evidence, methods=["GET"]),
         *items.routes(site),
+        *indicators.routes(site),
+        *ledger.routes(site),
         *reply.routes(site),
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/metrics", health.metrics, methods=["GET"]),

@@ -45,3 +45,11 @@ def row_id(request: Request, name: str) -> int:
     if not 0 < value < 2**31:
         raise HTTPException(404, "没有这条记录")
     return value
+
+
+def refuse_oversized(request: Request, limit: int, message: str) -> None:
+    """Refuse (413, ``message``) a POST that does not declare its length or declares more than
+    ``limit`` bytes, before any of it is read."""
+    length = request.headers.get("content-length", "")
+    if not length.isdigit() or int(length) > limit:
+        raise HTTPException(413, message)

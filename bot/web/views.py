@@ -117,20 +117,16 @@ def project_page(
         return None
     project = facts[0]
     evidence = _figures(session, code)
-    verdicts: dict[str, Finding] = {}
-    for finding in evaluate_project(project, as_of, calendar, policy.for_project(project.settings)):
-        indicator_code = parse_key(finding.key).indicator_code
-        if indicator_code is not None:
-            verdicts.setdefault(indicator_code, finding)  # most urgent first
+    verdicts = indicator_verdicts(project, as_of, calendar, policy)
     bars: list[Bar] = []
     others: list[Other] = []
     for indicator in project.indicators:
-        bar = _bar(indicator, as_of, verdicts.get(indicator.code))
+        bar = bar_of(indicator, as_of, verdicts.get(indicator.code))
         if bar is not None:
             bar.figures = evidence.get(indicator.code, [])
             bars.append(bar)
         else:
-            others.append(_other(indicator, as_of, calendar, project))
+            others.append(other_of(indicator, as_of, calendar, project))
     return ProjectPage(
         code=project.code,
         name=project.name,
@@ -142,6 +138,18 @@ def project_page(
     )
 
 
+def indicator_verdicts(
+    project: ProjectFacts, as_of: date, calendar: WorkCalendar, policy: Policy
+) -> dict[str, Finding]:
+    """Each indicator's most urgent finding of the evaluation the messages are made from."""
+    verdicts: dict[str, Finding] = {}
+    for finding in evaluate_project(project, as_of, calendar, policy.for_project(project.settings)):
+        indicator_code = parse_key(finding.key).indicator_code
+        if indicator_code is not None:
+            verdicts.setdefault(indicator_code, finding)  # most urgent first
+    return verdicts
+
+
 def _acceptance(
     session: Session, project: ProjectFacts, as_of: date, calendar: WorkCalendar, policy: Policy
 ) -> list[str]:
@@ -151,7 +159,7 @@ def _acceptance(
     return outcome_lines(check)
 
 
-def _bar(indicator: IndicatorFacts, as_of: date, finding: Finding | None) -> Bar | None:
+def bar_of(indicator: IndicatorFacts, as_of: date, finding: Finding | None) -> Bar | None:
     if indicator.kind is not IndicatorKind.NUMERIC:
         return None
     progress = year_progress(indicator, as_of)
@@ -177,7 +185,7 @@ def _bar(indicator: IndicatorFacts, as_of: date, finding: Finding | None) -> Bar
     )
 
 
-def _other(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, project: ProjectFacts) -> Other:
+def other_of(indicator: IndicatorFacts, as_of: date, calendar: WorkCalendar, project: ProjectFacts) -> Other:
     if indicator.recurs is not None:  # 每月报送: how many periods are in, and the next one's date
         start, end = indicator.start(project.plan_start), indicator.end(project.plan_end)
         state = progress_words(indicator, start, end, as_of) if start and end else "方案未给出期间"
@@ -244,12 +252,17 @@ def _items(session: Session, code: str, as_of: date, calendar: WorkCalendar) -> 
             left = calendar.workdays_between(as_of, r.deadline)
             state, tone = f"剩 {left} 个工作日", "warning" if left <= 5 else "ok"
         heading = f"{r.batch}问题{r.number}" if r.batch else f"问题{r.number}"
-        problem = r.problem if len(r.problem) <= 60 else r.problem[:58] + "……"
+        problem = shortened(r.problem)
         deadline = r.deadline_text or (str(r.deadline) if r.deadline else "")
         pending = waiting.get(r.id, 0) if r.id is not None else 0
         items.append(Item(heading, problem, "、".join(r.persons), deadline, state, tone, r.id, pending))
     order = {"critical": 0, "warning": 1, "ok": 2, "info": 3, "done": 4}
     return sorted(items, key=lambda i: (order[i.tone], natural_key(i.label)))
+
+
+def shortened(problem: str) -> str:
+    """A problem as a list line shows it: the first 58 characters of a long one, then ……"""
+    return problem if len(problem) <= 60 else problem[:58] + "……"
 
 
 def _alerts(session: Session, code: str) -> list[Alert]:

@@ -18,7 +18,8 @@ from openpyxl.utils.escape import unescape
 from pydantic import ValidationError
 
 from collectors.limits import DEFAULT_MAX_BYTES
-from collectors.plan.workbook import MissingResult, read_book
+from collectors.plan.legacy_book import LEGACY_SUFFIXES, read_legacy_book
+from collectors.plan.workbook import Book, MissingResult, read_book
 from domain.errors import PlanFileError
 from domain.plan.schema import ItemSpec, LocatedError
 from domain.plan.text import TextError, clean_text
@@ -54,13 +55,34 @@ def _header_map(row: tuple[Any, ...]) -> dict[str, int]:
     return found
 
 
-def read_ledger(path: Path, *, year: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[ItemSpec]:
-    """Parse every item row; the first bad cell raises :class:`PlanFileError` with row and header.
+LEDGER_SUFFIXES = (".xlsx", ".xlsm", *LEGACY_SUFFIXES)
 
-    The ledger is the one visible sheet with a header row (a 说明 sheet beside it is fine); two
-    such sheets are refused rather than one picked at random.
+
+def open_book(path: Path, *, max_bytes: int) -> Book:
+    """Any ledger format as the same rows: .xlsx/.xlsm through openpyxl, .xls/.et through calamine."""
+    if path.suffix.lower() in LEGACY_SUFFIXES:
+        return read_legacy_book(path, max_bytes=max_bytes)
+    return read_book(path, max_bytes=max_bytes)
+
+
+def read_ledger(path: Path, *, year: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES) -> list[ItemSpec]:
+    """Parse every item row; the first bad cell raises :class:`PlanFileError` with row and header."""
+    items, errors = read_ledger_rows(path, year=year, max_bytes=max_bytes)
+    if errors:
+        raise errors[0]
+    return items
+
+
+def read_ledger_rows(
+    path: Path, *, year: int | None = None, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[list[ItemSpec], list[PlanFileError]]:
+    """The good item rows and, for each bad row, its error (row and header named), for a preview.
+
+    A file that cannot be read as a ledger at all still raises :class:`PlanFileError`. The ledger
+    is the one visible sheet with a header row (a 说明 sheet beside it is fine); two such sheets
+    are refused rather than one picked at random.
     """
-    book = read_book(path, max_bytes=max_bytes)
+    book = open_book(path, max_bytes=max_bytes)
     found = [(sheet, header) for sheet in book.sheets if (header := _find_header(path, sheet.rows))]
     if not found:
         hidden = f"（隐藏的工作表 {'、'.join(book.hidden)} 不读取）" if book.hidden else ""
@@ -78,37 +100,59 @@ def read_ledger(path: Path, *, year: int | None = None, max_bytes: int = DEFAULT
     )
     context = {"year": title_year or year}
     items: list[ItemSpec] = []
+    errors: list[PlanFileError] = []
     seen: dict[tuple[str, str], int] = {}
     for offset, row in enumerate(rows[header_index + 1 :], start=header_index + 2):
-        values = {name: _cell(path, offset, name, row, index, book.epoch) for name, index in columns.items()}
-        if not any(values.values()):
-            continue
         try:
-            item = ItemSpec.model_validate(_drop_empty(values), context=context)
-        except ValidationError as exc:
-            error = exc.errors()[0]
-            failed = str(error["loc"][0]) if error["loc"] else "problem"
-            located = (error.get("ctx") or {}).get("error")
-            if isinstance(located, LocatedError) and located.loc:
-                failed = str(located.loc[0])
-            column = HEADERS.get(failed, (failed,))[0]
-            message = str(error["msg"]).removeprefix("Value error, ")
-            if error["type"] == "missing":
-                message = "不能为空"
-            raise PlanFileError(path, message, row=offset, field=column) from None
+            item = _item(path, offset, row, columns, book.epoch, context)
+        except PlanFileError as error:
+            errors.append(error)
+            continue
+        if item is None:
+            continue
         key = (item.batch, item.number)
         if key in seen:
-            raise PlanFileError(
-                path,
-                f"序号 {item.number} 与第 {seen[key]} 行重复（合并了“序号”单元格？）",
-                row=offset,
-                field="序号",
+            errors.append(
+                PlanFileError(
+                    path,
+                    f"序号 {item.number} 与第 {seen[key]} 行重复（合并了“序号”单元格？）",
+                    row=offset,
+                    field="序号",
+                )
             )
+            continue
         seen[key] = offset
         items.append(item)
-    if not items:
+    if not items and not errors:
         raise PlanFileError(path, "台账中没有任何整改事项", row=header_index + 2)
-    return items
+    return items, errors
+
+
+def _item(
+    path: Path,
+    offset: int,
+    row: tuple[Any, ...],
+    columns: dict[str, int],
+    epoch: datetime,
+    context: dict[str, Any],
+) -> ItemSpec | None:
+    """One row as an item, None for an empty row; a bad cell raises, naming the row and header."""
+    values = {name: _cell(path, offset, name, row, index, epoch) for name, index in columns.items()}
+    if not any(values.values()):
+        return None
+    try:
+        return ItemSpec.model_validate(_drop_empty(values), context=context)
+    except ValidationError as exc:
+        error = exc.errors()[0]
+        failed = str(error["loc"][0]) if error["loc"] else "problem"
+        located = (error.get("ctx") or {}).get("error")
+        if isinstance(located, LocatedError) and located.loc:
+            failed = str(located.loc[0])
+        column = HEADERS.get(failed, (failed,))[0]
+        message = str(error["msg"]).removeprefix("Value error, ")
+        if error["type"] == "missing":
+            message = "不能为空"
+        raise PlanFileError(path, message, row=offset, field=column) from None
 
 
 def _find_header(path: Path, rows: list[tuple[Any, ...]]) -> tuple[int, dict[str, int]] | None:
