@@ -24,7 +24,7 @@ from db.channels import load_channels
 from db.facts_loader import load_projects
 from db.models import Alert, Delivery
 from db.plan import project_ids as load_project_ids
-from domain.alerting import AlertPolicy, Reason, decide
+from domain.alerting import AlertPolicy, Reason, decide, judging_moment
 from domain.evaluation import Policy, evaluate
 from domain.findings import Finding
 from domain.resolutions import clearing_for, clearings
@@ -34,6 +34,7 @@ from jobs.alert_state import as_finding, memory_of, notified, observe, opened
 from jobs.alert_state import resolved as mark_resolved
 from jobs.compose import Wording, drafts
 from jobs.reply_links import ReplyLinks
+from jobs.silences import muting
 from notifiers.registry import FormatOf, builtin_format
 
 log = logging.getLogger(__name__)
@@ -111,9 +112,14 @@ def _evaluate_in(
     current = {f.key for f in result.findings}
     alerts = alerts_in_play(session, project_ids=set(project_ids.values()), current=current)
     workday = calendar.is_workday(as_of)
+    ids = {code: i for code, i in project_ids.items() if i is not None}  # always: read from the rows
+    muted = muting(session, ids, judging_moment(now, as_of))
 
     def judge(alert: Alert | None, finding: Finding | None) -> Reason:
-        return decide(memory_of(alert), finding, now, alert_policy, as_of=as_of, workday=workday)
+        until = muted(finding) if finding is not None else None
+        return decide(
+            memory_of(alert), finding, now, alert_policy, as_of=as_of, workday=workday, muted_until=until
+        )
 
     decisions = [(f, judge(alerts.get(f.key), f)) for f in result.findings]
     cleared = [(a, judge(a, None)) for key, a in alerts.items() if key not in current]
@@ -145,7 +151,6 @@ def _evaluate_in(
         public_url,
         reply_links,
     )
-    ids = {code: i for code, i in project_ids.items() if i is not None}  # always: read from the rows
     first_seen = [f for f, reason in decisions if reason is not Reason.REPLAY and f.key not in alerts]
     alerts.update(opened(session, first_seen, ids, now=now, as_of=as_of))
     for finding, reason in decisions:

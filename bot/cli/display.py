@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from jobs.collect import CollectResult
     from jobs.deliver import DeliverResult
     from jobs.evaluate import EvaluateResult
+    from jobs.silences import Listed
     from notifiers.base import Message
 
 console = Console(highlight=False)
@@ -549,6 +550,42 @@ def _alert_json(alert: Alert) -> dict[str, Any]:
 
 def _seconds(moment: datetime) -> str:
     return moment.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def silence_list(rows: list[Listed]) -> None:
+    """The silences with the number ``duban silence expire`` takes."""
+    from jobs.silences import matchers_text
+
+    if not rows:
+        done("没有生效中或最近结束的静默")
+        return
+    table = _table(
+        f"静默（{len(rows)} 个；提前结束时写“编号”；时间为{BEIJING}）",
+        "编号",
+        "项目",
+        "范围",
+        "状态",
+        "至",
+        "涉及提醒",
+        "设置人",
+        "原因",
+    )
+    for row in rows:
+        s = row.silence
+        state = row.state
+        if s.expired_at is not None:
+            state += f"（{office_time(s.expired_at)}{'，' + s.expired_by if s.expired_by else ''}）"
+        table.add_row(
+            str(s.id),
+            escape(row.project),
+            escape(matchers_text(s)),
+            escape(state),
+            office_time(s.ends_at),
+            f"{row.matching} 条",
+            escape(s.created_by or "—"),
+            escape(s.reason),
+        )
+    console.print(table)
 
 
 def alerts_changed(rows: list[Alert], verb: str) -> None:
