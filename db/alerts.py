@@ -86,13 +86,21 @@ def unacknowledge(session: Session, *, alert: Alert, reason: str, actor: str | N
 
 
 def silence(
-    session: Session, *, alert: Alert, until: datetime, reason: str, actor: str | None, now: datetime
+    session: Session,
+    *,
+    alert: Alert,
+    until: datetime,
+    reason: str,
+    actor: str | None,
+    now: datetime,
+    starts_at: datetime | None = None,
 ) -> Silence:
-    """Silence one alert until ``until``: a silence of its key, noted in the alert's history."""
+    """Silence one alert from ``starts_at`` (``now`` by default) until ``until``: a silence of its
+    key, noted in the alert's history."""
     row = add_silence(
         session,
         silence=Silence(
-            project_id=alert.project_id, alert_key=alert.key, starts_at=now, ends_at=until,
+            project_id=alert.project_id, alert_key=alert.key, starts_at=starts_at or now, ends_at=until,
             created_at=now, created_by=actor, reason=reason,
         ),
     )  # fmt: skip
@@ -150,7 +158,9 @@ def silence_by_id(
     alert = _open_alert(session, alert_id, reason)
     if until <= (judged_at or now):
         raise AlertActionError("静默截止时间必须晚于现在")
-    silence(session, alert=alert, until=until, reason=reason.strip(), actor=actor, now=now)
+    silence(
+        session, alert=alert, until=until, reason=reason.strip(), actor=actor, now=now, starts_at=judged_at
+    )
     return alert
 
 

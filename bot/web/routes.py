@@ -30,8 +30,9 @@ from starlette.templating import Jinja2Templates
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.clock import today
-from bot.web import channels, exports, health, items, lists, reply, views
+from bot.web import channels, exports, health, items, lists, reply, silences, views
 from bot.web.config import WebConfig
+from bot.web.site import row_id
 from bot.web.throttle import minutes
 from bot.web.users import authenticate, end_session, load_user, start_session
 from bot.wiring import App
@@ -41,6 +42,7 @@ from db.evidence import evidence_by_id
 from db.models import UserRole, WebUser
 from domain.alerting import judging_moment
 from domain.errors import DubanError
+from domain.keys import project_of
 from domain.workdays import OFFICE_TZ
 from jobs import lock
 
@@ -218,10 +220,11 @@ class Site:
                 session, request.path_params["code"], self.as_of(), self.app.calendar, self.app.policy
             )
             runs = views.recent_runs(session, 5)
+            quiet = silences.panel(self, session, request.path_params["code"], request.query_params)
         if page is None:
             raise HTTPException(404, "没有这个项目")
         running = lock.current(self.app.engine)
-        return self.render(request, "project.html", user, page=page, runs=runs, running=running)
+        return self.render(request, "project.html", user, page=page, runs=runs, running=running, quiet=quiet)
 
     async def refresh(self, request: Request) -> Response:
         user, _ = await self.form(request)
@@ -264,13 +267,24 @@ class Site:
     async def alert_action(self, request: Request) -> Response:
         user, form = await self.form(request)
         assert user is not None
-        alert_id, action = int(request.path_params["alert_id"]), request.path_params["action"]
-        if action not in ("ack", "silence"):
+        alert_id, action = row_id(request, "alert_id"), request.path_params["action"]
+        if action not in ("ack", "unack", "silence"):
             raise HTTPException(404, "没有这个操作")
+        with session_scope(self.app.engine) as session:
+            alert = alerts.alert_by_id(session, alert_id)
+            code = project_of(alert.key) if alert is not None else None
+        if code is None:
+            raise HTTPException(404, "没有这个提醒")
+        self.allow(user, code, act=True)
         reason = f"{str(form.get('reason', '')).strip()}（{user.display_name}）" if form.get("reason") else ""
         try:
             with session_scope(self.app.engine) as session:
-                if action == "ack":
+                if action == "unack":
+                    alert = alerts.unacknowledge_by_id(
+                        session, alert_id=alert_id, reason=reason, actor=user.display_name, now=self.now()
+                    )
+                    self.flash(request, f"已撤销确认：{alert.subject}，将按提醒计划照常提醒")
+                elif action == "ack":
                     alert = alerts.acknowledge_by_id(
                         session, alert_id=alert_id, reason=reason, actor=user.display_name, now=self.now()
                     )
@@ -354,6 +368,7 @@ def create_app(app: App, config: WebConfig) -> Starlette:
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/metrics", health.metrics, methods=["GET"]),
         *lists.routes(site),
+        *silences.routes(site),
         *exports.routes(site),
         *channels.routes(site),
         Mount("/static", StaticFiles(directory=HERE / "static"), name="static"),
