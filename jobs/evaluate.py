@@ -23,6 +23,7 @@ from db.channels import channel_ids as load_channel_ids
 from db.channels import load_channels
 from db.facts_loader import load_projects
 from db.models import Alert, Delivery
+from db.plan import item_by_number
 from db.plan import project_ids as load_project_ids
 from domain.alerting import AlertPolicy, Reason, decide, judging_moment
 from domain.evaluation import Policy, evaluate
@@ -33,6 +34,7 @@ from domain.workdays import WorkCalendar
 from jobs.alert_state import as_finding, memory_of, notified, observe, opened
 from jobs.alert_state import resolved as mark_resolved
 from jobs.compose import Wording, drafts
+from jobs.page_links import PageLinks
 from jobs.reply_links import ReplyLinks
 from jobs.silences import muting
 from notifiers.registry import FormatOf, builtin_format
@@ -197,8 +199,8 @@ def _queue(
         project_id = project_ids[channel.project]
         assert project_id is not None
         reply = _reply(session, reply_links, channel, project_id, now) if open_findings else None
-        page = _page(public_url, channel.project)
-        say = Wording(names[channel.project], as_of, reported, history, page, reply)
+        links = _links(session, public_url, channel.project, project_id)
+        say = Wording(names[channel.project], as_of, reported, history, links, reply)
         for draft in drafts(channel, open_findings, cleared, formats(channel.kind), say):
             keys = sorted(f"{f.key}@{f.stage}" for f in draft.findings)
             dedup = (
@@ -229,9 +231,16 @@ def _queue(
     return told
 
 
-def _page(public_url: str | None, project: str) -> str | None:
-    """The project's page on the web interface (bot/web/routes.py: /p/{code})."""
-    return f"{public_url.rstrip('/')}/p/{project}" if public_url else None
+def _links(session: Session, public_url: str | None, project: str, project_id: int) -> PageLinks | None:
+    """The project's pages on the web interface, which its messages link to (none without an address)."""
+    if not public_url:
+        return None
+
+    def item_id(batch: str, number: str) -> int | None:
+        row = item_by_number(session, project_id=project_id, batch=batch, number=number)
+        return row.id if row is not None else None
+
+    return PageLinks(public_url, project, item_id)
 
 
 def _reply(
