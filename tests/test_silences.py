@@ -6,6 +6,7 @@ The pure rules are table-driven with a fixed clock; the runs use the 偏关 exam
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -22,8 +23,11 @@ from domain.silences import Matchers, Rule, Target, Window, muted_until
 from domain.workdays import OFFICE_TZ
 from jobs.acks import acknowledge, unacknowledge
 from jobs.evaluate import evaluate_and_queue
+from jobs.manual import close_item
+from jobs.page_links import PageLinks
 from jobs.silences import SilenceError, Wanted, create, expire_early
 from tests.scenario_world import import_example, make_app, run_day
+from tests.test_alerts_decide import finding
 
 NOW = datetime(2023, 10, 16, 1, 0, tzinfo=UTC)
 ALERT = Target("p", "p/item/-/3/deadline/2023-10-15", "overdue", ("工信局", "乐村淘"), ("高权", "王雪"))
@@ -251,3 +255,46 @@ def test_unack_and_the_old_silence_form_on_the_command_line(tmp_path) -> None:
         alert = session.exec(select(Alert).where(Alert.key == item(4))).one()
     assert row.alert_key == "pianguan/item/-/5" and row.reason == "协调中"  # the whole item, later alerts too
     assert alert.state is AlertState.OPEN
+
+
+# --- links in messages --------------------------------------------------------------------------
+
+PUBLIC = "https://duban.example.gov.cn"
+FINDING = finding()
+
+
+@pytest.mark.parametrize("public_url", [PUBLIC, None])
+def test_a_message_about_one_item_links_to_the_items_page(tmp_path, public_url: str | None) -> None:
+    app = make_app(tmp_path, public_url=public_url)
+    import_example(app, "pianguan.yaml")
+    run_day(app, date(2023, 10, 13), "pianguan")  # 问题13 is due 10-20: told 5 working days ahead
+    closed = close_item(
+        app, project="pianguan", batch="", number="13", result="已整改到位", evidence=None,
+        now=office_morning(date(2023, 10, 16)),
+    )  # fmt: skip
+    queued = run_day(app, date(2023, 10, 16), "pianguan").queued
+    (resolution,) = [d for d in queued if d.alert_keys == ["pianguan/item/-/13/deadline/2023-10-20"]]
+    digests = [d for d in queued if len(d.alert_keys) > 1]
+    assert digests  # the day's overdue items, many in one message
+    if public_url is None:
+        assert "http" not in resolution.body and all("http" not in d.body for d in digests)
+        return
+    assert f"在系统中查看详情和处理记录：{PUBLIC}/items/{closed.id}" in resolution.body
+    assert all("/items/" not in d.body and "处理记录：" not in d.body for d in digests)
+
+
+def test_which_page_a_message_links_to() -> None:
+    links = PageLinks(
+        PUBLIC + "/", "wenxi", lambda batch, number: 7 if (batch, number) == ("", "3") else None
+    )
+
+    def about(*keys: str) -> str:
+        return links.of([replace(FINDING, key=key) for key in keys])
+
+    assert about("wenxi/indicator/S36/year/2023") == f"{PUBLIC}/p/wenxi/indicators/S36"
+    assert about("wenxi/indicator/S36/town/东镇/year/2023") == f"{PUBLIC}/p/wenxi/indicators/S36"
+    assert about("wenxi/item/-/3/deadline/2023-10-15", "wenxi/item/-/3/evidence") == f"{PUBLIC}/items/7"
+    assert about("wenxi/item/-/3/deadline/x", "wenxi/item/-/4/deadline/x") == f"{PUBLIC}/p/wenxi"  # two items
+    assert about("wenxi/item/-/9/deadline/x") == f"{PUBLIC}/p/wenxi"  # no such row: the project page
+    assert about("wenxi/source/mofcom/stale") == f"{PUBLIC}/p/wenxi"
+    assert about("not a key") == f"{PUBLIC}/p/wenxi"
