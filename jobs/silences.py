@@ -88,6 +88,22 @@ def muting(
     return until
 
 
+def muted_keys(session: Session, *, project: str, at: datetime) -> set[str]:
+    """The keys of the project's open alerts a silence mutes at ``at`` (shown as 静默中)."""
+    found = project_by_code(session, code=project)
+    if found is None or found.id is None:
+        return set()
+    rules = [
+        store.rule_of(row, code)
+        for row, code in store.silences_of(session, project_ids=[found.id], ending_after=at)
+    ]
+    return {
+        a.key
+        for a in alert_store.open_alerts(session, project=project)
+        if muted_until(rules, store.target_of(a, project), at) is not None
+    }
+
+
 def create(session: Session, *, wanted: Wanted, actor: str | None, now: datetime, at: datetime) -> Silence:
     """A new silence, muting from ``at`` (the judging moment) until ``wanted.until``."""
     project = _project(session, wanted.project)

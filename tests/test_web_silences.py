@@ -71,10 +71,15 @@ def test_a_silence_made_on_the_page_is_listed_with_its_count_and_ended_early(sit
     assert "责任人 王雪" in listed and "2023-10-20 18:30" in listed and f"{expected} 条" in listed
     assert "生效中" in listed and STAFF[2] in listed and "出差一周" in listed
     assert made.text.count("，静默中（至 2023-10-20 18:30）") == expected  # each muted alert says so
+    work = staff.get(f"{base}/p/pianguan/lists", params={"person": "王雪"}, timeout=10).text
+    muted = work.count('<span class="state">静默中</span>')
+    assert muted and muted == work.count('<div class="work-head">')  # the work list says so too
 
     ended = staff.post(f"{base}/silences/1/expire", data={"csrf": token}, timeout=10)
     assert ended.ok and "已提前结束静默（编号 1）" in ended.text
     assert "已提前结束" in section(ended.text) and "静默中（至" not in ended.text
+    work = staff.get(f"{base}/p/pianguan/lists", params={"person": "王雪"}, timeout=10).text
+    assert '<span class="state">静默中</span>' not in work
     with Session(app.engine) as session:
         row = session.exec(select(Silence)).one()
     assert (row.person, row.reason, row.created_by, row.expired_by) == (
