@@ -199,6 +199,8 @@ def test_silence_add_list_and_expire_on_the_command_line(tmp_path) -> None:
     assert added.exit_code == 0, added.output
     assert "已新建静默（编号 1）" in added.output and f"至 {until}（北京时间）" in added.output
     assert "涉及 13 条未解决的提醒" in added.output  # items 2–9, 12 and 14–17 are overdue and name 王雪
+    shown = cli(tmp_path, "alerts", "--project", "pianguan", "--json").output
+    assert shown.count('"silenced": true') == 13 and cli(tmp_path, "alerts").output.count("静默中") == 13
     listed = cli(tmp_path, "silence", "list")
     assert (
         listed.exit_code == 0 and "责任人 王雪，类型 整改逾期" in listed.output and "生效中" in listed.output

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from bot.cli.jsonout import write_rows
 from domain.amounts import exact_amount as amount
-from domain.enums import Origin, RunStatus
+from domain.enums import AlertState, Origin, RunStatus
 from domain.findings import KINDS, Finding
 from domain.keys import project_of, without_project
 from domain.labels import label, stage_label
@@ -508,10 +508,11 @@ def evidence_trail(trail: Trail, root: Path, sound: dict[int | None, bool]) -> N
         console.print(f"  采集 {office_time(attempt.started_at)} {BEIJING}：{result}{kept}")
 
 
-def alert_list(rows: list[Alert], *, as_json: bool = False) -> None:
-    """The alerts with the short number ``duban ack`` / ``silence`` take (the alert's id)."""
+def alert_list(rows: list[Alert], *, as_json: bool = False, muted: frozenset[str] = frozenset()) -> None:
+    """The alerts with the short number ``duban ack`` / ``silence`` take (the alert's id); those a
+    silence mutes now (``muted``, by key) read 静默中."""
     if as_json:
-        write_rows((_alert_json(alert) for alert in rows), sys.stdout)
+        write_rows(({**_alert_json(alert), "silenced": alert.key in muted} for alert in rows), sys.stdout)
         return
     if not rows:
         done("没有提醒")
@@ -525,7 +526,7 @@ def alert_list(rows: list[Alert], *, as_json: bool = False) -> None:
             str(alert.id),
             escape(project_of(alert.key)),
             escape(alert.subject),
-            label(alert.state),
+            label(AlertState.SILENCED if alert.key in muted else alert.state),
             escape(stage_label(alert.stage, None)) if alert.stage else "—",
             f"{alert.notify_count} 次",
             office_time(alert.last_notified_at) if alert.last_notified_at else "—",

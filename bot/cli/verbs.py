@@ -412,14 +412,21 @@ def evidence(
 def alerts(ctx: click.Context, project: str | None, show_all: bool, as_json: bool) -> None:
     """列出提醒及其状态（ack / silence 要用到其中的“编号”）。"""
     from bot.cli import display as output
+    from bot.clock import wall_clock
     from db.engine import session_scope
+    from domain.keys import project_of
     from jobs.acks import list_alerts
+    from jobs.silences import muted_keys
 
     app = _app(ctx)
     app.init_database()
     with session_scope(app.engine) as session:
         rows = list_alerts(session, project=project, include_resolved=show_all)
-    output.alert_list(rows, as_json=as_json)
+        now = wall_clock()
+        muted = frozenset().union(
+            *(muted_keys(session, project=code, at=now) for code in {project_of(a.key) for a in rows})
+        )
+    output.alert_list(rows, as_json=as_json, muted=muted)
 
 
 @click.command()
