@@ -4,25 +4,16 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 
 import pytest
 from sqlmodel import Session, col, select
 
-from bot.demo.backend import running_backend
 from bot.wiring import App
 from db.models import Alert, AlertEvent, Silence
 from domain.enums import AlertState
 from domain.workdays import OFFICE_TZ
-from tests.webkit import LEADER, STAFF, county, csrf_of, logged_in, serving
-
-
-@pytest.fixture
-def site(app: App) -> Iterator[tuple[App, str]]:
-    with running_backend() as backend:
-        county(app, backend)
-        with serving(app) as base:
-            yield app, base
+from tests.test_web_alert_actions import site  # noqa: F401  (the site fixture)
+from tests.webkit import LEADER, STAFF, csrf_of, logged_in
 
 
 def section(html: str) -> str:
@@ -38,7 +29,7 @@ def open_count(app: App, person: str) -> int:
     )
 
 
-def test_a_silence_made_on_the_page_is_listed_with_its_count_and_ended_early(site: tuple[App, str]) -> None:
+def test_a_silence_made_on_the_page_is_listed_with_its_count_and_ended_early(site: tuple[App, str]) -> None:  # noqa: F811
     app, base = site
     staff = logged_in(base)
     page = staff.get(f"{base}/p/pianguan", timeout=10).text
@@ -101,7 +92,9 @@ def test_a_silence_made_on_the_page_is_listed_with_its_count_and_ended_early(sit
     ],
 )
 def test_a_bad_silence_form_says_why_and_makes_nothing(
-    site: tuple[App, str], form: dict[str, str], says: str
+    site: tuple[App, str],  # noqa: F811
+    form: dict[str, str],
+    says: str,
 ) -> None:
     app, base = site
     staff = logged_in(base)
@@ -113,7 +106,7 @@ def test_a_bad_silence_form_says_why_and_makes_nothing(
         assert not session.exec(select(Silence)).all()
 
 
-def test_without_the_token_or_as_a_leader_nothing_is_silenced_or_undone(site: tuple[App, str]) -> None:
+def test_without_the_token_or_as_a_leader_nothing_is_silenced_or_undone(site: tuple[App, str]) -> None:  # noqa: F811
     app, base = site
     staff, leader = logged_in(base), logged_in(base, LEADER)
     data = {"person": "王雪", "until_day": "2023-10-20", "until_time": "18:00", "reason": "出差"}
@@ -142,7 +135,7 @@ def test_without_the_token_or_as_a_leader_nothing_is_silenced_or_undone(site: tu
     assert staff.post(f"{base}/silences/99/expire", data={"csrf": token}, timeout=10).status_code == 404
 
 
-def test_undo_an_acknowledgement_on_the_page(site: tuple[App, str]) -> None:
+def test_undo_an_acknowledgement_on_the_page(site: tuple[App, str]) -> None:  # noqa: F811
     app, base = site
     staff = logged_in(base)
     page = staff.get(f"{base}/p/pianguan", timeout=10).text
