@@ -9,20 +9,22 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from enum import StrEnum
 
 from sqlmodel import Session
 
 from db.alerts import open_alerts
 from db.facts_loader import load_projects
+from domain.alerting import judging_moment
 from domain.enums import AlertState, FindingKind, Severity
 from domain.evaluation import Policy, evaluate_project
 from domain.findings import Finding, ItemDeadline
 from domain.keys import natural_key
 from domain.keys import parse as parse_key
 from domain.labels import labels_of
-from domain.workdays import WorkCalendar
+from domain.workdays import WorkCalendar, office_morning
+from jobs.silences import muted_keys
 from notifiers.render import cn_date, sentence
 
 
@@ -145,12 +147,22 @@ class WorkList:
 
 
 def work_lists(
-    session: Session, codes: list[str] | None, as_of: date, calendar: WorkCalendar, policy: Policy
+    session: Session,
+    codes: list[str] | None,
+    as_of: date,
+    calendar: WorkCalendar,
+    policy: Policy,
+    now: datetime | None = None,
 ) -> list[WorkList]:
-    """Each project's lists as of ``as_of``, judged exactly as the messages judge it."""
+    """Each project's lists as of ``as_of``, judged exactly as the messages judge it; an alert a
+    silence mutes at the judging moment (``now`` on today's page) shows as 静默中."""
     lists = []
+    at = judging_moment(now, as_of) if now is not None else office_morning(as_of)
     for project in load_projects(session, codes):
         states = {a.key: a.state.value for a in open_alerts(session, project=project.code)}
+        states.update(
+            dict.fromkeys(muted_keys(session, project=project.code, at=at), AlertState.SILENCED.value)
+        )
         findings = evaluate_project(project, as_of, calendar, policy.for_project(project.settings))
         entries = [
             _entry(f, kind, as_of, states) for f in findings if (kind := _KIND_OF.get(f.kind)) and not f.quiet

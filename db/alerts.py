@@ -2,11 +2,11 @@
 
 Every change of an alert is kept by :func:`save_alert` and every event in its history is written by
 :func:`record_event`, whoever makes it (the evaluation, ``duban ack``/``silence``, the web page).
-People acting on an alert go through :func:`acknowledge` and :func:`silence`, so an action from the
-terminal and one from the web page leave the same trail: the new state, the reason, and an
-``AlertEvent`` naming who did it. The alert lifecycle (``domain.alerting``) reads ``state`` and
-``silenced_until``: an acknowledged alert is still followed, a silenced one is not told again
-before ``silenced_until``.
+People acting on an alert go through :func:`acknowledge`, :func:`unacknowledge` and
+:func:`silence`, so an action from the terminal and one from the web page leave the same trail:
+the new state, the reason, and an ``AlertEvent`` naming who did it. An acknowledged alert is still
+followed; a silenced one is kept quiet by a row of the ``silence`` table (:mod:`db.silences`), not
+by its own state, like every other silence.
 
 Data-access functions in the house style: keyword-only, given the session, no commit.
 """
@@ -17,11 +17,13 @@ from datetime import date, datetime
 
 from sqlmodel import Session, col, func, select
 
-from db.models import Alert, AlertEvent, Project
+from db.models import Alert, AlertEvent, Project, Silence
+from db.silences import add_silence
 from db.types import code_point_order
 from domain.enums import AlertState
 from domain.errors import DubanError
 from domain.keys import natural_key
+from domain.workdays import OFFICE_TZ
 
 KEYS_PER_QUERY = 500  # well under SQLite's limit of bound variables per statement
 
@@ -67,24 +69,67 @@ def record_event(
 
 def acknowledge(session: Session, *, alert: Alert, reason: str, actor: str | None, now: datetime) -> None:
     """Mark an alert as seen and being handled (已确认), and record who did it and why."""
-    alert.state, alert.state_reason, alert.silenced_until = AlertState.ACKNOWLEDGED, reason, None
+    alert.state, alert.state_reason = AlertState.ACKNOWLEDGED, reason
     save_alert(session, alert=alert)
     record_event(session, alert=alert, event="acknowledged", reason=reason, now=now, as_of=None, actor=actor)
 
 
-def silence(
-    session: Session, *, alert: Alert, until: datetime, reason: str, actor: str | None, now: datetime
-) -> None:
-    """Stop reminders about an alert until ``until`` (已静默), and record who did it and why."""
-    alert.state, alert.state_reason, alert.silenced_until = AlertState.SILENCED, reason, until
+def unacknowledge(session: Session, *, alert: Alert, reason: str, actor: str | None, now: datetime) -> None:
+    """Undo an acknowledgement (撤销确认): the alert is open again and reminded as scheduled."""
+    if alert.state is not AlertState.ACKNOWLEDGED:
+        raise AlertActionError(f"提醒“{alert.subject}”没有被确认，无需撤销")
+    alert.state, alert.state_reason = AlertState.OPEN, reason
     save_alert(session, alert=alert)
     record_event(
-        session, alert=alert, event="silenced", reason=f"静默至 {until:%Y-%m-%d %H:%M}：{reason}",
-        now=now, as_of=None, actor=actor,
+        session, alert=alert, event="unacknowledged", reason=reason, now=now, as_of=None, actor=actor
+    )
+
+
+def silence(
+    session: Session,
+    *,
+    alert: Alert,
+    until: datetime,
+    reason: str,
+    actor: str | None,
+    now: datetime,
+    starts_at: datetime | None = None,
+) -> Silence:
+    """Silence one alert from ``starts_at`` (``now`` by default) until ``until``: a silence of its
+    key, noted in the alert's history."""
+    row = add_silence(
+        session,
+        silence=Silence(
+            project_id=alert.project_id, alert_key=alert.key, starts_at=starts_at or now, ends_at=until,
+            created_at=now, created_by=actor, reason=reason,
+        ),
     )  # fmt: skip
+    note_silenced(session, alerts=[alert], silence=row, now=now)
+    return row
+
+
+def note_silenced(session: Session, *, alerts: list[Alert], silence: Silence, now: datetime) -> None:
+    """Write into each alert's history that ``silence`` now covers it."""
+    until = f"{silence.ends_at.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}"
+    for alert in alerts:
+        record_event(
+            session, alert=alert, event="silenced", reason=f"静默至 {until}（北京时间）：{silence.reason}",
+            now=now, as_of=None, actor=silence.created_by,
+        )  # fmt: skip
 
 
 # --- the web page's actions, by alert id ------------------------------------------------------
+
+
+def unacknowledge_by_id(
+    session: Session, *, alert_id: int, reason: str, actor: str | None, now: datetime
+) -> Alert:
+    """:func:`unacknowledge` the alert ``alert_id``, or raise :class:`AlertActionError` saying why not.
+    The reason may be left out: undoing a mistaken click needs no explanation."""
+    reason = reason.strip() or "撤销确认"
+    alert = _open_alert(session, alert_id, reason)
+    unacknowledge(session, alert=alert, reason=reason, actor=actor, now=now)
+    return alert
 
 
 def acknowledge_by_id(
@@ -113,7 +158,9 @@ def silence_by_id(
     alert = _open_alert(session, alert_id, reason)
     if until <= (judged_at or now):
         raise AlertActionError("静默截止时间必须晚于现在")
-    silence(session, alert=alert, until=until, reason=reason.strip(), actor=actor, now=now)
+    silence(
+        session, alert=alert, until=until, reason=reason.strip(), actor=actor, now=now, starts_at=judged_at
+    )
     return alert
 
 

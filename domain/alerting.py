@@ -4,7 +4,8 @@ An alert is keyed by its finding's key (subject, kind, period). The rules, in or
 
 1. A run for an earlier as-of day than the alert has already seen changes nothing (replaying the
    past, or re-running a sequence of days, never re-sends).
-2. A silenced alert says nothing until its silence ends — a resolution excepted.
+2. An alert a silence mutes (:mod:`domain.silences`) says nothing, to anyone, until the silence
+   ends or is ended early — a resolution excepted.
 3. Messages go out on working days only; on a holiday the decision waits for the next working day.
 4. It is notified when it first appears (or reappears after resolving), when it reaches a *later*
    stage (5 working days left → 3 → 1 → due → overdue → escalated), and again after
@@ -64,7 +65,6 @@ class AlertMemory:
     state: AlertState
     stage: str
     last_notified_at: datetime | None
-    silenced_until: datetime | None = None
     notified: bool = True
     last_as_of: date | None = None
     told_on: date | None = None
@@ -83,8 +83,13 @@ def decide(
     *,
     as_of: date | None = None,
     workday: bool = True,
+    muted_until: datetime | None = None,
 ) -> Reason:
-    """The named reason to notify, or not, about one alert key in one run."""
+    """The named reason to notify, or not, about one alert key in one run.
+
+    ``muted_until`` is when the silences that match the alert stop muting it
+    (:func:`domain.silences.muted_until`, judged at :func:`judging_moment`); ``None`` if none do.
+    """
     if memory is not None and as_of and memory.last_as_of and as_of < memory.last_as_of:
         return Reason.REPLAY
     if finding is None:
@@ -94,7 +99,7 @@ def decide(
             return Reason.RESOLVED_QUIETLY
         return Reason.RESOLVED if workday else Reason.NOT_WORKDAY
     at = judging_moment(now, as_of)
-    if memory is not None and memory.state is AlertState.SILENCED and _silenced(memory, at):
+    if muted_until is not None and at < muted_until:
         return Reason.SILENCED
     if not workday:
         return Reason.NOT_WORKDAY
@@ -122,7 +127,3 @@ def _repeat_due(memory: AlertMemory, at: datetime, as_of: date | None, policy: A
     if as_of is not None and memory.told_on is not None:
         return as_of - memory.told_on >= policy.repeat_every
     return memory.last_notified_at is None or at - memory.last_notified_at >= policy.repeat_every
-
-
-def _silenced(memory: AlertMemory, now: datetime) -> bool:
-    return memory.silenced_until is None or now < memory.silenced_until

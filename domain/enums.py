@@ -92,6 +92,8 @@ class SubmissionState(StrEnum):
 class AlertState(StrEnum):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
+    # Not stored since revision 0021: a silence (the ``silence`` table) mutes an alert without
+    # changing its state. Kept as what lists show for an alert a silence mutes (静默中).
     SILENCED = "silenced"
     RESOLVED = "resolved"
 

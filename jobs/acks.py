@@ -1,12 +1,12 @@
-"""Acknowledging and silencing alerts by hand (``duban ack`` / ``duban silence``).
+"""Acknowledging and silencing alerts by hand (``duban ack`` / ``unack`` / ``silence``).
 
 * Acknowledged (已知悉): the same stage is not repeated; a later stage (due → overdue →
-  escalated) is news and is told again.
-* Silenced (静默) until a time: nothing is told until then, except a resolution.
+  escalated) is news and is told again. Undone (撤销确认), the alert is reminded as scheduled.
+* Silenced (静默) until a time: nothing is told until then, except a resolution. One alert is
+  silenced by its key, a whole item by the item's key (:mod:`jobs.silences`).
 
-Both need a reason. They go through :func:`db.alerts.acknowledge` and :func:`db.alerts.silence`,
-the same path as the web page's buttons, so each is recorded as an :class:`AlertEvent` with who
-did it.
+Each needs a reason. They go through :mod:`db.alerts` and :mod:`jobs.silences`, the same path as
+the web page's buttons, so each is recorded as an :class:`AlertEvent` with who did it.
 """
 
 from __future__ import annotations
@@ -22,23 +22,24 @@ from db.plan import project_by_code
 from domain.enums import AlertState
 from domain.errors import ConfigurationError
 from domain.keys import project_of
-from domain.workdays import OFFICE_TZ
+from jobs import silences
+from jobs.silences import Wanted
 
-__all__ = ["acknowledge", "find_alerts", "list_alerts", "silence"]
+__all__ = ["acknowledge", "find_alerts", "list_alerts", "silence", "unacknowledge"]
 
 
 def find_alerts(session: Session, *, project: str | None, key: str) -> list[Alert]:
     """The open alerts ``key`` names: a number from ``duban alerts`` (``12`` or ``#12``), or a key
     of ``project`` — the alert whose key it is, or every alert under it (``item/-/13``: the item)."""
-    number = key.strip().removeprefix("#")
-    if number.isdigit():
-        return [_by_number(session, int(number), project)]
+    number = _number(key)
+    if number is not None:
+        return [_by_number(session, number, project)]
     if not project:
         raise ConfigurationError("请写 duban alerts 列出的编号（数字），或用 --project 指明项目")
     row = project_by_code(session, code=project)
     if row is None:
         raise ConfigurationError(f"项目 {project} 不存在")
-    full = key if key.startswith(f"{project}/") else f"{project}/{key}"
+    full = _full_key(project, key)
     alerts = store.alerts_under(session, project_id=row.id, key=full)
     open_alerts = [a for a in alerts if a.state is not AlertState.RESOLVED]
     if not open_alerts:
@@ -66,6 +67,18 @@ def acknowledge(
     return alerts
 
 
+def unacknowledge(
+    session: Session, *, project: str | None, key: str, reason: str, actor: str | None, now: datetime
+) -> list[Alert]:
+    """Undo the acknowledgement of the alerts ``key`` names (those acknowledged among them)."""
+    alerts = [a for a in find_alerts(session, project=project, key=key) if a.state is AlertState.ACKNOWLEDGED]
+    if not alerts:
+        raise ConfigurationError(f"“{key}”没有已确认的提醒，无需撤销（可用 duban alerts 查看）")
+    for alert in alerts:
+        store.unacknowledge(session, alert=alert, reason=reason.strip() or "撤销确认", actor=actor, now=now)
+    return alerts
+
+
 def silence(
     session: Session,
     *,
@@ -76,14 +89,24 @@ def silence(
     actor: str | None,
     now: datetime,
 ) -> list[Alert]:
+    """Silence one alert (by its number) or every alert under a key of ``project``, now and later
+    ones under it too, until ``until``."""
     _need(reason)
-    if until <= now:
-        when = until.astimezone(OFFICE_TZ)
-        raise ConfigurationError(f"静默截止时间 {when:%Y-%m-%d %H:%M}（北京时间）已过，请给出将来的时间")
     alerts = find_alerts(session, project=project, key=key)
-    for alert in alerts:
-        store.silence(session, alert=alert, until=until, reason=reason, actor=actor, now=now)
+    code = project_of(alerts[0].key)
+    whole = alerts[0].key if _number(key) is not None else _full_key(code, key)
+    wanted = Wanted(code, until, reason, key=whole)
+    silences.create(session, wanted=wanted, actor=actor, now=now, at=now)
     return alerts
+
+
+def _number(key: str) -> int | None:
+    number = key.strip().removeprefix("#")
+    return int(number) if number.isdigit() else None
+
+
+def _full_key(project: str, key: str) -> str:
+    return key if key.startswith(f"{project}/") else f"{project}/{key}"
 
 
 def _need(reason: str) -> None:

@@ -5,7 +5,7 @@ and the reason, so "why did (or didn't) we tell them?" has an answer in the data
 
 ``now`` is the real clock and stamps every time kept here (seen, notified, resolved, events);
 ``as_of`` is the day judged. The as-of day last told is kept in the payload (``told_on``) for the
-repeat rule, and a silence ends by the judging moment (:func:`domain.alerting.judging_moment`).
+repeat rule. Silences are rows of their own (:mod:`db.silences`), judged by :mod:`jobs.evaluate`.
 """
 
 from __future__ import annotations
@@ -17,7 +17,7 @@ from sqlmodel import Session
 
 from db.alerts import record_event, save_alert
 from db.models import Alert
-from domain.alerting import AlertMemory, Reason, judging_moment
+from domain.alerting import AlertMemory, Reason
 from domain.enums import AlertState, Severity
 from domain.findings import KINDS, Finding, Resolved
 from domain.keys import RESOLVED
@@ -39,7 +39,6 @@ def memory_of(alert: Alert | None) -> AlertMemory | None:
         state=alert.state,
         stage=alert.stage,
         last_notified_at=alert.last_notified_at,
-        silenced_until=alert.silenced_until,
         notified=alert.notify_count > 0,
         last_as_of=alert.last_as_of,
         told_on=_told_on(alert.payload),
@@ -95,11 +94,6 @@ def observe(session: Session, alert: Alert, finding: Finding, *, now: datetime, 
         "seen_stage": finding.stage,
         **_kept(alert.payload),
     }
-    ended = alert.silenced_until is not None and judging_moment(now, as_of) >= alert.silenced_until
-    if alert.state is AlertState.SILENCED and ended:
-        alert.state, alert.silenced_until, alert.state_reason = AlertState.OPEN, None, "静默期已结束"
-        save_alert(session, alert=alert, flush=True)
-        record_event(session, alert=alert, event="unsilenced", reason="静默期已结束", now=now, as_of=as_of)
     save_alert(session, alert=alert)
     return alert
 
@@ -134,7 +128,6 @@ def resolved(
     session: Session, alert: Alert, reason: Reason, note: str, *, now: datetime, as_of: date
 ) -> None:
     alert.state, alert.resolved_at, alert.state_reason = AlertState.RESOLVED, now, note
-    alert.silenced_until = None
     alert.last_as_of = max(alert.last_as_of or as_of, as_of)
     save_alert(session, alert=alert)
     record_event(

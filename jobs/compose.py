@@ -16,6 +16,7 @@ from datetime import date
 
 from domain.findings import Finding
 from domain.routing import ChannelFacts
+from jobs.page_links import PageLinks
 from notifiers.base import Format
 from notifiers.digest import Digest, build_digest
 from notifiers.escalation import build_escalation, escalation_subject
@@ -39,8 +40,18 @@ class Wording:
     as_of: date
     reported: frozenset[str]  # keys that reach a leadership channel in this run
     history: Mapping[str, Sequence[tuple[date, str]]]  # each key's earlier reminders
-    page: str | None  # the project's web page, when the installation has a public address
+    links: PageLinks | None  # the project's web pages, when the installation has a public address
     reply: str | None = None  # the reader's reply link, when the channel reaches one person
+
+    def page(self, findings: Sequence[Finding]) -> str | None:
+        """The page a message about ``findings`` links to (:mod:`jobs.page_links`)."""
+        return self.links.of(findings) if self.links is not None else None
+
+    def detail(self, findings: Sequence[Finding]) -> str | None:
+        """The page of the one item or indicator ``findings`` are about; None when they are about
+        several (a digest then links to the project page where it shortens a problem)."""
+        page = self.page(findings)
+        return page if self.links is not None and page != self.links.project_page else None
 
 
 def drafts(
@@ -51,7 +62,12 @@ def drafts(
     out = []
     if open_findings and channel.leadership:
         report = build_escalation(
-            say.project_name, channel.name, say.as_of, open_findings, say.history, page=say.page
+            say.project_name,
+            channel.name,
+            say.as_of,
+            open_findings,
+            say.history,
+            page=say.page(open_findings),
         )
         out.append(
             Draft(
@@ -69,12 +85,21 @@ def drafts(
             say.as_of,
             open_findings,
             reported=say.reported,
-            page=say.page,
+            page=say.page(open_findings),
             reply=say.reply,
+            detail=say.detail(open_findings),
         )
         out.append(_digest_draft(digest, html, text, open_findings))
     if cleared:
-        digest = build_digest(say.project_name, channel.name, say.as_of, (), cleared, page=say.page)
+        digest = build_digest(
+            say.project_name,
+            channel.name,
+            say.as_of,
+            (),
+            cleared,
+            page=say.page(cleared),
+            detail=say.detail(cleared),
+        )
         out.append(_digest_draft(digest, html, text, cleared))
     return out
 

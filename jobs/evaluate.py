@@ -23,8 +23,9 @@ from db.channels import channel_ids as load_channel_ids
 from db.channels import load_channels
 from db.facts_loader import load_projects
 from db.models import Alert, Delivery
+from db.plan import item_by_number
 from db.plan import project_ids as load_project_ids
-from domain.alerting import AlertPolicy, Reason, decide
+from domain.alerting import AlertPolicy, Reason, decide, judging_moment
 from domain.evaluation import Policy, evaluate
 from domain.findings import Finding
 from domain.resolutions import clearing_for, clearings
@@ -33,7 +34,9 @@ from domain.workdays import WorkCalendar
 from jobs.alert_state import as_finding, memory_of, notified, observe, opened
 from jobs.alert_state import resolved as mark_resolved
 from jobs.compose import Wording, drafts
+from jobs.page_links import PageLinks
 from jobs.reply_links import ReplyLinks
+from jobs.silences import muting
 from notifiers.registry import FormatOf, builtin_format
 
 log = logging.getLogger(__name__)
@@ -111,9 +114,14 @@ def _evaluate_in(
     current = {f.key for f in result.findings}
     alerts = alerts_in_play(session, project_ids=set(project_ids.values()), current=current)
     workday = calendar.is_workday(as_of)
+    ids = {code: i for code, i in project_ids.items() if i is not None}  # always: read from the rows
+    muted = muting(session, ids, judging_moment(now, as_of))
 
     def judge(alert: Alert | None, finding: Finding | None) -> Reason:
-        return decide(memory_of(alert), finding, now, alert_policy, as_of=as_of, workday=workday)
+        until = muted(finding) if finding is not None else None
+        return decide(
+            memory_of(alert), finding, now, alert_policy, as_of=as_of, workday=workday, muted_until=until
+        )
 
     decisions = [(f, judge(alerts.get(f.key), f)) for f in result.findings]
     cleared = [(a, judge(a, None)) for key, a in alerts.items() if key not in current]
@@ -145,7 +153,6 @@ def _evaluate_in(
         public_url,
         reply_links,
     )
-    ids = {code: i for code, i in project_ids.items() if i is not None}  # always: read from the rows
     first_seen = [f for f, reason in decisions if reason is not Reason.REPLAY and f.key not in alerts]
     alerts.update(opened(session, first_seen, ids, now=now, as_of=as_of))
     for finding, reason in decisions:
@@ -192,8 +199,8 @@ def _queue(
         project_id = project_ids[channel.project]
         assert project_id is not None
         reply = _reply(session, reply_links, channel, project_id, now) if open_findings else None
-        page = _page(public_url, channel.project)
-        say = Wording(names[channel.project], as_of, reported, history, page, reply)
+        links = _links(session, public_url, channel.project, project_id)
+        say = Wording(names[channel.project], as_of, reported, history, links, reply)
         for draft in drafts(channel, open_findings, cleared, formats(channel.kind), say):
             keys = sorted(f"{f.key}@{f.stage}" for f in draft.findings)
             dedup = (
@@ -224,9 +231,16 @@ def _queue(
     return told
 
 
-def _page(public_url: str | None, project: str) -> str | None:
-    """The project's page on the web interface (bot/web/routes.py: /p/{code})."""
-    return f"{public_url.rstrip('/')}/p/{project}" if public_url else None
+def _links(session: Session, public_url: str | None, project: str, project_id: int) -> PageLinks | None:
+    """The project's pages on the web interface, which its messages link to (none without an address)."""
+    if not public_url:
+        return None
+
+    def item_id(batch: str, number: str) -> int | None:
+        row = item_by_number(session, project_id=project_id, batch=batch, number=number)
+        return row.id if row is not None else None
+
+    return PageLinks(public_url, project, item_id)
 
 
 def _reply(

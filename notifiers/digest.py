@@ -50,6 +50,7 @@ class Digest:
     reported: frozenset[str] = frozenset()  # keys that went to a leadership channel in this run
     page: str | None = None  # the project's web page, when the installation has a public address
     reply: str | None = None  # the reader's own reply link, in a reminder to one person
+    detail: str | None = None  # the page of the one item or indicator the message is about
 
     @property
     def count(self) -> int:
@@ -78,12 +79,14 @@ def build_digest(
     reported: frozenset[str] = frozenset(),
     page: str | None = None,
     reply: str | None = None,
+    detail: str | None = None,
 ) -> Digest:
     """Sections by severity, then kind in ``kinds``' order; grouped kinds by people and date.
 
     ``reported`` are the keys told to the leadership group in the same run: only their headings
     say so. ``page`` is where a shortened problem can be read in full; ``reply`` is the link through
-    which the one person this digest goes to answers it.
+    which the one person this digest goes to answers it; ``detail`` the page of the one item or
+    indicator the whole digest is about, which it ends with.
     """
     ordered = sorted(
         findings,
@@ -111,6 +114,7 @@ def build_digest(
         reported,
         page,
         reply,
+        detail,
     )
 
 

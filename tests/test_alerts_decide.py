@@ -65,28 +65,25 @@ CASES = [
     ("acknowledged, later stage", memory("due", AlertState.ACKNOWLEDGED), finding(), {}, Reason.NEW_STAGE),
     (
         "silenced, later stage",
-        memory("due", AlertState.SILENCED, silenced_until=NOW + timedelta(days=3)),
+        memory("due"),
         finding(),
-        {},
+        {"muted_until": NOW + timedelta(days=3)},
         Reason.SILENCED,
     ),
+    ("silenced, never told", None, finding(), {"muted_until": NOW + timedelta(days=3)}, Reason.SILENCED),
     (
-        "silence over",
-        memory("due", AlertState.SILENCED, silenced_until=NOW - timedelta(hours=1)),
+        "silenced, acknowledged",
+        memory("due", AlertState.ACKNOWLEDGED),
         finding(),
-        {},
-        Reason.NEW_STAGE,
+        {"muted_until": NOW + timedelta(1)},
+        Reason.SILENCED,
     ),
+    ("silence over", memory("due"), finding(), {"muted_until": NOW - timedelta(hours=1)}, Reason.NEW_STAGE),
+    ("silence ends this very moment", memory("due"), finding(), {"muted_until": NOW}, Reason.NEW_STAGE),
     ("resolved comes back", memory(state=AlertState.RESOLVED), finding(), {}, Reason.FIRST),
     ("never told, now told", memory("", notified=False), finding(), {}, Reason.FIRST),
     ("gone", memory(), None, {}, Reason.RESOLVED),
-    (
-        "gone while silenced",
-        memory(state=AlertState.SILENCED, silenced_until=NOW + timedelta(days=3)),
-        None,
-        {},
-        Reason.RESOLVED,
-    ),
+    ("gone while silenced", memory(), None, {"muted_until": NOW + timedelta(days=3)}, Reason.RESOLVED),
     ("gone, never told", memory("", notified=False), None, {}, Reason.RESOLVED_QUIETLY),
     ("gone on a holiday", memory(), None, {"workday": False}, Reason.NOT_WORKDAY),
     ("still gone", memory(state=AlertState.RESOLVED), None, {}, Reason.STILL_RESOLVED),
@@ -127,7 +124,7 @@ def test_ack_and_silence_through_the_job_and_the_cli(tmp_path, database):
                 select(AlertEvent).where(AlertEvent.alert_id == alert.id).order_by(AlertEvent.id)
             )
         ]
-    assert events == ["opened", "notified", "silenced", "unsilenced", "notified", "escalated"]
+    assert events == ["opened", "notified", "silenced", "notified", "escalated"]
 
     runner = CliRunner(env={"DUBAN_DATABASE_URL": database or ""})
     data = ["--data-dir", str(tmp_path / "data"), "--env-file", str(tmp_path / "none.env")]

@@ -22,7 +22,8 @@ from bot.settings import Settings
 from bot.wiring import App
 from db.engine import HEAD_REVISION, alembic_config, make_engine, schema_revisions, upgrade
 from db.facts_loader import load_projects
-from db.models import Alert, Delivery, Indicator, JobRun, Measurement, Project, UserRole, WebUser
+from db.models import Alert, Delivery, Indicator, JobRun, Measurement, Project, Silence, UserRole, WebUser
+from domain.enums import AlertState
 from jobs.import_plans import import_files
 from tests.conftest import BACKENDS, EXAMPLES
 from tests.postgres import Databases, fresh_database
@@ -236,3 +237,46 @@ def test_web_users_keep_what_they_could_do_when_scoped_to_projects(empty: Engine
     with empty.connect() as connection:
         back = dict(connection.execute(text("SELECT username, role FROM webuser")).all())
     assert back == {"zhang": "staff", "li": "leader"}
+
+
+def test_an_alert_silenced_before_0021_stays_silenced_by_a_silence_of_its_key(empty: Engine) -> None:
+    command.upgrade(alembic_config(empty), "0018")
+    tables = MetaData()
+    tables.reflect(empty)
+    t = tables.tables
+    until = datetime(2023, 10, 20, 15, 59, tzinfo=UTC)
+    with empty.begin() as connection:
+        project = connection.execute(
+            insert(t["project"])
+            .values(code="pianguan", name="偏关", county="偏关县", programme="乡村e镇",
+                    timezone="Asia/Shanghai", updated_at=T0, alert_settings={}, applies=[], grade_bands=[])
+            .returning(t["project"].c.id)
+        ).scalar_one()  # fmt: skip
+        alerts = {}
+        three, four = "pianguan/item/-/3/deadline/2023-10-15", "pianguan/item/-/4/deadline/2023-10-15"
+        for key, state, silenced in ((three, "silenced", until), (four, "acknowledged", None)):
+            alerts[key] = connection.execute(
+                insert(t["alert"])
+                .values(key=key, project_id=project, kind="overdue", severity="critical", subject=key[14:20],
+                        stage="overdue", state=state, first_seen_at=T0, last_seen_at=T0, notify_count=1,
+                        silenced_until=silenced, state_reason="县政府协调中", payload={})
+                .returning(t["alert"].c.id)
+            ).scalar_one()  # fmt: skip
+        connection.execute(
+            insert(t["alertevent"]).values(
+                alert_id=alerts[three], at=T0, event="silenced",
+                state="silenced", stage="overdue", reason="静默至 2023-10-20", actor="张主任",
+            )
+        )  # fmt: skip
+    upgrade(empty)
+    assert differences(empty) == []
+    with Session(empty) as session:
+        (silence,) = session.exec(select(Silence)).all()
+        states = {a.key: a.state for a in session.exec(select(Alert))}
+    assert (silence.alert_key, silence.ends_at, silence.starts_at) == (
+        "pianguan/item/-/3/deadline/2023-10-15",
+        until,
+        T0,
+    )
+    assert (silence.reason, silence.created_by, silence.project_id) == ("县政府协调中", "张主任", project)
+    assert set(states.values()) == {AlertState.OPEN, AlertState.ACKNOWLEDGED}  # nothing left "silenced"

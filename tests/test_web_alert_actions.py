@@ -44,8 +44,8 @@ def events_of(app: App, alert_id: int) -> list[AlertEvent]:
             "silence",
             {"until": "2023-10-20"},
             "silenced",
-            AlertState.SILENCED,
-            "静默至 2023-10-20 23:59：已安排专人跟进（张科长）",
+            AlertState.OPEN,  # a silence mutes it; the alert itself stays open
+            "静默至 2023-10-20 23:59（北京时间）：已安排专人跟进（张科长）",
         ),
     ],
 )

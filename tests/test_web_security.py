@@ -11,8 +11,9 @@ from sqlmodel import select
 from bot.demo.backend import running_backend
 from bot.wiring import App
 from db.engine import session_scope
-from db.models import Alert, Evidence, WebUser
+from db.models import Alert, Evidence, Silence, WebUser
 from domain.enums import AlertState
+from domain.workdays import OFFICE_TZ
 from tests.webkit import LEADER, county, csrf_of, logged_in, serving
 
 
@@ -107,9 +108,15 @@ def test_silence_with_a_reason_and_download_evidence(site: tuple[App, str]) -> N
         timeout=10,
     )
     assert answer.ok and "已静默至 2023-10-20" in answer.text
-    silenced = first_alert(app)
-    assert silenced.state is AlertState.SILENCED and silenced.state_reason == "已报县领导，等待批复（张科长）"
-    assert silenced.silenced_until is not None and f"{silenced.silenced_until:%Y-%m-%d}" == "2023-10-20"
+    with session_scope(app.engine) as session:
+        (silence,) = session.exec(select(Silence)).all()
+    assert (silence.alert_key, silence.reason, silence.created_by) == (
+        alert.key,
+        "已报县领导，等待批复（张科长）",
+        "张科长",
+    )
+    assert f"{silence.ends_at.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}" == "2023-10-20 23:59"
+    assert "静默中（至 2023-10-20 23:59）" in staff.get(f"{base}/p/pianguan", timeout=10).text
 
     wenxi = staff.get(f"{base}/p/wenxi", timeout=10).text
     assert 'href="/evidence/1" download' in wenxi

@@ -18,7 +18,7 @@ from rich.table import Table
 
 from bot.cli.jsonout import write_rows
 from domain.amounts import exact_amount as amount
-from domain.enums import Origin, RunStatus
+from domain.enums import AlertState, Origin, RunStatus
 from domain.findings import KINDS, Finding
 from domain.keys import project_of, without_project
 from domain.labels import label, stage_label
@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from jobs.collect import CollectResult
     from jobs.deliver import DeliverResult
     from jobs.evaluate import EvaluateResult
+    from jobs.silences import Listed
     from notifiers.base import Message
 
 console = Console(highlight=False)
@@ -522,10 +523,11 @@ def evidence_trail(trail: Trail, root: Path, sound: dict[int | None, bool]) -> N
         console.print(f"  采集 {office_time(attempt.started_at)} {BEIJING}：{result}{kept}")
 
 
-def alert_list(rows: list[Alert], *, as_json: bool = False) -> None:
-    """The alerts with the short number ``duban ack`` / ``silence`` take (the alert's id)."""
+def alert_list(rows: list[Alert], *, as_json: bool = False, muted: frozenset[str] = frozenset()) -> None:
+    """The alerts with the short number ``duban ack`` / ``silence`` take (the alert's id); those a
+    silence mutes now (``muted``, by key) read 静默中."""
     if as_json:
-        write_rows((_alert_json(alert) for alert in rows), sys.stdout)
+        write_rows(({**_alert_json(alert), "silenced": alert.key in muted} for alert in rows), sys.stdout)
         return
     if not rows:
         done("没有提醒")
@@ -539,7 +541,7 @@ def alert_list(rows: list[Alert], *, as_json: bool = False) -> None:
             str(alert.id),
             escape(project_of(alert.key)),
             escape(alert.subject),
-            label(alert.state),
+            label(AlertState.SILENCED if alert.key in muted else alert.state),
             escape(stage_label(alert.stage, None)) if alert.stage else "—",
             f"{alert.notify_count} 次",
             office_time(alert.last_notified_at) if alert.last_notified_at else "—",
@@ -564,6 +566,42 @@ def _alert_json(alert: Alert) -> dict[str, Any]:
 
 def _seconds(moment: datetime) -> str:
     return moment.astimezone(OFFICE_TZ).strftime("%Y-%m-%d %H:%M:%S")
+
+
+def silence_list(rows: list[Listed]) -> None:
+    """The silences with the number ``duban silence expire`` takes."""
+    from jobs.silences import matchers_text
+
+    if not rows:
+        done("没有生效中或最近结束的静默")
+        return
+    table = _table(
+        f"静默（{len(rows)} 个；提前结束时写“编号”；时间为{BEIJING}）",
+        "编号",
+        "项目",
+        "范围",
+        "状态",
+        "至",
+        "涉及提醒",
+        "设置人",
+        "原因",
+    )
+    for row in rows:
+        s = row.silence
+        state = row.state
+        if s.expired_at is not None:
+            state += f"（{office_time(s.expired_at)}{'，' + s.expired_by if s.expired_by else ''}）"
+        table.add_row(
+            str(s.id),
+            escape(row.project),
+            escape(matchers_text(s)),
+            escape(state),
+            office_time(s.ends_at),
+            f"{row.matching} 条",
+            escape(s.created_by or "—"),
+            escape(s.reason),
+        )
+    console.print(table)
 
 
 def alerts_changed(rows: list[Alert], verb: str) -> None:

@@ -414,14 +414,21 @@ def evidence(
 def alerts(ctx: click.Context, project: str | None, show_all: bool, as_json: bool) -> None:
     """列出提醒及其状态（ack / silence 要用到其中的“编号”）。"""
     from bot.cli import display as output
+    from bot.clock import wall_clock
     from db.engine import session_scope
+    from domain.keys import project_of
     from jobs.acks import list_alerts
+    from jobs.silences import muted_keys
 
     app = _app(ctx)
     app.init_database()
     with session_scope(app.engine) as session:
         rows = list_alerts(session, project=project, include_resolved=show_all)
-    output.alert_list(rows, as_json=as_json)
+        now = wall_clock()
+        muted = frozenset().union(
+            *(muted_keys(session, project=code, at=now) for code in {project_of(a.key) for a in rows})
+        )
+    output.alert_list(rows, as_json=as_json, muted=muted)
 
 
 @click.command()
@@ -449,49 +456,6 @@ def ack(ctx: click.Context, key: str, project: str | None, reason: str, actor: s
         output.alerts_changed(changed, "已确认")
 
 
-@click.command()
-@click.argument("key", metavar="提醒编号")
-@click.option("--project", help="项目代码（写编号数字时可省略）。")
-@click.option("--days", type=click.IntRange(min=1), help="静默多少天。")
-@click.option("--until", "until_day", type=Day(), help="静默到哪一天（含当天，日期格式 YYYY-MM-DD）。")
-@click.option("--reason", required=True, help="原因（记入处理记录），例如“已报县政府协调，月底前不催”。")
-@click.option("--by", "actor", help="谁决定的（记入处理记录）。")
-@click.pass_context
-@friendly_errors
-def silence(
-    ctx: click.Context,
-    key: str,
-    project: str | None,
-    days: int | None,
-    until_day: date | None,
-    reason: str,
-    actor: str | None,
-) -> None:
-    """静默一个提醒一段时间：期间不发任何提醒（解决时仍会发“已解决”）。用 --days 或 --until 给出时长。
-
-    提醒编号是 duban alerts 列出的编号（数字，如 12），写法同 duban ack。
-    """
-    from datetime import timedelta
-
-    from bot.cli import display as output
-    from bot.clock import office_morning, wall_clock
-    from db.engine import session_scope
-    from jobs.acks import silence as mute
-
-    if (days is None) == (until_day is None):
-        raise click.UsageError("请给出 --days 或 --until 其中之一")
-    now = wall_clock()
-    if until_day is not None:
-        until = office_morning(until_day + timedelta(days=1))
-    else:
-        until = now + timedelta(days=days or 0)
-    app = _app(ctx)
-    app.init_database()
-    with session_scope(app.engine) as session:
-        changed = mute(session, project=project, key=key, until=until, reason=reason, actor=actor, now=now)
-        output.alerts_changed(changed, f"已静默至 {output.office_time(until)}（北京时间）")
-
-
 COMMANDS = (
     init,
     import_,
@@ -508,5 +472,4 @@ COMMANDS = (
     evidence,
     alerts,
     ack,
-    silence,
 )

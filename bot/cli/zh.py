@@ -130,6 +130,37 @@ class Day(click.ParamType[date]):
             self.fail(f"“{value}”不是有效的日期，请写成 YYYY-MM-DD，例如 2023-10-12", param, ctx)
 
 
+class Moment(click.ParamType[datetime]):
+    """A moment in Beijing time written "YYYY-MM-DD HH:MM"; a day alone means the end of that day."""
+
+    name = "时间"
+
+    def get_metavar(self, param: click.Parameter, ctx: click.Context) -> str:
+        return "时间"
+
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> datetime:
+        from datetime import timedelta
+
+        from domain.workdays import OFFICE_TZ
+
+        if isinstance(value, datetime):
+            return value
+        text = " ".join(str(value).split())
+        try:
+            return datetime.strptime(text, "%Y-%m-%d %H:%M").replace(tzinfo=OFFICE_TZ)
+        except ValueError:
+            pass
+        try:
+            day = datetime.strptime(text, "%Y-%m-%d").replace(tzinfo=OFFICE_TZ)
+        except ValueError:
+            self.fail(
+                f"“{value}”不是有效的时间，请写成 “YYYY-MM-DD HH:MM”（北京时间），例如 “2023-10-20 18:00”",
+                param,
+                ctx,
+            )
+        return day + timedelta(days=1)  # through that whole day
+
+
 class Formatter(click.HelpFormatter):
     """click's layout, measured in terminal cells: a Chinese character is two columns wide."""
 

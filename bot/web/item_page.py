@@ -24,6 +24,7 @@ EVENT_LABELS = {
     "notified": "已提醒",
     "escalated": "已报告领导小组",
     "acknowledged": "已确认",
+    "unacknowledged": "撤销确认",
     "silenced": "已静默",
     "resolved": "已解决",
     "reopened": "重新出现",

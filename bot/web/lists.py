@@ -19,7 +19,7 @@ from db.engine import session_scope
 def project_lists(site: Pages, codes: list[str] | None) -> list[WorkList]:
     """The lists as the page's judging day sees them (the overview's counts come from here too)."""
     with session_scope(site.app.engine) as session:
-        return work_lists(session, codes, site.as_of(), site.app.calendar, site.app.policy)
+        return work_lists(session, codes, site.as_of(), site.app.calendar, site.app.policy, site.now())
 
 
 def routes(site: Pages) -> list[Route]:

@@ -32,9 +32,10 @@ from starlette.templating import Jinja2Templates
 from uvicorn.middleware.proxy_headers import ProxyHeadersMiddleware
 
 from bot.clock import today
-from bot.web import admin, channels, exports, health, indicators, items, ledger, lists, reply, views
+from bot.web import admin, channels, exports, health, indicators, items, ledger, lists, reply, silences, views
 from bot.web.config import WebConfig
 from bot.web.scope import Need, Scope
+from bot.web.site import row_id
 from bot.web.throttle import minutes
 from bot.web.users import authenticate, end_session, load_user, scope_of, start_session
 from bot.wiring import App
@@ -253,11 +254,12 @@ class Site:
         with session_scope(self.app.engine) as session:
             page = views.project_page(session, code, self.as_of(), self.app.calendar, self.app.policy)
             runs = views.recent_runs(session, 5)
+            quiet = silences.panel(self, session, request.path_params["code"], request.query_params)
         if page is None:
             raise HTTPException(404, "没有这个项目")
         running = lock.current(self.app.engine)
         return self.render(
-            request, "project.html", user, page=page, runs=runs, running=running, scope_code=code
+            request, "project.html", user, page=page, runs=runs, running=running, quiet=quiet, scope_code=code
         )
 
     async def refresh(self, request: Request) -> Response:
@@ -303,8 +305,8 @@ class Site:
     async def alert_action(self, request: Request) -> Response:
         user, form = await self.form(request)
         assert user is not None
-        alert_id, action = int(request.path_params["alert_id"]), request.path_params["action"]
-        if action not in ("ack", "silence"):
+        alert_id, action = row_id(request, "alert_id"), request.path_params["action"]
+        if action not in ("ack", "unack", "silence"):
             raise HTTPException(404, "没有这个操作")
         with session_scope(self.app.engine) as session:
             code = project_of_alert(session, alert_id=alert_id)
@@ -314,7 +316,12 @@ class Site:
         reason = f"{str(form.get('reason', '')).strip()}（{user.display_name}）" if form.get("reason") else ""
         try:
             with session_scope(self.app.engine) as session:
-                if action == "ack":
+                if action == "unack":
+                    alert = alerts.unacknowledge_by_id(
+                        session, alert_id=alert_id, reason=reason, actor=user.display_name, now=self.now()
+                    )
+                    self.flash(request, f"已撤销确认：{alert.subject}，将按提醒计划照常提醒")
+                elif action == "ack":
                     alert = alerts.acknowledge_by_id(
                         session, alert_id=alert_id, reason=reason, actor=user.display_name, now=self.now()
                     )
@@ -409,6 +416,7 @@ def create_app(app: App, config: WebConfig) -> Starlette:
         Route("/healthz", health.healthz, methods=["GET"]),
         Route("/metrics", health.metrics, methods=["GET"]),
         *lists.routes(site),
+        *silences.routes(site),
         *exports.routes(site),
         *channels.routes(site),
         *admin.routes(site),

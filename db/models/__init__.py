@@ -1,7 +1,7 @@
 """All table models; importing this package registers them on ``SQLModel.metadata``."""
 
 from db.models.data import CollectionAttempt, Evidence, Measurement, ReportFiling
-from db.models.ops import Alert, AlertEvent, Delivery, JobRun, SendAttempt
+from db.models.ops import Alert, AlertEvent, Delivery, JobRun, SendAttempt, Silence
 from db.models.plan import (
     Channel,
     Indicator,
@@ -43,6 +43,7 @@ __all__ = [
     "ReportFiling",
     "RuleBatch",
     "SendAttempt",
+    "Silence",
     "Source",
     "Subscription",
     "UserRole",

@@ -27,7 +27,6 @@ class Alert(SQLModel, table=True):
     last_notified_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     notify_count: int = 0
     escalated_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
-    silenced_until: datetime | None = Field(default=None, sa_type=UTCDateTime)
     state_reason: str | None = None
     resolved_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     # The latest as-of day that changed this alert: replaying an earlier day changes nothing.
@@ -48,6 +47,29 @@ class AlertEvent(SQLModel, table=True):
     stage: str = ""
     reason: str
     actor: str | None = None  # who acknowledged or silenced; None for the bot itself
+
+
+class Silence(SQLModel, table=True):
+    """A silence (静默): the alerts of one project its matchers cover are told to nobody from
+    ``starts_at`` until ``ends_at``, or until someone ended it early (``expired_at``).
+
+    ``unit``, ``person``, ``kind`` and ``alert_key`` narrow it; left empty they match anything
+    (:class:`domain.silences.Matchers` says how each one matches).
+    """
+
+    id: int | None = Field(default=None, primary_key=True)
+    project_id: int = Field(foreign_key="project.id", index=True)
+    unit: str | None = None
+    person: str | None = None
+    kind: str | None = None  # a finding kind's value (domain.enums.FindingKind)
+    alert_key: str | None = None  # one alert's key, or the subject all its alerts start with
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    ends_at: datetime = Field(sa_type=UTCDateTime, index=True)
+    created_at: datetime = Field(default_factory=utcnow, sa_type=UTCDateTime)
+    created_by: str | None = None
+    reason: str
+    expired_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    expired_by: str | None = None
 
 
 class Delivery(SQLModel, table=True):
