@@ -21,18 +21,21 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from playwright.sync_api import Page, sync_playwright  # noqa: E402
+from openpyxl import load_workbook  # noqa: E402
+from playwright.sync_api import FloatRect, Page, ViewportSize, sync_playwright  # noqa: E402
 
 from bot.demo.backend import running_backend  # noqa: E402
 from bot.settings import Settings  # noqa: E402
 from bot.wiring import App  # noqa: E402
 from jobs.import_plans import import_files  # noqa: E402
 from tests.conftest import EXAMPLES  # noqa: E402
+from tests.replykit import county as reply_county  # noqa: E402
+from tests.replykit import make_app, reply_token  # noqa: E402
 from tests.test_web_browser import ARGS, CHROMIUM  # noqa: E402
 from tests.webkit import STAFF, county, serving  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-SCREENS = {"desktop": {"width": 1280, "height": 900}, "phone": {"width": 390, "height": 844}}
+SCREENS = {"desktop": ViewportSize(width=1280, height=900), "phone": ViewportSize(width=390, height=844)}
 TALLEST = 2600  # px: a long page is cut here; the picture shows how it starts, not all 82 rows
 
 
@@ -56,14 +59,37 @@ def first_link(start: str, selector: str) -> Callable[[Page, str], str]:
     return find
 
 
+def ledger_preview(page: Page, base: str) -> str:
+    """偏关's own exported ledger uploaded back: the preview before anything is applied."""
+    with page.expect_download() as download:
+        page.goto(base + "/p/pianguan")
+        page.get_by_role("link", name="导出整改台账（Excel）").click()
+    ledger = Path(tempfile.mkdtemp(prefix="duban-shots-")) / "偏关整改台账.xlsx"
+    download.value.save_as(ledger)
+    book = load_workbook(ledger)  # one result filled in, as a clerk would before uploading
+    sheet = book.active
+    assert sheet is not None and sheet["B2"].value == "反馈问题"
+    sheet["G3"] = "已于10月11日以县政府文件印发各乡镇、各有关单位，并报省、市商务部门备案"
+    book.save(ledger)
+    page.goto(base + "/p/pianguan/ledger")
+    page.locator("input[name=ledger]").set_input_files(ledger)
+    page.get_by_role("button", name="上传并预览").click()
+    page.get_by_role("button", name="确认导入").wait_for()
+    return "/p/pianguan/ledger"
+
+
 SHOTS = [
     Shot("login", "/login", login=False),
     Shot("overview", "/"),
     Shot("project-pianguan", "/p/pianguan"),
     Shot("project-wenxi", "/p/wenxi"),
+    Shot("silences-pianguan", "/p/pianguan#silences"),
     Shot("lists-pianguan", "/p/pianguan/lists?kind=due_soon"),
     Shot("item-pianguan", first_link("/p/pianguan", "a[href^='/items/']")),
+    Shot("indicator-wenxi", "/p/wenxi/indicators/S36"),
+    Shot("ledger-pianguan", ledger_preview),
     Shot("channels-pianguan", "/p/pianguan/channels"),
+    Shot("admin-users", "/admin/users"),
 ]
 
 
@@ -81,20 +107,22 @@ def take(shots: list[Shot], base: str) -> list[Path]:
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=ARGS)
         for screen, viewport in SCREENS.items():
-            page = browser.new_page(viewport=viewport)
-            log_in(page, base)
+            page, logged_in = browser.new_page(viewport=viewport, locale="zh-CN"), False
             for shot in shots:
-                if not shot.login:
+                if shot.login and not logged_in:
+                    log_in(page, base)
+                elif not shot.login:
                     page.context.clear_cookies()
+                logged_in = shot.login
                 path = shot.path if isinstance(shot.path, str) else shot.path(page, base)
-                page.goto(base + path)
-                height = min(TALLEST, int(page.evaluate("document.documentElement.scrollHeight")))
+                if page.url != base + path:  # a shot that ends on its page (a preview) stays there
+                    page.goto(base + path)
+                top = int(page.evaluate("window.scrollY")) if "#" in path else 0  # a section: from it
+                height = min(TALLEST, int(page.evaluate("document.documentElement.scrollHeight")) - top)
                 target = OUT / f"{shot.name}-{screen}.png"
-                clip = {"x": 0, "y": 0, "width": viewport["width"], "height": height}
+                clip = FloatRect(x=0, y=top, width=viewport["width"], height=height)
                 page.screenshot(path=target, full_page=True, clip=clip)
                 written.append(target)
-                if not shot.login:
-                    log_in(page, base)
             page.close()
         browser.close()
     return written
@@ -114,6 +142,19 @@ def main() -> None:
         county(app, backend)
         with serving(app) as base:
             for path in take(shots, base):
+                print(path.relative_to(ROOT))
+        app.engine.dispose()
+    if args.only in (None, "reply"):
+        reply_page()
+
+
+def reply_page() -> None:
+    """高权's page from the link in his reminder: no login, only his open items."""
+    with tempfile.TemporaryDirectory(prefix="duban-shots-") as folder:
+        app = reply_county(make_app(Path(folder), None), Path(folder))
+        token = reply_token(app)
+        with serving(app) as base:
+            for path in take([Shot("reply", f"/r/{token}", login=False)], base):
                 print(path.relative_to(ROOT))
         app.engine.dispose()
 
