@@ -9,7 +9,7 @@ from __future__ import annotations
 from sqlmodel import Session, col, select
 
 from db.alerts import alerts_under
-from db.models import AlertEvent, Delivery, Evidence, ItemChange, Person, RectificationItem
+from db.models import AlertEvent, Channel, Delivery, Evidence, ItemChange, Person, RectificationItem
 
 
 def item_by_id(session: Session, *, item_id: int) -> RectificationItem | None:
@@ -25,6 +25,12 @@ def reminders_about(session: Session, *, project_id: int, prefix: str) -> list[D
     """The messages that reported anything under ``prefix`` (an item's alert keys), oldest first."""
     query = select(Delivery).where(Delivery.project_id == project_id).order_by(col(Delivery.id))
     return [d for d in session.exec(query).all() if any(k.startswith(prefix) for k in d.alert_keys)]
+
+
+def channel_names(session: Session, *, project_id: int) -> dict[str, str]:
+    """The project's channels, code → the name people know them by (工作群, 领导小组邮箱 …)."""
+    rows = session.exec(select(Channel.code, Channel.name).where(Channel.project_id == project_id)).all()
+    return {code: name or code for code, name in rows}
 
 
 def events_about(session: Session, *, project_id: int, prefix: str) -> list[AlertEvent]:

@@ -18,6 +18,7 @@ from domain import keys
 from domain.enums import ItemStatus, SubmissionState
 from domain.labels import label
 from domain.plan.schema import ItemSpec
+from notifiers.render import cn_date
 
 EVENT_LABELS = {
     "opened": "首次发现",
@@ -91,10 +92,20 @@ class ItemPage:
     state: str
     evidence: Evidence | None
     holders: list[Holder]
+    deadline: str
     reminders: list[Reminder]
     events: list[Event]
     changes: list[Change]
     submissions: list[Submission]
+
+
+def _deadline(item: RectificationItem) -> str:
+    """The deadline with its weekday, and the ledger's own words when they said it differently."""
+    if item.deadline is None:
+        return item.deadline_text or "未定"
+    day = cn_date(item.deadline)
+    said = item.deadline_text
+    return f"{day}（台账原文：{said}）" if said and said not in day else day
 
 
 def heading_of(item: RectificationItem | ItemSpec) -> str:
@@ -113,6 +124,7 @@ def item_page(session: Session, item_id: int, now: datetime) -> ItemPage | None:
     people = replies.people_named(session, project_id=item.project_id, names=item.persons)
     live = replies.live_links(session, person_ids=[p.id for p in people if p.id is not None], now=now)
     names = item_history.people_by_id(session, ids=[s.person_id for s in rows])
+    channels = item_history.channel_names(session, project_id=project.id or 0)
     return ItemPage(
         item=item,
         project_code=project.code,
@@ -121,8 +133,14 @@ def item_page(session: Session, item_id: int, now: datetime) -> ItemPage | None:
         state=label(item.status) if item.status is ItemStatus.CLOSED else label(ItemStatus.OPEN),
         evidence=proofs.get(item.evidence_id) if item.evidence_id else None,
         holders=[Holder(p.id, p.name, live.get(p.id, 0)) for p in people if p.id is not None],
+        deadline=_deadline(item),
         reminders=[
-            Reminder(d.sent_at or d.created_at, d.channel_code, d.subject, label(d.status))
+            Reminder(
+                d.sent_at or d.created_at,
+                channels.get(d.channel_code, d.channel_code),
+                d.subject,
+                label(d.status),
+            )
             for d in item_history.reminders_about(session, project_id=project.id or 0, prefix=prefix)
         ],
         events=[
