@@ -138,7 +138,7 @@ def test_an_expired_or_revoked_link_opens_nothing(site: tuple[App, str]) -> None
     assert "高权：1 个有效链接" in item_page.text
     assert "首次提醒（还剩1个工作日）" in item_page.text and "remind-" not in item_page.text
     assert "<td>2023年10月15日（星期日）</td>" in item_page.text  # the deadline with its weekday
-    assert "<td>高权</td><td>【" in item_page.text and "<td>gaoquan</td>" not in item_page.text  # his channel's name
+    assert "<td>高权</td><td>【" in item_page.text and "<td>gaoquan</td>" not in item_page.text
     revoked = staff.post(
         f"{base}/people/{person.id}/revoke-links",
         data={"csrf": csrf_of(item_page.text), "back": f"/items/{item_id(app, '1')}"},
