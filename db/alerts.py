@@ -35,7 +35,8 @@ class AlertActionError(DubanError):
 
 def save_alert(session: Session, *, alert: Alert, flush: bool = False) -> None:
     """Keep a new or changed alert; ``flush`` when its id is needed at once (for an event)."""
-    session.add(alert)
+    if alert not in session:  # one already kept is flushed with its changes; adding again costs
+        session.add(alert)
     if flush:
         session.flush()
 

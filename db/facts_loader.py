@@ -12,6 +12,7 @@ import json
 from collections import defaultdict, namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
+from functools import lru_cache
 from datetime import UTC, date, datetime
 from operator import attrgetter
 from typing import Any
@@ -170,7 +171,7 @@ def _indicators(
                 done=bool(row.done),
                 done_on=_office_date(_aware(row.done_at)),
                 done_evidence=proofs.get(row.done_evidence_id) if row.done_evidence_id else None,
-                persons=tuple(_json(row.responsible_persons)),
+                persons=_json(row.responsible_persons),
                 responsible_unit=row.responsible_unit,
                 year_targets=targets.get(i, {}),
                 town_targets=towns.get(i, {}),
@@ -178,12 +179,12 @@ def _indicators(
                 town_values=town_values.get(i, {}),
                 sources=tuple(sorted(sources.get(i, ()))),
                 source=row.source_code,
-                pace=tuple(_json(row.pace)),
+                pace=_json(row.pace),
                 base=row.base_code,
                 reference=row.reference_code,
                 cadence=Cadence(row.cadence),
                 tolerance=row.tolerance,
-                alternatives=tuple(_json(row.alternatives)),
+                alternatives=_json(row.alternatives),
                 item=row.item,
                 window_start=_date(row.window_start),
                 window_end=_date(row.window_end),
@@ -228,8 +229,14 @@ def _date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
+def _json(value: Any) -> tuple[Any, ...]:
+    """A JSON list column as a tuple (SQLite hands back the text, PostgreSQL the list)."""
+    return _parsed(value) if isinstance(value, str) else tuple(value or ())
+
+
+@lru_cache(maxsize=4096)  # tens of thousands of indicators share a few hundred lists of names
+def _parsed(text: str) -> tuple[Any, ...]:
+    return tuple(json.loads(text) or ())
 
 
 def _items(session: Session, only: Any) -> dict[int, list[tuple[Any, ...]]]:
