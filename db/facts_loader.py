@@ -12,8 +12,8 @@ import json
 from collections import defaultdict, namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
-from functools import lru_cache
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
