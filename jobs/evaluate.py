@@ -21,7 +21,7 @@ from db import outbox
 from db.alerts import AlertRow, alerts_by_id, alerts_in_play, mark_seen, told_days
 from db.channels import channel_ids as load_channel_ids
 from db.channels import load_channels
-from db.facts_loader import load_projects
+from db.facts_loader import load_projects, no_gc
 from db.models import Delivery
 from db.plan import project_ids as load_project_ids
 from domain.alerting import AlertPolicy, Reason, decide
@@ -69,7 +69,7 @@ def evaluate_and_queue(
     ``public_url`` is the web interface's address, which messages link to when set;
     ``reply_links``, when given, puts a reply link in each reminder that reaches one person.
     """
-    with Session(engine, expire_on_commit=False) as session:
+    with no_gc(), Session(engine, expire_on_commit=False) as session:
         result = _evaluate_in(
             session,
             as_of=as_of,
