@@ -14,7 +14,9 @@ Data-access functions in the house style: keyword-only, given the session, no co
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any, NamedTuple
 
+from sqlalchemy import case, or_, update
 from sqlmodel import Session, col, func, select
 
 from db.models import Alert, AlertEvent, Project, Silence
@@ -37,7 +39,8 @@ class AlertActionError(DubanError):
 
 def save_alert(session: Session, *, alert: Alert, flush: bool = False) -> None:
     """Keep a new or changed alert; ``flush`` when its id is needed at once (for an event)."""
-    session.add(alert)
+    if alert not in session:  # one already kept is flushed with its changes; adding again costs
+        session.add(alert)
     if flush:
         session.flush()
 
@@ -214,20 +217,70 @@ def open_alerts(session: Session, *, project: str) -> list[Alert]:
     return list(session.exec(query).all())
 
 
-def alerts_in_play(session: Session, *, project_ids: set[int | None], current: set[str]) -> dict[str, Alert]:
+class AlertRow(NamedTuple):
+    """An alert as a run reads it before deciding: a national run reads some 60,000 of them, and
+    most only need their time seen moved (:func:`mark_seen`), which needs no mapped object."""
+
+    id: int
+    key: str
+    kind: str
+    severity: str
+    subject: str
+    stage: str
+    state: AlertState
+    last_notified_at: datetime | None
+    notify_count: int
+    escalated_at: datetime | None
+    last_as_of: date | None
+    payload: dict[str, Any]
+
+
+def alerts_in_play(
+    session: Session, *, project_ids: set[int | None], current: set[str]
+) -> dict[str, AlertRow]:
     """The alerts a run can change: every one not yet resolved, and the resolved ones found again.
 
     A resolved alert that is not found again stays resolved whatever happens (``decide`` says
     STILL_RESOLVED), so the history, some 10,000 resolved alerts after two years of a county's
     plans, stays in the database instead of being loaded every day.
     """
-    query = select(Alert).where(col(Alert.project_id).in_(project_ids))
-    alerts = {a.key: a for a in session.exec(query.where(col(Alert.state) != AlertState.RESOLVED))}
+    columns = [getattr(Alert, name) for name in AlertRow._fields]
+    query = select(*columns).where(col(Alert.project_id).in_(project_ids))
+    rows = session.exec(query.where(col(Alert.state) != AlertState.RESOLVED))
+    alerts = {row.key: row for row in map(AlertRow._make, rows)}
     again = sorted(current - alerts.keys())
     for start in range(0, len(again), KEYS_PER_QUERY):
         chunk = again[start : start + KEYS_PER_QUERY]
-        alerts.update((a.key, a) for a in session.exec(query.where(col(Alert.key).in_(chunk))))
+        found = session.exec(query.where(col(Alert.key).in_(chunk)))
+        alerts.update((row.key, row) for row in map(AlertRow._make, found))
     return alerts
+
+
+def alerts_by_id(session: Session, *, ids: list[int]) -> dict[int, Alert]:
+    """The alerts numbered ``ids``, to change (the session keeps them)."""
+    found: dict[int, Alert] = {}
+    for start in range(0, len(ids), KEYS_PER_QUERY):
+        chunk = ids[start : start + KEYS_PER_QUERY]
+        rows = session.exec(select(Alert).where(col(Alert.id).in_(chunk)))
+        found.update((a.id, a) for a in rows if a.id is not None)  # always: read from the table
+    return found
+
+
+def mark_seen(session: Session, *, ids: list[int], now: datetime, as_of: date) -> None:
+    """Alerts seen again with nothing else changed: ``last_seen_at`` is ``now`` and ``last_as_of``
+    at least ``as_of``, set by a statement per few hundred alerts."""
+    latest = case(
+        (or_(col(Alert.last_as_of).is_(None), col(Alert.last_as_of) < as_of), as_of),
+        else_=col(Alert.last_as_of),
+    )
+    for start in range(0, len(ids), KEYS_PER_QUERY):
+        chunk = ids[start : start + KEYS_PER_QUERY]
+        session.execute(
+            update(Alert)
+            .where(col(Alert.id).in_(chunk))
+            .values(last_seen_at=now, last_as_of=latest)
+            .execution_options(synchronize_session=False)  # the session holds none of them
+        )
 
 
 def told_days(session: Session, *, alert_ids: list[int]) -> dict[int, list[tuple[date, str]]]:

@@ -10,9 +10,10 @@ from __future__ import annotations
 import gc
 import json
 from collections import defaultdict, namedtuple
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
+from functools import lru_cache
 from operator import attrgetter
 from typing import Any
 
@@ -24,7 +25,6 @@ from db.models import (
     CollectionAttempt,
     Evidence,
     Indicator,
-    IndicatorTarget,
     Project,
     RectificationItem,
     ReportFiling,
@@ -47,14 +47,15 @@ from domain.workdays import OFFICE_TZ
 
 def load_projects(session: Session, codes: list[str] | None = None) -> list[ProjectFacts]:
     """Every project asked for (all when ``codes`` is None) as facts, with its latest figures."""
-    with _no_gc():
+    with no_gc():
         return _load(session, codes)
 
 
 @contextmanager
-def _no_gc() -> Iterator[None]:
+def no_gc() -> Iterator[None]:
     """Pause the cycle collector: a national load allocates millions of tuples that never form
-    cycles, and the collector would traverse them over and over while they pile up."""
+    cycles, and the collector would traverse them over and over while they pile up. Judging them
+    afterwards (tens of thousands of findings) is paused for the same reason."""
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -126,12 +127,13 @@ def _indicators(
 ) -> dict[int | None, list[IndicatorFacts]]:
     targets: dict[int, dict[int, float]] = defaultdict(dict)
     towns: dict[int, dict[tuple[int | None, str], float]] = defaultdict(dict)
-    target = IndicatorTarget  # read as columns: a province has hundreds of thousands of targets
-    for indicator_id, year, town, value in session.exec(
-        select(target.indicator_id, target.year, target.town, target.value)
-        .join(Indicator)
-        .where(only(Indicator.project_id))
-    ):  # fmt: skip
+    # Straight from the driver, as the indicators below: a province has hundreds of thousands.
+    where = f" WHERE i.project_id IN ({ints(ids)})" if ids is not None else ""
+    for indicator_id, year, town, value in _fetch(
+        session,
+        "SELECT t.indicator_id, t.year, t.town, t.value FROM indicatortarget t "
+        f"JOIN indicator i ON i.id = t.indicator_id{where}",
+    ):
         if town is None and year is not None:
             targets[indicator_id][year] = value
         elif town is not None:
@@ -149,10 +151,9 @@ def _indicators(
     # Straight from the driver: tens of thousands of indicators nationally, read once; the few
     # typed columns are converted here (SQLite hands back text, PostgreSQL typed values).
     where = f" WHERE project_id IN ({ints(ids)})" if ids is not None else ""
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(f"SELECT {', '.join(_IndicatorRow._fields)} FROM indicator{where}")
+    rows = _fetch(session, f"SELECT {', '.join(_IndicatorRow._fields)} FROM indicator{where}")
     # Sorted here rather than by ORDER BY, whose order follows the database's collation.
-    for row in sorted(map(_IndicatorRow._make, cursor.fetchall()), key=attrgetter("code")):
+    for row in sorted(map(_IndicatorRow._make, rows), key=attrgetter("code")):
         i, project_id = row.id, row.project_id
         grouped[project_id].append(
             IndicatorFacts(
@@ -170,7 +171,7 @@ def _indicators(
                 done=bool(row.done),
                 done_on=_office_date(_aware(row.done_at)),
                 done_evidence=proofs.get(row.done_evidence_id) if row.done_evidence_id else None,
-                persons=tuple(_json(row.responsible_persons)),
+                persons=_json(row.responsible_persons),
                 responsible_unit=row.responsible_unit,
                 year_targets=targets.get(i, {}),
                 town_targets=towns.get(i, {}),
@@ -178,12 +179,12 @@ def _indicators(
                 town_values=town_values.get(i, {}),
                 sources=tuple(sorted(sources.get(i, ()))),
                 source=row.source_code,
-                pace=tuple(_json(row.pace)),
+                pace=_json(row.pace),
                 base=row.base_code,
                 reference=row.reference_code,
                 cadence=Cadence(row.cadence),
                 tolerance=row.tolerance,
-                alternatives=tuple(_json(row.alternatives)),
+                alternatives=_json(row.alternatives),
                 item=row.item,
                 window_start=_date(row.window_start),
                 window_end=_date(row.window_end),
@@ -196,7 +197,6 @@ def _indicators(
                 readings=readings.get(i, ()),
             )
         )
-    cursor.close()
     return grouped
 
 
@@ -204,32 +204,46 @@ def load_readings(session: Session, ids: list[Any] | None) -> dict[int, tuple[So
     """Each source's latest county figure per month, only for indicators that set ``agree_within``
     (few): by indicator id, in month then source order, with its evidence's id and name."""
     where = f" AND i.project_id IN ({ints(ids)})" if ids is not None else ""
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(
+    rows = _fetch(
+        session,
         "SELECT m.indicator_id, m.month, COALESCE(m.source_code, m.origin), m.value, m.cumulative, "
         "m.recorded_at, m.evidence_id, e.origin "
         "FROM measurement m JOIN indicator i ON i.id = m.indicator_id "
         "LEFT JOIN evidence e ON e.id = m.evidence_id "
-        f"WHERE m.town IS NULL AND i.agree_within IS NOT NULL{where} ORDER BY m.revision"
+        f"WHERE m.town IS NULL AND i.agree_within IS NOT NULL{where} ORDER BY m.revision",
     )
     latest: dict[tuple[int, str, str], SourceReading] = {}
-    for indicator_id, month, source, value, cumulative, recorded_at, evidence_id, origin in cursor.fetchall():
+    for indicator_id, month, source, value, cumulative, recorded_at, evidence_id, origin in rows:
         latest[(indicator_id, month, source)] = SourceReading(
             month, source, value, bool(cumulative), _office_date(_aware(recorded_at)), evidence_id, origin
         )
-    cursor.close()
     readings: dict[int, list[SourceReading]] = defaultdict(list)
     for (indicator_id, _, _), reading in sorted(latest.items()):
         readings[indicator_id].append(reading)
     return {i: tuple(rows) for i, rows in readings.items()}
 
 
+def _fetch(session: Session, sql: str) -> Sequence[Any]:
+    """Every row of ``sql`` straight from the driver's cursor, past SQLAlchemy's per-row work."""
+    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+    cursor.execute(sql)
+    rows = cursor.fetchall()
+    cursor.close()
+    return rows
+
+
 def _date(value: Any) -> date | None:
     return date.fromisoformat(value) if isinstance(value, str) else value
 
 
-def _json(value: Any) -> Any:
-    return json.loads(value) if isinstance(value, str) else value
+def _json(value: Any) -> tuple[Any, ...]:
+    """A JSON list column as a tuple (SQLite hands back the text, PostgreSQL the list)."""
+    return _parsed(value) if isinstance(value, str) else tuple(value or ())
+
+
+@lru_cache(maxsize=4096)  # tens of thousands of indicators share a few hundred lists of names
+def _parsed(text: str) -> tuple[Any, ...]:
+    return tuple(json.loads(text) or ())
 
 
 def _items(session: Session, only: Any) -> dict[int, list[tuple[Any, ...]]]:

@@ -25,40 +25,45 @@ def load_figures(session: Session, ids: list[Any] | None) -> tuple[Any, Any, Any
     where = ""
     if ids is not None:
         # Plan ids are integers from our own rows, so inlining them is safe and keeps this one query.
-        where = f" AND m.indicator_id IN (SELECT id FROM indicator WHERE project_id IN ({ints(ids)}))"
+        where = f" WHERE m.indicator_id IN (SELECT id FROM indicator WHERE project_id IN ({ints(ids)}))"
     cursor = _streaming_cursor(session, "duban_figures")
+    # County and town figures in one pass, in the unique index's own order: SQLite walks that index
+    # without sorting, where a filter on the town (IS NULL, IS NOT NULL) made it sort every
+    # indicator's rows and read the table twice.
     cursor.execute(
-        "SELECT m.indicator_id, m.month, m.value, m.cumulative, COALESCE(m.source_code, m.origin) "
-        f"FROM measurement m WHERE m.town IS NULL{where} ORDER BY m.indicator_id, m.month, m.town, m.revision"
+        "SELECT m.indicator_id, m.month, m.value, m.cumulative, COALESCE(m.source_code, m.origin), m.town "
+        f"FROM measurement m{where} ORDER BY m.indicator_id, m.month, m.town, m.revision"
     )
     values: dict[int, Series] = {}
     origins: dict[int, set[str]] = {}
+    town_values: dict[int, dict[str, Series]] = {}
     shared: dict[tuple[str, ...], tuple[str, ...]] = {}  # most indicators report the same months
     for indicator_id, group in groupby(_batches(cursor), key=itemgetter(0)):
-        _, months, amounts, flags, sources = zip(*group, strict=True)
+        rows = list(group)
+        _, months, amounts, flags, sources, towns = zip(*rows, strict=True)
+        origins[indicator_id] = set(sources)
+        if towns.count(None) < len(towns):  # reported by town too (few indicators)
+            town_values[indicator_id] = _by_town([row for row in rows if row[5] is not None])
+            county = [row for row in rows if row[5] is None]
+            if not county:
+                continue
+            _, months, amounts, flags, _, _ = zip(*county, strict=True)
         if len(set(months)) < len(months):  # revisions: the last one of each month counts
             latest = dict(zip(months, zip(amounts, flags, strict=True), strict=True))
             months, (amounts, flags) = tuple(latest), tuple(zip(*latest.values(), strict=True))
         values[indicator_id] = Series(shared.setdefault(months, months), amounts, tuple(map(bool, flags)))
-        origins[indicator_id] = set(sources)
     cursor.close()
-    cursor = _streaming_cursor(session, "duban_town_figures")
-    cursor.execute(
-        "SELECT m.indicator_id, m.month, m.town, m.value, m.cumulative, COALESCE(m.source_code, m.origin) "
-        f"FROM measurement m WHERE m.town IS NOT NULL{where} ORDER BY m.indicator_id, m.month, m.revision"
-    )
-    towns: dict[int, dict[str, dict[str, MonthValue]]] = defaultdict(lambda: defaultdict(dict))
-    for indicator_id, month, town, value, cumulative, source in _batches(cursor):
-        towns[indicator_id][town][month] = MonthValue(month, value, bool(cumulative))
-        origins.setdefault(indicator_id, set()).add(source)
-    cursor.close()
-    # Towns in code-point order, as Python sorts: the rows arrive in whatever order the database's
-    # plan and collation give (pinyin on a Chinese PostgreSQL, index order on SQLite).
-    town_values = {
-        i: {town: Series.of(by_town[town].values()) for town in sorted(by_town)}
-        for i, by_town in towns.items()
-    }
     return values, town_values, origins
+
+
+def _by_town(rows: list[Any]) -> dict[str, Series]:
+    """One indicator's town rows (in month then revision order) as a series per town, the towns in
+    code-point order as Python sorts: the database orders them by its collation (pinyin on a
+    Chinese PostgreSQL, code points on SQLite)."""
+    towns: dict[str, dict[str, MonthValue]] = defaultdict(dict)
+    for _, month, value, cumulative, _, town in rows:
+        towns[town][month] = MonthValue(month, value, bool(cumulative))  # the last revision counts
+    return {town: Series.of(towns[town].values()) for town in sorted(towns)}
 
 
 def _streaming_cursor(session: Session, name: str) -> Any:

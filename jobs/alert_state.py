@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
-from db.alerts import record_event, save_alert
+from db.alerts import AlertRow, record_event, save_alert
 from db.models import Alert
 from domain.alerting import AlertMemory, Reason
 from domain.enums import AlertState, Severity
@@ -32,7 +32,7 @@ EVENT_WORDS = {
 }
 
 
-def memory_of(alert: Alert | None) -> AlertMemory | None:
+def memory_of(alert: Alert | AlertRow | None) -> AlertMemory | None:
     if alert is None:
         return None
     return AlertMemory(
@@ -81,21 +81,47 @@ def opened(
     return {key: alert for key, (alert, _) in fresh.items()}
 
 
+def only_seen(alert: AlertRow, finding: Finding, *, now: datetime, as_of: date) -> bool:
+    """Whether :func:`observe` would change nothing but the time seen and the as-of day, which
+    :func:`db.alerts.mark_seen` sets for many alerts at once."""
+    return (alert.kind, alert.severity, alert.subject) == (
+        finding.kind.value,
+        finding.severity.value,
+        finding.subject,
+    ) and _same(_payload(finding, alert.payload), alert.payload)
+
+
 def observe(session: Session, alert: Alert, finding: Finding, *, now: datetime, as_of: date) -> Alert:
-    """Refresh the alert for a finding seen today (not yet notified)."""
-    alert.kind, alert.severity, alert.subject = finding.kind.value, finding.severity.value, finding.subject
+    """Refresh the alert for a finding seen today (not yet notified).
+
+    Only what changed is set: every assignment to a mapped attribute costs the ORM's bookkeeping
+    (and the payload a JSON write).
+    """
+    _set(alert, "kind", finding.kind.value)
+    _set(alert, "severity", finding.severity.value)
+    _set(alert, "subject", finding.subject)
     alert.last_seen_at = now
-    alert.last_as_of = max(alert.last_as_of or as_of, as_of)
-    alert.payload = {
+    _set(alert, "last_as_of", max(alert.last_as_of or as_of, as_of))
+    payload = _payload(finding, alert.payload)
+    if not _same(payload, alert.payload):
+        alert.payload = payload
+    save_alert(session, alert=alert)
+    return alert
+
+
+def _payload(finding: Finding, kept: dict[str, Any] | None) -> dict[str, Any]:
+    return {
         "project": finding.project,
         "persons": list(finding.persons),
         "units": list(finding.units),
         "due": finding.due.isoformat() if finding.due else None,
         "seen_stage": finding.stage,
-        **_kept(alert.payload),
+        **_kept(kept),
     }
-    save_alert(session, alert=alert)
-    return alert
+
+
+def _same(payload: dict[str, Any], stored: dict[str, Any] | None) -> bool:
+    return list(payload.items()) == list((stored or {}).items())  # in order: as it is stored
 
 
 def notified(
@@ -135,7 +161,7 @@ def resolved(
     )
 
 
-def as_finding(alert: Alert, note: str) -> Resolved:
+def as_finding(alert: Alert | AlertRow, note: str) -> Resolved:
     """A resolved alert, in the shape the routing and the templates read."""
     payload = alert.payload or {}
     persons, units = _names(payload.get("persons")), _names(payload.get("units"))
@@ -150,6 +176,11 @@ def as_finding(alert: Alert, note: str) -> Resolved:
         escalate=alert.escalated_at is not None,
         note=note,
     )
+
+
+def _set(alert: Alert, name: str, value: object) -> None:
+    if getattr(alert, name) != value:
+        setattr(alert, name, value)
 
 
 def _kept(payload: dict[str, Any] | None) -> dict[str, Any]:

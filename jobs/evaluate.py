@@ -18,11 +18,11 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from db import outbox
-from db.alerts import alerts_in_play, told_days
+from db.alerts import AlertRow, alerts_by_id, alerts_in_play, mark_seen, told_days
 from db.channels import channel_ids as load_channel_ids
 from db.channels import load_channels
-from db.facts_loader import load_projects
-from db.models import Alert, Delivery
+from db.facts_loader import load_projects, no_gc
+from db.models import Delivery
 from db.plan import item_by_number
 from db.plan import project_ids as load_project_ids
 from domain.alerting import AlertPolicy, Reason, decide, judging_moment
@@ -31,7 +31,7 @@ from domain.findings import Finding
 from domain.resolutions import clearing_for, clearings
 from domain.routing import ChannelFacts, route
 from domain.workdays import WorkCalendar
-from jobs.alert_state import as_finding, memory_of, notified, observe, opened
+from jobs.alert_state import as_finding, memory_of, notified, observe, only_seen, opened
 from jobs.alert_state import resolved as mark_resolved
 from jobs.compose import Wording, drafts
 from jobs.page_links import PageLinks
@@ -72,7 +72,7 @@ def evaluate_and_queue(
     ``public_url`` is the web interface's address, which messages link to when set;
     ``reply_links``, when given, puts a reply link in each reminder that reaches one person.
     """
-    with Session(engine, expire_on_commit=False) as session:
+    with no_gc(), Session(engine, expire_on_commit=False) as session:
         result = _evaluate_in(
             session,
             as_of=as_of,
@@ -117,7 +117,7 @@ def _evaluate_in(
     ids = {code: i for code, i in project_ids.items() if i is not None}  # always: read from the rows
     muted = muting(session, ids, judging_moment(now, as_of))
 
-    def judge(alert: Alert | None, finding: Finding | None) -> Reason:
+    def judge(alert: AlertRow | None, finding: Finding | None) -> Reason:
         until = muted(finding) if finding is not None else None
         return decide(
             memory_of(alert), finding, now, alert_policy, as_of=as_of, workday=workday, muted_until=until
@@ -153,16 +153,27 @@ def _evaluate_in(
         public_url,
         reply_links,
     )
-    first_seen = [f for f, reason in decisions if reason is not Reason.REPLAY and f.key not in alerts]
-    alerts.update(opened(session, first_seen, ids, now=now, as_of=as_of))
-    for finding, reason in decisions:
-        if reason is Reason.REPLAY:
-            continue  # an earlier day than this alert has seen: leave it exactly as it is
-        alert = observe(session, alerts[finding.key], finding, now=now, as_of=as_of)
+    seen = [(f, reason) for f, reason in decisions if reason is not Reason.REPLAY]  # a replayed
+    # earlier day leaves its alert exactly as it is
+    first_seen = [f for f, _ in seen if f.key not in alerts]
+    changing = {a.key for a, _, _ in resolved} | {
+        f.key
+        for f, reason in seen
+        if f.key in alerts
+        and ((reason.notifies and f.key in told) or not only_seen(alerts[f.key], f, now=now, as_of=as_of))
+    }
+    mapped = {a.key: a for a in alerts_by_id(session, ids=[alerts[k].id for k in sorted(changing)]).values()}
+    mapped.update(opened(session, first_seen, ids, now=now, as_of=as_of))
+    quiet = {alerts[f.key].id for f, _ in seen if f.key not in mapped}
+    mark_seen(session, ids=sorted(quiet), now=now, as_of=as_of)
+    for finding, reason in seen:
+        if finding.key not in mapped:
+            continue  # seen again, nothing else changed: marked above
+        changed = observe(session, mapped[finding.key], finding, now=now, as_of=as_of)
         if reason.notifies and finding.key in told:
-            notified(session, alert, finding, reason, now=now, as_of=as_of)
-    for alert, reason, note in resolved:
-        mark_resolved(session, alert, reason, note, now=now, as_of=as_of)
+            notified(session, changed, finding, reason, now=now, as_of=as_of)
+    for row, reason, note in resolved:
+        mark_resolved(session, mapped[row.key], reason, note, now=now, as_of=as_of)
     result.resolved = len(resolved)
     result.notified = len(told & {f.key for f in to_notify})
     result.unrouted = len({f.key for f in to_notify} - told)
@@ -254,7 +265,7 @@ def _reply(
 
 
 def _history(
-    session: Session, alerts: dict[str, Alert], keys: list[str]
+    session: Session, alerts: dict[str, AlertRow], keys: list[str]
 ) -> dict[str, list[tuple[date, str]]]:
     """Earlier reminders of the alerts under ``keys`` (those reported to the leaders)."""
     ids = {alert.id: key for key in keys if (alert := alerts.get(key)) is not None and alert.id is not None}

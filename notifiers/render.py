@@ -76,6 +76,7 @@ def environment(folders: tuple[Path, ...] = ()) -> Environment:
         undefined=StrictUndefined,
         trim_blocks=False,
         keep_trailing_newline=True,
+        auto_reload=False,  # the files do not change under a running process; a stat per render would
     )
     env.filters.update(
         cn_date=cn_date,

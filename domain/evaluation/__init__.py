@@ -81,7 +81,9 @@ def evaluate_project(
         findings += missing_figures(project, indicator, as_of, policy)
         findings += odd_values(indicator, as_of, policy)
         findings += disagreements(project, indicator, as_of)
-    findings = [_worded_due(f, by_code) for f in apply_alternatives(project.indicators, findings)]
+    findings = apply_alternatives(project.indicators, findings)
+    if any(i.due_text for i in project.indicators):  # else no key needs reading back (most plans)
+        findings = [_worded_due(f, by_code) for f in findings]
     findings += source_health(project, as_of, policy)
     findings += reporting_window(project, as_of, calendar, policy)
     return findings

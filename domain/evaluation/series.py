@@ -58,11 +58,15 @@ def covered_months(values: Series, year: int, upto: int = 12) -> tuple[int, ...]
     """The months of ``year`` (≤ ``upto``) the year-to-date amount covers: every month up to a
     year-to-date figure, and each month reported on its own."""
     in_year = values.between(f"{year:04d}-01", f"{year:04d}-{upto:02d}")
-    covered: set[int] = set()
+    through = 0  # the latest month a year-to-date figure reaches: it covers every month before it
+    alone: set[int] = set()
     for month, cumulative in zip(in_year.months, in_year.cumulative, strict=True):
         number = int(month[5:7])
-        covered.update(range(1, number + 1) if cumulative else (number,))
-    return tuple(sorted(covered))
+        if cumulative:
+            through = max(through, number)
+        else:
+            alone.add(number)
+    return tuple(sorted(alone.union(range(1, through + 1))))
 
 
 def _month_percent(month: int, curve: Sequence[float]) -> float:

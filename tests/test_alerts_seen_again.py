@@ -1,0 +1,81 @@
+"""A run that finds an alert again with nothing new to say about it only records that it saw it.
+
+A national run finds some 60,000 alerts a day, almost all as they were the day before. They are
+read as plain rows and marked seen a few hundred at a time (``db.alerts.mark_seen``); only the
+alerts that change (told, resolved, reopened, a silence over, a new due date or person) are loaded
+as mapped objects. These tests hold the rows to what a user reads from them — when the alert was
+last seen and for which day, and that nothing else moved — and hold the run to loading no object
+for an alert it does not change.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import event
+from sqlmodel import Session, select
+
+from bot.clock import office_morning
+from bot.wiring import App
+from db.models import Alert
+from tests.scenario_world import import_example, make_app, run_day
+
+DAY, NEXT = date(2023, 10, 16), date(2023, 10, 17)  # pianguan: items overdue, then B's remind-3
+
+
+def alert_rows(app: App) -> dict[str, dict[str, Any]]:
+    with Session(app.engine) as session:
+        return {a.key: a.model_dump() for a in session.exec(select(Alert))}
+
+
+@contextmanager
+def alerts_loaded() -> Iterator[list[str]]:
+    """The keys of the Alert objects the ORM builds while inside."""
+    keys: list[str] = []
+
+    def loaded(target: Alert, _context: object) -> None:
+        keys.append(target.key)
+
+    event.listen(Alert, "load", loaded)
+    try:
+        yield keys
+    finally:
+        event.remove(Alert, "load", loaded)
+
+
+def pianguan(tmp_path: Path) -> App:
+    app = make_app(tmp_path)
+    import_example(app, "pianguan.yaml")
+    return app
+
+
+def test_an_alert_seen_again_records_the_time_and_day_and_nothing_else(tmp_path: Path) -> None:
+    app = pianguan(tmp_path)
+    run_day(app, DAY, "pianguan")
+    before = alert_rows(app)
+    result = run_day(app, NEXT, "pianguan")
+    after = alert_rows(app)
+    told = {key for delivery in result.queued for key in delivery.alert_keys}
+    again = {f.key for f in result.findings} & before.keys() - told
+    assert again, "the scenario should find alerts again without telling them"
+    for key in again:
+        assert after[key]["last_seen_at"] == office_morning(NEXT)
+        assert after[key]["last_as_of"] == NEXT
+        for column in ("state", "stage", "notify_count", "last_notified_at", "first_seen_at", "kind"):
+            assert after[key][column] == before[key][column], (key, column)
+
+
+def test_a_day_run_again_loads_no_alert_object_and_changes_no_row(tmp_path: Path) -> None:
+    app = pianguan(tmp_path)
+    run_day(app, DAY, "pianguan")
+    run_day(app, NEXT, "pianguan")
+    before = alert_rows(app)
+    with alerts_loaded() as loaded:
+        result = run_day(app, NEXT, "pianguan")
+    assert not result.queued
+    assert loaded == []  # read as rows and marked seen: no mapped object per alert
+    assert alert_rows(app) == before  # the same day at the same time: every row as it was
