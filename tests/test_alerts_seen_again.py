@@ -2,7 +2,7 @@
 
 A national run finds some 60,000 alerts a day, almost all as they were the day before. They are
 read as plain rows and marked seen a few hundred at a time (``db.alerts.mark_seen``); only the
-alerts that change (told, resolved, reopened, a silence over, a new due date or person) are loaded
+alerts that change (told, resolved, reopened, a new due date or person) are loaded
 as mapped objects. These tests hold the rows to what a user reads from them — when the alert was
 last seen and for which day, and that nothing else moved — and hold the run to loading no object
 for an alert it does not change.
