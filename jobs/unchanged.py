@@ -137,7 +137,7 @@ def skipped(unchanged: Unchanged) -> Skipped:
     ends = unchanged.silence_ends
     later = f"，或 {ends.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M}（北京时间）有静默期结束时" if ends else ""
     log.info(
-        "数据和方案自上次运行后没有变化，跳过评估（%s 的 %d 项需关注照旧）；下一次可能变化："
+        "数据、方案和提醒自上次评估后没有变化，跳过评估（%s 的 %d 项需关注照旧）；下一次可能变化："
         "数据、方案或提醒有改动时，评估日换成 %s 或更晚时%s",
         unchanged.as_of,
         unchanged.findings,

@@ -16,6 +16,7 @@ from datetime import date, datetime, time, timedelta
 import pytest
 from sqlmodel import Session, col, select
 
+from bot.clock import office_morning
 from bot.wiring import App
 from db.engine import session_scope
 from db.models import Alert, Delivery, JobRun
@@ -174,3 +175,24 @@ def _silence(app: App, key: str, *, until: datetime, now: datetime) -> None:
     with session_scope(app.engine) as session:
         project = key.split("/")[0]
         acks.silence(session, project=project, key=key, until=until, reason="等待批复", actor="高权", now=now)
+
+
+def test_duban_notify_again_skips_the_judgement_but_still_sends_what_is_queued(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.test_cli_first_look import EXAMPLES, duban
+
+    assert duban(tmp_path, "import", str(EXAMPLES / "pianguan.yaml")).returncode == 0
+    app = make_app(tmp_path)  # ./data, as the commands below see it
+    queued = run_evaluate(app, as_of=DAY, now=office_morning(DAY)).deliveries  # judged, never sent
+    app.engine.dispose()
+    assert queued > 0
+
+    again = duban(tmp_path, "-v", "notify", "--as-of", str(DAY))
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "数据、方案和提醒自上次评估后没有变化，不再重新评估" in again.stdout
+    assert f"发送：成功 {queued} 条" in again.stdout
+    assert "数据、方案和提醒自上次评估后没有变化，跳过评估" in again.stderr
+
+    forced = duban(tmp_path, "notify", "--as-of", str(DAY), "--force")
+    assert forced.returncode == 0, forced.stdout + forced.stderr
+    assert "项需关注，其中 0 项本次提醒" in forced.stdout
+    assert "发送：成功 0 条" in forced.stdout
