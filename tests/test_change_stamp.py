@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from datetime import date, datetime, time
+from pathlib import Path
 
 import pytest
 from sqlalchemy import event, text
@@ -113,3 +114,24 @@ def test_others_move_the_stamp_and_the_evaluation_does_not(app: App) -> None:
 
     close_item(app, project="pianguan", batch="", number="2", result="已整改到位", evidence=None, now=at(13))
     assert stamp(app) > moved
+
+
+def test_every_evaluation_that_writes_goes_through_run_evaluate() -> None:
+    """The evaluation's own writes do not move the stamp, so an evaluation that kept its writes
+    without :func:`jobs.unchanged.evaluate_remembered` forgetting the mark first could leave a mark
+    that no longer describes the alerts; only ``run_evaluate`` (and read-only dry runs) may judge."""
+    root = Path(__file__).resolve().parents[1]
+    callers = {
+        path.relative_to(root).as_posix()
+        for folder in ("bot", "jobs", "db", "collectors", "notifiers")
+        for path in (root / folder).rglob("*.py")
+        if "evaluate_and_queue(" in path.read_text(encoding="utf-8")
+    }
+    assert callers == {"jobs/evaluate.py", "jobs/cycle.py"}
+    writers = [
+        line.strip()
+        for path in (root / "bot").rglob("*.py")
+        for line in path.read_text(encoding="utf-8").splitlines()
+        if "evaluate_with(" in line and "dry_run=True" not in line
+    ]
+    assert writers == []
