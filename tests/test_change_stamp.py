@@ -8,7 +8,7 @@ evaluation reads a table that is not watched, or when a trigger is missing in th
 from __future__ import annotations
 
 import re
-from datetime import date, datetime, time
+from datetime import date, datetime
 from pathlib import Path
 
 import pytest
@@ -23,14 +23,14 @@ from domain.workdays import OFFICE_TZ
 from jobs import acks
 from jobs.manual import close_item, record_figure
 from tests.scenario_world import import_example, run_day
+from tests.test_quiet_rerun import DAY, DEMO
+from tests.test_quiet_rerun import at as quiet_at
 
-DEMO = ("pianguan.yaml", "zhaohua.yaml", "wenxi.yaml", "qinxian.yaml", "hunan.yaml", "hunan-qiyang.yaml")
-DAY = date(2023, 10, 16)
 TABLE = re.compile(r'\b(?:FROM|JOIN)\s+"?(\w+)"?', re.IGNORECASE)
 
 
 def at(hour: int) -> datetime:
-    return datetime.combine(DAY, time(hour), tzinfo=OFFICE_TZ)
+    return quiet_at(DAY, hour)
 
 
 def stamp(app: App) -> int:
