@@ -26,6 +26,7 @@ from datetime import date, datetime, timedelta
 from importlib.metadata import PackageNotFoundError, version
 
 import chinese_calendar
+from sqlmodel import Session
 
 from db.change_stamp import (
     current_stamp,
@@ -60,7 +61,7 @@ def unchanged_since_last(
 ) -> Unchanged | None:
     """An :class:`Unchanged` when a full evaluation now would decide nothing the last did not."""
     at = judging_moment(now, as_of)
-    with session_scope(app.engine) as session:
+    with Session(app.engine) as session:  # reads only: nothing to commit
         mark = read_mark(session)
         if mark is None or mark.stamp != current_stamp(session):
             return None

@@ -23,10 +23,11 @@ from db.models import Alert, Delivery, JobRun
 from domain.workdays import OFFICE_TZ
 from jobs import acks
 from jobs.cycle import run_evaluate
+from jobs.evaluate import EvaluateResult
 from jobs.manual import close_item, record_figure
 from jobs.unchanged import Skipped
 from tests.conftest import database_for
-from tests.scenario_world import days, import_example, make_app
+from tests.scenario_world import days, import_example, make_app, run_day
 
 DEMO = ("pianguan.yaml", "zhaohua.yaml", "wenxi.yaml", "qinxian.yaml", "hunan.yaml", "hunan-qiyang.yaml")
 DAY = date(2023, 10, 16)  # a Monday: 偏关's items are overdue, 闻喜 has no September figures
@@ -196,3 +197,30 @@ def test_duban_notify_again_skips_the_judgement_but_still_sends_what_is_queued(t
     assert forced.returncode == 0, forced.stdout + forced.stderr
     assert "项需关注，其中 0 项本次提醒" in forced.stdout
     assert "发送：成功 0 条" in forced.stdout
+
+
+def test_a_failed_evaluation_or_a_write_while_judging_leaves_no_mark(app: App) -> None:
+    from jobs.unchanged import evaluate_remembered, unchanged_since_last
+
+    import_example(app, "pianguan.yaml", "wenxi.yaml")
+    nine, ten = at(DAY, 9), at(DAY, 10)
+    run_evaluate(app, as_of=DAY, now=nine)
+    assert unchanged_since_last(app, as_of=DAY, now=nine, project=None) is not None
+
+    def fails() -> EvaluateResult:
+        raise RuntimeError("cut off")
+
+    with pytest.raises(RuntimeError):
+        evaluate_remembered(app, fails, as_of=DAY, now=nine, project=None)
+    assert unchanged_since_last(app, as_of=DAY, now=nine, project=None) is None
+
+    def overlapped() -> EvaluateResult:
+        result = run_day(app, DAY)  # judged before the figure below was there
+        record_figure(
+            app, project="wenxi", indicator="S36", month="2023-09", value=260, unit=None,
+            cumulative=False, evidence=None, note=None, now=ten,
+        )  # fmt: skip
+        return result
+
+    evaluate_remembered(app, overlapped, as_of=DAY, now=nine, project=None)
+    assert unchanged_since_last(app, as_of=DAY, now=nine, project=None) is None
