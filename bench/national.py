@@ -213,6 +213,7 @@ def copy_into_postgres(path: Path, url: str) -> None:
             columns = [c.name for c in table.columns]
             listed = ", ".join(f'"{c}"' for c in columns)
             rows = source.execute(f'SELECT {listed} FROM "{table.name}"')
+            target.execute(f'DELETE FROM "{table.name}"')  # a row a migration seeded is the file's too
             with target.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({listed}) FROM STDIN') as copy:
                 for row in rows:
                     copy.write_row(row)

@@ -129,6 +129,7 @@ JOB_LABELS: dict[str, str] = {
 COUNT_LABELS: dict[str, str] = {
     "figures": "采集数据",
     "failures": "采集失败",
+    "skipped": "跳过评估",
     "findings": "需关注",
     "queued": "生成消息",
     "sent": "已发送",

@@ -43,6 +43,11 @@ class WorkCalendar:
         # year → (ordinal of 1 January, working days up to each day of the year)
         self._running: dict[int, tuple[int, list[int]]] = {}
 
+    @property
+    def overrides(self) -> tuple[frozenset[date], frozenset[date]]:
+        """The holidays and make-up working days this calendar adds to the statutory table."""
+        return self._holidays, self._workdays
+
     def is_workday(self, day: date) -> bool:
         if day in self._holidays:
             return False

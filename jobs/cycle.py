@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from functools import partial
 
 from collectors.base import SourceConfig
 from db.advisory import shared
@@ -20,6 +21,7 @@ from jobs.deliver import DeliverResult, deliver_pending
 from jobs.evaluate import EvaluateResult, evaluate_and_queue
 from jobs.reply_links import ReplyLinks
 from jobs.runs import job_run
+from jobs.unchanged import evaluate_remembered, skipped, unchanged_since_last
 
 
 @dataclass
@@ -105,10 +107,22 @@ def evaluate_with(
 
 
 def run_evaluate(
-    app: Context, *, as_of: date, now: datetime, project: str | None = None, trigger: str = "manual"
+    app: Context,
+    *,
+    as_of: date,
+    now: datetime,
+    project: str | None = None,
+    trigger: str = "manual",
+    force: bool = False,
 ) -> EvaluateResult:
+    """Judge and queue, unless nothing changed since the last evaluation (``force`` judges anyway)."""
     with job_run(app.engine, "evaluate", trigger=trigger, as_of=as_of) as counts:
-        result = evaluate_with(app, as_of=as_of, now=now, project=project)
+        quiet = None if force else unchanged_since_last(app, as_of=as_of, now=now, project=project)
+        if quiet is not None:
+            counts.update(skipped=1, findings=quiet.findings)
+            return skipped(quiet)
+        evaluate = partial(evaluate_with, app, as_of=as_of, now=now, project=project)
+        result = evaluate_remembered(app, evaluate, as_of=as_of, now=now, project=project)
         counts.update(
             findings=len(result.findings),
             notified=result.notified,
@@ -143,12 +157,13 @@ def run_cycle(
     collect_first: bool = True,
     trigger: str = "manual",
     on_collected: Callable[[SourceConfig], None] | None = None,
+    force: bool = False,
 ) -> CycleResult:
     collected = (
         run_collect(app, now=now, as_of=as_of, project=project, trigger=trigger, on_done=on_collected)
         if collect_first
         else None
     )
-    evaluated = run_evaluate(app, as_of=as_of, now=now, project=project, trigger=trigger)
+    evaluated = run_evaluate(app, as_of=as_of, now=now, project=project, trigger=trigger, force=force)
     delivered = run_deliver(app, now=now, trigger=trigger)
     return CycleResult(collected, evaluated, delivered)

@@ -334,12 +334,20 @@ def dry_run(result: EvaluateResult) -> None:
 def cycle_summary(
     collected: CollectResult | None, evaluated: EvaluateResult, delivered: DeliverResult, outbox: Path
 ) -> None:
+    from jobs.unchanged import Skipped
+
     if collected is not None:
         collect_result(collected)
-    done(
-        f"评估：{len(evaluated.findings)} 项需关注，其中 {evaluated.notified} 项本次提醒，"
-        f"{evaluated.resolved} 项已解决；生成 {evaluated.deliveries} 条汇总消息"
-    )
+    if isinstance(evaluated, Skipped) and evaluated.unchanged is not None:
+        done(
+            f"评估：数据、方案和提醒自上次评估后没有变化，不再重新评估（{evaluated.unchanged.as_of} "
+            f"仍是 {evaluated.unchanged.findings} 项需关注，没有新的提醒；需要时可加 --force）"
+        )
+    else:
+        done(
+            f"评估：{len(evaluated.findings)} 项需关注，其中 {evaluated.notified} 项本次提醒，"
+            f"{evaluated.resolved} 项已解决；生成 {evaluated.deliveries} 条汇总消息"
+        )
     if evaluated.unrouted:
         error(f"{evaluated.unrouted} 项提醒没有可发送的频道，请在方案文件的 channels 中配置")
     done(

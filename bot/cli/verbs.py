@@ -129,12 +129,14 @@ def evaluate(
 @as_of_option
 @click.option("--project", help="只处理这个项目。")
 @click.option("--dry-run", is_flag=True, help="只显示将要发送的消息，不发送，也不记录提醒状态。")
+@click.option("--force", is_flag=True, help="即使数据和方案自上次评估后没有变化，也完整评估一遍。")
 @click.pass_context
 @friendly_errors
-def notify(ctx: click.Context, as_of: date | None, project: str | None, dry_run: bool) -> None:
+def notify(ctx: click.Context, as_of: date | None, project: str | None, dry_run: bool, force: bool) -> None:
     """评估并发送提醒：每个群一条汇总消息，已经提醒过的不重复提醒。
 
-    与定时任务、立即刷新共用一把运行锁（--dry-run 只读，不需要）。
+    与定时任务、立即刷新共用一把运行锁（--dry-run 只读，不需要）。同一评估日再次运行时，如果数据、
+    方案和提醒自上次评估后都没有变化，就不再重新评估（结果必然相同），只发送发件箱里待发的消息。
     """
     from bot.cli import display as output
     from jobs.cycle import evaluate_with, run_deliver, run_evaluate
@@ -147,7 +149,7 @@ def notify(ctx: click.Context, as_of: date | None, project: str | None, dry_run:
         output.dry_run(evaluate_with(app, as_of=day, now=now, project=project, dry_run=True))
         return
     with held(app.engine, label="评估并发送提醒（命令行）", purpose="notify", clock=app.clock):
-        evaluated = run_evaluate(app, as_of=day, now=now, project=project)
+        evaluated = run_evaluate(app, as_of=day, now=now, project=project, force=force)
         delivered = run_deliver(app, now=now)
     output.cycle_summary(None, evaluated, delivered, app.settings.outbox_dir)
     sys.exit(exits.outcome(None, delivered))

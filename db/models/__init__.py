@@ -16,16 +16,19 @@ from db.models.plan import (
 )
 from db.models.reply import ItemSubmission, ReplyLink
 from db.models.service import JobLock, LoginFailure, ProjectRole, UserRole, WebGrant, WebSession, WebUser
+from db.models.stamp import ChangeStamp, EvaluationMark
 from db.models.work import CollectItem, CollectRound
 
 __all__ = [
     "Alert",
     "AlertEvent",
+    "ChangeStamp",
     "Channel",
     "CollectItem",
     "CollectRound",
     "CollectionAttempt",
     "Delivery",
+    "EvaluationMark",
     "Evidence",
     "Indicator",
     "IndicatorTarget",
