@@ -72,7 +72,7 @@ def alerts(app: App) -> list[tuple[object, ...]]:
     with Session(app.engine) as session:
         rows = session.exec(select(Alert).order_by(col(Alert.key))).all()
         return [
-            (a.key, a.state, a.stage, a.notify_count, a.last_notified_at, a.silenced_until, a.escalated_at,
+            (a.key, a.state, a.stage, a.notify_count, a.last_notified_at, a.escalated_at,
              a.resolved_at, a.last_as_of, a.state_reason, a.payload)
             for a in rows
         ]  # fmt: skip
