@@ -22,7 +22,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from openpyxl import load_workbook  # noqa: E402
-from playwright.sync_api import FloatRect, Page, ViewportSize, sync_playwright  # noqa: E402
+from playwright.sync_api import FloatRect, Page, sync_playwright  # noqa: E402
 
 from bot.demo.backend import running_backend  # noqa: E402
 from bot.settings import Settings  # noqa: E402
@@ -32,10 +32,9 @@ from tests.conftest import EXAMPLES  # noqa: E402
 from tests.replykit import county as reply_county  # noqa: E402
 from tests.replykit import make_app, reply_token  # noqa: E402
 from tests.test_web_browser import ARGS, CHROMIUM  # noqa: E402
-from tests.webkit import STAFF, county, serving  # noqa: E402
+from tests.webkit import PAGES, SCREENS, STAFF, county, serving  # noqa: E402
 
 OUT = ROOT / "docs" / "screenshots"
-SCREENS = {"desktop": ViewportSize(width=1280, height=900), "phone": ViewportSize(width=390, height=844)}
 TALLEST = 2600  # px: a long page is cut here; the picture shows how it starts, not all 82 rows
 
 
@@ -80,16 +79,10 @@ def ledger_preview(page: Page, base: str) -> str:
 
 SHOTS = [
     Shot("login", "/login", login=False),
-    Shot("overview", "/"),
-    Shot("project-pianguan", "/p/pianguan"),
-    Shot("project-wenxi", "/p/wenxi"),
+    *(Shot(name, path) for name, path in PAGES.items() if name not in ("item", "ledger-pianguan")),
     Shot("silences-pianguan", "/p/pianguan#silences"),
-    Shot("lists-pianguan", "/p/pianguan/lists?kind=due_soon"),
     Shot("item-pianguan", first_link("/p/pianguan", "a[href^='/items/']")),
-    Shot("indicator-wenxi", "/p/wenxi/indicators/S36"),
     Shot("ledger-pianguan", ledger_preview),
-    Shot("channels-pianguan", "/p/pianguan/channels"),
-    Shot("admin-users", "/admin/users"),
 ]
 
 

@@ -12,6 +12,7 @@ from datetime import date
 
 import requests
 import uvicorn
+from playwright.sync_api import ViewportSize
 
 from bot.clock import office_morning
 from bot.web.config import SERVER_OPTIONS, WebConfig
@@ -23,6 +24,20 @@ from jobs.import_plans import import_files
 from tests.conftest import EXAMPLES
 
 AS_OF = date(2023, 10, 12)
+# Every page of the workbench a staff user opens, by name: the browser test walks them on both
+# screens, and scripts/screenshots.py photographs them for docs/screenshots.md.
+SCREENS = {"desktop": ViewportSize(width=1280, height=900), "phone": ViewportSize(width=390, height=844)}
+PAGES = {
+    "overview": "/",
+    "project-pianguan": "/p/pianguan",
+    "project-wenxi": "/p/wenxi",
+    "lists-pianguan": "/p/pianguan/lists?kind=due_soon",
+    "item": "/items/1",
+    "indicator-wenxi": "/p/wenxi/indicators/S36",
+    "ledger-pianguan": "/p/pianguan/ledger",
+    "channels-pianguan": "/p/pianguan/channels",
+    "admin-users": "/admin/users",
+}
 STAFF = ("zhang", "correct horse battery", "张科长")
 LEADER = ("li", "leader pass phrase", "李县长")
 
