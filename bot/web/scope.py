@@ -20,8 +20,8 @@ class Need(IntEnum):
 
     NOTHING = 0
     READ = 1  # pages, lists, downloads, evidence files
-    ACT = 2  # acknowledge and silence alerts
-    COORDINATE = 3  # sign off (销号) or return results, revoke reply links, test channels
+    ACT = 2  # acknowledge, silence (and undo either), enter a figure by hand
+    COORDINATE = 3  # sign off (销号) or return results, import a ledger, revoke reply links, test channels
 
 
 GRANTED = {
