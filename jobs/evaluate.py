@@ -21,19 +21,20 @@ from db import outbox
 from db.alerts import AlertRow, alerts_by_id, alerts_in_play, mark_seen, told_days
 from db.channels import channel_ids as load_channel_ids
 from db.channels import load_channels
-from db.facts_loader import load_projects, no_gc
+from db.facts_loader import no_gc
 from db.models import Delivery
 from db.plan import item_by_number
 from db.plan import project_ids as load_project_ids
 from domain.alerting import AlertPolicy, Reason, decide, judging_moment
-from domain.evaluation import Policy, evaluate
+from domain.evaluation import Policy
 from domain.findings import Finding
-from domain.resolutions import clearing_for, clearings
+from domain.resolutions import clearing_for
 from domain.routing import ChannelFacts, route
 from domain.workdays import WorkCalendar
 from jobs.alert_state import as_finding, memory_of, notified, observe, only_seen, opened
 from jobs.alert_state import resolved as mark_resolved
 from jobs.compose import Wording, drafts
+from jobs.judging import judge_projects
 from jobs.page_links import PageLinks
 from jobs.reply_links import ReplyLinks
 from jobs.silences import muting
@@ -106,11 +107,10 @@ def _evaluate_in(
     reply_links: ReplyLinks | None,
 ) -> EvaluateResult:
     result = EvaluateResult()
-    facts = load_projects(session, projects)
-    codes = [p.code for p in facts]
-    names = {p.code: p.name for p in facts}
+    judged = judge_projects(session, projects, as_of, calendar, policy)
+    codes, names = judged.codes, judged.names
     project_ids = load_project_ids(session, codes=codes)
-    result.findings = evaluate(facts, as_of, calendar, policy)
+    result.findings = judged.findings
     current = {f.key for f in result.findings}
     alerts = alerts_in_play(session, project_ids=set(project_ids.values()), current=current)
     workday = calendar.is_workday(as_of)
@@ -125,7 +125,7 @@ def _evaluate_in(
 
     decisions = [(f, judge(alerts.get(f.key), f)) for f in result.findings]
     cleared = [(a, judge(a, None)) for key, a in alerts.items() if key not in current]
-    known = clearings(facts)
+    known = judged.clearings
     to_notify = [f for f, reason in decisions if reason.notifies]
     resolved = []
     for alert, reason in cleared:
