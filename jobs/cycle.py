@@ -10,16 +10,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import TYPE_CHECKING
 
-from collectors.base import SourceConfig
-from db.advisory import shared
-from jobs.collect import Collector, CollectResult, collect
-from jobs.collect_spread import collect_spread
 from jobs.context import Context
 from jobs.deliver import DeliverResult, deliver_pending
 from jobs.evaluate import EvaluateResult, evaluate_and_queue
 from jobs.reply_links import ReplyLinks
 from jobs.runs import job_run
+
+if TYPE_CHECKING:  # the collectors and their parsers (openpyxl …) load only when a run collects
+    from collectors.base import SourceConfig
+    from jobs.collect import Collector, CollectResult
 
 
 @dataclass
@@ -40,6 +41,10 @@ def run_collect(
     trigger: str = "manual",
     on_done: Callable[[SourceConfig], None] | None = None,
 ) -> CollectResult:
+    from db.advisory import shared
+    from jobs.collect import collect
+    from jobs.collect_spread import collect_spread
+
     with job_run(app.engine, "collect", trigger=trigger) as counts:
         if shared(app.engine):  # several instances may share the work (docs/service.md)
             result = collect_spread(
@@ -80,6 +85,8 @@ def run_collect(
 
 def collector_of(app: Context) -> Collector:
     """How this instance collects one source: its collectors, HTTP client and secrets."""
+    from jobs.collect import Collector
+
     return Collector(app.registry, app.collector_env, app.evidence_dir, app.environ, app.secret_variables)
 
 
