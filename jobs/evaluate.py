@@ -11,14 +11,16 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from db import outbox
-from db.alerts import AlertRow, alerts_by_id, alerts_in_play, mark_seen, told_days
+from db.alerts import AlertRow, alerts_by_id, alerts_in_play, mark_seen, told_days, unresolved_alerts
 from db.channels import channel_ids as load_channel_ids
 from db.channels import load_channels
 from db.facts_loader import no_gc
@@ -107,15 +109,21 @@ def _evaluate_in(
     reply_links: ReplyLinks | None,
 ) -> EvaluateResult:
     result = EvaluateResult()
-    judged = judge_projects(session, projects, as_of, calendar, policy)
-    codes, names = judged.codes, judged.names
-    project_ids = load_project_ids(session, codes=codes)
+    read: list[_Read] = []
+    judged = judge_projects(
+        session,
+        projects,
+        as_of,
+        calendar,
+        policy,
+        meanwhile=lambda: read.append(_read(session, projects, now, as_of)),
+    )
+    names = judged.names
+    ((ids, unresolved, muted, channels),) = read
     result.findings = judged.findings
     current = {f.key for f in result.findings}
-    alerts = alerts_in_play(session, project_ids=set(project_ids.values()), current=current)
+    alerts = alerts_in_play(session, project_ids=set(ids.values()), current=current, unresolved=unresolved)
     workday = calendar.is_workday(as_of)
-    ids = {code: i for code, i in project_ids.items() if i is not None}  # always: read from the rows
-    muted = muting(session, ids, judging_moment(now, as_of))
 
     def judge(alert: AlertRow | None, finding: Finding | None) -> Reason:
         until = muted(finding) if finding is not None else None
@@ -137,7 +145,6 @@ def _evaluate_in(
     told_resolved: list[Finding] = [
         as_finding(a, note) for a, reason, note in resolved if reason is Reason.RESOLVED
     ]
-    channels = load_channels(session, codes)
     history = _history(session, alerts, [f.key for f in to_notify if f.escalate])
     told = _queue(
         session,
@@ -178,6 +185,24 @@ def _evaluate_in(
     result.notified = len(told & {f.key for f in to_notify})
     result.unrouted = len({f.key for f in to_notify} - told)
     return result
+
+
+class _Read(NamedTuple):
+    """What the alert step reads whatever the findings are (see :func:`_read`)."""
+
+    project_ids: dict[str, int]
+    unresolved: dict[str, AlertRow]
+    muted: Callable[[Finding], datetime | None]
+    channels: list[ChannelFacts]
+
+
+def _read(session: Session, projects: list[str] | None, now: datetime, as_of: date) -> _Read:
+    """The projects' ids, open alerts, silences and channels: read while a worker still judges."""
+    ids = {code: i for code, i in load_project_ids(session, codes=projects).items() if i is not None}
+    unresolved = unresolved_alerts(session, project_ids=ids.values())
+    return _Read(
+        ids, unresolved, muting(session, ids, judging_moment(now, as_of)), load_channels(session, list(ids))
+    )
 
 
 def _queue(

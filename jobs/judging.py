@@ -64,12 +64,16 @@ def judge_projects(
     *,
     quiet: bool = False,
     parallel_from: int | None = None,
+    meanwhile: Callable[[], None] | None = None,
 ) -> Judged:
     """Load and evaluate the projects ``codes`` (every project when None); see the module's doc.
 
     ``quiet`` keeps the verdicts that need no reminder, as :func:`domain.evaluation.evaluate`;
-    ``parallel_from`` is the number of projects from which a worker takes half (:data:`PARALLEL_FROM`).
+    ``parallel_from`` is the number of projects from which a worker takes half (:data:`PARALLEL_FROM`);
+    ``meanwhile`` is reading the caller needs whatever is found, done on ``session`` while the
+    worker finishes its half (or after judging, in one process).
     """
+    meanwhile = meanwhile or (lambda: None)
     parallel_from = PARALLEL_FROM if parallel_from is None else parallel_from
 
     def judged(facts: list[ProjectFacts]) -> Judged:
@@ -80,11 +84,11 @@ def judge_projects(
             clearings=clearings(facts),
         )
 
-    if codes is not None and len(codes) < parallel_from:
-        return judged(load_projects(session, codes))
-    every = project_order(session, codes)
+    every = codes if codes is not None and len(codes) < parallel_from else project_order(session, codes)
     if len(every) < parallel_from:
-        return judged(load_projects(session, codes))
+        alone = judged(load_projects(session, codes))
+        meanwhile()
+        return alone
     middle = (len(every) + 1) // 2
     first, second = every[:middle], every[middle:]
     engine = session.get_bind()
@@ -98,6 +102,7 @@ def judge_projects(
         theirs = pool.submit(_run_adopted)
         with _Kept() as said:
             mine = judged(load_projects(session, first))
+            meanwhile()
         other, records = theirs.result()
     for record in records:  # a warning both halves gave (a year without holidays) is said once
         if (record.name, record.levelno, record.getMessage()) not in said.seen:
