@@ -3,6 +3,7 @@ the same order, the same alerts and the same messages (jobs/judging.py)."""
 
 from __future__ import annotations
 
+import logging
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from typing import Any
@@ -11,10 +12,12 @@ import pytest
 from sqlmodel import Session
 
 from bot.wiring import App
+from domain.evaluation import evaluate as domain_evaluate
+from domain.facts import ProjectFacts
+from domain.findings import Finding
 from jobs import judging
-from jobs.evaluate import EvaluateResult, evaluate_and_queue
 from jobs.judging import Judged, judge_projects
-from tests.scenario_world import import_example, office_morning, run_day, sent_by
+from tests.scenario_world import import_example, run_day, sent_by
 
 DAY = date(2023, 10, 16)  # items overdue and due soon, targets behind: every kind of finding
 
@@ -56,26 +59,14 @@ def test_two_processes_find_what_one_finds_in_the_same_order(counties: App, quie
     assert split.names == alone.names and split.clearings == alone.clearings
 
 
-def dry_run(app: App, day: date) -> EvaluateResult:
-    return evaluate_and_queue(
-        app.engine,
-        as_of=day,
-        now=office_morning(day),
-        calendar=app.calendar,
-        policy=app.policy,
-        alert_policy=app.alert_policy,
-        dry_run=True,
-    )
-
-
 @pytest.mark.both_databases
 def test_notify_on_two_cores_decides_and_writes_what_one_process_does(
     counties: App, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     run_day(counties, date(2023, 10, 9))  # alerts already open, so the next day decides over them
-    alone = dry_run(counties, DAY)
+    alone = run_day(counties, DAY, dry_run=True)
     monkeypatch.setattr(judging, "PARALLEL_FROM", 2)
-    split = dry_run(counties, DAY)
+    split = run_day(counties, DAY, dry_run=True)
     assert CountedPool.made == 1
     assert split.findings == alone.findings and sent_by(split) == sent_by(alone)
     assert (split.notified, split.resolved, split.unrouted) == (
@@ -87,3 +78,29 @@ def test_notify_on_two_cores_decides_and_writes_what_one_process_does(
     written = run_day(counties, DAY)  # the worker's connection leaves the parent's transaction whole
     assert CountedPool.made == 2 and sent_by(written) == sent_by(alone)
     assert run_day(counties, DAY).deliveries == 0  # and what it wrote was committed
+
+
+def test_the_workers_warnings_are_said_by_the_command_once_each(
+    counties: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A warning only the worker gives still reaches the person; one both halves give (a year
+    the holiday table lacks) is said once, not once per process."""
+    log = logging.getLogger("domain.evaluation")
+
+    def evaluate(facts: list[ProjectFacts], *args: Any, **kwargs: Any) -> list[Finding]:
+        log.warning("法定节假日表尚无 2031 年的数据")
+        for project in facts:
+            log.warning("项目 %s 已评估", project.code)
+        return domain_evaluate(facts, *args, **kwargs)
+
+    monkeypatch.setattr(judging, "evaluate", evaluate)  # the forked worker inherits it
+    with caplog.at_level(logging.WARNING):
+        judged(counties, parallel_from=2)
+    assert CountedPool.made == 1
+    said = [r.getMessage() for r in caplog.records if r.name == "domain.evaluation"]
+    assert sorted(said) == [
+        "法定节假日表尚无 2031 年的数据",
+        "项目 pianguan 已评估",
+        "项目 wenxi 已评估",
+        "项目 zhaohua 已评估",
+    ]
