@@ -8,8 +8,12 @@ mailbox) with a subscriber, and the open alerts and outbox rows of an earlier da
 ``duban notify``. It is built once into SQLite (reused when present) and copied into a fresh
 PostgreSQL database for the second half.
 
-Each command runs as its own process (``python -m bot``, this checkout first on the path), with
-its peak RSS taken from the kernel for that child alone (``os.wait4``, as ``bench/startup.py``):
+Each command runs as its own process (``python -m bot``, this checkout first on the path). A
+national command forks a worker to load and judge half the projects on the second core, so its
+peak memory is the peak of the SUM of the resident sizes of the process and all its descendants,
+sampled every 20 ms from /proc (``bench/startup.py``'s ``timed``; pages a worker still shares with
+its parent count twice, so the figure errs high), not the largest single process that ``wait4``
+reports. Its CPU time is the whole tree's (``wait4`` counts the children the command waited for):
 
 * scan — the bare driver scan of every figure, the floor any command could reach;
 * evaluate — ``duban evaluate`` (the table a person reads), and ``duban evaluate --json``;
@@ -20,7 +24,7 @@ its peak RSS taken from the kernel for that child alone (``os.wait4``, as ``benc
 Usage: ``scripts/with-postgres .venv/bin/python bench/national.py [--projects N] [--sqlite-only]``.
 Targets: every command ≤ 10 s and ≤ 1 GB, the repeated daily job ≤ 3 s, and PostgreSQL's peak
 memory ≤ 1.2 × SQLite's for each command. The targets are judged on wall-clock time; each
-command's CPU time (user + system, from the same ``wait4``) and the load average are printed
+command's CPU time (user + system, over its process tree) and the load average are printed
 beside it, because on a shared machine the wall clock grows with everyone else's work.
 """
 

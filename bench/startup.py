@@ -15,7 +15,7 @@ run to the next, so medians are compared, and ``python`` shows how loaded the ma
 
 Usage: ``python bench/startup.py [--rounds 9]``
 Targets: ``duban --help`` ≤ 0.3 s and ``duban status`` ≤ 0.6 s (medians, wall clock); each
-command's peak RSS (the kernel's count for that child alone, from ``wait4``) is printed beside it.
+command's peak memory (the sum over its process tree, see :func:`timed`) is printed beside it.
 """
 
 from __future__ import annotations
@@ -52,18 +52,69 @@ class Run(NamedTuple):
 
 
 def timed(command: list[str], cwd: Path, environ: dict[str, str]) -> Run:
-    """Time one run and read its peak RSS from the kernel (wait4); a failure stops the benchmark."""
+    """Time one run with the peak memory of its whole process tree; a failure stops the benchmark.
+
+    A command may fork workers, and the kernel's peak for a child (``wait4``'s ``ru_maxrss``) is
+    that of its largest process alone. So the tree — the child and every descendant — is sampled
+    every :data:`SAMPLE_S` seconds and the peak of the SUM of their resident sizes (``VmRSS``) is
+    taken; a forked worker's pages still shared with its parent count twice, so it errs high, never
+    low. CPU time is ``wait4``'s user + system, which includes the children the child waited for.
+    """
     with tempfile.TemporaryFile() as errors:
         started = time.perf_counter()
         child = subprocess.Popen(command, cwd=cwd, env=environ, stdout=subprocess.DEVNULL, stderr=errors)
-        _, status, usage = os.wait4(child.pid, 0)
+        peak_kib = 0
+        while True:
+            pid, status, usage = os.wait4(child.pid, os.WNOHANG)
+            if pid:
+                break
+            peak_kib = max(peak_kib, tree_rss_kib(child.pid))
+            time.sleep(SAMPLE_S)
         elapsed = time.perf_counter() - started
         child.returncode = os.waitstatus_to_exitcode(status)
         if child.returncode:
             errors.seek(0)
             message = errors.read().decode(errors="replace")
             raise SystemExit(f"{' '.join(command)} 失败（退出码 {child.returncode}）：\n{message}")
-    return Run(elapsed, usage.ru_maxrss / 1024, usage.ru_utime + usage.ru_stime)  # maxrss: KiB
+    peak_kib = max(peak_kib, usage.ru_maxrss)  # a one-process peak that fell between two samples
+    return Run(elapsed, peak_kib / 1024, usage.ru_utime + usage.ru_stime)
+
+
+SAMPLE_S = 0.02
+
+
+def tree_rss_kib(root: int) -> int:
+    """The resident memory (KiB) of ``root`` and all its descendants, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for name in os.listdir("/proc"):
+        if name.isdigit() and (parent := _parent(int(name))) is not None:
+            children.setdefault(parent, []).append(int(name))
+    total, pending = 0, [root]
+    while pending:
+        pid = pending.pop()
+        total += _rss_kib(pid)
+        pending += children.get(pid, [])
+    return total
+
+
+def _parent(pid: int) -> int | None:
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            line = stat.read()
+    except OSError:  # it ended meanwhile
+        return None
+    return int(line[line.rindex(b")") + 2 :].split()[1])  # the name in parentheses may hold spaces
+
+
+def _rss_kib(pid: int) -> int:
+    try:
+        with open(f"/proc/{pid}/status", "rb") as status:
+            for line in status:
+                if line.startswith(b"VmRSS:"):
+                    return int(line.split()[1])
+    except OSError:
+        pass
+    return 0  # it ended meanwhile, or is a zombie with no memory left
 
 
 def main() -> None:

@@ -13,6 +13,7 @@ Data-access functions in the house style: keyword-only, given the session, no co
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, NamedTuple
 
@@ -235,25 +236,40 @@ class AlertRow(NamedTuple):
     payload: dict[str, Any]
 
 
+def unresolved_alerts(session: Session, *, project_ids: Iterable[int | None]) -> dict[str, AlertRow]:
+    """The projects' alerts not yet resolved: the ones a run may change whatever it finds."""
+    rows = session.exec(_rows_of(project_ids).where(col(Alert.state) != AlertState.RESOLVED))
+    return {row.key: row for row in map(AlertRow._make, rows)}
+
+
 def alerts_in_play(
-    session: Session, *, project_ids: set[int | None], current: set[str]
+    session: Session,
+    *,
+    project_ids: set[int | None],
+    current: set[str],
+    unresolved: dict[str, AlertRow] | None = None,
 ) -> dict[str, AlertRow]:
-    """The alerts a run can change: every one not yet resolved, and the resolved ones found again.
+    """The alerts a run can change: every one not yet resolved (``unresolved`` when already read
+    with :func:`unresolved_alerts`), and the resolved ones found again.
 
     A resolved alert that is not found again stays resolved whatever happens (``decide`` says
     STILL_RESOLVED), so the history, some 10,000 resolved alerts after two years of a county's
     plans, stays in the database instead of being loaded every day.
     """
-    columns = [getattr(Alert, name) for name in AlertRow._fields]
-    query = select(*columns).where(col(Alert.project_id).in_(project_ids))
-    rows = session.exec(query.where(col(Alert.state) != AlertState.RESOLVED))
-    alerts = {row.key: row for row in map(AlertRow._make, rows)}
+    query = _rows_of(project_ids)
+    alerts = dict(unresolved_alerts(session, project_ids=project_ids) if unresolved is None else unresolved)
     again = sorted(current - alerts.keys())
     for start in range(0, len(again), KEYS_PER_QUERY):
         chunk = again[start : start + KEYS_PER_QUERY]
         found = session.exec(query.where(col(Alert.key).in_(chunk)))
         alerts.update((row.key, row) for row in map(AlertRow._make, found))
     return alerts
+
+
+def _rows_of(project_ids: Iterable[int | None]) -> Any:
+    """The SELECT of :class:`AlertRow` columns for the projects' alerts."""
+    columns = [getattr(Alert, name) for name in AlertRow._fields]
+    return select(*columns).where(col(Alert.project_id).in_(list(project_ids)))
 
 
 def alerts_by_id(session: Session, *, ids: list[int]) -> dict[int, Alert]:

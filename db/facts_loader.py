@@ -65,6 +65,14 @@ def no_gc() -> Iterator[None]:
             gc.enable()
 
 
+def project_order(session: Session, codes: list[str] | None = None) -> list[str]:
+    """The codes of the projects asked for (all when None), in the order :func:`load_projects` gives."""
+    query = select(Project.code).order_by(Project.code)
+    if codes:
+        query = query.where(col(Project.code).in_(codes))
+    return list(session.exec(query))
+
+
 def _load(session: Session, codes: list[str] | None) -> list[ProjectFacts]:
     query = select(Project).order_by(Project.code)
     if codes:

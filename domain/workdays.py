@@ -40,6 +40,7 @@ class WorkCalendar:
         self._holidays = frozenset(holidays)
         self._workdays = frozenset(workdays)
         self._warned: set[int] = set()
+        self._known: dict[date, bool] = {}
         # year → (ordinal of 1 January, working days up to each day of the year)
         self._running: dict[int, tuple[int, list[int]]] = {}
 
@@ -49,6 +50,12 @@ class WorkCalendar:
         return self._holidays, self._workdays
 
     def is_workday(self, day: date) -> bool:
+        known = self._known.get(day)
+        if known is None:  # chinese_calendar checks its argument at length on every call
+            known = self._known[day] = self._look_up(day)
+        return known
+
+    def _look_up(self, day: date) -> bool:
         if day in self._holidays:
             return False
         if day in self._workdays:

@@ -9,19 +9,20 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import datetime, timedelta
 from pathlib import Path
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
-from sqlalchemy.engine import Engine
+if TYPE_CHECKING:  # types only: importing the collectors would cost every command their parsers
+    from sqlalchemy.engine import Engine
 
-from collectors.base import CollectorEnv
-from collectors.registry import Registry
-from db.models import Channel
-from domain.alerting import AlertPolicy
-from domain.evaluation import Policy
-from domain.workdays import WorkCalendar
-from jobs.admin_alert import AdminRoute
-from notifiers.base import Notifier
-from notifiers.registry import ChannelRegistry
+    from collectors.base import CollectorEnv
+    from collectors.registry import Registry
+    from db.models import Channel
+    from domain.alerting import AlertPolicy
+    from domain.evaluation import Policy
+    from domain.workdays import WorkCalendar
+    from jobs.admin_alert import AdminRoute
+    from notifiers.base import Notifier
+    from notifiers.registry import ChannelRegistry
 
 
 class Context(Protocol):

@@ -11,17 +11,18 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime
 from functools import partial
+from typing import TYPE_CHECKING
 
-from collectors.base import SourceConfig
-from db.advisory import shared
-from jobs.collect import Collector, CollectResult, collect
-from jobs.collect_spread import collect_spread
 from jobs.context import Context
 from jobs.deliver import DeliverResult, deliver_pending
 from jobs.evaluate import EvaluateResult, evaluate_and_queue
 from jobs.reply_links import ReplyLinks
 from jobs.runs import job_run
 from jobs.unchanged import evaluate_remembered, skipped, unchanged_since_last
+
+if TYPE_CHECKING:  # the collectors and their parsers (openpyxl …) load only when a run collects
+    from collectors.base import SourceConfig
+    from jobs.collect import Collector, CollectResult
 
 
 @dataclass
@@ -42,6 +43,10 @@ def run_collect(
     trigger: str = "manual",
     on_done: Callable[[SourceConfig], None] | None = None,
 ) -> CollectResult:
+    from db.advisory import shared
+    from jobs.collect import collect
+    from jobs.collect_spread import collect_spread
+
     with job_run(app.engine, "collect", trigger=trigger) as counts:
         if shared(app.engine):  # several instances may share the work (docs/service.md)
             result = collect_spread(
@@ -82,6 +87,8 @@ def run_collect(
 
 def collector_of(app: Context) -> Collector:
     """How this instance collects one source: its collectors, HTTP client and secrets."""
+    from jobs.collect import Collector
+
     return Collector(app.registry, app.collector_env, app.evidence_dir, app.environ, app.secret_variables)
 
 

@@ -11,29 +11,32 @@ from __future__ import annotations
 import hashlib
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import NamedTuple
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from db import outbox
-from db.alerts import AlertRow, alerts_by_id, alerts_in_play, mark_seen, told_days
+from db.alerts import AlertRow, alerts_by_id, alerts_in_play, mark_seen, told_days, unresolved_alerts
 from db.channels import channel_ids as load_channel_ids
 from db.channels import load_channels
-from db.facts_loader import load_projects, no_gc
+from db.facts_loader import no_gc
 from db.models import Delivery
 from db.plan import item_by_number
 from db.plan import project_ids as load_project_ids
 from domain.alerting import AlertPolicy, Reason, decide, judging_moment
-from domain.evaluation import Policy, evaluate
+from domain.evaluation import Policy
 from domain.findings import Finding
-from domain.resolutions import clearing_for, clearings
+from domain.resolutions import clearing_for
 from domain.routing import ChannelFacts, route
 from domain.workdays import WorkCalendar
 from jobs.alert_state import as_finding, memory_of, notified, observe, only_seen, opened
 from jobs.alert_state import resolved as mark_resolved
 from jobs.compose import Wording, drafts
+from jobs.judging import judge_projects
 from jobs.page_links import PageLinks
 from jobs.reply_links import ReplyLinks
 from jobs.silences import muting
@@ -106,16 +109,21 @@ def _evaluate_in(
     reply_links: ReplyLinks | None,
 ) -> EvaluateResult:
     result = EvaluateResult()
-    facts = load_projects(session, projects)
-    codes = [p.code for p in facts]
-    names = {p.code: p.name for p in facts}
-    project_ids = load_project_ids(session, codes=codes)
-    result.findings = evaluate(facts, as_of, calendar, policy)
+    read: list[_Read] = []
+    judged = judge_projects(
+        session,
+        projects,
+        as_of,
+        calendar,
+        policy,
+        meanwhile=lambda: read.append(_read(session, projects, now, as_of)),
+    )
+    names = judged.names
+    ((ids, unresolved, muted, channels),) = read
+    result.findings = judged.findings
     current = {f.key for f in result.findings}
-    alerts = alerts_in_play(session, project_ids=set(project_ids.values()), current=current)
+    alerts = alerts_in_play(session, project_ids=set(ids.values()), current=current, unresolved=unresolved)
     workday = calendar.is_workday(as_of)
-    ids = {code: i for code, i in project_ids.items() if i is not None}  # always: read from the rows
-    muted = muting(session, ids, judging_moment(now, as_of))
 
     def judge(alert: AlertRow | None, finding: Finding | None) -> Reason:
         until = muted(finding) if finding is not None else None
@@ -125,7 +133,7 @@ def _evaluate_in(
 
     decisions = [(f, judge(alerts.get(f.key), f)) for f in result.findings]
     cleared = [(a, judge(a, None)) for key, a in alerts.items() if key not in current]
-    known = clearings(facts)
+    known = judged.clearings
     to_notify = [f for f, reason in decisions if reason.notifies]
     resolved = []
     for alert, reason in cleared:
@@ -137,7 +145,6 @@ def _evaluate_in(
     told_resolved: list[Finding] = [
         as_finding(a, note) for a, reason, note in resolved if reason is Reason.RESOLVED
     ]
-    channels = load_channels(session, codes)
     history = _history(session, alerts, [f.key for f in to_notify if f.escalate])
     told = _queue(
         session,
@@ -178,6 +185,24 @@ def _evaluate_in(
     result.notified = len(told & {f.key for f in to_notify})
     result.unrouted = len({f.key for f in to_notify} - told)
     return result
+
+
+class _Read(NamedTuple):
+    """What the alert step reads whatever the findings are (see :func:`_read`)."""
+
+    project_ids: dict[str, int]
+    unresolved: dict[str, AlertRow]
+    muted: Callable[[Finding], datetime | None]
+    channels: list[ChannelFacts]
+
+
+def _read(session: Session, projects: list[str] | None, now: datetime, as_of: date) -> _Read:
+    """The projects' ids, open alerts, silences and channels: read while a worker still judges."""
+    ids = {code: i for code, i in load_project_ids(session, codes=projects).items() if i is not None}
+    unresolved = unresolved_alerts(session, project_ids=ids.values())
+    return _Read(
+        ids, unresolved, muting(session, ids, judging_moment(now, as_of)), load_channels(session, list(ids))
+    )
 
 
 def _queue(

@@ -43,7 +43,7 @@ def import_example(app: App, *names: str) -> None:
     import_files(app.engine, [EXAMPLES / name for name in names])
 
 
-def run_day(app: App, day: date, project: str | None = None) -> EvaluateResult:
+def run_day(app: App, day: date, project: str | None = None, *, dry_run: bool = False) -> EvaluateResult:
     return evaluate_and_queue(
         app.engine,
         as_of=day,
@@ -52,6 +52,7 @@ def run_day(app: App, day: date, project: str | None = None) -> EvaluateResult:
         policy=app.policy,
         alert_policy=app.alert_policy,
         projects=[project] if project else None,
+        dry_run=dry_run,
         public_url=app.public_url,
     )
 

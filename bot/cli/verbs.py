@@ -112,17 +112,18 @@ def evaluate(
     """
     from bot.cli import display as output
     from db.engine import session_scope
-    from db.facts_loader import load_projects, no_gc
-    from domain.evaluation import evaluate as run
+    from db.facts_loader import no_gc
+    from jobs.judging import judge_projects
 
     app = _app(ctx)
     app.init_database()
     day, _ = _as_of(as_of)
     with no_gc():
         with session_scope(app.engine) as session:
-            facts = load_projects(session, [project] if project else None)
-        findings = run(facts, day, app.calendar, app.policy, quiet=True)
-        output.findings(findings, day, as_json=as_json, show_all=show_all)
+            judged = judge_projects(
+                session, [project] if project else None, day, app.calendar, app.policy, quiet=True
+            )
+        output.findings(judged.findings, day, as_json=as_json, show_all=show_all)
 
 
 @click.command()
