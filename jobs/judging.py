@@ -11,7 +11,8 @@ finding list never depends on how the work was split. Below the threshold, and f
 project, everything stays in this process, on the caller's session.
 
 Only reading happens in the worker: alert decisions, the outbox and every write stay with the
-caller, in its one transaction.
+caller, in its one transaction. A worker that dies (killed, out of memory) costs time, not the
+run: its half is then judged here.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import logging
 import multiprocessing
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import date
 
@@ -33,6 +35,7 @@ from domain.findings import Finding
 from domain.resolutions import Clearing, clearings
 from domain.workdays import WorkCalendar
 
+log = logging.getLogger(__name__)
 PARALLEL_FROM = 200  # projects; fewer load and judge in well under a second in one process
 # The worker's part of the projects when this process also has ``meanwhile`` reading to do: at
 # national size that reading (open alerts, silences, channels) costs about a tenth of the judging.
@@ -108,7 +111,11 @@ def judge_projects(
         with _Kept() as said:
             mine = judged(load_projects(session, first))
             meanwhile()
-        other, records = theirs.result()
+        try:
+            other, records = theirs.result()
+        except BrokenProcessPool:  # killed (out of memory, by hand): its half is judged here instead
+            log.warning("并行评估的子进程意外退出，其余 %d 个项目改在本进程中评估，结果不受影响", len(second))
+            other, records = judged(load_projects(session, second)), []
     for record in records:  # a warning both halves gave (a year without holidays) is said once
         if (record.name, record.levelno, record.getMessage()) not in said.seen:
             logging.getLogger(record.name).handle(record)

@@ -4,6 +4,7 @@ the same order, the same alerts and the same messages (jobs/judging.py)."""
 from __future__ import annotations
 
 import logging
+import os
 from concurrent.futures import ProcessPoolExecutor
 from datetime import date
 from typing import Any
@@ -104,3 +105,14 @@ def test_the_workers_warnings_are_said_by_the_command_once_each(
         "项目 wenxi 已评估",
         "项目 zhaohua 已评估",
     ]
+
+
+def test_a_worker_that_dies_costs_time_not_the_run(
+    counties: App, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    alone = judged(counties, parallel_from=1000)
+    monkeypatch.setattr(judging, "_judged_apart", lambda *_: os._exit(9))  # as if killed by the OOM killer
+    with caplog.at_level(logging.WARNING, logger="jobs.judging"):
+        split = judged(counties, parallel_from=2)
+    assert CountedPool.made == 1 and split.findings == alone.findings and split.codes == alone.codes
+    assert "并行评估的子进程意外退出" in caplog.text
