@@ -12,6 +12,7 @@ docs/screenshots.md lists the pictures with what each page is for.
 from __future__ import annotations
 
 import argparse
+import shutil
 import sys
 import tempfile
 from collections.abc import Callable
@@ -74,6 +75,7 @@ def ledger_preview(page: Page, base: str) -> str:
     page.locator("input[name=ledger]").set_input_files(ledger)
     page.get_by_role("button", name="上传并预览").click()
     page.get_by_role("button", name="确认导入").wait_for()
+    shutil.rmtree(ledger.parent)  # the server keeps its own copy until applied or cancelled
     return "/p/pianguan/ledger"
 
 

@@ -43,7 +43,6 @@ from db import alerts
 from db.engine import session_scope
 from db.evidence import evidence_by_id
 from db.models import UserRole, WebUser
-from db.plan import project_codes
 from db.scope import project_of_alert, projects_of_evidence
 from domain.alerting import judging_moment
 from domain.errors import DubanError
@@ -161,15 +160,18 @@ class Site:
             raise HTTPException(403, "只读账号不能进行此操作")
         raise HTTPException(403, "这项操作需要项目协调人或管理员来做")
 
-    def visible(self, scope: Scope) -> list[tuple[str, str]]:
-        """The projects (code, name) this user may see: the overview and the navigation list."""
+    def every_project(self) -> list[tuple[str, str]]:
+        """Every project (code, name), in the order the pages list them."""
         with session_scope(self.app.engine) as session:
-            return [(code, name) for code, name in views.project_codes(session) if scope.may(code, Need.READ)]
+            return views.project_codes(session)
 
-    def may_refresh(self, scope: Scope) -> bool:
+    def visible(self, scope: Scope, every: list[tuple[str, str]] | None = None) -> list[tuple[str, str]]:
+        """The projects (code, name) this user may see: the overview and the navigation list."""
+        return [(code, name) for code, name in every or self.every_project() if scope.may(code, Need.READ)]
+
+    def may_refresh(self, scope: Scope, every: list[tuple[str, str]] | None = None) -> bool:
         """A refresh collects, judges and sends for every project: only for who may act on all."""
-        with session_scope(self.app.engine) as session:
-            return scope.acts_on_all(project_codes(session))
+        return scope.acts_on_all(code for code, _ in every or self.every_project())
 
     def render(self, request: Request, name: str, user: WebUser | None, **context: Any) -> Response:
         """Render a page; ``scope_code`` (the page's project) decides which buttons it shows."""
@@ -177,15 +179,16 @@ class Site:
             request.session["csrf"] = secrets.token_urlsafe(32)
         code = context.pop("scope_code", None)
         scope = self.scope(user) if user is not None else Scope(UserRole.MEMBER)
+        every = self.every_project() if user is not None else []  # one read for the nav and the buttons
         context.update(
             user=user,
             staff=scope.may(code, Need.ACT) if code else scope.acts_anywhere(),
             coordinator=code is not None and scope.may(code, Need.COORDINATE),
-            refresher=user is not None and self.may_refresh(scope),
+            refresher=user is not None and self.may_refresh(scope, every),
             admin=scope.role is UserRole.ADMIN and user is not None,
             csrf=request.session["csrf"],
             flashes=request.session.pop("flash", []),
-            projects=self.visible(scope) if user is not None else [],
+            projects=self.visible(scope, every) if user is not None else [],
             as_of=self.as_of(),
         )
         return self.templates.TemplateResponse(request, name, context)
