@@ -44,6 +44,8 @@ UNWATCHED = {
     "collectitem": "collection work shared by instances",
     "changestamp": "the stamp itself",
     "evaluationmark": "what the last evaluation saw",
+    "factsstamp": "moved by the watched tables' own triggers (migration 0023)",
+    "factscache": "copies of what the watched tables held, checked against factsstamp",
 }
 
 

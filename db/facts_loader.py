@@ -20,6 +20,7 @@ from typing import Any
 from sqlalchemy import case, func, true
 from sqlmodel import Session, col, select
 
+from db.facts_cache import keep_facts, kept_facts
 from db.figures import ints, load_figures
 from db.models import (
     CollectionAttempt,
@@ -46,9 +47,28 @@ from domain.workdays import OFFICE_TZ
 
 
 def load_projects(session: Session, codes: list[str] | None = None) -> list[ProjectFacts]:
-    """Every project asked for (all when ``codes`` is None) as facts, with its latest figures."""
+    """Every project asked for (all when ``codes`` is None) as facts, with its latest figures.
+
+    A project whose rows have not changed since its facts were last loaded is read back from the
+    copy kept then (:mod:`db.facts_cache`); the others are loaded and their copies kept.
+    """
     with no_gc():
-        return _load(session, codes)
+        order = _project_ids(session, codes)
+        kept = kept_facts(session, [pid for _, pid in order])  # stamps first: before any row is read
+        missing = [code for code, pid in order if pid not in kept.facts]
+        loaded = _load(session, codes if len(missing) == len(order) else missing) if missing else []
+        ids = dict(order)
+        keep_facts(session, ((ids[p.code], kept.stamps[ids[p.code]], p) for p in loaded))
+        by_code = {p.code: p for p in loaded}
+        return [kept.facts.get(pid) or by_code[code] for code, pid in order]
+
+
+def _project_ids(session: Session, codes: list[str] | None) -> list[tuple[str, int]]:
+    """(code, id) of the projects asked for, in the order :func:`_load` gives them."""
+    query = select(Project.code, Project.id).order_by(Project.code)
+    if codes:
+        query = query.where(col(Project.code).in_(codes))
+    return [(code, pid) for code, pid in session.exec(query) if pid is not None]
 
 
 @contextmanager

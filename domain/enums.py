@@ -5,17 +5,37 @@ users see are in :mod:`domain.labels`. Channel and source kinds are not enums: t
 in the channel and collector registries, handed to plan validation as :class:`KnownKinds`.
 """
 
+from __future__ import annotations
+
 from enum import StrEnum
+from typing import Any, TypeVar
 
 
-class IndicatorKind(StrEnum):
+class Word(StrEnum):
+    """A stored word. Pickled as a plain lookup of its value: a national run's facts (kept between
+    runs) and findings (sent back from the worker) hold hundreds of thousands of these, and the
+    enum's own pickling calls the class for each one, several times slower."""
+
+    def __reduce_ex__(self, protocol: Any) -> tuple[Any, ...]:
+        return member, (type(self), self._value_)
+
+
+W = TypeVar("W", bound=Word)
+
+
+def member(kind: type[W], value: str) -> W:
+    """The member of ``kind`` whose value is ``value`` (how :class:`Word` members unpickle)."""
+    return kind._value2member_map_[value]  # type: ignore[return-value]
+
+
+class IndicatorKind(Word):
     NUMERIC = "numeric"  # an amount against a target (网络零售额 ≥ 3000 万元/年)
     RATIO = "ratio"  # a share against a floor (≥ 60 % of new entities doing e-commerce)
     GROWTH = "growth"  # a year-over-year rate (同比 ≥ 10 %)
     DELIVERABLE = "deliverable"  # done or not by a date (制定资金奖励办法)
 
 
-class Comparator(StrEnum):
+class Comparator(Word):
     GE = "ge"  # ≥ 不少于
     GT = "gt"  # > 高于、超过
     LE = "le"  # ≤ 不超过
@@ -25,7 +45,7 @@ class Comparator(StrEnum):
     APPROX = "approx"  # 约: within a tolerance (in % of the target)
 
 
-class Cadence(StrEnum):
+class Cadence(Word):
     """How often an indicator's figure is reported; the months in between are not "missing"."""
 
     MONTHLY = "monthly"
@@ -34,7 +54,7 @@ class Cadence(StrEnum):
     ONCE = "once"  # entered once (a count, an area): never asked for again
 
 
-class Recurrence(StrEnum):
+class Recurrence(Word):
     """How often a recurring deliverable falls due (每月报送, 季度督查, 半年通报)."""
 
     MONTHLY = "monthly"
@@ -47,7 +67,7 @@ class Recurrence(StrEnum):
         return {"monthly": 1, "quarterly": 3, "half_yearly": 6, "yearly": 12}[self.value]
 
 
-class Verdict(StrEnum):
+class Verdict(Word):
     """Where a target stands at an evaluation: every target has exactly one."""
 
     MET = "met"
@@ -58,30 +78,30 @@ class Verdict(StrEnum):
     NOT_YET_DUE = "not_yet_due"
 
 
-class PeriodKind(StrEnum):
+class PeriodKind(Word):
     PER_YEAR = "per_year"
     CUMULATIVE = "cumulative"  # over the whole plan period
     ONCE = "once"  # reached once, by a due date
     PER_YEAR_PER_TOWN = "per_year_per_town"
 
 
-class Binding(StrEnum):
+class Binding(Word):
     BINDING = "binding"  # 约束性
     EXPECTED = "expected"  # 期望性
 
 
-class Origin(StrEnum):
+class Origin(Word):
     COLLECTED = "collected"
     MANUAL = "manual"
     IMPORTED = "imported"
 
 
-class ItemStatus(StrEnum):
+class ItemStatus(Word):
     OPEN = "open"
     CLOSED = "closed"  # 销号
 
 
-class SubmissionState(StrEnum):
+class SubmissionState(Word):
     """A responsible person's 整改结果, sent through a reply link, as the coordinator judged it."""
 
     PENDING = "pending"  # 待审核
@@ -89,7 +109,7 @@ class SubmissionState(StrEnum):
     RETURNED = "returned"  # 已退回, with the coordinator's reason
 
 
-class AlertState(StrEnum):
+class AlertState(Word):
     OPEN = "open"
     ACKNOWLEDGED = "acknowledged"
     # Not stored since revision 0021: a silence (the ``silence`` table) mutes an alert without
@@ -98,19 +118,19 @@ class AlertState(StrEnum):
     RESOLVED = "resolved"
 
 
-class DeliveryStatus(StrEnum):
+class DeliveryStatus(Word):
     PENDING = "pending"
     SENT = "sent"
     DEAD = "dead"  # permanent failure: an administrator must look
 
 
-class RunStatus(StrEnum):
+class RunStatus(Word):
     RUNNING = "running"
     SUCCEEDED = "succeeded"
     FAILED = "failed"
 
 
-class Severity(StrEnum):
+class Severity(Word):
     CRITICAL = "critical"
     WARNING = "warning"
     INFO = "info"
@@ -120,7 +140,7 @@ class Severity(StrEnum):
         return {"critical": 0, "warning": 1, "info": 2}[self.value]
 
 
-class FindingKind(StrEnum):
+class FindingKind(Word):
     DEADLINE_APPROACHING = "deadline_approaching"
     DEADLINE_TODAY = "deadline_today"
     OVERDUE = "overdue"
@@ -147,7 +167,7 @@ class FindingKind(StrEnum):
     RESOLVED = "resolved"  # the note that an alert cleared
 
 
-class WorkStatus(StrEnum):
+class WorkStatus(Word):
     """A collection work item's state, when several instances share a round (jobs/collect_spread)."""
 
     PENDING = "pending"  # nobody has taken it yet

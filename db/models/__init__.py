@@ -16,7 +16,7 @@ from db.models.plan import (
 )
 from db.models.reply import ItemSubmission, ReplyLink
 from db.models.service import JobLock, LoginFailure, ProjectRole, UserRole, WebGrant, WebSession, WebUser
-from db.models.stamp import ChangeStamp, EvaluationMark
+from db.models.stamp import ChangeStamp, EvaluationMark, FactsCache, FactsStamp
 from db.models.work import CollectItem, CollectRound
 
 __all__ = [
@@ -30,6 +30,8 @@ __all__ = [
     "Delivery",
     "EvaluationMark",
     "Evidence",
+    "FactsCache",
+    "FactsStamp",
     "Indicator",
     "IndicatorTarget",
     "ItemChange",
