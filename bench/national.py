@@ -156,6 +156,12 @@ def on_sqlite(path: Path, rounds: int) -> dict[str, Run]:
     with tempfile.TemporaryDirectory(prefix="duban-national-") as folder:
         work = Path(folder)
         runs = {"scan": best(lambda: scan(work, path), rounds)}
+        cold = work / "cold.db"
+        shutil.copyfile(path, cold)
+        with sqlite3.connect(cold) as db:
+            db.execute(FORGET_FACTS)
+        runs["evaluate-cold"] = duban_run(READ_ONLY["evaluate"], work, sqlite=cold)
+        cold.unlink()
         for name, arguments in READ_ONLY.items():
             runs[name] = best(lambda a=arguments: duban_run(a, work, sqlite=path), rounds)
         copy = work / "daily.db"
@@ -163,6 +169,11 @@ def on_sqlite(path: Path, rounds: int) -> dict[str, Run]:
         runs["daily"] = duban_run(["notify"], work, sqlite=copy)
         runs["daily-again"] = duban_run(["notify"], work, sqlite=copy)
     return runs
+
+
+# Every kept copy of facts dropped: the state after an upgrade, or after a day on which every
+# project's figures changed (a national collection round), when everything is loaded again.
+FORGET_FACTS = "DELETE FROM factscache"
 
 
 def on_postgres(path: Path, server: str, rounds: int) -> dict[str, Run]:
@@ -180,6 +191,8 @@ def on_postgres(path: Path, server: str, rounds: int) -> dict[str, Run]:
         with tempfile.TemporaryDirectory(prefix="duban-national-") as folder:
             work = Path(folder)
             runs = {"scan": best(lambda: scan(work, url=national), rounds)}
+            # The facts PostgreSQL keeps are its own: loaded from its rows by this first, cold run.
+            runs["evaluate-cold"] = duban_run(READ_ONLY["evaluate"], work, url=national)
             for name, arguments in READ_ONLY.items():
                 runs[name] = best(lambda a=arguments: duban_run(a, work, url=national), rounds)
             daily = clone(databases, national)
@@ -213,7 +226,12 @@ def copy_into_postgres(path: Path, url: str) -> None:
     source = sqlite3.connect(path)
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as target:
         target.execute("SET TimeZone = 'UTC'")  # SQLite holds naive UTC text
+        # A copy, as a data-only restore makes one: no trigger fires, so each project's facts
+        # stamp is the file's, not moved by the copy itself (pg_restore --disable-triggers).
+        target.execute("SET session_replication_role = replica")
         for table in SQLModel.metadata.sorted_tables:
+            if table.name == "factscache":  # derived data: PostgreSQL loads and keeps its own
+                continue
             columns = [c.name for c in table.columns]
             listed = ", ".join(f'"{c}"' for c in columns)
             rows = source.execute(f'SELECT {listed} FROM "{table.name}"')
@@ -226,6 +244,8 @@ def copy_into_postgres(path: Path, url: str) -> None:
                     f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
                     f'COALESCE((SELECT max(id) FROM "{table.name}"), 1))'
                 )
+        # Stamps drawn from now on must never meet one the file already holds.
+        target.execute("SELECT setval('factsstamp_seq', (SELECT max(stamp) + 1 FROM factsstamp))")
         target.execute("ANALYZE")
     source.close()
 
@@ -266,7 +286,11 @@ def main() -> None:
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
     args.dir.mkdir(parents=True, exist_ok=True)
-    path = args.dir / f"national-{args.projects}.db"
+    from db.engine import HEAD_REVISION
+
+    # Named by the schema it was built with: a migration means building again, since the earlier
+    # day's run that the file records (its alerts, outbox and kept facts) was made by older code.
+    path = args.dir / f"national-{args.projects}-{HEAD_REVISION}.db"
     if args.regenerate or not path.exists():
         build(path, args.projects)
     results = {"sqlite": on_sqlite(path, args.rounds)}
