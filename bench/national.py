@@ -226,19 +226,20 @@ def copy_into_postgres(path: Path, url: str) -> None:
     source = sqlite3.connect(path)
     with psycopg.connect(url.replace("postgresql+psycopg://", "postgresql://")) as target:
         target.execute("SET TimeZone = 'UTC'")  # SQLite holds naive UTC text
-        # A copy, as a data-only restore makes one: no trigger fires, so each project's facts
-        # stamp is the file's, not moved by the copy itself (pg_restore --disable-triggers).
-        target.execute("SET session_replication_role = replica")
         for table in SQLModel.metadata.sorted_tables:
             if table.name == "factscache":  # derived data: PostgreSQL loads and keeps its own
                 continue
             columns = [c.name for c in table.columns]
             listed = ", ".join(f'"{c}"' for c in columns)
             rows = source.execute(f'SELECT {listed} FROM "{table.name}"')
+            # A copy, as a data-only restore makes one (pg_restore --disable-triggers): no trigger
+            # fires, so each project's facts stamp is the file's, not moved by the copy itself.
+            target.execute(f'ALTER TABLE "{table.name}" DISABLE TRIGGER USER')
             target.execute(f'DELETE FROM "{table.name}"')  # a row a migration seeded is the file's too
             with target.cursor() as cursor, cursor.copy(f'COPY "{table.name}" ({listed}) FROM STDIN') as copy:
                 for row in rows:
                     copy.write_row(row)
+            target.execute(f'ALTER TABLE "{table.name}" ENABLE TRIGGER USER')
             if "id" in columns and table.c.id.autoincrement is not False and table.c.id.primary_key:
                 target.execute(
                     f"SELECT setval(pg_get_serial_sequence('\"{table.name}\"', 'id'), "
