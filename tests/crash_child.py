@@ -9,9 +9,10 @@ due slot of ``collect-monthly`` and then ``daily`` exactly as ``duban run`` does
 
 * ``none`` — run to the end;
 * ``STAGE:N`` — at the N-th database commit of the stage ``collect``, ``evaluate`` or ``deliver``,
-  before that commit reaches the database (``evaluate:3`` is the evaluation's one transaction,
-  after the run's row and the change stamp taken for it (``jobs/unchanged.py``):
-  the findings are computed, the alert state and outbox rows are not yet written);
+  before that commit reaches the database (``evaluate:4`` is the evaluation's one transaction,
+  after the run's row, the change stamp taken for it (``jobs/unchanged.py``) and the copy of the
+  facts it loaded afresh (``db/facts_cache.py``): the findings are computed, the alert state and
+  outbox rows are not yet written);
 * ``rename:N`` — at the N-th evidence file's rename: written to its temporary file, not yet renamed;
 * ``sync:N`` — at the N-th flush of a batch's evidence to disk: the files are in place, no row
   refers to them yet.
