@@ -249,8 +249,8 @@ def _queue(
             )
             if dedup in queued_here:
                 continue
-            with session.no_autoflush:  # the rows queued above are known here: asking without
-                # writing them first saves an INSERT per message (hundreds at national size)
+            with session.no_autoflush:  # this run's rows are in queued_here: the database is
+                # asked only about earlier runs, without a flush per message (hundreds nationally)
                 if outbox.is_queued(session, dedup_key=dedup):
                     continue
             queued_here.add(dedup)
