@@ -137,7 +137,10 @@ class Severity(Word):
 
     @property
     def rank(self) -> int:
-        return {"critical": 0, "warning": 1, "info": 2}[self.value]
+        return _SEVERITY_RANK[self]  # a member hashes as its value: no dict built per call
+
+
+_SEVERITY_RANK = {"critical": 0, "warning": 1, "info": 2}  # sorting 80,000 findings asks each
 
 
 class FindingKind(Word):

@@ -234,6 +234,7 @@ def _queue(
     for channel, items in routed_resolved.items():
         by_channel[channel][1].extend(items)
     reported = frozenset(f.key for c, items in routed.items() if c.leadership for f in items)
+    queued_here: set[str] = set()
     for channel, (open_findings, cleared) in by_channel.items():
         project_id = project_ids[channel.project]
         assert project_id is not None
@@ -246,8 +247,13 @@ def _queue(
                 f"{as_of}/{channel.project}/{channel.code}/"
                 + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
             )
-            if outbox.is_queued(session, dedup_key=dedup):
+            if dedup in queued_here:
                 continue
+            with session.no_autoflush:  # this run's rows are in queued_here: the database is
+                # asked only about earlier runs, without a flush per message (hundreds nationally)
+                if outbox.is_queued(session, dedup_key=dedup):
+                    continue
+            queued_here.add(dedup)
             delivery = outbox.queue_delivery(
                 session,
                 dedup_key=dedup,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 from datetime import date
 
 import pytest
@@ -36,6 +37,18 @@ def test_clearings_say_why():
     assert (
         clearing_for("p/indicator/S36/year/2023", found, "behind_pace", "month-07").note == "已赶上序时进度"
     )
+
+
+def test_equal_clearings_are_one_object_so_a_workers_half_pickles_each_note_once():
+    """A national worker sends 40,000 subjects' clearings back to its parent; with one object per
+    distinct note the pickle holds a few hundred notes, not one per subject."""
+    items = tuple(item(str(n), ItemStatus.CLOSED) for n in range(1, 51)) + tuple(
+        item(str(n), ItemStatus.OPEN) for n in range(51, 101)
+    )
+    found = clearings([ProjectFacts("p", "项目", None, None, items=items)])
+    assert len(found) == 100 and len(set(found.values())) == 2
+    assert len({id(how) for how in found.values()}) == 2
+    assert pickle.loads(pickle.dumps(found)) == found
 
 
 @pytest.mark.both_databases

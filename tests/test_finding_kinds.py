@@ -120,3 +120,6 @@ def test_detail_is_the_kinds_own_fields_as_plain_json() -> None:
         sources=(),
     )
     assert list(by_date.detail()) == ["value", "target", "month", "binding", "comparator", "sources", "scope"]
+    detail = by_date.detail()  # an enum is a str too, yet --json gives its value, a plain str
+    assert (detail["binding"], detail["comparator"]) == ("expected", "ge")
+    assert type(detail["binding"]) is str and type(detail["comparator"]) is str

@@ -14,10 +14,12 @@ from typing import Any, TextIO
 
 def write_rows(rows: Iterable[Mapping[str, Any]], stream: TextIO) -> int:
     """Write ``rows`` to ``stream`` as a JSON array, row by row; the number of rows written."""
+    encode = json.JSONEncoder(ensure_ascii=False, default=str).encode  # one for every row, as
+    # ``json.dumps`` with these options would build anew for each of a province's 80,000 rows
     count = 0
     stream.write("[")
     for row in rows:
-        stream.write(("\n" if count == 0 else ",\n") + json.dumps(row, ensure_ascii=False, default=str))
+        stream.write(("\n" if count == 0 else ",\n") + encode(row))
         stream.flush()
         count += 1
     stream.write("\n]\n" if count else "]\n")
