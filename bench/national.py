@@ -209,10 +209,18 @@ def clone(databases: object, url: str) -> str:
     """A copy of the national database (PostgreSQL copies a template in seconds)."""
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
+    from sqlalchemy.exc import OperationalError
 
     name = f"{make_url(url).database}_daily"
-    with databases.admin.connect() as connection:  # type: ignore[attr-defined]
-        connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(url).database}"'))
+    for attempt in range(20):
+        try:
+            with databases.admin.connect() as connection:  # type: ignore[attr-defined]
+                connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{make_url(url).database}"'))
+            break
+        except OperationalError:  # the last command's server process may not have ended yet
+            if attempt == 19:
+                raise
+            time.sleep(0.5)
     return databases.url(name)  # type: ignore[attr-defined]
 
 
@@ -289,9 +297,12 @@ def main() -> None:
     args.dir.mkdir(parents=True, exist_ok=True)
     from db.engine import HEAD_REVISION
 
-    # Named by the schema it was built with: a migration means building again, since the earlier
-    # day's run that the file records (its alerts, outbox and kept facts) was made by older code.
-    path = args.dir / f"national-{args.projects}-{HEAD_REVISION}.db"
+    # Named by the schema and the facts' code it was built with: either changed means building
+    # again, since the earlier day's run that the file records (its alerts, outbox and the facts
+    # it kept) was made by older code, whose kept facts this code would not read.
+    from db.facts_cache import VERSION
+
+    path = args.dir / f"national-{args.projects}-{HEAD_REVISION}-{VERSION}.db"
     if args.regenerate or not path.exists():
         build(path, args.projects)
     results = {"sqlite": on_sqlite(path, args.rounds)}
