@@ -164,11 +164,21 @@ def on_sqlite(path: Path, rounds: int) -> dict[str, Run]:
         cold.unlink()
         for name, arguments in READ_ONLY.items():
             runs[name] = best(lambda a=arguments: duban_run(a, work, sqlite=path), rounds)
-        copy = work / "daily.db"
-        shutil.copyfile(path, copy)
-        runs["daily"] = duban_run(["notify"], work, sqlite=copy)
-        runs["daily-again"] = duban_run(["notify"], work, sqlite=copy)
+
+        def day_on_a_copy(round_: int) -> tuple[Run, Run]:
+            copy = work / f"daily-{round_}.db"
+            shutil.copyfile(path, copy)
+            pair = duban_run(["notify"], work, sqlite=copy), duban_run(["notify"], work, sqlite=copy)
+            copy.unlink()
+            return pair
+
+        runs["daily"], runs["daily-again"] = best_day(day_on_a_copy, rounds)
     return runs
+
+
+def best_day(day: Callable[[int], tuple[Run, Run]], rounds: int) -> tuple[Run, Run]:
+    """The daily job and its repeat, each round on a fresh copy; the round whose daily job was fastest."""
+    return min((day(n) for n in range(rounds)), key=lambda pair: pair[0].seconds)
 
 
 # Every kept copy of facts dropped: the state after an upgrade, or after a day on which every
@@ -183,7 +193,7 @@ def on_postgres(path: Path, server: str, rounds: int) -> dict[str, Run]:
 
     databases = Databases(make_url(server))
     national = databases.create(migrated=True)
-    daily = None
+    copies: list[str] = []
     try:
         started = time.perf_counter()
         copy_into_postgres(path, national)
@@ -195,23 +205,26 @@ def on_postgres(path: Path, server: str, rounds: int) -> dict[str, Run]:
             runs["evaluate-cold"] = duban_run(READ_ONLY["evaluate"], work, url=national)
             for name, arguments in READ_ONLY.items():
                 runs[name] = best(lambda a=arguments: duban_run(a, work, url=national), rounds)
-            daily = clone(databases, national)
-            runs["daily"] = duban_run(["notify"], work, url=daily)
-            runs["daily-again"] = duban_run(["notify"], work, url=daily)
+
+            def day_on_a_copy(round_: int) -> tuple[Run, Run]:
+                copies.append(copy := clone(databases, national, f"daily{round_}"))
+                return duban_run(["notify"], work, url=copy), duban_run(["notify"], work, url=copy)
+
+            runs["daily"], runs["daily-again"] = best_day(day_on_a_copy, rounds)
         return runs
     finally:
-        for url in filter(None, (daily, national)):
+        for url in [*copies, national]:
             databases.drop(url)
         databases.close()
 
 
-def clone(databases: object, url: str) -> str:
+def clone(databases: object, url: str, suffix: str) -> str:
     """A copy of the national database (PostgreSQL copies a template in seconds)."""
     from sqlalchemy import text
     from sqlalchemy.engine import make_url
     from sqlalchemy.exc import OperationalError
 
-    name = f"{make_url(url).database}_daily"
+    name = f"{make_url(url).database}_{suffix}"
     for attempt in range(20):
         try:
             with databases.admin.connect() as connection:  # type: ignore[attr-defined]
@@ -290,7 +303,7 @@ def main() -> None:
     )
     parser.add_argument("--dir", type=Path, default=ROOT / "data" / "bench")
     parser.add_argument("--projects", type=int, default=scale.PROJECTS)
-    parser.add_argument("--rounds", type=int, default=1, help="runs of each read-only command (best counts)")
+    parser.add_argument("--rounds", type=int, default=1, help="runs of each command (best counts)")
     parser.add_argument("--regenerate", action="store_true")
     parser.add_argument("--sqlite-only", action="store_true")
     args = parser.parse_args()
