@@ -34,6 +34,7 @@ import argparse
 import os
 import shutil
 import sqlite3
+import subprocess
 import sys
 import tempfile
 import time
@@ -316,6 +317,9 @@ def main() -> None:
     from db.facts_cache import VERSION
 
     path = args.dir / f"national-{args.projects}-{HEAD_REVISION}-{VERSION}.db"
+    # Bytecode for every module, as an installed duban has it (pip compiles on install).
+    packages = [str(ROOT / name) for name in ("bot", "jobs", "db", "domain", "collectors", "notifiers")]
+    subprocess.run([sys.executable, "-m", "compileall", "-q", *packages], env=clean_environ(), check=True)
     if args.regenerate or not path.exists():
         build(path, args.projects)
     results = {"sqlite": on_sqlite(path, args.rounds)}

@@ -39,6 +39,9 @@ DEMO_DAY = "2023-10-12"  # ``duban demo``'s default day: items due soon, overdue
 def clean_environ() -> dict[str, str]:
     """The caller's environment without duban's settings, and this checkout first on the path."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("DUBAN_")}
+    # An installed duban runs from compiled bytecode (pip compiles it on install); a machine that
+    # forbids writing it would time the compiling of every module in every command instead.
+    environ.pop("PYTHONDONTWRITEBYTECODE", None)
     environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), environ.get("PYTHONPATH")]))
     return environ
 

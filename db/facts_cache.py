@@ -69,6 +69,7 @@ def kept_facts(session: Session, ids: list[int]) -> Kept:
         "SELECT c.project_id, c.facts FROM factscache c JOIN factsstamp s "
         f"ON s.project_id = c.project_id AND s.stamp = c.stamp WHERE c.version = '{VERSION}' "
         f"AND c.project_id IN ({ints(ids)})",
+        binary=True,
     )
     for project_id, blob in rows:
         try:
@@ -126,8 +127,13 @@ def _writing(session: Session) -> bool:
     return bool(session.connection().connection.dbapi_connection.in_transaction)  # type: ignore[union-attr]
 
 
-def _fetch(session: Session, sql: str) -> list[Any]:
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
+def _fetch(session: Session, sql: str, *, binary: bool = False) -> list[Any]:
+    """Every row of ``sql`` from the driver; ``binary`` asks PostgreSQL for its binary format, in
+    which the copies come as they are rather than as hexadecimal text twice their size."""
+    raw = session.connection().connection.dbapi_connection
+    assert raw is not None  # the session's connection is checked out and open
+    postgres = session.get_bind().dialect.name == "postgresql"
+    cursor = raw.cursor(binary=True) if binary and postgres else raw.cursor()
     cursor.execute(sql)
     rows = cursor.fetchall()
     cursor.close()
