@@ -32,7 +32,7 @@ from sqlmodel import Session
 
 import domain.enums
 import domain.facts
-from db.figures import ints
+from db.figures import fetch_rows, ints
 
 log = logging.getLogger(__name__)
 
@@ -61,10 +61,10 @@ def kept_facts(session: Session, ids: list[int]) -> Kept:
     """The valid copies among projects ``ids``, and the stamps of the rest (read first)."""
     where = f" WHERE project_id IN ({ints(ids)})"
     stamps: dict[int, int | None] = dict.fromkeys(ids)
-    stamps.update(_fetch(session, f"SELECT project_id, stamp FROM factsstamp{where}"))
+    stamps.update(fetch_rows(session, f"SELECT project_id, stamp FROM factsstamp{where}"))
     kept = Kept()
     # One statement, so a copy and the stamp it is checked against are read at the same moment.
-    rows = _fetch(
+    rows = fetch_rows(
         session,
         "SELECT c.project_id, c.facts FROM factscache c JOIN factsstamp s "
         f"ON s.project_id = c.project_id AND s.stamp = c.stamp WHERE c.version = '{VERSION}' "
@@ -125,19 +125,6 @@ def _writing(session: Session) -> bool:
     if session.get_bind().dialect.name != "sqlite":
         return False
     return bool(session.connection().connection.dbapi_connection.in_transaction)  # type: ignore[union-attr]
-
-
-def _fetch(session: Session, sql: str, *, binary: bool = False) -> list[Any]:
-    """Every row of ``sql`` from the driver; ``binary`` asks PostgreSQL for its binary format, in
-    which the copies come as they are rather than as hexadecimal text twice their size."""
-    raw = session.connection().connection.dbapi_connection
-    assert raw is not None  # the session's connection is checked out and open
-    postgres = session.get_bind().dialect.name == "postgresql"
-    cursor = raw.cursor(binary=True) if binary and postgres else raw.cursor()
-    cursor.execute(sql)
-    rows = cursor.fetchall()
-    cursor.close()
-    return list(rows)
 
 
 _ALLOWED = {

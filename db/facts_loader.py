@@ -10,7 +10,7 @@ from __future__ import annotations
 import gc
 import json
 from collections import defaultdict, namedtuple
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from functools import lru_cache
@@ -21,7 +21,7 @@ from sqlalchemy import case, func, true
 from sqlmodel import Session, col, select
 
 from db.facts_cache import keep_facts, kept_facts
-from db.figures import ints, load_figures
+from db.figures import fetch_rows, ints, load_figures
 from db.models import (
     CollectionAttempt,
     Evidence,
@@ -157,7 +157,7 @@ def _indicators(
     towns: dict[int, dict[tuple[int | None, str], float]] = defaultdict(dict)
     # Straight from the driver, as the indicators below: a province has hundreds of thousands.
     where = f" WHERE i.project_id IN ({ints(ids)})" if ids is not None else ""
-    for indicator_id, year, town, value in _fetch(
+    for indicator_id, year, town, value in fetch_rows(
         session,
         "SELECT t.indicator_id, t.year, t.town, t.value FROM indicatortarget t "
         f"JOIN indicator i ON i.id = t.indicator_id{where}",
@@ -179,7 +179,7 @@ def _indicators(
     # Straight from the driver: tens of thousands of indicators nationally, read once; the few
     # typed columns are converted here (SQLite hands back text, PostgreSQL typed values).
     where = f" WHERE project_id IN ({ints(ids)})" if ids is not None else ""
-    rows = _fetch(session, f"SELECT {', '.join(_IndicatorRow._fields)} FROM indicator{where}")
+    rows = fetch_rows(session, f"SELECT {', '.join(_IndicatorRow._fields)} FROM indicator{where}")
     # Sorted here rather than by ORDER BY, whose order follows the database's collation.
     for row in sorted(map(_IndicatorRow._make, rows), key=attrgetter("code")):
         i, project_id = row.id, row.project_id
@@ -232,7 +232,7 @@ def load_readings(session: Session, ids: list[Any] | None) -> dict[int, tuple[So
     """Each source's latest county figure per month, only for indicators that set ``agree_within``
     (few): by indicator id, in month then source order, with its evidence's id and name."""
     where = f" AND i.project_id IN ({ints(ids)})" if ids is not None else ""
-    rows = _fetch(
+    rows = fetch_rows(
         session,
         "SELECT m.indicator_id, m.month, COALESCE(m.source_code, m.origin), m.value, m.cumulative, "
         "m.recorded_at, m.evidence_id, e.origin "
@@ -249,15 +249,6 @@ def load_readings(session: Session, ids: list[Any] | None) -> dict[int, tuple[So
     for (indicator_id, _, _), reading in sorted(latest.items()):
         readings[indicator_id].append(reading)
     return {i: tuple(rows) for i, rows in readings.items()}
-
-
-def _fetch(session: Session, sql: str) -> Sequence[Any]:
-    """Every row of ``sql`` straight from the driver's cursor, past SQLAlchemy's per-row work."""
-    cursor = session.connection().connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-    cursor.execute(sql)
-    rows = cursor.fetchall()
-    cursor.close()
-    return rows
 
 
 def _date(value: Any) -> date | None:

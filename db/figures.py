@@ -88,3 +88,17 @@ def _batches(cursor: Any) -> Iterator[Any]:
 def ints(ids: list[Any]) -> str:
     """Our own integer ids for an IN list (never user text, so inlining them is safe)."""
     return ",".join(str(int(i)) for i in ids) or "NULL"
+
+
+def fetch_rows(session: Session, sql: str, *, binary: bool = False) -> list[Any]:
+    """Every row of ``sql`` straight from the driver's cursor, past SQLAlchemy's per-row work;
+    ``binary`` asks PostgreSQL for its binary format, in which bytes come as they are rather than
+    as hexadecimal text twice their size."""
+    raw = session.connection().connection.dbapi_connection
+    assert raw is not None  # the session's connection is checked out and open
+    postgres = session.get_bind().dialect.name == "postgresql"
+    cursor = raw.cursor(binary=True) if binary and postgres else raw.cursor()
+    cursor.execute(sql)
+    rows = cursor.fetchall()
+    cursor.close()
+    return list(rows)
