@@ -16,12 +16,17 @@ its parent count twice, so the figure errs high), not the largest single process
 reports. Its CPU time is the whole tree's (``wait4`` counts the children the command waited for):
 
 * scan — the bare driver scan of every figure, the floor any command could reach;
+* evaluate-cold — ``duban evaluate`` with no kept facts (``db/facts_cache.py``), as after an
+  upgrade or a day on which every project's figures changed; the other commands find the facts
+  the earlier day's run kept, as a database that runs its daily job does;
 * evaluate — ``duban evaluate`` (the table a person reads), and ``duban evaluate --json``;
 * dry-run — ``duban notify --dry-run``;
 * daily — ``duban notify`` on the judging day (the daily job), then again at once with nothing
   new (``daily-again``). Both write, so each database is a fresh copy.
 
-Usage: ``scripts/with-postgres .venv/bin/python bench/national.py [--projects N] [--sqlite-only]``.
+Usage: ``scripts/with-postgres .venv/bin/python bench/national.py [--projects N] [--rounds N]
+[--sqlite-only]`` (``--rounds 2`` keeps the faster of two runs of each command; each daily round
+runs on a fresh copy).
 Targets: every command ≤ 10 s and ≤ 1 GB, the repeated daily job ≤ 3 s, and PostgreSQL's peak
 memory ≤ 1.2 × SQLite's for each command. The targets are judged on wall-clock time; each
 command's CPU time (user + system, over its process tree) and the load average are printed
