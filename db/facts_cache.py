@@ -20,6 +20,7 @@ import io
 import logging
 import pickle
 import sys
+import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -41,9 +42,18 @@ _BUILDERS = (
     "domain/facts.py", "domain/enums.py", "domain/agreement.py", "db/facts_loader.py", "db/figures.py",
 )  # fmt: skip
 _ROOT = Path(__file__).resolve().parents[1]
-VERSION = hashlib.sha256(
-    b"".join((_ROOT / name).read_bytes() for name in _BUILDERS) + sys.version.encode()
-).hexdigest()[:16]
+
+
+def _code_version() -> str:
+    """A digest of the builders' source; without their source (an install of bytecode only), a
+    digest of this process alone, so that no copy is ever shared with other code."""
+    sources = [_ROOT / name for name in _BUILDERS]
+    if not all(path.is_file() for path in sources):
+        return uuid.uuid4().hex[:16]
+    return hashlib.sha256(b"".join(p.read_bytes() for p in sources) + sys.version.encode()).hexdigest()[:16]
+
+
+VERSION = _code_version()
 # How long saving waits for a busy database before giving up (the copy is only a saving of time).
 SAVE_WAIT_MS = 2000
 

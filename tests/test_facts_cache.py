@@ -12,7 +12,9 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import shutil
 from datetime import date
+from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -180,7 +182,18 @@ def test_a_copy_from_other_code_or_holding_anything_but_facts_is_not_used(
     assert loaded(counties) == fresh(counties)
 
 
-def test_the_version_follows_the_code_that_builds_facts() -> None:
-    """A copy names the code that wrote it; another checkout's facts are not read as this one's."""
-    assert len(facts_cache.VERSION) == 16
-    assert "db/facts_loader.py" in facts_cache._BUILDERS and "domain/facts.py" in facts_cache._BUILDERS
+def test_the_version_follows_the_code_that_builds_facts(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A copy names the code that wrote it: another checkout's facts are never read as this one's."""
+    for name in facts_cache._BUILDERS:
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(facts_cache._ROOT / name, tmp_path / name)
+    monkeypatch.setattr(facts_cache, "_ROOT", tmp_path)
+    assert facts_cache._code_version() == facts_cache.VERSION  # the same code, the same version
+    loader = tmp_path / "db" / "facts_loader.py"
+    loader.write_text(loader.read_text(encoding="utf-8") + "\n# changed\n", encoding="utf-8")
+    changed = facts_cache._code_version()
+    assert changed != facts_cache.VERSION and changed == facts_cache._code_version()
+    loader.unlink()  # no source to tell by: a version of this process alone
+    assert facts_cache._code_version() != facts_cache._code_version()
