@@ -13,6 +13,7 @@ Data-access functions in the house style: keyword-only, given the session, no co
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, NamedTuple
@@ -21,10 +22,11 @@ from sqlalchemy import Integer, any_, bindparam, case, or_, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, func, select
 
+from db.figures import fetch_rows, ints
 from db.models import Alert, AlertEvent, Project, Silence
 from db.silences import add_silence
-from db.types import code_point_order
-from domain.enums import AlertState
+from db.types import aware_utc, code_point_order
+from domain.enums import AlertState, member
 from domain.errors import DubanError
 from domain.keys import natural_key
 from domain.workdays import OFFICE_TZ
@@ -238,9 +240,26 @@ class AlertRow(NamedTuple):
 
 
 def unresolved_alerts(session: Session, *, project_ids: Iterable[int | None]) -> dict[str, AlertRow]:
-    """The projects' alerts not yet resolved: the ones a run may change whatever it finds."""
-    rows = session.exec(_rows_of(project_ids).where(col(Alert.state) != AlertState.RESOLVED))
-    return {row.key: row for row in map(AlertRow._make, rows)}
+    """The projects' alerts not yet resolved: the ones a run may change whatever it finds.
+
+    Straight from the driver, as the facts are: a province has some 60,000 open alerts, and the
+    ORM's per-row conversions took two seconds of the daily run. The few typed columns are
+    converted here (SQLite hands back text, PostgreSQL typed values).
+    """
+    ids = [i for i in project_ids if i is not None]
+    rows = fetch_rows(
+        session,
+        f"SELECT {', '.join(AlertRow._fields)} FROM alert "
+        f"WHERE project_id IN ({ints(ids)}) AND state != '{AlertState.RESOLVED.value}'",
+    )
+    alerts: dict[str, AlertRow] = {}
+    for i, key, kind, severity, subject, stage, state, told, count, escalated, last, payload in rows:
+        alerts[key] = AlertRow(
+            i, key, kind, severity, subject, stage, member(AlertState, state), aware_utc(told), count,
+            aware_utc(escalated), date.fromisoformat(last) if isinstance(last, str) else last,
+            json.loads(payload) if isinstance(payload, str) else payload,
+        )  # fmt: skip
+    return alerts
 
 
 def alerts_in_play(

@@ -12,7 +12,7 @@ import json
 from collections import defaultdict, namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any
@@ -31,7 +31,7 @@ from db.models import (
     ReportFiling,
     Source,
 )
-from db.types import code_point_order
+from db.types import aware_utc, code_point_order
 from domain.agreement import parse_agree_within
 from domain.enums import Binding, Cadence, Comparator, IndicatorKind, PeriodKind, Recurrence
 from domain.facts import (
@@ -197,7 +197,7 @@ def _indicators(
                 period=PeriodKind(row.period),
                 due=_date(row.due),
                 done=bool(row.done),
-                done_on=_office_date(_aware(row.done_at)),
+                done_on=_office_date(aware_utc(row.done_at)),
                 done_evidence=proofs.get(row.done_evidence_id) if row.done_evidence_id else None,
                 persons=_json(row.responsible_persons),
                 responsible_unit=row.responsible_unit,
@@ -243,7 +243,7 @@ def load_readings(session: Session, ids: list[Any] | None) -> dict[int, tuple[So
     latest: dict[tuple[int, str, str], SourceReading] = {}
     for indicator_id, month, source, value, cumulative, recorded_at, evidence_id, origin in rows:
         latest[(indicator_id, month, source)] = SourceReading(
-            month, source, value, bool(cumulative), _office_date(_aware(recorded_at)), evidence_id, origin
+            month, source, value, bool(cumulative), _office_date(aware_utc(recorded_at)), evidence_id, origin
         )
     readings: dict[int, list[SourceReading]] = defaultdict(list)
     for (indicator_id, _, _), reading in sorted(latest.items()):
@@ -327,21 +327,13 @@ def _sources(session: Session, only: Any) -> dict[int, list[SourceFacts]]:
                 code=s.code,
                 kind=s.kind,
                 name=s.name,
-                last_ok=_office_date(_aware(succeeded_at)),
-                first_attempt=_office_date(_aware(first_at)),
+                last_ok=_office_date(aware_utc(succeeded_at)),
+                first_attempt=_office_date(aware_utc(first_at)),
                 failed_error=error,
                 failed_page_kept=page_kept,
             )
         )
     return grouped
-
-
-def _aware(value: Any) -> datetime | None:
-    """Aggregates bypass the column type: SQLite hands back naive UTC text or datetimes."""
-    if value is None:
-        return None
-    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
 def _office_date(value: datetime | None) -> Any:

@@ -34,6 +34,15 @@ class UTCDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+def aware_utc(value: Any) -> datetime | None:
+    """A moment read past the column type (straight from the driver, or an aggregate) as an aware
+    UTC datetime, as :class:`UTCDateTime` gives it: SQLite hands back naive UTC text."""
+    if value is None:
+        return None
+    moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
 def utcnow() -> datetime:
     return datetime.now(UTC)
 

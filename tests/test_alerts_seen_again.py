@@ -16,12 +16,15 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import pytest
 from sqlalchemy import event
 from sqlmodel import Session, select
 
 from bot.clock import office_morning
 from bot.wiring import App
-from db.models import Alert
+from db.alerts import AlertRow, unresolved_alerts
+from db.models import Alert, Project
+from domain.enums import AlertState
 from tests.scenario_world import import_example, make_app, run_day
 
 DAY, NEXT = date(2023, 10, 16), date(2023, 10, 17)  # pianguan: items overdue, then B's remind-3
@@ -79,3 +82,25 @@ def test_a_day_run_again_loads_no_alert_object_and_changes_no_row(tmp_path: Path
     assert not result.queued
     assert loaded == []  # read as rows and marked seen: no mapped object per alert
     assert alert_rows(app) == before  # the same day at the same time: every row as it was
+
+
+@pytest.mark.both_databases
+def test_open_alerts_read_straight_from_the_driver_are_what_the_orm_reads(app: App) -> None:
+    """The daily run reads its open alerts past the ORM; every column must come back as the
+    mapped object has it: state, aware UTC times, the as-of day and the payload."""
+    import_example(app, "pianguan.yaml", "wenxi.yaml")
+    run_day(app, DAY)
+    run_day(app, date(2023, 10, 25))  # told and escalated alerts among them
+    with Session(app.engine) as session:
+        ids = list(session.exec(select(Project.id)))
+        fast = unresolved_alerts(session, project_ids=[*ids, None])
+        mapped = {a.key: a for a in session.exec(select(Alert).where(Alert.state != AlertState.RESOLVED))}
+    assert fast.keys() == mapped.keys() and len(fast) > 20
+    for key, row in fast.items():
+        assert row == AlertRow(*(getattr(mapped[key], name) for name in AlertRow._fields)), key
+    assert {type(row.state) for row in fast.values()} == {AlertState}
+    told = [row for row in fast.values() if row.last_notified_at is not None]
+    assert told and all(row.last_notified_at.tzinfo is not None for row in told)  # type: ignore[union-attr]
+    assert any(row.escalated_at for row in fast.values()) and any(
+        row.escalated_at is None for row in fast.values()
+    )
