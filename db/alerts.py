@@ -25,7 +25,7 @@ from sqlmodel import Session, col, func, select
 from db.figures import fetch_rows, ints
 from db.models import Alert, AlertEvent, Project, Silence
 from db.silences import add_silence
-from db.types import aware_utc, code_point_order
+from db.types import aware_utc, code_point_order, stored_date
 from domain.enums import AlertState, member
 from domain.errors import DubanError
 from domain.keys import natural_key
@@ -256,7 +256,7 @@ def unresolved_alerts(session: Session, *, project_ids: Iterable[int | None]) ->
     for i, key, kind, severity, subject, stage, state, told, count, escalated, last, payload in rows:
         alerts[key] = AlertRow(
             i, key, kind, severity, subject, stage, member(AlertState, state), aware_utc(told), count,
-            aware_utc(escalated), date.fromisoformat(last) if isinstance(last, str) else last,
+            aware_utc(escalated), stored_date(last),
             json.loads(payload) if isinstance(payload, str) else payload,
         )  # fmt: skip
     return alerts

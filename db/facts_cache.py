@@ -69,16 +69,18 @@ class Kept:
 
 def kept_facts(session: Session, ids: list[int]) -> Kept:
     """The valid copies among projects ``ids``, and the stamps of the rest (read first)."""
-    where = f" WHERE project_id IN ({ints(ids)})"
+    asked = ints(ids)
     stamps: dict[int, int | None] = dict.fromkeys(ids)
-    stamps.update(fetch_rows(session, f"SELECT project_id, stamp FROM factsstamp{where}"))
+    stamps.update(
+        fetch_rows(session, f"SELECT project_id, stamp FROM factsstamp WHERE project_id IN ({asked})")
+    )
     kept = Kept()
     # One statement, so a copy and the stamp it is checked against are read at the same moment.
     rows = fetch_rows(
         session,
         "SELECT c.project_id, c.facts FROM factscache c JOIN factsstamp s "
         f"ON s.project_id = c.project_id AND s.stamp = c.stamp WHERE c.version = '{VERSION}' "
-        f"AND c.project_id IN ({ints(ids)})",
+        f"AND c.project_id IN ({asked})",
         binary=True,
     )
     for project_id, blob in rows:
@@ -108,19 +110,21 @@ def keep_facts(session: Session, fresh: Iterable[tuple[int, int | None, domain.f
     sqlite = engine.dialect.name == "sqlite"
     try:
         with engine.connect() as connection:  # begins a transaction of its own on first use
-            limit = "PRAGMA busy_timeout = {}" if sqlite else "SET LOCAL lock_timeout = {}"
-            connection.exec_driver_sql(limit.format(SAVE_WAIT_MS))
+            if sqlite:  # the connection's own wait, given back before it returns to the pool
+                usual = int(connection.exec_driver_sql("PRAGMA busy_timeout").scalar_one())
+                connection.exec_driver_sql(f"PRAGMA busy_timeout = {SAVE_WAIT_MS}")
+            else:  # for this transaction only
+                connection.exec_driver_sql(f"SET LOCAL lock_timeout = {SAVE_WAIT_MS}")
             try:
                 connection.execute(_UPSERT, rows)
                 connection.commit()
             finally:
-                if sqlite:  # back to the engine's own wait for the pooled connection
-                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {_SQLITE_BUSY_MS}")
+                if sqlite:
+                    connection.exec_driver_sql(f"PRAGMA busy_timeout = {usual}")
     except DBAPIError as error:
         log.info("数据库正忙，%d 个项目的事实缓存这次没有保存，下次运行会重新加载：%s", len(rows), error.orig)
 
 
-_SQLITE_BUSY_MS = 30_000  # db.engine.make_engine's timeout
 _UPSERT = text(
     "INSERT INTO factscache (project_id, stamp, version, facts) "
     "VALUES (:project_id, :stamp, :version, :facts) "

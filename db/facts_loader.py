@@ -12,7 +12,7 @@ import json
 from collections import defaultdict, namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import date, datetime
+from datetime import datetime
 from functools import lru_cache
 from operator import attrgetter
 from typing import Any
@@ -31,7 +31,7 @@ from db.models import (
     ReportFiling,
     Source,
 )
-from db.types import aware_utc, code_point_order
+from db.types import aware_utc, code_point_order, stored_date
 from domain.agreement import parse_agree_within
 from domain.enums import Binding, Cadence, Comparator, IndicatorKind, PeriodKind, Recurrence
 from domain.facts import (
@@ -87,10 +87,7 @@ def no_gc() -> Iterator[None]:
 
 def project_order(session: Session, codes: list[str] | None = None) -> list[str]:
     """The codes of the projects asked for (all when None), in the order :func:`load_projects` gives."""
-    query = select(Project.code).order_by(Project.code)
-    if codes:
-        query = query.where(col(Project.code).in_(codes))
-    return list(session.exec(query))
+    return [code for code, _ in _project_ids(session, codes)]
 
 
 def _load(session: Session, codes: list[str] | None) -> list[ProjectFacts]:
@@ -124,7 +121,7 @@ def _load(session: Session, codes: list[str] | None) -> list[ProjectFacts]:
             sources=tuple(sources[pid]),
             filings=dict(filings[pid]),
             settings=_settings(p.alert_settings),
-            rectification_issued=_date(p.rectification_issued),
+            rectification_issued=stored_date(p.rectification_issued),
         )
         for p in projects
         if (pid := p.id) is not None  # always: the rows were read from the database
@@ -195,7 +192,7 @@ def _indicators(
                 target=row.target,
                 target_high=row.target_high,
                 period=PeriodKind(row.period),
-                due=_date(row.due),
+                due=stored_date(row.due),
                 done=bool(row.done),
                 done_on=_office_date(aware_utc(row.done_at)),
                 done_evidence=proofs.get(row.done_evidence_id) if row.done_evidence_id else None,
@@ -214,8 +211,8 @@ def _indicators(
                 tolerance=row.tolerance,
                 alternatives=_json(row.alternatives),
                 item=row.item,
-                window_start=_date(row.window_start),
-                window_end=_date(row.window_end),
+                window_start=stored_date(row.window_start),
+                window_end=stored_date(row.window_end),
                 average=bool(row.average),
                 recurs=Recurrence(row.recurs) if row.recurs else None,
                 grace_days=row.grace_days,
@@ -243,16 +240,18 @@ def load_readings(session: Session, ids: list[Any] | None) -> dict[int, tuple[So
     latest: dict[tuple[int, str, str], SourceReading] = {}
     for indicator_id, month, source, value, cumulative, recorded_at, evidence_id, origin in rows:
         latest[(indicator_id, month, source)] = SourceReading(
-            month, source, value, bool(cumulative), _office_date(aware_utc(recorded_at)), evidence_id, origin
+            month,
+            source,
+            value,
+            bool(cumulative),
+            _office_date(aware_utc(recorded_at)),
+            evidence_id,
+            origin,
         )
     readings: dict[int, list[SourceReading]] = defaultdict(list)
     for (indicator_id, _, _), reading in sorted(latest.items()):
         readings[indicator_id].append(reading)
     return {i: tuple(rows) for i, rows in readings.items()}
-
-
-def _date(value: Any) -> date | None:
-    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def _json(value: Any) -> tuple[Any, ...]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from enum import StrEnum
 from typing import Any
 
@@ -41,6 +41,11 @@ def aware_utc(value: Any) -> datetime | None:
         return None
     moment: datetime = datetime.fromisoformat(value) if isinstance(value, str) else value
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def stored_date(value: Any) -> date | None:
+    """A date read past the column type: SQLite hands back ISO text."""
+    return date.fromisoformat(value) if isinstance(value, str) else value
 
 
 def utcnow() -> datetime:
