@@ -72,8 +72,8 @@ def test_many_findings_are_counted_per_kind_and_project(
         reminds = sum(not f.quiet for f in findings if KINDS.label(f.kind) == kind)
         assert [kind, str(count), str(reminds)] in cells, kind
     for project, count in Counter(f.project for f in findings).items():
-        row = next(line for line in lines if line.startswith(f"│ {project} "))
-        assert row.split("│")[2].strip() == str(count)
+        row = next(line for line in lines if line.startswith(f"{project}　"))
+        assert row.startswith(f"{project}　{count} 项：")
         per_kind = Counter(KINDS.label(f.kind) for f in findings if f.project == project)
         assert all(f"{kind} {n}" in row for kind, n in per_kind.items()), row
 

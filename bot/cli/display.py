@@ -250,14 +250,17 @@ def _findings_summary(items: list[Finding], title: str) -> None:
     for kind, (count, reminds) in kinds.items():
         by_kind.add_row(kind, str(count), str(reminds))
     console.print(by_kind)
-    by_project = _table("按项目", "项目", "项数")
-    by_project.add_column("其中各类型", overflow="fold", ratio=1)
-    for project in sorted(projects):
-        counts = projects[project]
-        by_project.add_row(
-            project, str(sum(counts.values())), "，".join(f"{k} {n}" for k, n in counts.items())
-        )
-    console.print(by_project)
+    # One line per project, not a table: a table measures every cell of its 1,500 rows before
+    # printing (about a second nationally); the terminal wraps a long line by itself.
+    console.print(f"\n按项目（{len(projects)} 个，每行：项目代码、项数、其中各类型）", markup=False)
+    console.print(
+        "\n".join(
+            f"{project}　{sum(counts.values())} 项：" + "，".join(f"{k} {n}" for k, n in counts.items())
+            for project, counts in sorted(projects.items())
+        ),
+        markup=False,
+        soft_wrap=True,
+    )
 
 
 # In messages these kinds name their people in the group heading, so the sentence does not.
