@@ -118,3 +118,24 @@ def test_notify_shows_the_first_messages_in_full_then_a_line_each(
     assert all(
         f"县{n}工作群" in text and f"{n}.md" in text for n, text in enumerate(rest, display.SHOWN_IN_FULL)
     )
+
+
+def test_a_national_dry_run_shows_every_message_framing_only_the_first(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from db.models import Delivery
+    from jobs.evaluate import EvaluateResult
+
+    monkeypatch.setenv("COLUMNS", "200")
+    queued = [
+        Delivery(channel_code=f"group{n}", body=f"正文{n}\n[第二行](https://example.org/{n})")
+        for n in range(display.SHOWN_IN_FULL + 5)
+    ]
+    with display.console.capture() as captured:
+        display.dry_run(EvaluateResult(queued=queued))
+    text = captured.get()
+    assert f"将发送 {len(queued)} 条消息" in text
+    assert all(f"正文{n}" in text and f"example.org/{n})" in text for n in range(len(queued)))
+    framed, plain = text.split("不再加框")
+    assert framed.count("╭") == display.SHOWN_IN_FULL and "╭" not in plain
+    assert all(f"→ group{n}\n正文{n}" in plain for n in range(display.SHOWN_IN_FULL, len(queued)))

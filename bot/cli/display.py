@@ -328,10 +328,15 @@ def dry_run(result: EvaluateResult) -> None:
     console.print(
         f"[bold]预演：{len(result.findings)} 项发现，将发送 {len(result.queued)} 条消息（不发送、不记录）[/]"
     )
-    for delivery in result.queued:
-        console.print(
-            Panel(escape(delivery.body.strip()), title=f"→ {escape(delivery.channel_code)}", expand=False)
-        )
+    for shown, delivery in enumerate(result.queued, 1):
+        if shown <= SHOWN_IN_FULL:
+            console.print(
+                Panel(escape(delivery.body.strip()), title=f"→ {escape(delivery.channel_code)}", expand=False)
+            )
+            continue
+        if shown == SHOWN_IN_FULL + 1:  # framing hundreds of messages costs seconds nationally
+            console.print("消息较多，以下各条不再加框，每条以“→ 频道代码”开头。")
+        console.print(f"\n→ {delivery.channel_code}\n{delivery.body.strip()}", markup=False, soft_wrap=True)
 
 
 def cycle_summary(
