@@ -22,8 +22,6 @@ from email.headerregistry import Address, Group
 from email.message import EmailMessage
 from email.utils import format_datetime, make_msgid
 
-from bs4 import BeautifulSoup
-
 from domain.errors import ConfigurationError, DeliveryError
 from domain.workdays import OFFICE_TZ
 from notifiers.base import Format, Message, Notifier, Part
@@ -219,4 +217,6 @@ class _SettingsMismatchError(Exception):
 
 
 def _plain(html: str) -> str:
+    from bs4 import BeautifulSoup  # here: every command builds the notifiers, few send an email
+
     return BeautifulSoup(html, "html.parser").get_text("\n", strip=True)
