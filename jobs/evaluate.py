@@ -35,7 +35,7 @@ from domain.routing import ChannelFacts, route
 from domain.workdays import WorkCalendar
 from jobs.alert_state import as_finding, memory_of, notified, observe, only_seen, opened
 from jobs.alert_state import resolved as mark_resolved
-from jobs.compose import Wording, drafts
+from jobs.compose import Draft, Wording, drafts
 from jobs.judging import judge_projects
 from jobs.page_links import PageLinks
 from jobs.reply_links import ReplyLinks
@@ -234,7 +234,8 @@ def _queue(
     for channel, items in routed_resolved.items():
         by_channel[channel][1].extend(items)
     reported = frozenset(f.key for c, items in routed.items() if c.leadership for f in items)
-    queued_here: set[str] = set()
+    written: list[tuple[ChannelFacts, int, Draft, str]] = []  # in order, each dedup key once
+    keys_here: set[str] = set()
     for channel, (open_findings, cleared) in by_channel.items():
         project_id = project_ids[channel.project]
         assert project_id is not None
@@ -247,30 +248,31 @@ def _queue(
                 f"{as_of}/{channel.project}/{channel.code}/"
                 + hashlib.sha256("\n".join(keys).encode()).hexdigest()[:16]
             )
-            if dedup in queued_here:
-                continue
-            with session.no_autoflush:  # this run's rows are in queued_here: the database is
-                # asked only about earlier runs, without a flush per message (hundreds nationally)
-                if outbox.is_queued(session, dedup_key=dedup):
-                    continue
-            queued_here.add(dedup)
-            delivery = outbox.queue_delivery(
-                session,
-                dedup_key=dedup,
-                project_id=project_id,
-                channel_id=channel_ids.get((project_id, channel.code)),
-                channel_code=channel.code,
-                subject=draft.subject,
-                body=draft.body,
-                text_body=draft.text_body,
-                mentions=list(draft.mentions),
-                alert_keys=[f.key for f in draft.findings],
-                created_at=now,
-                next_attempt_at=now,
-            )
-            result.queued.append(delivery)
-            result.deliveries += 1
+            if dedup not in keys_here:
+                keys_here.add(dedup)
+                written.append((channel, project_id, draft, dedup))
         told.update(f.key for f in open_findings)
+    with session.no_autoflush:  # asked once for all of them: nationally, hundreds of messages
+        earlier = outbox.queued_among(session, dedup_keys=sorted(keys_here))
+    for channel, project_id, draft, dedup in written:
+        if dedup in earlier:
+            continue
+        delivery = outbox.queue_delivery(
+            session,
+            dedup_key=dedup,
+            project_id=project_id,
+            channel_id=channel_ids.get((project_id, channel.code)),
+            channel_code=channel.code,
+            subject=draft.subject,
+            body=draft.body,
+            text_body=draft.text_body,
+            mentions=list(draft.mentions),
+            alert_keys=[f.key for f in draft.findings],
+            created_at=now,
+            next_attempt_at=now,
+        )
+        result.queued.append(delivery)
+        result.deliveries += 1
     if findings and not channels:
         log.warning("项目没有配置任何频道，%d 条提醒无人接收", len(findings))
     return told
