@@ -22,7 +22,7 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD_REVISION = "0023"  # the newest file in migrations/versions; a new migration updates it
+HEAD_REVISION = "0024"  # the newest file in migrations/versions; a new migration updates it
 
 
 def make_engine(url: str, **kwargs: Any) -> Engine:
