@@ -1,0 +1,198 @@
+"""The sender claims due rows in batches: a message costs one transaction of two statements, and
+what the batch changes leaves the delivery guarantee whole — two senders holding the same rows
+still send each part once, a sender that dies holds back no more than its batch, and rows put
+off behind a failing robot are not counted as attempts. On SQLite and PostgreSQL, except the race
+(PostgreSQL only: on SQLite one sender runs at a time).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+from db.models import Channel
+from domain.enums import DeliveryStatus
+from jobs.admin_alert import AdminRoute
+from jobs.deliver import CLAIM_BATCH, LEASE, _Run, deliver_pending
+from notifiers.base import Message, Notifier, Part
+from tests.fakes.clock import FakeClock
+from tests.fakes.outbox import live_app, queue, rows
+from tests.fakes.wecom_server import FakeWeCom, running
+
+CHANNELS = ("work", "app", "leaders")
+
+
+@pytest.fixture
+def clock() -> FakeClock:
+    return FakeClock()
+
+
+@contextmanager
+def counted(engine: Engine) -> Iterator[Counter[str]]:
+    """Statements and commits the engine sends while the block runs."""
+    counts: Counter[str] = Counter()
+
+    def statement(*_: Any) -> None:
+        counts["statements"] += 1
+
+    def commit(*_: Any) -> None:
+        counts["commits"] += 1
+
+    event.listen(engine, "before_cursor_execute", statement)
+    event.listen(engine, "commit", commit)
+    try:
+        yield counts
+    finally:
+        event.remove(engine, "before_cursor_execute", statement)
+        event.remove(engine, "commit", commit)
+
+
+@pytest.mark.both_databases
+def test_a_message_costs_one_transaction_of_two_statements(
+    tmp_path: Path, database: str | None, clock: FakeClock
+) -> None:
+    app = live_app(tmp_path, clock, database_url=database, delivery="console")
+    messages = 3 * CLAIM_BATCH
+    for n in range(messages):
+        queue(app, CHANNELS[n % 3], f"**逾期 {n} 项**", now=clock())
+    built: list[str | None] = []
+
+    def notifier_for(channel: Channel | None) -> Notifier:
+        built.append(channel.code if channel else None)
+        return app.notifier_for(channel)
+
+    with counted(app.engine) as counts:
+        result = deliver_pending(app.engine, notifier_for, now=clock(), clock=clock, sleep=clock.sleep)
+    assert result.sent == messages and {r.status for r in rows(app)} == {DeliveryStatus.SENT}
+    assert sorted(built, key=str) == sorted(CHANNELS)  # one notifier per channel for the whole run
+    # Each message: lock its part, record it, commit. Each batch: claim the rows, read their
+    # channels, commit. The run: forget old attempts, and find the outbox empty at the end.
+    batches = messages // CLAIM_BATCH
+    assert counts["statements"] <= 2 * messages + 2 * batches + 2, counts
+    assert counts["commits"] <= messages + batches + 2, counts
+
+
+class Lines(Notifier):
+    """Sends a message line by line, slowly enough that two senders meet; records every part."""
+
+    def __init__(self, sent: list[tuple[int, int, str]], sender: str) -> None:
+        self.sent, self.sender = sent, sender
+
+    def parts(self, message: Message) -> list[Part]:
+        lines = message.body.split("\n")
+        return [Part(i, len(lines), "text", line) for i, line in enumerate(lines)]
+
+    def send_part(self, message: Message, part: Part) -> str | None:
+        time.sleep(0.002)
+        self.sent.append((message.delivery_id, part.index, self.sender))
+        return None
+
+
+@pytest.mark.parametrize("database", ["postgres"], indirect=True)
+def test_two_senders_holding_the_same_batch_send_each_part_once(
+    tmp_path: Path, database: str | None, clock: FakeClock
+) -> None:
+    """A's lease on its batch ran out (it waited on a robot, say) and B claimed the same rows: both
+    now hold them, and they race through them part by part. Each part goes out once."""
+    app = live_app(tmp_path, clock, database_url=database, delivery="console")
+    lines = 4
+    ids = [
+        queue(app, "work", "\n".join(f"第{n}条第{i}行" for i in range(lines)), now=clock()) for n in range(30)
+    ]
+    sent: list[tuple[int, int, str]] = []
+    start = clock()
+
+    def sender(name: str, at: timedelta) -> _Run:
+        run = _Run(
+            app.engine, lambda _: Lines(sent, name), lambda: start + at, lambda _: None, AdminRoute(), at
+        )
+        assert run.claim(due_by=start + at)  # the first batch, before either starts sending
+        return run
+
+    a = sender("A", timedelta(0))
+    b = sender("B", LEASE + timedelta(seconds=1))  # after A's lease on that batch ran out
+    assert list(a.queue) == list(b.queue) == ids[:CLAIM_BATCH]
+    go = threading.Barrier(2)
+
+    def race(run: _Run, due: timedelta) -> None:
+        go.wait()
+        run.loop(due_by=start + due)
+
+    threads = [
+        threading.Thread(target=race, args=(a, timedelta(0))),
+        threading.Thread(target=race, args=(b, LEASE + timedelta(seconds=1))),
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    times = Counter((delivery_id, part) for delivery_id, part, _ in sent)
+    assert set(times) == {(i, p) for i in ids for p in range(lines)}  # every part of every row
+    assert set(times.values()) == {1}, [k for k, n in times.items() if n > 1]  # and each once
+    assert {who for _, _, who in sent} == {"A", "B"}  # both really sent
+    assert all(r.status is DeliveryStatus.SENT and r.parts_sent == lines for r in rows(app))
+    assert a.result.parts + b.result.parts == len(sent)
+
+
+class Died(BaseException):
+    """The sender's process dies (not an error the sender could catch)."""
+
+
+@pytest.mark.both_databases
+def test_a_sender_that_dies_holds_back_at_most_its_batch_until_the_lease_runs_out(
+    tmp_path: Path, database: str | None, clock: FakeClock
+) -> None:
+    app = live_app(tmp_path, clock, database_url=database, delivery="console")
+    messages = CLAIM_BATCH + 30
+    for n in range(messages):
+        queue(app, "work", f"**逾期 {n} 项**", now=clock())
+
+    def dying(channel: Channel | None) -> Notifier:
+        notifier = app.notifier_for(channel)
+        send_part = notifier.send_part
+
+        def send(message: Message, part: Part) -> str | None:
+            if message.body != "**逾期 0 项**":
+                raise Died
+            return send_part(message, part)
+
+        notifier.send_part = send  # type: ignore[method-assign]
+        return notifier
+
+    with pytest.raises(Died):  # sent the first row of its batch, then died on the second
+        deliver_pending(app.engine, dying, now=clock(), clock=clock, sleep=clock.sleep)
+    clock.advance(1)
+    now = deliver_pending(app.engine, app.notifier_for, now=clock(), clock=clock, sleep=clock.sleep)
+    assert now.sent == messages - CLAIM_BATCH  # the rest went out at once
+    clock.advance(LEASE.total_seconds())
+    later = deliver_pending(app.engine, app.notifier_for, now=clock(), clock=clock, sleep=clock.sleep)
+    assert later.sent == CLAIM_BATCH - 1  # the dead sender's batch, once its lease ran out
+    assert {r.status for r in rows(app)} == {DeliveryStatus.SENT}
+
+
+@pytest.mark.both_databases
+def test_rows_put_off_behind_a_failing_robot_are_not_counted_as_attempts(
+    tmp_path: Path, database: str | None, clock: FakeClock
+) -> None:
+    with running(FakeWeCom(clock=clock)) as fake:
+        app = live_app(tmp_path, clock, database_url=database, wecom_url=fake.url)
+        for n in range(3):
+            queue(app, "work", f"**逾期 {n} 项**", now=clock())
+        fake.inject(45009)  # the robot is throttled: the first request fails, retryably
+        result = deliver_pending(app.engine, app.notifier_for, now=clock(), clock=clock, sleep=clock.sleep)
+    assert (result.retrying, result.sent, fake.requests) == (1, 0, 1)
+    first, *others = rows(app)
+    assert first.attempts == 1
+    for row in others:  # claimed with the batch, then put off with the robot: never tried
+        assert row.status is DeliveryStatus.PENDING and row.attempts == 0
+        assert row.next_attempt_at == first.next_attempt_at
