@@ -99,6 +99,32 @@ def lock_part(session: Session, *, delivery_id: int, parts_sent: int) -> bool:
     return session.exec(query).first() is not None
 
 
+def _still_held(delivery_id: int, parts_sent: int, held_until: datetime) -> Any:
+    """The row, if it is still pending at part ``parts_sent`` under the lease ``held_until`` (nobody
+    claimed it since) and no other sender is sending a part of it right now."""
+    free = select(Delivery.id).where(col(Delivery.id) == delivery_id).with_for_update(skip_locked=True)
+    return (
+        col(Delivery.id).in_(free.scalar_subquery())
+        & (col(Delivery.status) == DeliveryStatus.PENDING)
+        & (col(Delivery.parts_sent) == parts_sent)
+        & (col(Delivery.next_attempt_at) == held_until)
+    )
+
+
+def renew_lease(
+    session: Session, *, delivery_id: int, parts_sent: int, held_until: datetime, until: datetime
+) -> bool:
+    """Compare-and-set: extend this sender's lease ``held_until`` on the row to ``until``; False
+    when another sender claimed the row since, or is sending a part of it right now."""
+    renewed: Any = session.execute(
+        update(Delivery)
+        .where(_still_held(delivery_id, parts_sent, held_until))
+        .values(next_attempt_at=until)
+        .execution_options(synchronize_session=False)
+    )
+    return bool(renewed.rowcount == 1)
+
+
 def record_parts(session: Session, *, delivery_id: int, **columns: Any) -> None:
     """Write what a sender holding the row's lock (:func:`lock_part`) learnt: keyword columns of
     :class:`Delivery` (parts accepted, note, status, next attempt…), in one statement."""
@@ -110,10 +136,18 @@ def record_parts(session: Session, *, delivery_id: int, **columns: Any) -> None:
     )
 
 
-def put_off(session: Session, *, delivery_id: int, until: datetime) -> None:
-    """Leave a claimed row until ``until``, its claim not counted as an attempt: it was never
-    tried (its endpoint failed a moment ago). The caller holds the row (:func:`lock_part`)."""
-    record_parts(session, delivery_id=delivery_id, next_attempt_at=until, attempts=col(Delivery.attempts) - 1)
+def put_off(
+    session: Session, *, delivery_id: int, parts_sent: int, held_until: datetime, until: datetime
+) -> None:
+    """Leave a row this sender claimed (lease ``held_until``) until ``until``, the claim not
+    counted as an attempt: it was never tried (its endpoint failed a moment ago). A row another
+    sender took meanwhile is left to it."""
+    session.execute(
+        update(Delivery)
+        .where(_still_held(delivery_id, parts_sent, held_until))
+        .values(next_attempt_at=until, attempts=col(Delivery.attempts) - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def attempts_since(session: Session, *, rate_key: str, since: datetime) -> list[datetime]:

@@ -123,6 +123,7 @@ class _Work:
     parts: list[Part]
     done: int  # parts accepted so far
     note: str | None  # the row's note as recorded so far
+    leased_until: datetime  # the lease this sender claimed the row with
     started: bool = False  # a part of it was sent in this run
 
 
@@ -178,7 +179,7 @@ class _Run:
         work = self.work.get(delivery_id)
         if work is None:
             return None
-        if not work.started and self.held_back(delivery_id, work):
+        if not work.started and (self.held_back(delivery_id, work) or not self.still_ours(delivery_id, work)):
             return None
         while work.done < len(work.parts):
             wait = self.send_next(delivery_id, work)
@@ -232,10 +233,32 @@ class _Run:
             wanted = {r.channel_id for r in rows if r.channel_id and r.channel_id not in self.channels}
             self.channels.update(channels_by_ids(session, ids=wanted))
         for delivery in rows:
-            self.prepare(delivery)
+            self.prepare(delivery, until)
         return bool(rows)
 
-    def prepare(self, delivery: Delivery) -> None:
+    def still_ours(self, delivery_id: int, work: _Work) -> bool:
+        """Whether the row is still this sender's to start: a row reached late in its batch (the
+        rows before it were slow, or it waited for its window) first renews its lease, so that
+        it never starts on a lease about to run out, and is left alone if another sender took it
+        meanwhile."""
+        at = self.clock()
+        if at < work.leased_until - self.lease / 2:
+            return True
+        with session_scope(self.engine) as session:
+            renewed = outbox.renew_lease(
+                session,
+                delivery_id=delivery_id,
+                parts_sent=work.done,
+                held_until=work.leased_until,
+                until=at + self.lease,
+            )
+        if not renewed:
+            self.work.pop(delivery_id, None)
+            return False
+        work.leased_until = at + self.lease
+        return True
+
+    def prepare(self, delivery: Delivery, leased_until: datetime) -> None:
         """Cut a claimed row into parts and queue it; one that cannot be sent fails at once."""
         assert delivery.id is not None
         channel = self.channels.get(delivery.channel_id or 0)
@@ -249,7 +272,7 @@ class _Run:
             problem = error
         else:
             done = min(delivery.parts_sent, len(parts))
-            self.work[delivery.id] = _Work(notifier, message, parts, done, delivery.note)
+            self.work[delivery.id] = _Work(notifier, message, parts, done, delivery.note, leased_until)
             self.queue.append(delivery.id)
             return
         self.failed(delivery.id, None, problem)
@@ -268,8 +291,13 @@ class _Run:
             return False
         self.work.pop(delivery_id, None)
         with session_scope(self.engine) as session:
-            if outbox.lock_part(session, delivery_id=delivery_id, parts_sent=work.done):
-                outbox.put_off(session, delivery_id=delivery_id, until=until)
+            outbox.put_off(
+                session,
+                delivery_id=delivery_id,
+                parts_sent=work.done,
+                held_until=work.leased_until,
+                until=until,
+            )
         return True
 
     def reserve(self, key: str, per_minute: int) -> float:

@@ -12,7 +12,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -20,6 +20,8 @@ import pytest
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
 
+from db import outbox
+from db.engine import session_scope
 from db.models import Channel
 from domain.enums import DeliveryStatus
 from jobs.admin_alert import AdminRoute
@@ -99,39 +101,38 @@ class Lines(Notifier):
 
 
 @pytest.mark.parametrize("database", ["postgres"], indirect=True)
-def test_two_senders_holding_the_same_batch_send_each_part_once(
+def test_two_senders_whose_leases_keep_running_out_send_each_part_once(
     tmp_path: Path, database: str | None, clock: FakeClock
 ) -> None:
-    """A's lease on its batch ran out (it waited on a robot, say) and B claimed the same rows: both
-    now hold them, and they race through them part by part. Each part goes out once."""
+    """Leases shorter than a part, so the two senders keep claiming rows from each other, renewing,
+    losing and retaking them mid-message, as the service's sweeps would. Each part goes out once."""
     app = live_app(tmp_path, clock, database_url=database, delivery="console")
     lines = 4
     ids = [
         queue(app, "work", "\n".join(f"第{n}条第{i}行" for i in range(lines)), now=clock()) for n in range(30)
     ]
     sent: list[tuple[int, int, str]] = []
-    start = clock()
-
-    def sender(name: str, at: timedelta) -> _Run:
-        run = _Run(
-            app.engine, lambda _: Lines(sent, name), lambda: start + at, lambda _: None, AdminRoute(), at
-        )
-        assert run.claim(due_by=start + at)  # the first batch, before either starts sending
-        return run
-
-    a = sender("A", timedelta(0))
-    b = sender("B", LEASE + timedelta(seconds=1))  # after A's lease on that batch ran out
-    assert list(a.queue) == list(b.queue) == ids[:CLAIM_BATCH]
+    due_by = datetime.now(UTC) + timedelta(days=1)  # every row is due, once its lease runs out
     go = threading.Barrier(2)
 
-    def race(run: _Run, due: timedelta) -> None:
+    def sender(name: str) -> None:
         go.wait()
-        run.loop(due_by=start + due)
+        for _ in range(200):  # the service's sweeps, until nothing is left
+            if all(r.status is DeliveryStatus.SENT for r in rows(app)):
+                return
+            lease = timedelta(milliseconds=3)
+            run = _Run(
+                app.engine,
+                lambda _: Lines(sent, name),
+                real_clock,
+                lambda _: None,
+                AdminRoute(),
+                lease,
+                lease=lease,
+            )
+            run.loop(due_by=due_by)
 
-    threads = [
-        threading.Thread(target=race, args=(a, timedelta(0))),
-        threading.Thread(target=race, args=(b, LEASE + timedelta(seconds=1))),
-    ]
+    threads = [threading.Thread(target=sender, args=(name,)) for name in "AB"]
     for thread in threads:
         thread.start()
     for thread in threads:
@@ -141,7 +142,37 @@ def test_two_senders_holding_the_same_batch_send_each_part_once(
     assert set(times.values()) == {1}, [k for k, n in times.items() if n > 1]  # and each once
     assert {who for _, _, who in sent} == {"A", "B"}  # both really sent
     assert all(r.status is DeliveryStatus.SENT and r.parts_sent == lines for r in rows(app))
-    assert a.result.parts + b.result.parts == len(sent)
+
+
+def real_clock() -> datetime:
+    return datetime.now(UTC)
+
+
+@pytest.mark.both_databases
+def test_a_row_reached_after_its_lease_ran_out_is_renewed_or_left_to_who_took_it(
+    tmp_path: Path, database: str | None, clock: FakeClock
+) -> None:
+    """The rows before them were slow: by the time A reaches its batch's rows their lease has run
+    out and another sender took half of them. A sends the other half (renewing each lease first)
+    and leaves the taken ones alone, even on SQLite, where rows are not locked."""
+    app = live_app(tmp_path, clock, database_url=database, delivery="console")
+    ids = [queue(app, "work", f"**逾期 {n} 项**", now=clock()) for n in range(CLAIM_BATCH)]
+    sent: list[tuple[int, int, str]] = []
+    a = _Run(app.engine, lambda _: Lines(sent, "A"), clock, clock.sleep, AdminRoute(), timedelta(0))
+    start = clock()
+    assert a.claim(due_by=start) and list(a.queue) == ids
+    clock.advance(LEASE.total_seconds() + 1)
+    taken = ids[: CLAIM_BATCH // 2]
+    with session_scope(app.engine) as session:  # another sender claims half of them
+        other = outbox.claim_due(session, due_by=clock(), until=clock() + LEASE, limit=CLAIM_BATCH, ids=taken)
+        assert [r.id for r in other] == taken
+    a.loop(due_by=start)
+    assert sorted({delivery_id for delivery_id, _, _ in sent}) == ids[CLAIM_BATCH // 2 :]
+    by_id = {r.id: r for r in rows(app)}
+    assert all(by_id[i].status is DeliveryStatus.PENDING and by_id[i].attempts == 2 for i in taken)
+    assert all(
+        by_id[i].status is DeliveryStatus.SENT and by_id[i].attempts == 1 for i in ids if i not in taken
+    )
 
 
 class Died(BaseException):
