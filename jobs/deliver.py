@@ -123,7 +123,7 @@ class _Work:
     parts: list[Part]
     done: int  # parts accepted so far
     note: str | None  # the row's note as recorded so far
-    leased_until: datetime  # the lease this sender claimed the row with
+    leased_until: datetime  # this sender's lease on the row (from the claim or the last part)
     started: bool = False  # a part of it was sent in this run
 
 
@@ -179,7 +179,9 @@ class _Run:
         work = self.work.get(delivery_id)
         if work is None:
             return None
-        if not work.started and (self.held_back(delivery_id, work) or not self.still_ours(delivery_id, work)):
+        if not work.started and self.held_back(delivery_id, work):
+            return None
+        if not self.still_ours(delivery_id, work):
             return None
         while work.done < len(work.parts):
             wait = self.send_next(delivery_id, work)
@@ -237,10 +239,9 @@ class _Run:
         return bool(rows)
 
     def still_ours(self, delivery_id: int, work: _Work) -> bool:
-        """Whether the row is still this sender's to start: a row reached late in its batch (the
-        rows before it were slow, or it waited for its window) first renews its lease, so that
-        it never starts on a lease about to run out, and is left alone if another sender took it
-        meanwhile."""
+        """Whether the row is still this sender's: a row reached late (the rows before it in its
+        batch were slow, or it waited for its window) first renews its lease, so that no part
+        starts on a lease about to run out, and is left alone if another sender took it meanwhile."""
         at = self.clock()
         if at < work.leased_until - self.lease / 2:
             return True
@@ -317,7 +318,7 @@ class _Run:
             columns.update(status=DeliveryStatus.SENT, sent_at=self.clock(), last_error=None)
             self.result.sent += 1
         else:
-            columns["next_attempt_at"] = self.clock() + self.lease
+            columns["next_attempt_at"] = work.leased_until = self.clock() + self.lease
         outbox.record_parts(session, delivery_id=delivery_id, **columns)
 
     def failed(self, delivery_id: int, notifier: Notifier | None, error: DeliveryError) -> None:

@@ -227,3 +227,37 @@ def test_rows_put_off_behind_a_failing_robot_are_not_counted_as_attempts(
     for row in others:  # claimed with the batch, then put off with the robot: never tried
         assert row.status is DeliveryStatus.PENDING and row.attempts == 0
         assert row.next_attempt_at == first.next_attempt_at
+
+
+class Paced(Lines):
+    """A robot that takes one request a minute."""
+
+    per_minute = 1
+
+    @property
+    def rate_key(self) -> str | None:
+        return "paced-robot"
+
+
+@pytest.mark.both_databases
+def test_a_message_whose_lease_ran_out_while_it_waited_for_its_window_is_left_to_who_took_it(
+    tmp_path: Path, database: str | None, clock: FakeClock
+) -> None:
+    """A sent the first part, then waited a minute for the robot's window on a 30 s lease; another
+    sender took the row meanwhile. A does not send the second part: the other sender will."""
+    app = live_app(tmp_path, clock, database_url=database, delivery="console")
+    row_id = queue(app, "work", "第一段\n第二段", now=clock())
+    sent: list[tuple[int, int, str]] = []
+
+    def sleep(seconds: float) -> None:  # while A waits, its lease runs out and B takes the row
+        clock.sleep(seconds)
+        with session_scope(app.engine) as session:
+            taken = outbox.claim_due(session, due_by=clock(), until=clock() + LEASE, limit=1, ids=[row_id])
+            assert [r.id for r in taken] == [row_id]
+
+    lease = timedelta(seconds=30)
+    a = _Run(app.engine, lambda _: Paced(sent, "A"), clock, sleep, AdminRoute(), timedelta(0), lease=lease)
+    a.loop(due_by=clock())
+    assert sent == [(row_id, 0, "A")] and a.result.waited == 60
+    (row,) = rows(app)
+    assert (row.status, row.parts_sent, row.attempts) == (DeliveryStatus.PENDING, 1, 2)
