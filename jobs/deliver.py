@@ -13,7 +13,6 @@ channels are read and notifiers built once per run.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 import threading
 import time
@@ -21,7 +20,6 @@ from collections import deque
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
@@ -34,8 +32,9 @@ from db.models import Channel, Delivery
 from domain.enums import DeliveryStatus
 from domain.errors import ConfigurationError, DeliveryError
 from domain.secrets import mask
-from jobs.admin_alert import ADMIN_KIND, STILL_FAILING_AFTER, AdminRoute, queue_admin_alert
-from notifiers.base import Attachment, Format, Message, Notifier, Part
+from jobs.admin_alert import STILL_FAILING_AFTER, AdminRoute, queue_admin_alert
+from jobs.outbox_message import message_of
+from notifiers.base import Message, Notifier, Part
 from notifiers.pacing import MARGIN, WINDOW, wait_needed
 from notifiers.registry import FormatOf, builtin_format
 from notifiers.wecom import redact
@@ -265,7 +264,7 @@ class _Run:
         channel = self.channels.get(delivery.channel_id or 0)
         try:
             notifier = self.notifier(channel)
-            message = _message(delivery, channel, self.formats)
+            message = message_of(delivery, channel, self.formats)
             parts = notifier.parts(message)
         except ConfigurationError as error:
             problem = DeliveryError(delivery.channel_code, str(error), retryable=False)
@@ -350,45 +349,6 @@ class _Run:
                 self.result.admin_alerts += 1
         if alert is not None and alert.id is not None:
             self.claim(due_by=alert.next_attempt_at, ids=[alert.id])  # tell the administrator in this run
-
-
-def _message(delivery: Delivery, channel: Channel | None, formats: FormatOf = builtin_format) -> Message:
-    kind_format = formats(channel.kind) if channel is not None else None
-    if delivery.kind == ADMIN_KIND or delivery.kind == "test":
-        # Written as plain text: markdown channels take it as it is; the others send it as text.
-        fmt = Format.MARKDOWN if kind_format is Format.MARKDOWN else Format.TEXT
-    else:
-        fmt = kind_format or Format.MARKDOWN
-    return Message(
-        delivery_id=delivery.id or 0,
-        channel=delivery.channel_code,
-        channel_name=channel.name if channel else delivery.channel_code,
-        subject=delivery.subject,
-        body=delivery.body,
-        format=fmt,
-        mentions=tuple(delivery.mentions),
-        text=delivery.text_body,
-        attachments=tuple(_attachment(a) for a in delivery.attachments),
-        kind=delivery.kind,
-        uid=_uid(delivery),
-    )
-
-
-def _uid(delivery: Delivery) -> str:
-    """Stable for one row (a resend keeps its Message-ID), different for a row of a rebuilt database."""
-    seed = f"{delivery.dedup_key}|{delivery.created_at.isoformat()}"
-    return hashlib.sha256(seed.encode()).hexdigest()[:12]
-
-
-def _attachment(spec: dict[str, str]) -> Attachment:
-    path = Path(spec["path"])
-    try:
-        data = path.read_bytes()
-    except OSError:
-        problem = f"附件文件 {path} 不见了"
-        raise DeliveryError(spec.get("filename", path.name), problem, retryable=False) from None
-    filename = spec.get("filename", path.name)
-    return Attachment(filename, spec["content_type"], data, spec.get("inline_id") or None)
 
 
 def reserve_attempt(

@@ -32,7 +32,7 @@ from db.models import Channel, Delivery, JobRun, Project
 from db.outbox import queue_delivery
 from domain.enums import DeliveryStatus, RunStatus
 from domain.schedule import catch_up_slot, job_specs
-from jobs.deliver import _message
+from jobs.outbox_message import message_of
 from jobs.triggers import last_handled
 from tests.fakes.wecom_server import FakeWeCom, Received, running
 from tests.instances import LEADER_LINE, Instance, Instances, child_env
@@ -180,7 +180,7 @@ def _queue_messages(engine: Engine, tmp_path: Path, wecom_url: str) -> dict[int,
             channel = by_id[row.channel_id]
             notifier = app.notifier_for(channel)
             key = KEYS[channel.settings["webhook_key"][2:-1]]
-            message = _message(row, channel)
+            message = message_of(row, channel)
             expected[row.id or 0] = [(key, part.content) for part in notifier.parts(message)]
     app.engine.dispose()
     return expected
