@@ -54,9 +54,9 @@ from db.evidence import intact  # noqa: E402
 from db.models import Alert, AlertEvent, Channel, Delivery, Evidence, JobRun, Measurement  # noqa: E402
 from domain.enums import DeliveryStatus, RunStatus  # noqa: E402
 from domain.workdays import OFFICE_TZ  # noqa: E402
-from jobs.deliver import _message  # noqa: E402
 from jobs.import_plans import import_files  # noqa: E402
 from jobs.manual import close_item  # noqa: E402
+from jobs.outbox_message import message_of  # noqa: E402
 from tests.fakes.clock import FakeClock  # noqa: E402
 from tests.fakes.smtp_server import Mailbox, smtp_server  # noqa: E402
 from tests.fakes.wecom_server import FakeWeCom, running  # noqa: E402
@@ -237,7 +237,7 @@ def expected_parts(app: App) -> tuple[Counter[tuple[str, str, str | bytes]], int
                 parts[("mail", code, f"<duban.{code}.{row.id}@example.com>")] += 1
                 continue
             key = app.environ[str(channel.settings["webhook_key"])[2:-1]]
-            for part in app.notifier_for(channel).parts(_message(row, channel)):
+            for part in app.notifier_for(channel).parts(message_of(row, channel)):
                 if part.kind == "image":
                     parts[(key, part.kind, hashlib.md5(part.data).hexdigest())] += 1
                 else:

@@ -65,6 +65,14 @@ def channel_by_id(session: Session, *, channel_id: int | None) -> Channel | None
     return session.get(Channel, channel_id) if channel_id else None
 
 
+def channels_by_ids(session: Session, *, ids: set[int]) -> dict[int, Channel]:
+    """The channel rows of ``ids`` by id, in one query (the sender reads a batch's channels)."""
+    if not ids:
+        return {}
+    rows = session.exec(select(Channel).where(col(Channel.id).in_(ids)))
+    return {channel.id: channel for channel in rows if channel.id is not None}
+
+
 def channels_by_code(session: Session, *, code: str, project: str | None = None) -> list[Channel]:
     """Every channel with ``code``, in ``project`` if given (codes repeat across projects)."""
     query = select(Channel).join(Project).where(Channel.code == code)

@@ -58,29 +58,47 @@ def due_count(session: Session, *, now: datetime) -> int:
     return int(session.exec(select(func.count()).select_from(Delivery).where(_due(now))).one())
 
 
-def due_ids(session: Session, *, now: datetime) -> list[int]:
-    """The ids of the pending rows due at ``now``, oldest first."""
-    rows = session.exec(select(Delivery.id).where(_due(now)).order_by(col(Delivery.id))).all()
-    return [i for i in rows if i is not None]
+def claim_due(
+    session: Session, *, due_by: datetime, until: datetime, limit: int, ids: list[int] | None = None
+) -> list[Delivery]:
+    """Claim up to ``limit`` pending rows due at ``due_by`` (of ``ids`` if given), oldest first,
+    in one statement: each gets a lease until ``until`` and one attempt more.
+
+    Compare-and-set, so of two senders exactly one gets a row; on PostgreSQL rows another sender
+    is claiming or sending right now are skipped (``FOR UPDATE SKIP LOCKED``), not waited for.
+    """
+    chosen = select(Delivery.id).where(_due(due_by))
+    if ids is not None:
+        chosen = chosen.where(col(Delivery.id).in_(ids))
+    # A materialised CTE, picked once: PostgreSQL may run a LIMIT subquery under IN more than
+    # once, and each run skips the rows the last one locked, so the batch would outgrow ``limit``.
+    batch = (
+        chosen.order_by(col(Delivery.id))
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+        .cte("batch")
+        .prefix_with("MATERIALIZED", dialect="postgresql")
+    )
+    claimed = session.execute(
+        update(Delivery)
+        .where(col(Delivery.id).in_(select(batch.c.id)), _due(due_by))
+        .values(attempts=col(Delivery.attempts) + 1, next_attempt_at=until)
+        .returning(Delivery)
+        .execution_options(synchronize_session=False)
+    )
+    return sorted(claimed.scalars(), key=lambda row: row.id or 0)
 
 
-def claimable(session: Session, *, delivery_id: int) -> Delivery | None:
-    """The row ``delivery_id``, locked for this transaction — or None while another sender holds
-    it (``FOR UPDATE SKIP LOCKED`` on PostgreSQL, where several instances send; SQLite has one
-    sender and no such clause)."""
-    query = select(Delivery).where(col(Delivery.id) == delivery_id).with_for_update(skip_locked=True)
-    return session.exec(query).first()
-
-
-def lock_part(session: Session, *, delivery_id: int, parts_sent: int) -> Delivery | None:
-    """The pending row ``delivery_id`` if its next part is still part ``parts_sent`` and no other
-    sender is sending it; locked until this transaction ends (``FOR UPDATE SKIP LOCKED``).
+def lock_part(session: Session, *, delivery_id: int, parts_sent: int) -> bool:
+    """Whether the pending row ``delivery_id`` still has part ``parts_sent`` next and no other
+    sender is sending it; if so it stays locked until this transaction ends (``FOR UPDATE SKIP
+    LOCKED``; SQLite has one sender and no such clause).
 
     Whoever holds this lock sends that one part and records it before committing, so two
     instances never send the same part, however their leases overlap.
     """
     query = (
-        select(Delivery)
+        select(Delivery.id)
         .where(
             col(Delivery.id) == delivery_id,
             col(Delivery.status) == DeliveryStatus.PENDING,
@@ -88,25 +106,58 @@ def lock_part(session: Session, *, delivery_id: int, parts_sent: int) -> Deliver
         )
         .with_for_update(skip_locked=True)
     )
-    return session.exec(query).first()
+    return session.exec(query).first() is not None
 
 
-def take_lease(session: Session, *, delivery_id: int, at: datetime, until: datetime) -> bool:
-    """Compare-and-set: claim a pending row due at ``at`` until ``until``, counting an attempt.
+def _still_held(delivery_id: int, parts_sent: int, held_until: datetime) -> Any:
+    """The row, if it is still pending at part ``parts_sent`` under the lease ``held_until`` (nobody
+    claimed it since) and no other sender is sending a part of it right now."""
+    free = select(Delivery.id).where(col(Delivery.id) == delivery_id).with_for_update(skip_locked=True)
+    return (
+        col(Delivery.id).in_(free.scalar_subquery())
+        & (col(Delivery.status) == DeliveryStatus.PENDING)
+        & (col(Delivery.parts_sent) == parts_sent)
+        & (col(Delivery.next_attempt_at) == held_until)
+    )
 
-    Of two senders exactly one gets True.
-    """
-    taken: Any = session.execute(
+
+def renew_lease(
+    session: Session, *, delivery_id: int, parts_sent: int, held_until: datetime, until: datetime
+) -> bool:
+    """Compare-and-set: extend this sender's lease ``held_until`` on the row to ``until``; False
+    when another sender claimed the row since, or is sending a part of it right now."""
+    renewed: Any = session.execute(
         update(Delivery)
-        .where(
-            col(Delivery.id) == delivery_id,
-            col(Delivery.status) == DeliveryStatus.PENDING,
-            col(Delivery.next_attempt_at) <= at,
-        )
-        .values(attempts=col(Delivery.attempts) + 1, next_attempt_at=until)
+        .where(_still_held(delivery_id, parts_sent, held_until))
+        .values(next_attempt_at=until)
         .execution_options(synchronize_session=False)
     )
-    return bool(taken.rowcount == 1)
+    return bool(renewed.rowcount == 1)
+
+
+def record_parts(session: Session, *, delivery_id: int, **columns: Any) -> None:
+    """Write what a sender holding the row's lock (:func:`lock_part`) learnt: keyword columns of
+    :class:`Delivery` (parts accepted, note, status, next attempt…), in one statement."""
+    session.execute(
+        update(Delivery)
+        .where(col(Delivery.id) == delivery_id)
+        .values(**columns)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def put_off(
+    session: Session, *, delivery_id: int, parts_sent: int, held_until: datetime, until: datetime
+) -> None:
+    """Leave a row this sender claimed (lease ``held_until``) until ``until``, the claim not
+    counted as an attempt: it was never tried (its endpoint failed a moment ago). A row another
+    sender took meanwhile is left to it."""
+    session.execute(
+        update(Delivery)
+        .where(_still_held(delivery_id, parts_sent, held_until))
+        .values(next_attempt_at=until, attempts=col(Delivery.attempts) - 1)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def attempts_since(session: Session, *, rate_key: str, since: datetime) -> list[datetime]:

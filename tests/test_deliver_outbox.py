@@ -323,7 +323,7 @@ def test_a_rows_uid_differs_after_the_database_is_rebuilt() -> None:
     from datetime import UTC, datetime
 
     from db.models import Delivery
-    from jobs.deliver import _uid
+    from jobs.outbox_message import message_uid
 
     def row(created: datetime) -> Delivery:
         return Delivery(
@@ -332,5 +332,5 @@ def test_a_rows_uid_differs_after_the_database_is_rebuilt() -> None:
         )  # fmt: skip
 
     first, rebuilt = datetime(2023, 10, 13, 1, tzinfo=UTC), datetime(2023, 10, 13, 1, 0, 1, tzinfo=UTC)
-    assert _uid(row(first)) == _uid(row(first))
-    assert _uid(row(first)) != _uid(row(rebuilt))
+    assert message_uid(row(first)) == message_uid(row(first))
+    assert message_uid(row(first)) != message_uid(row(rebuilt))

@@ -18,11 +18,12 @@ from sqlmodel import Session, func, select
 from bot.wiring import App
 from db import outbox
 from db.engine import session_scope
-from db.models import Delivery, Project, SendAttempt
+from db.models import Project, SendAttempt
 from jobs.admin_alert import AdminRoute
 from jobs.deliver import _Run
 
 T0 = datetime(2023, 10, 12, 1, 0, tzinfo=UTC)
+T1 = datetime(2099, 1, 1, tzinfo=UTC)  # every row is due by then
 SENDERS = 25
 pytestmark = pytest.mark.parametrize("database", ["postgres"], indirect=True)
 
@@ -60,15 +61,15 @@ def test_a_part_being_sent_is_skipped_by_the_other_senders_then_moves_on(app: Ap
         delivery_id = row.id
     assert delivery_id is not None
     with session_scope(app.engine) as sending:  # one sender holds part 0 while it is on the wire
-        held = outbox.lock_part(sending, delivery_id=delivery_id, parts_sent=0)
-        assert held is not None
+        assert outbox.lock_part(sending, delivery_id=delivery_id, parts_sent=0)
         with Session(app.engine) as other:
-            assert outbox.lock_part(other, delivery_id=delivery_id, parts_sent=0) is None
-            assert outbox.claimable(other, delivery_id=delivery_id) is None
+            assert not outbox.lock_part(other, delivery_id=delivery_id, parts_sent=0)
+            assert outbox.claim_due(other, due_by=T1, until=T1, limit=5, ids=[delivery_id]) == []
             other.rollback()
-        held.parts_sent = 1
-        outbox.save_delivery(sending, delivery=held)
+        outbox.record_parts(sending, delivery_id=delivery_id, parts_sent=1)
     with Session(app.engine) as other:  # part 0 is done: nobody may send it again; part 1 is free
-        assert outbox.lock_part(other, delivery_id=delivery_id, parts_sent=0) is None
-        assert outbox.lock_part(other, delivery_id=delivery_id, parts_sent=1) is not None
-        assert isinstance(outbox.claimable(other, delivery_id=delivery_id), Delivery)
+        assert not outbox.lock_part(other, delivery_id=delivery_id, parts_sent=0)
+        assert outbox.lock_part(other, delivery_id=delivery_id, parts_sent=1)
+        other.rollback()
+        (claimed,) = outbox.claim_due(other, due_by=T1, until=T1 + timedelta(minutes=2), limit=5)
+        assert (claimed.id, claimed.parts_sent, claimed.attempts) == (delivery_id, 1, 1)
