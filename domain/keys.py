@@ -69,7 +69,7 @@ class Subject:
     parts: tuple[str, ...]
 
     def __str__(self) -> str:
-        return SEP.join((self.project, self.scope.value, *self.parts))
+        return SEP.join((self.project, self.scope, *self.parts))  # a StrEnum joins as its value
 
     @property
     def prefix(self) -> str:
@@ -78,7 +78,7 @@ class Subject:
 
     def key(self, question: Question, *period: object) -> str:
         """The stored key of ``question`` (with its period, if any) about this subject."""
-        return SEP.join((str(self), question.value, *(str(p) for p in period)))
+        return SEP.join((self.project, self.scope, *self.parts, question, *map(str, period)))
 
 
 def item(project: str, batch: str, number: str) -> Subject:

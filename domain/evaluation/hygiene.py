@@ -16,7 +16,7 @@ from domain import keys
 from domain.enums import Cadence, IndicatorKind, Severity
 from domain.evaluation.policy import Policy
 from domain.evaluation.series import due_through, month_amounts, month_of, previous_month
-from domain.evaluation.shared import addressed, reported
+from domain.evaluation.shared import addressed
 from domain.facts import IndicatorFacts, ProjectFacts, Series
 from domain.findings import (
     CollectionFailed,
@@ -127,15 +127,19 @@ def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[F
     findings: list[Finding] = []
     series: list[tuple[str, Series]] = [("", indicator.values)]
     series += sorted(indicator.town_values.items())
-    since = horizon(month_of(as_of))
+    last = month_of(as_of)
+    since = horizon(last)
     for town, values in series:
-        recent = reported(values, as_of).between(since, "9999-12")
+        recent = values.between(since, previous_month(last))  # the recent complete months
         if not recent:
             continue
         amounts = month_amounts(recent)
+        negative = [m for m, a in amounts.items() if a < 0] if min(amounts.values()) < 0 else []
+        jumps = _jumps(amounts, policy.jump_factor)
+        if not negative and not jumps:
+            continue  # the usual case: no finding to address
         subject = keys.indicator(indicator.project, indicator.code, town or None)
         who = addressed(indicator, f"{indicator.code} {indicator.name}" + (f"（{town}）" if town else ""))
-        negative = [m for m, a in amounts.items() if a < 0] if min(amounts.values()) < 0 else []
         if negative:
             findings.append(
                 NegativeValue(
@@ -147,7 +151,7 @@ def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[F
                     **who,
                 )
             )
-        if jumps := _jumps(amounts, policy.jump_factor):
+        if jumps:
             findings.append(
                 ImplausibleJump(
                     key=subject.key(Question.JUMP),
