@@ -131,7 +131,7 @@ def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[F
     since = horizon(last)
     for town, values in series:
         recent = values.between(since, previous_month(last))  # the recent complete months
-        if not recent:
+        if not recent or _unremarkable(recent, policy.jump_factor):
             continue
         amounts = month_amounts(recent)
         negative = [m for m, a in amounts.items() if a < 0] if min(amounts.values()) < 0 else []
@@ -166,13 +166,21 @@ def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[F
     return findings
 
 
+def _unremarkable(values: Series, factor: float) -> bool:
+    """A quick screen at C speed for the usual series: month-alone figures, all positive, each
+    within ``factor`` of the one before it — so no month is negative and none is a jump (a month
+    only follows the one listed before it, or a later one after a gap)."""
+    if values.any_cumulative:
+        return False  # year-to-date figures are only comparable as month amounts
+    figures = values.amounts
+    if min(figures) <= 0:
+        return False
+    ratios = list(map(truediv, figures[1:], figures[:-1]))
+    return not ratios or (max(ratios) < factor and min(ratios) > 1 / factor)
+
+
 def _jumps(amounts: dict[str, float], factor: float) -> list[Jump]:
     """Adjacent months whose ratio is beyond ``factor`` either way (both months positive)."""
-    values = list(amounts.values())
-    if len(values) > 1 and min(values) > 0:
-        ratios = list(map(truediv, values[1:], values[:-1]))  # a quick screen at C speed
-        if max(ratios) < factor and min(ratios) > 1 / factor:
-            return []
     jumps = []
     for month, amount in amounts.items():
         before = amounts.get(previous_month(month))
