@@ -173,8 +173,11 @@ def _unremarkable(values: Series, factor: float) -> bool:
     if values.any_cumulative:
         return False  # year-to-date figures are only comparable as month amounts
     figures = values.amounts
-    if min(figures) <= 0:
+    low, high = min(figures), max(figures)
+    if low <= 0:
         return False
+    if high / low < factor and low / high > 1 / factor:
+        return True  # no two of the months are that far apart
     ratios = list(map(truediv, figures[1:], figures[:-1]))
     return not ratios or (max(ratios) < factor and min(ratios) > 1 / factor)
 
