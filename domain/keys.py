@@ -189,6 +189,7 @@ def remind(workdays: int) -> str:
     return f"{Step.REMIND}-{workdays}"
 
 
+@cache  # a few dozen months, asked for every target behind its pace
 def month_stage(month: int | str) -> str:
     """``month-05`` for a month of the year, ``month-2023-10`` for a month of the plan period."""
     return f"{Step.MONTH}-{month:02d}" if isinstance(month, int) else f"{Step.MONTH}-{month}"
