@@ -69,7 +69,7 @@ class Subject:
     parts: tuple[str, ...]
 
     def __str__(self) -> str:
-        return SEP.join((self.project, self.scope.value, *self.parts))
+        return SEP.join((self.project, self.scope, *self.parts))  # a StrEnum joins as its value
 
     @property
     def prefix(self) -> str:
@@ -78,7 +78,7 @@ class Subject:
 
     def key(self, question: Question, *period: object) -> str:
         """The stored key of ``question`` (with its period, if any) about this subject."""
-        return SEP.join((str(self), question.value, *(str(p) for p in period)))
+        return SEP.join((self.project, self.scope, *self.parts, question, *map(str, period)))
 
 
 def item(project: str, batch: str, number: str) -> Subject:
@@ -189,6 +189,7 @@ def remind(workdays: int) -> str:
     return f"{Step.REMIND}-{workdays}"
 
 
+@cache  # a few dozen months, asked for every target behind its pace
 def month_stage(month: int | str) -> str:
     """``month-05`` for a month of the year, ``month-2023-10`` for a month of the plan period."""
     return f"{Step.MONTH}-{month:02d}" if isinstance(month, int) else f"{Step.MONTH}-{month}"

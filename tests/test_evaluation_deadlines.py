@@ -148,6 +148,40 @@ def test_implausible_jumps_and_negative_values_are_flagged_until_corrected():
     )
 
 
+def _monthly(first: str, amounts: list[float | None], cumulative: bool = False) -> tuple[MonthValue, ...]:
+    """Consecutive months from ``first`` (YYYY-MM) with ``amounts``; None leaves a month out."""
+    year, month = int(first[:4]), int(first[5:7])
+    values = []
+    for amount in amounts:
+        if amount is not None:
+            values.append(MonthValue(f"{year:04d}-{month:02d}", amount, cumulative))
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return tuple(values)
+
+
+@pytest.mark.parametrize(
+    ("values", "found"),
+    [
+        # Steady growth: the first and last months are 20 times apart, no month 5 times its predecessor.
+        (_monthly("2022-10", [100 * 1.15**n for n in range(24)]), {}),
+        # The same growth with one month exactly 5 times the one before: a jump (≥ the factor).
+        (_monthly("2022-10", [100 * 1.15**n for n in range(11)] + [5 * 100 * 1.15**10] * 13), {"jump": 1}),
+        # 10 times apart across an unreported month: months that do not follow each other are not a jump.
+        (_monthly("2022-10", [10.0] * 12 + [None] + [100.0] * 11), {}),
+        # A month of 0 is neither negative nor the start of a jump.
+        (_monthly("2022-10", [10.0] * 12 + [0.0] + [10.0] * 11), {}),
+        # Year-to-date figures are compared as month amounts: 2023-09 alone is 100 - 20 = 80, after 10s.
+        (_monthly("2023-01", [10, 20, 30, 40, 50, 60, 70, 80, 160], cumulative=True), {"jump": 1}),
+        (_monthly("2023-01", [10, 20, 30, 40, 50, 60, 70, 80, 70], cumulative=True), {"negative": 1}),
+    ],
+)
+def test_odd_values_need_a_month_far_from_the_one_before_it_or_below_zero(values, found):
+    facts = project(plan_start=date(2022, 10, 1), indicators=(numeric(values),))
+    kinds = [f.kind for f in evaluate([facts], date(2024, 10, 5), CAL, POLICY)]
+    assert kinds.count(FindingKind.IMPLAUSIBLE_JUMP) == found.get("jump", 0)
+    assert kinds.count(FindingKind.NEGATIVE_VALUE) == found.get("negative", 0)
+
+
 def test_source_failures_and_staleness():
     failing = SourceFacts(
         "backend", "html_table", "数据后台", last_ok=date(2023, 10, 1), failed_error="页面结构变了"

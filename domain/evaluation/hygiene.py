@@ -16,7 +16,7 @@ from domain import keys
 from domain.enums import Cadence, IndicatorKind, Severity
 from domain.evaluation.policy import Policy
 from domain.evaluation.series import due_through, month_amounts, month_of, previous_month
-from domain.evaluation.shared import addressed, reported
+from domain.evaluation.shared import addressed
 from domain.facts import IndicatorFacts, ProjectFacts, Series
 from domain.findings import (
     CollectionFailed,
@@ -127,15 +127,19 @@ def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[F
     findings: list[Finding] = []
     series: list[tuple[str, Series]] = [("", indicator.values)]
     series += sorted(indicator.town_values.items())
-    since = horizon(month_of(as_of))
+    last = month_of(as_of)
+    since = horizon(last)
     for town, values in series:
-        recent = reported(values, as_of).between(since, "9999-12")
-        if not recent:
+        recent = values.between(since, previous_month(last))  # the recent complete months
+        if not recent or _unremarkable(recent, policy.jump_factor):
             continue
         amounts = month_amounts(recent)
+        negative = [m for m, a in amounts.items() if a < 0] if min(amounts.values()) < 0 else []
+        jumps = _jumps(amounts, policy.jump_factor)
+        if not negative and not jumps:
+            continue  # the usual case: no finding to address
         subject = keys.indicator(indicator.project, indicator.code, town or None)
         who = addressed(indicator, f"{indicator.code} {indicator.name}" + (f"（{town}）" if town else ""))
-        negative = [m for m, a in amounts.items() if a < 0] if min(amounts.values()) < 0 else []
         if negative:
             findings.append(
                 NegativeValue(
@@ -147,7 +151,7 @@ def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[F
                     **who,
                 )
             )
-        if jumps := _jumps(amounts, policy.jump_factor):
+        if jumps:
             findings.append(
                 ImplausibleJump(
                     key=subject.key(Question.JUMP),
@@ -162,13 +166,24 @@ def odd_values(indicator: IndicatorFacts, as_of: date, policy: Policy) -> list[F
     return findings
 
 
+def _unremarkable(values: Series, factor: float) -> bool:
+    """A quick screen at C speed for the usual series: month-alone figures, all positive, each
+    within ``factor`` of the one before it — so no month is negative and none is a jump (a month
+    only follows the one listed before it, or a later one after a gap)."""
+    if values.any_cumulative:
+        return False  # year-to-date figures are only comparable as month amounts
+    figures = values.amounts
+    low, high = min(figures), max(figures)
+    if low <= 0:
+        return False
+    if high / low < factor and low / high > 1 / factor:
+        return True  # no two of the months are that far apart
+    ratios = list(map(truediv, figures[1:], figures[:-1]))
+    return not ratios or (max(ratios) < factor and min(ratios) > 1 / factor)
+
+
 def _jumps(amounts: dict[str, float], factor: float) -> list[Jump]:
     """Adjacent months whose ratio is beyond ``factor`` either way (both months positive)."""
-    values = list(amounts.values())
-    if len(values) > 1 and min(values) > 0:
-        ratios = list(map(truediv, values[1:], values[:-1]))  # a quick screen at C speed
-        if max(ratios) < factor and min(ratios) > 1 / factor:
-            return []
     jumps = []
     for month, amount in amounts.items():
         before = amounts.get(previous_month(month))

@@ -58,6 +58,8 @@ def covered_months(values: Series, year: int, upto: int = 12) -> tuple[int, ...]
     """The months of ``year`` (≤ ``upto``) the year-to-date amount covers: every month up to a
     year-to-date figure, and each month reported on its own."""
     in_year = values.between(f"{year:04d}-01", f"{year:04d}-{upto:02d}")
+    if not in_year.any_cumulative:  # the usual case: each month reported on its own
+        return tuple(sorted({int(month[5:7]) for month in in_year.months}))
     through = 0  # the latest month a year-to-date figure reaches: it covers every month before it
     alone: set[int] = set()
     for month, cumulative in zip(in_year.months, in_year.cumulative, strict=True):
@@ -114,6 +116,7 @@ def previous_month(month: str) -> str:
     return f"{year - 1:04d}-12" if number == 1 else f"{year:04d}-{number - 1:02d}"
 
 
+@cache  # one as-of day per run, asked for every indicator
 def due_through(as_of: date, after_day: int) -> str:
     """The last month (YYYY-MM) whose figure is due by ``as_of``: last month's once the
     ``after_day`` of this month has passed, else the month before."""

@@ -99,39 +99,39 @@ def evaluate_numeric(
     """Exactly one verdict per target: one for the indicator, or one per town of a per-town one."""
     due = due_through(as_of, policy.missing_after_day)
     if indicator.period is PeriodKind.PER_YEAR:
-        year = _judged_year(indicator.values, as_of, due, project_start, project_end)
-        return [_yearly(indicator, reported(indicator.values, as_of), indicator.target_for, "", year, due)]
+        values = reported(indicator.values, as_of)
+        year = _judged_year(values, due, project_start, project_end)
+        return [_yearly(indicator, values, indicator.target_for, "", year, due)]
     if indicator.period is PeriodKind.PER_YEAR_PER_TOWN:
         towns = set(indicator.town_values) | {town for _, town in indicator.town_targets}
         if not towns:  # nothing entered for any town yet: one verdict for the indicator
-            year = _judged_year(Series(), as_of, due, project_start, project_end)
+            year = _judged_year(Series(), due, project_start, project_end)
             return [_yearly(indicator, Series(), indicator.target_for, "", year, due)]
         findings: list[Finding] = []
         for town in sorted(towns):
-            values = indicator.town_values.get(town, Series())
+            values = reported(indicator.town_values.get(town, Series()), as_of)
 
             def target(year: int, town: str = town) -> float | None:
                 found = indicator.town_targets.get((year, town), indicator.town_targets.get((None, town)))
                 return found if found is not None else indicator.target_for(year)
 
-            year = _judged_year(values, as_of, due, project_start, project_end)
-            findings.append(_yearly(indicator, reported(values, as_of), target, town, year, due))
+            year = _judged_year(values, due, project_start, project_end)
+            findings.append(_yearly(indicator, values, target, town, year, due))
         return findings
     if indicator.period is PeriodKind.CUMULATIVE:
         return [evaluate_cumulative(indicator, project_start, indicator.due or project_end, as_of, due)]
     return [evaluate_once(indicator, as_of, calendar, policy)]
 
 
-def _judged_year(values: Series, as_of: date, due: str, start: date | None, end: date | None) -> int:
-    """The year a yearly target is judged for: the latest figure's — or a later year already over
-    (its December due) that has none; with no figure at all, the last due month's. Never past the
-    plan's last year."""
-    reported_values = reported(values, as_of)
-    if reported_values:
+def _judged_year(values: Series, due: str, start: date | None, end: date | None) -> int:
+    """The year a yearly target is judged for: the latest figure's (``values`` are the reported
+    ones) — or a later year already over (its December due) that has none; with no figure at all,
+    the last due month's. Never past the plan's last year."""
+    if values:
         over = int(due[:4]) - (0 if due.endswith("-12") else 1)  # the latest year whose December is due
         if end is not None:
             over = min(over, end.year)
-        return max(int(reported_values.months[-1][:4]), over)
+        return max(int(values.months[-1][:4]), over)
     year = int(due[:4])
     if end is not None:
         year = min(year, end.year)
