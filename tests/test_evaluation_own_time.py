@@ -68,6 +68,20 @@ def test_a_window_target_is_judged_when_its_window_ends_not_the_project():
     assert verdicts(met, as_of=date(2025, 1, 15))["Q04"].verdict is Verdict.MET
 
 
+def test_a_window_that_starts_after_every_figure_is_not_yet_due_then_not_reported():
+    """Monthly figures that stop before a 2024至2025年 target's window opens: nothing of the window
+    has been reported (it once stopped the whole evaluation with a division by zero)."""
+    q07 = indicator(
+        "Q07", target=2, period=PeriodKind.CUMULATIVE, cadence=Cadence.MONTHLY,
+        window_start=date(2024, 1, 1), window_end=date(2025, 12, 31),
+        values=tuple(MonthValue(f"2023-{m:02d}", 0.1, False) for m in range(1, 13)),
+    )  # fmt: skip
+    during = verdicts(q07, as_of=date(2024, 6, 15))["Q07"]
+    assert during.verdict is Verdict.NOT_YET_DUE and during.detail()["amount"] is None
+    after = verdicts(q07, as_of=date(2026, 1, 15))["Q07"]
+    assert after.verdict is Verdict.NOT_REPORTED
+
+
 def test_a_facility_due_by_its_phase_end_is_reminded_then_missed():
     """约 2000 平米 by the end of 建设阶段 (2023-04-30): overdue in May though the plan runs on."""
     q32 = indicator(

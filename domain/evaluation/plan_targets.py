@@ -64,14 +64,14 @@ def evaluate_cumulative(
         )
     need = requirement_of(indicator, target)
     closed = end is not None and due >= month_of(end)
-    if not values:
+    final = month_of(end) if end else "9999-12"  # figures after the target's own window are not its
+    if not values or (start is not None and not values.between(month_of(start), final)):
         if closed:
             return not_reported(indicator, key, requirement=need, period=over)
         return standing(
             NotYetDue, indicator, key, requirement=need, amount=None, month=None, basis=f"{period}内达到即可"
         )
     first = month_of(start) if start else values[0].month
-    final = month_of(end) if end else "9999-12"  # figures after the target's own window are not its
     amount = sum(a for m, a in month_amounts(values).items() if first <= m <= final)
     last = values[-1].month
     ok = need.met(amount)
