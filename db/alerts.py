@@ -22,7 +22,7 @@ from sqlalchemy import Integer, any_, bindparam, case, or_, update
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlmodel import Session, col, func, select
 
-from db.figures import fetch_rows, ints
+from db.figures import fetch_rows, in_chunks, ints
 from db.models import Alert, AlertEvent, Project, Silence
 from db.silences import add_silence
 from db.types import aware_utc, code_point_order, stored_date
@@ -30,8 +30,6 @@ from domain.enums import AlertState, member
 from domain.errors import DubanError
 from domain.keys import natural_key
 from domain.workdays import OFFICE_TZ
-
-KEYS_PER_QUERY = 500  # well under SQLite's limit of bound variables per statement
 
 
 class AlertActionError(DubanError):
@@ -279,8 +277,7 @@ def alerts_in_play(
     query = _rows_of(project_ids)
     alerts = dict(unresolved_alerts(session, project_ids=project_ids) if unresolved is None else unresolved)
     again = sorted(current - alerts.keys())
-    for start in range(0, len(again), KEYS_PER_QUERY):
-        chunk = again[start : start + KEYS_PER_QUERY]
+    for chunk in in_chunks(again):
         found = session.exec(query.where(col(Alert.key).in_(chunk)))
         alerts.update((row.key, row) for row in map(AlertRow._make, found))
     return alerts
@@ -295,8 +292,7 @@ def _rows_of(project_ids: Iterable[int | None]) -> Any:
 def alerts_by_id(session: Session, *, ids: list[int]) -> dict[int, Alert]:
     """The alerts numbered ``ids``, to change (the session keeps them)."""
     found: dict[int, Alert] = {}
-    for start in range(0, len(ids), KEYS_PER_QUERY):
-        chunk = ids[start : start + KEYS_PER_QUERY]
+    for chunk in in_chunks(ids):
         rows = session.exec(select(Alert).where(col(Alert.id).in_(chunk)))
         found.update((a.id, a) for a in rows if a.id is not None)  # always: read from the table
     return found
@@ -314,7 +310,7 @@ def mark_seen(session: Session, *, ids: list[int], now: datetime, as_of: date) -
         # statements of a few hundred bound ids each took 2.2 s.
         which = [col(Alert.id) == any_(bindparam("ids", ids, type_=ARRAY(Integer)))]
     else:
-        which = [col(Alert.id).in_(ids[n : n + KEYS_PER_QUERY]) for n in range(0, len(ids), KEYS_PER_QUERY)]
+        which = [col(Alert.id).in_(chunk) for chunk in in_chunks(ids)]
     for where in which:
         session.execute(
             update(Alert)
@@ -327,8 +323,7 @@ def mark_seen(session: Session, *, ids: list[int], now: datetime, as_of: date) -
 def told_days(session: Session, *, alert_ids: list[int]) -> dict[int, list[tuple[date, str]]]:
     """Each alert's earlier messages: the as-of day and the stage told, oldest first."""
     told: dict[int, list[tuple[date, str]]] = {}
-    for start in range(0, len(alert_ids), KEYS_PER_QUERY):
-        chunk = alert_ids[start : start + KEYS_PER_QUERY]
+    for chunk in in_chunks(alert_ids):
         events = session.exec(
             select(AlertEvent)
             .where(col(AlertEvent.alert_id).in_(chunk), AlertEvent.event == "notified")

@@ -60,11 +60,6 @@ def _member(person: Person) -> Member:
     return Member(person.name, person.mobile, person.wecom_userid, person.email)
 
 
-def channel_by_id(session: Session, *, channel_id: int | None) -> Channel | None:
-    """The channel row, or None when there is no id (the administrator's own notifier)."""
-    return session.get(Channel, channel_id) if channel_id else None
-
-
 def channels_by_ids(session: Session, *, ids: set[int]) -> dict[int, Channel]:
     """The channel rows of ``ids`` by id, in one query (the sender reads a batch's channels)."""
     if not ids:

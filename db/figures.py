@@ -8,15 +8,17 @@ on SQLite and PostgreSQL alike), and each indicator's rows are transposed into c
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from functools import partial
 from itertools import chain, groupby
 from operator import itemgetter
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlmodel import Session
 
 from domain.facts import MonthValue, Series
+
+T = TypeVar("T")
 
 
 def load_figures(session: Session, ids: list[Any] | None) -> tuple[Any, Any, Any]:
@@ -83,6 +85,15 @@ def _streaming_cursor(session: Session, name: str) -> Any:
 
 def _batches(cursor: Any) -> Iterator[Any]:
     return chain.from_iterable(iter(partial(cursor.fetchmany, 20_000), []))
+
+
+KEYS_PER_QUERY = 500  # bound values in one IN list: well under SQLite's limit per statement
+
+
+def in_chunks(values: Sequence[T]) -> Iterator[Sequence[T]]:
+    """``values`` a statement's worth at a time (:data:`KEYS_PER_QUERY`), for an IN list."""
+    for start in range(0, len(values), KEYS_PER_QUERY):
+        yield values[start : start + KEYS_PER_QUERY]
 
 
 def ints(ids: list[Any]) -> str:

@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import delete, func, update
 from sqlmodel import Session, col, select
 
-from db.alerts import KEYS_PER_QUERY
+from db.figures import in_chunks
 from db.models import Delivery, SendAttempt
 from domain.enums import DeliveryStatus
 
@@ -27,8 +27,7 @@ def is_queued(session: Session, *, dedup_key: str) -> bool:
 def queued_among(session: Session, *, dedup_keys: list[str]) -> set[str]:
     """Which of ``dedup_keys`` are already in the outbox: :func:`is_queued` for many at once."""
     found: set[str] = set()
-    for start in range(0, len(dedup_keys), KEYS_PER_QUERY):
-        chunk = dedup_keys[start : start + KEYS_PER_QUERY]
+    for chunk in in_chunks(dedup_keys):
         found.update(session.exec(select(Delivery.dedup_key).where(col(Delivery.dedup_key).in_(chunk))))
     return found
 
