@@ -21,7 +21,7 @@ from domain.labels import channel_kind_label
 from domain.workdays import OFFICE_TZ
 from jobs.admin_alert import advice_for
 from jobs.context import Context
-from jobs.deliver import reserve_attempt
+from jobs.rate_window import reserve_attempt
 from notifiers.base import Format, Message, Notifier
 from notifiers.render import render_template
 

@@ -7,8 +7,8 @@ the acceptance and let the row go → mark it sent. Every part commits on its ow
 resumes after the last part the channel accepted (README: delivery guarantee), and senders in
 several instances share the outbox. A retryable failure waits with exponential backoff (and holds
 back that endpoint's other rows for this run); a permanent one marks the row DEAD and queues an
-administrator alert in the same transaction. A part costs one transaction of two statements;
-channels are read and notifiers built once per run.
+administrator alert. Either is written in the transaction that holds the row, before it is let go.
+A part costs one transaction of two statements; channels are read and notifiers built once per run.
 """
 
 from __future__ import annotations
@@ -25,23 +25,22 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from db import outbox
-from db.advisory import serialise_rate_key
 from db.channels import channels_by_ids
 from db.engine import session_scope
 from db.models import Channel, Delivery
 from domain.enums import DeliveryStatus
 from domain.errors import ConfigurationError, DeliveryError
 from domain.secrets import mask
-from jobs.admin_alert import STILL_FAILING_AFTER, AdminRoute, queue_admin_alert
-from jobs.outbox_message import message_of
+from jobs.admin_alert import AdminRoute
+from jobs.delivery_failure import record_failure
+from jobs.outbox_message import message_of, with_note
+from jobs.rate_window import RATE_WAITS, Clock, elapsed_clock, reserve_attempt
 from notifiers.base import Message, Notifier, Part
-from notifiers.pacing import MARGIN, WINDOW, wait_needed
+from notifiers.pacing import MARGIN
 from notifiers.registry import FormatOf, builtin_format
 from notifiers.wecom import redact
 
 log = logging.getLogger(__name__)
-MAX_BACKOFF = timedelta(hours=6)
-NOTE_SEPARATOR = "；"
 # A row one sender claimed or is working on is left to it this long after the claim or its last
 # part; a sender that died leaves it to the others after this. Each part is still sent under the
 # row's lock, so a lease that runs out while its sender waits for a rate window costs no duplicate.
@@ -54,8 +53,6 @@ CLAIM_BATCH = 20
 # killed in the middle of a send leaves at most one part unrecorded.
 _ONE_SENDER = threading.Lock()
 
-Clock = Callable[[], datetime]
-
 
 @dataclass
 class DeliverResult:
@@ -65,27 +62,6 @@ class DeliverResult:
     parts: int = 0  # requests the channels accepted
     waited: float = 0.0  # seconds spent waiting for rate windows
     admin_alerts: int = 0
-
-
-@dataclass
-class RateWaits:
-    """This process's waits for rate windows since it started, read by ``/metrics``."""
-
-    count: int = 0
-    seconds: float = 0.0
-
-
-RATE_WAITS = RateWaits()
-
-
-def backoff(attempts: int) -> timedelta:
-    return min(timedelta(minutes=2 ** max(attempts - 1, 0)), MAX_BACKOFF)
-
-
-def elapsed_clock(now: datetime) -> Clock:
-    """``now`` moving forward with the monotonic clock: the run's time, also for replayed days."""
-    start = time.monotonic()
-    return lambda: now + timedelta(seconds=time.monotonic() - start)
 
 
 def deliver_pending(
@@ -220,7 +196,10 @@ class _Run:
                 work.done += 1
                 self.accepted(session, delivery_id, work, note)
                 return 0.0
-        self.failed(delivery_id, work.notifier, problem)  # the row's lock is let go first
+            # Recorded while the row is still locked: once let go, another sender may take the
+            # part, and a failure written after that could mark its delivered message dead.
+            alert = self.failed(session, delivery_id, work.notifier, problem)
+        self.tell_administrator(alert)
         return None
 
     def claim(self, *, due_by: datetime, ids: list[int] | None = None) -> bool:
@@ -275,7 +254,11 @@ class _Run:
             self.work[delivery.id] = _Work(notifier, message, parts, done, delivery.note, leased_until)
             self.queue.append(delivery.id)
             return
-        self.failed(delivery.id, None, problem)
+        alert = None
+        with session_scope(self.engine) as session:
+            if outbox.lock_part(session, delivery_id=delivery.id, parts_sent=delivery.parts_sent):
+                alert = self.failed(session, delivery.id, None, problem)
+        self.tell_administrator(alert)
 
     def notifier(self, channel: Channel | None) -> Notifier:
         """The channel's notifier, built once per run (a live one reads the channel's audience)."""
@@ -320,58 +303,25 @@ class _Run:
             columns["next_attempt_at"] = work.leased_until = self.clock() + self.lease
         outbox.record_parts(session, delivery_id=delivery_id, **columns)
 
-    def failed(self, delivery_id: int, notifier: Notifier | None, error: DeliveryError) -> None:
+    def failed(
+        self, session: Session, delivery_id: int, notifier: Notifier | None, error: DeliveryError
+    ) -> Delivery | None:
+        """Record a failed attempt on the row this transaction holds locked; the administrator's
+        alert it queued, if any (:meth:`tell_administrator` sends it once the lock is let go)."""
         self.work.pop(delivery_id, None)
         log.warning("%s", error)
-        alert: Delivery | None = None
-        with session_scope(self.engine) as session:
-            delivery = outbox.delivery_by_id(session, delivery_id=delivery_id)
-            assert delivery is not None
-            delivery.last_error = str(error)
-            channel = self.channels.get(delivery.channel_id or 0)
-            name = channel.name if channel else delivery.channel_code
-            if error.retryable:
-                delivery.next_attempt_at = self.clock() + backoff(delivery.attempts)
-                if notifier is not None and notifier.rate_key:
-                    self.held[notifier.rate_key] = delivery.next_attempt_at
-                self.result.retrying += 1
-                if delivery.attempts == STILL_FAILING_AFTER:  # say it once; retrying goes on
-                    alert = queue_admin_alert(
-                        session, delivery, name, error.problem, self.admin, self.clock(), stopped=False
-                    )
-            else:
-                delivery.status = DeliveryStatus.DEAD
-                self.result.dead += 1
-                alert = queue_admin_alert(session, delivery, name, error.problem, self.admin, self.clock())
-            outbox.save_delivery(session, delivery=delivery)
-            if alert is not None:
-                session.flush()
-                self.result.admin_alerts += 1
+        failure = record_failure(session, delivery_id, error, self.channels, self.admin, self.clock())
+        if failure.retry_at is None:
+            self.result.dead += 1
+        else:
+            self.result.retrying += 1
+            if notifier is not None and notifier.rate_key:
+                self.held[notifier.rate_key] = failure.retry_at
+        if failure.alert is not None:
+            self.result.admin_alerts += 1
+        return failure.alert
+
+    def tell_administrator(self, alert: Delivery | None) -> None:
+        """Send the administrator's alert about a failure in this run, once it is committed."""
         if alert is not None and alert.id is not None:
-            self.claim(due_by=alert.next_attempt_at, ids=[alert.id])  # tell the administrator in this run
-
-
-def reserve_attempt(
-    engine: Engine, *, rate_key: str, per_minute: int, clock: Clock, margin: timedelta = MARGIN
-) -> float:
-    """Seconds to wait for ``rate_key``'s window now (``clock`` is the real time), or 0 after
-    recording this request. The sender and ``duban notify-test`` count one window per endpoint, in
-    the database, so neither can push the other over the channel's limit; counting and recording
-    happen under the key's lock, so senders in other instances take their turns as well."""
-    with session_scope(engine) as session:
-        serialise_rate_key(session, rate_key=rate_key)
-        at = clock()  # read once the lock is held: the window is counted at the moment it is used
-        recent = outbox.attempts_since(session, rate_key=rate_key, since=at - WINDOW - margin)
-        wait = wait_needed(recent, per_minute, at, margin=margin)
-        if wait <= 0:
-            outbox.record_attempt(session, rate_key=rate_key, at=at)
-        return wait
-
-
-def with_note(notes: str | None, note: str) -> str:
-    """``notes`` with ``note`` added once: every part of a long message may report the same thing
-    (the same unknown accounts), and the delivery says it once, not once per part."""
-    if not notes:
-        return note
-    sep = NOTE_SEPARATOR
-    return notes if f"{sep}{note}{sep}" in f"{sep}{notes}{sep}" else f"{notes}{sep}{note}"
+            self.claim(due_by=alert.next_attempt_at, ids=[alert.id])

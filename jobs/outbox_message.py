@@ -16,6 +16,8 @@ from jobs.admin_alert import ADMIN_KIND
 from notifiers.base import Attachment, Format, Message
 from notifiers.registry import FormatOf, builtin_format
 
+NOTE_SEPARATOR = "；"
+
 
 def message_of(delivery: Delivery, channel: Channel | None, formats: FormatOf = builtin_format) -> Message:
     """The message for ``delivery`` on ``channel`` (None: the administrator's own notifier)."""
@@ -56,3 +58,12 @@ def attachment_of(spec: dict[str, str]) -> Attachment:
         raise DeliveryError(spec.get("filename", path.name), problem, retryable=False) from None
     filename = spec.get("filename", path.name)
     return Attachment(filename, spec["content_type"], data, spec.get("inline_id") or None)
+
+
+def with_note(notes: str | None, note: str) -> str:
+    """``notes`` with ``note`` added once: every part of a long message may report the same thing
+    (the same unknown accounts), and the delivery says it once, not once per part."""
+    if not notes:
+        return note
+    sep = NOTE_SEPARATOR
+    return notes if f"{sep}{note}{sep}" in f"{sep}{notes}{sep}" else f"{notes}{sep}{note}"

@@ -17,13 +17,16 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from sqlalchemy import event
+from sqlalchemy import event, update
 from sqlalchemy.engine import Engine
+from sqlalchemy.orm import Session
+from sqlmodel import col
 
 from db import outbox
 from db.engine import session_scope
-from db.models import Channel
+from db.models import Channel, Delivery
 from domain.enums import DeliveryStatus
+from domain.errors import DeliveryError
 from jobs.admin_alert import AdminRoute
 from jobs.deliver import CLAIM_BATCH, LEASE, _Run, deliver_pending
 from notifiers.base import Message, Notifier, Part
@@ -261,3 +264,60 @@ def test_a_message_whose_lease_ran_out_while_it_waited_for_its_window_is_left_to
     assert sent == [(row_id, 0, "A")] and a.result.waited == 60
     (row,) = rows(app)
     assert (row.status, row.parts_sent, row.attempts) == (DeliveryStatus.PENDING, 1, 2)
+
+
+class Refusing(Lines):
+    """A channel that refuses every message for good (the robot was removed from its group)."""
+
+    def __init__(self, sent: list[tuple[int, int, str]], sender: str) -> None:
+        super().__init__(sent, sender)
+        self.refused = False
+
+    def send_part(self, message: Message, part: Part) -> str | None:
+        self.refused = True
+        raise DeliveryError(message.channel, "机器人已被移出群聊", retryable=False)
+
+
+@pytest.mark.both_databases
+def test_a_failure_is_written_down_before_the_row_is_let_go(
+    tmp_path: Path, database: str | None, clock: FakeClock
+) -> None:
+    """A's channel refuses the message for good. Another sender that takes the row the moment A
+    lets it go must find it already marked dead, with nothing left to send: had A written the
+    failure afterwards, it would mark dead a message the other sender had just delivered."""
+    app = live_app(tmp_path, clock, database_url=database, delivery="console")
+    row_id = queue(app, "work", "第一段", now=clock())
+    notifier = Refusing([], "A")
+    taken_by_other: list[int] = []
+
+    def other_sender_takes_the_row(_: Session) -> None:
+        if not notifier.refused or taken_by_other:
+            return
+        with app.engine.begin() as connection:  # it sends the part if the row still offers it
+            sent = connection.execute(
+                update(Delivery)
+                .where(
+                    col(Delivery.id) == row_id,
+                    col(Delivery.status) == DeliveryStatus.PENDING,
+                    col(Delivery.parts_sent) == 0,
+                )
+                .values(status=DeliveryStatus.SENT, parts_sent=1)
+            )
+        taken_by_other.append(sent.rowcount)
+
+    event.listen(Session, "after_commit", other_sender_takes_the_row)
+    try:
+        result = deliver_pending(
+            app.engine,
+            lambda channel: notifier if channel is not None else app.notifier_for(None),
+            now=clock(),
+            clock=clock,
+            sleep=clock.sleep,
+        )
+    finally:
+        event.remove(Session, "after_commit", other_sender_takes_the_row)
+    assert taken_by_other == [0]  # when A let the row go, nothing was left to take
+    row, admin = rows(app)  # the message, and the administrator's alert about it (sent)
+    assert result.dead == 1 and row.status is DeliveryStatus.DEAD and row.parts_sent == 0
+    assert admin.status is DeliveryStatus.SENT and admin.kind != row.kind
+    assert row.last_error is not None and "机器人已被移出群聊" in row.last_error

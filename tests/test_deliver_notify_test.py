@@ -13,7 +13,7 @@ from sqlmodel import select
 from bot.cli import main
 from db.engine import make_engine, session_scope
 from db.models import SendAttempt
-from jobs.deliver import reserve_attempt
+from jobs.rate_window import reserve_attempt
 from tests.fakes.smtp_server import smtp_server
 from tests.fakes.wecom_server import FakeWeCom, running
 

@@ -18,7 +18,8 @@ from bot.wiring import App
 from db.engine import session_scope
 from db.models import Channel, SendAttempt
 from domain.enums import DeliveryStatus
-from jobs.deliver import RATE_WAITS, DeliverResult, deliver_pending
+from jobs.deliver import DeliverResult, deliver_pending
+from jobs.rate_window import RATE_WAITS
 from tests.fakes.clock import FakeClock
 from tests.fakes.outbox import SECRETS, live_app, queue, rows
 from tests.fakes.smtp_server import smtp_server

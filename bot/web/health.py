@@ -21,7 +21,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from db import health
-from jobs.deliver import RATE_WAITS
+from jobs.rate_window import RATE_WAITS
 
 log = logging.getLogger(__name__)
 
