@@ -21,6 +21,7 @@ reports. Its CPU time is the whole tree's (``wait4`` counts the children the com
   the earlier day's run kept, as a database that runs its daily job does;
 * evaluate — ``duban evaluate`` (the table a person reads), and ``duban evaluate --json``;
 * dry-run — ``duban notify --dry-run``;
+* status — ``duban status``, the overview people type to see where things stand;
 * daily — ``duban notify`` on the judging day (the daily job), then again at once with nothing
   new (``daily-again``). Both write, so each database is a fresh copy.
 
@@ -60,6 +61,7 @@ READ_ONLY = {
     "evaluate": ["evaluate"],
     "evaluate-json": ["evaluate", "--json"],
     "dry-run": ["notify", "--dry-run"],
+    "status": ["status"],
 }
 WRITING = ("daily", "daily-again")
 

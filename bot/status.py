@@ -66,12 +66,18 @@ class Status:
         )
 
 
-def gather_status(app: App, as_of: date) -> Status:
-    """Read the overview in one connection (Core queries: ``duban status`` must start quickly)."""
+def gather_status(app: App, as_of: date, project: str | None = None) -> Status:
+    """Read the overview in one connection (Core queries: ``duban status`` must start quickly), of
+    every project or of the one coded ``project``."""
     report = Status(as_of)
     with app.engine.connect() as connection:
-        for project in overview.projects(connection):
-            items = overview.items(connection, project.id)
+        projects = overview.projects(connection, project)
+        ids = [p.id for p in projects]
+        items_of = overview.items(connection, ids)
+        indicators = overview.indicator_counts(connection, ids)
+        attempts = overview.last_attempts(connection, ids)
+        for row in projects:
+            items = items_of[row.id]
             open_items = [i for i in items if i.status == ItemStatus.OPEN]
             soon = overdue = 0
             for item in open_items:
@@ -80,23 +86,22 @@ def gather_status(app: App, as_of: date) -> Status:
                 if item.deadline < as_of and not item.ongoing:
                     overdue += 1
                     late = app.calendar.workdays_between(item.deadline, as_of)
-                    report.overdue.append(_line(project.code, item, item.deadline, late))
+                    report.overdue.append(_line(row.code, item, item.deadline, late))
                     continue
                 left = app.calendar.workdays_between(as_of, item.deadline)
                 if item.deadline >= as_of and left <= DUE_SOON_WORKDAYS:
                     soon += 1
-                    report.due_soon.append(_line(project.code, item, item.deadline, left))
-            indicators = overview.indicator_count(connection, project.id)
-            last = overview.last_attempt(connection, project.id)
+                    report.due_soon.append(_line(row.code, item, item.deadline, left))
+            last = attempts.get(row.id)
             last_text = None
             if last is not None:
                 outcome = f"{last.figures} 个数据" if last.ok else "失败"
                 last_text = f"{last.started_at.astimezone(OFFICE_TZ):%Y-%m-%d %H:%M} {outcome}"
             report.projects.append(
                 ProjectStatus(
-                    project.code,
-                    project.name,
-                    indicators,
+                    row.code,
+                    row.name,
+                    indicators[row.id],
                     len(items),
                     len(items) - len(open_items),
                     len(open_items),

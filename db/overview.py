@@ -81,34 +81,47 @@ class RunRow(NamedTuple):
     error: str | None
 
 
-def projects(connection: Connection) -> list[ProjectRow]:
-    """Every project, by code in code-point order."""
+def projects(connection: Connection, code: str | None = None) -> list[ProjectRow]:
+    """Every project (or the one coded ``code``), by code in code-point order."""
     query = select(PROJECT.c.id, PROJECT.c.code, PROJECT.c.name).order_by(code_point_order(PROJECT.c.code))
+    if code is not None:
+        query = query.where(PROJECT.c.code == code)
     return [ProjectRow(*row) for row in connection.execute(query)]
 
 
-def items(connection: Connection, project_id: int) -> list[ItemRow]:
-    """A project's rectification items, open and closed."""
+# Each of the following asks once for all the projects: a province has 1,500 of them, and a query
+# per project cost 1.6 s of ``duban status``.
+
+
+def items(connection: Connection, project_ids: list[int]) -> dict[int, list[ItemRow]]:
+    """The projects' rectification items, open and closed, by project (in the table's order)."""
     c = ITEM.c
-    query = select(c.batch, c.number, c.persons, c.deadline, c.ongoing, c.status, c.units).where(
-        c.project_id == project_id
-    )
-    return [ItemRow(*row) for row in connection.execute(query)]
-
-
-def indicator_count(connection: Connection, project_id: int) -> int:
-    query = select(func.count()).select_from(INDICATOR).where(INDICATOR.c.project_id == project_id)
-    return int(connection.execute(query).scalar_one())
-
-
-def last_attempt(connection: Connection, project_id: int) -> AttemptRow | None:
-    """The project's most recent collection attempt, if any."""
-    c = ATTEMPT.c
     query = (
-        select(c.started_at, c.ok, c.figures).where(c.project_id == project_id).order_by(desc(c.id)).limit(1)
+        select(c.project_id, c.batch, c.number, c.persons, c.deadline, c.ongoing, c.status, c.units)
+        .where(c.project_id.in_(project_ids))
+        .order_by(c.project_id, c.id)
     )
-    row = connection.execute(query).first()
-    return None if row is None else AttemptRow(*row)
+    found: dict[int, list[ItemRow]] = {i: [] for i in project_ids}
+    for project_id, *row in connection.execute(query):
+        found[project_id].append(ItemRow(*row))
+    return found
+
+
+def indicator_counts(connection: Connection, project_ids: list[int]) -> dict[int, int]:
+    """How many indicators each project has (0 for none)."""
+    c = INDICATOR.c
+    query = select(c.project_id, func.count()).where(c.project_id.in_(project_ids)).group_by(c.project_id)
+    counts = dict.fromkeys(project_ids, 0)
+    counts.update((project_id, int(n)) for project_id, n in connection.execute(query))
+    return counts
+
+
+def last_attempts(connection: Connection, project_ids: list[int]) -> dict[int, AttemptRow]:
+    """Each project's most recent collection attempt (projects never collected are left out)."""
+    c = ATTEMPT.c
+    latest = select(func.max(c.id)).where(c.project_id.in_(project_ids)).group_by(c.project_id)
+    query = select(c.project_id, c.started_at, c.ok, c.figures).where(c.id.in_(latest.scalar_subquery()))
+    return {project_id: AttemptRow(*row) for project_id, *row in connection.execute(query)}
 
 
 def last_runs(connection: Connection, limit: int = 5) -> Sequence[RunRow]:

@@ -26,6 +26,11 @@ class ConfigurationError(DubanError):
     pass
 
 
+class UnknownProjectError(ConfigurationError):
+    def __init__(self, code: str) -> None:
+        super().__init__(f"没有项目 {code}：请先导入方案文件，或用 duban status 查看项目代码")
+
+
 class PlanFileError(ConfigurationError):
     """A plan file or ledger that cannot be imported; nothing from it was written."""
 

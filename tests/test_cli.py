@@ -112,3 +112,27 @@ def test_help_explains_every_verb(tmp_path: Path) -> None:
         "run",
     ):
         assert f"  {verb} " in result.stdout
+
+
+def test_a_mistyped_project_code_is_an_error_not_an_empty_result(tmp_path: Path) -> None:
+    """Every command that takes --project says the code names no project, and fails, instead of
+    reporting "nothing to remind", "no alerts" or "0 sources collected" for it."""
+    data = tmp_path / "data"
+    assert duban(data, "import", str(EXAMPLES / "pianguan.yaml")).returncode == 0
+    commands = [
+        ["evaluate", "--as-of", "2023-10-16"],
+        ["notify", "--dry-run", "--as-of", "2023-10-16"],
+        ["notify", "--as-of", "2023-10-16"],
+        ["refresh", "--no-collect", "--as-of", "2023-10-16"],
+        ["collect"],
+        ["status", "--as-of", "2023-10-16"],
+        ["summary", "--as-of", "2023-10-16"],
+        ["alerts"],
+    ]
+    for command in commands:
+        result = duban(data, *command, "--project", "pianguna")
+        assert result.returncode == 1, (command, result.stdout)
+        assert "没有项目 pianguna" in result.stderr + result.stdout, command
+        assert "Traceback" not in result.stderr
+    named = duban(data, "evaluate", "--as-of", "2023-10-16", "--project", "pianguan")
+    assert named.returncode == 0 and "pianguan" in named.stdout, named.stderr

@@ -1,17 +1,23 @@
 """What the CLI prints at a province's size: ``duban evaluate`` counts per kind and project unless
-``--all`` asks for every row (then listed a block at a time), and ``duban notify`` in console mode
-shows the first messages in full and then where each of the rest was saved."""
+``--all`` asks for every row (then listed a block at a time), ``duban status`` sums up each part per
+project, and ``duban notify`` in console mode shows the first messages in full and then where each
+of the rest was saved."""
 
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterator
 from datetime import date
+from itertools import groupby
+from operator import attrgetter
 from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from bot.cli import display, main
+from bot.status import gather_status
+from bot.wiring import App
 from db.engine import session_scope
 from db.facts_loader import load_projects
 from domain.evaluation import evaluate
@@ -139,3 +145,62 @@ def test_a_national_dry_run_shows_every_message_framing_only_the_first(
     framed, plain = text.split("不再加框")
     assert framed.count("╭") == display.SHOWN_IN_FULL and "╭" not in plain
     assert all(f"→ group{n}\n正文{n}" in plain for n in range(display.SHOWN_IN_FULL, len(queued)))
+
+
+@pytest.fixture
+def status_app(tmp_path: Path) -> Iterator[App]:
+    app = make_app(tmp_path)
+    import_example(app, "pianguan.yaml", "zhaohua.yaml", "wenxi.yaml")
+    yield app
+    app.engine.dispose()
+
+
+def status_text(app: App, *, show_all: bool, project: str | None = None) -> str:
+    with display.console.capture() as captured:
+        display.status(gather_status(app, DAY, project), show_all=show_all)
+    return captured.get()
+
+
+def test_status_sums_up_each_part_per_project_unless_asked_for_all(
+    status_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``duban status`` at a province's size: a line per project for the overview, the overdue
+    items (how many, the longest, how many per unit) and those due soon (how many, the nearest);
+    ``--all`` lists every item, and a county's few rows are still tables."""
+    monkeypatch.setenv("COLUMNS", "400")
+    report = gather_status(status_app, DAY)
+    assert report.overdue and report.due_soon
+    county = status_text(status_app, show_all=False)
+    assert "按项目汇总" not in county and "┃ 责任人" in county  # 3 projects: tables as before
+    monkeypatch.setattr(display, "DETAIL_ROWS", 0)  # every part counts as long
+    text = status_text(status_app, show_all=False)
+    assert "共 3 个项目，事项较多，下面按项目汇总。逐项列出请加 --all" in text
+    assert "责任人" not in text and not any(line.item in text for line in report.overdue)
+    lines = text.splitlines()
+    for p in report.projects:
+        row = next(line for line in lines if line.startswith(f"{p.name}（{p.code}）　"))
+        assert f"整改事项 {p.items}（已销号 {p.closed}，未销号 {p.open}）" in row
+        assert f"5个工作日内到期 {p.due_soon}，已逾期 {p.overdue}" in row
+    for project, late in groupby(sorted(report.overdue, key=attrgetter("project")), attrgetter("project")):
+        items = list(late)
+        row = next(line for line in lines if line.startswith(f"{project}　逾期"))
+        assert row.startswith(
+            f"{project}　逾期 {len(items)} 项，最长 {max(i.workdays for i in items)} 个工作日；"
+        )
+        units = Counter(unit for i in items for unit in i.units or ("未写责任单位",))
+        assert all(f"{unit} {n}" in row for unit, n in units.items()), row
+    for project, soon in groupby(sorted(report.due_soon, key=attrgetter("project")), attrgetter("project")):
+        items = sorted(soon, key=attrgetter("deadline"))
+        row = next(line for line in lines if line.startswith(f"{project}　{len(items)} 项，最近的时限"))
+        assert f"最近的时限 {items[0].deadline}（还剩 {items[0].workdays} 个工作日）" in row
+    every = status_text(status_app, show_all=True)
+    assert "按项目汇总" not in every and all(line.item in every for line in report.overdue + report.due_soon)
+
+
+def test_status_of_one_project(status_app: App, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("COLUMNS", "400")
+    text = status_text(status_app, show_all=False, project="wenxi")
+    report = gather_status(status_app, DAY, "wenxi")
+    assert [p.code for p in report.projects] == ["wenxi"]
+    assert {line.project for line in report.overdue + report.due_soon} <= {"wenxi"}
+    assert "闻喜" in text and "偏关" not in text and "昭化" not in text

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import itertools
 import sys
-from collections.abc import Callable, Iterator
+from collections import Counter
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -20,13 +21,13 @@ from bot.cli.jsonout import write_rows
 from domain.amounts import exact_amount as amount
 from domain.enums import AlertState, Origin, RunStatus
 from domain.findings import KINDS, Finding
-from domain.keys import project_of, without_project
+from domain.keys import natural_key, project_of, without_project
 from domain.labels import label, stage_label
 from domain.labels import role_label as role_label
 from domain.workdays import OFFICE_TZ
 
 if TYPE_CHECKING:
-    from bot.status import Status
+    from bot.status import ItemLine, Status
     from db.evidence import Trail
     from db.models import Alert, Measurement, ProjectRole, WebUser
     from db.plan import ImportReport
@@ -165,8 +166,10 @@ def findings(items: list[Finding], as_of: date, *, as_json: bool, show_all: bool
         _findings_table(items[start : start + DETAIL_ROWS], title if start == 0 else "")
 
 
-# Up to this many findings are listed one by one; more are counted per project and kind.
+# Up to this many findings (or rows of a part of ``duban status``) are listed one by one; more are
+# summed up per project.
 DETAIL_ROWS = 200
+MORE_ROWS = "逐项列出请加 --all，只看一个项目请用 --project 项目代码，供程序读取请用 --json。"
 
 
 def _findings_table(items: list[Finding], title: str) -> None:
@@ -243,8 +246,8 @@ def _findings_summary(items: list[Finding], title: str) -> None:
         per_project = projects.setdefault(f.project, {})
         per_project[kind] = per_project.get(kind, 0) + 1
     console.print(
-        f"[bold]{escape(title)}[/]\n共 {len(projects)} 个项目，事项较多，下面按类型和项目汇总。"
-        "逐项列出请加 --all，只看一个项目请用 --project 项目代码，供程序读取请用 --json。"
+        f"[bold]{escape(title)}[/]\n"
+        f"共 {len(projects)} 个项目，事项较多，下面按类型和项目汇总。{escape(MORE_ROWS)}"
     )
     by_kind = _table("按类型", "类型", "项数", "其中会发提醒")
     for kind, (count, reminds) in kinds.items():
@@ -364,10 +367,58 @@ def cycle_summary(
     )
 
 
-def status(report: Status, *, as_json: bool = False) -> None:
+def status(report: Status, *, as_json: bool = False, show_all: bool = False) -> None:
+    """The overview; at a province's size (more than :data:`DETAIL_ROWS` rows in a part) that part
+    is summed up per project unless ``show_all``."""
     if as_json:
         write_rows(_status_rows(report), sys.stdout)
         return
+    many = not show_all and max(len(report.projects), len(report.overdue), len(report.due_soon)) > DETAIL_ROWS
+    if many:
+        summed_up = f"共 {len(report.projects)} 个项目，事项较多，下面按项目汇总。{MORE_ROWS}"
+        console.print(summed_up, markup=False, soft_wrap=True)
+    if many and len(report.projects) > DETAIL_ROWS:
+        _project_lines(report)
+    else:
+        _project_table(report)
+    if many and len(report.overdue) > DETAIL_ROWS:
+        _overdue_lines(report)
+    elif report.overdue:
+        columns = ("责任单位", "责任人", "项目", "事项", "时限", "逾期工作日")
+        late = _table("已逾期的整改事项（按责任单位、责任人）", *columns)
+        previous = ""
+        for unit, persons, line in report.overdue_by_unit():
+            late.add_row(
+                escape(unit) if unit != previous else "",
+                escape(persons),
+                escape(line.project),
+                escape(line.item),
+                line.deadline.isoformat(),
+                str(line.workdays),
+            )
+            previous = unit
+        console.print(late)
+    if many and len(report.due_soon) > DETAIL_ROWS:
+        _due_soon_lines(report)
+    elif report.due_soon:
+        soon = _table("临近时限的整改事项", "项目", "事项", "时限", "剩余工作日", "责任人")
+        for line in report.due_soon:
+            soon.add_row(
+                escape(line.project),
+                escape(line.item),
+                line.deadline.isoformat(),
+                str(line.workdays),
+                escape("、".join(line.persons)),
+            )
+        console.print(soon)
+    if report.last_runs:
+        runs = _table("最近运行", "任务", f"开始（{BEIJING}）", "结果", "计数")
+        for job, started, status, counts in report.last_runs:
+            runs.add_row(escape(job), started, label(RunStatus(status)), escape(counts))
+        console.print(runs)
+
+
+def _project_table(report: Status) -> None:
     table = _table(
         f"项目概况（截至 {report.as_of}）",
         "项目",
@@ -391,37 +442,60 @@ def status(report: Status, *, as_json: bool = False) -> None:
             p.last_collection or "从未采集",
         )
     console.print(table)
-    if report.overdue:
-        columns = ("责任单位", "责任人", "项目", "事项", "时限", "逾期工作日")
-        late = _table("已逾期的整改事项（按责任单位、责任人）", *columns)
-        previous = ""
-        for unit, persons, line in report.overdue_by_unit():
-            late.add_row(
-                escape(unit) if unit != previous else "",
-                escape(persons),
-                escape(line.project),
-                escape(line.item),
-                line.deadline.isoformat(),
-                str(line.workdays),
-            )
-            previous = unit
-        console.print(late)
-    if report.due_soon:
-        soon = _table("临近时限的整改事项", "项目", "事项", "时限", "剩余工作日", "责任人")
-        for line in report.due_soon:
-            soon.add_row(
-                escape(line.project),
-                escape(line.item),
-                line.deadline.isoformat(),
-                str(line.workdays),
-                escape("、".join(line.persons)),
-            )
-        console.print(soon)
-    if report.last_runs:
-        runs = _table("最近运行", "任务", f"开始（{BEIJING}）", "结果", "计数")
-        for job, started, status, counts in report.last_runs:
-            runs.add_row(escape(job), started, label(RunStatus(status)), escape(counts))
-        console.print(runs)
+
+
+def _lines(heading: str, lines: Iterable[str]) -> None:
+    """A part summed up one line per project: a table would measure every cell of its rows before
+    printing the first (seconds for a province), and the terminal wraps a long line by itself."""
+    console.print(f"\n{heading}", markup=False, style="bold", soft_wrap=True)
+    console.print("\n".join(lines), markup=False, soft_wrap=True)
+
+
+def _project_lines(report: Status) -> None:
+    _lines(
+        f"项目概况（截至 {report.as_of}，{len(report.projects)} 个项目，最近采集时间为{BEIJING}）",
+        (
+            f"{p.name}（{p.code}）　指标 {p.indicators}，整改事项 {p.items}（已销号 {p.closed}，"
+            f"未销号 {p.open}），5个工作日内到期 {p.due_soon}，已逾期 {p.overdue}，"
+            f"最近采集 {p.last_collection or '从未采集'}"
+            for p in report.projects
+        ),
+    )
+
+
+def _overdue_lines(report: Status) -> None:
+    by_project: dict[str, list[ItemLine]] = {}
+    for line in report.overdue:
+        by_project.setdefault(line.project, []).append(line)
+
+    def units(lines: list[ItemLine]) -> str:
+        counts = Counter(unit for line in lines for unit in (line.units or ("未写责任单位",)))
+        return "，".join(f"{unit} {n}" for unit, n in sorted(counts.items(), key=lambda c: (-c[1], c[0])))
+
+    _lines(
+        f"已逾期的整改事项（{len(report.overdue)} 项，{len(by_project)} 个项目；"
+        "每行：项目代码、项数、最长逾期工作日、各责任单位的项数）",
+        (
+            f"{project}　逾期 {len(lines)} 项，最长 {max(line.workdays for line in lines)} 个工作日；"
+            f"{units(lines)}"
+            for project, lines in sorted(by_project.items(), key=lambda p: natural_key(p[0]))
+        ),
+    )
+
+
+def _due_soon_lines(report: Status) -> None:
+    by_project: dict[str, list[ItemLine]] = {}
+    for line in report.due_soon:
+        by_project.setdefault(line.project, []).append(line)
+    _lines(
+        f"临近时限的整改事项（{len(report.due_soon)} 项，{len(by_project)} 个项目；"
+        "每行：项目代码、项数、最近的时限）",
+        (
+            f"{project}　{len(lines)} 项，最近的时限 {first.deadline}（还剩 {first.workdays} 个工作日）"
+            for project, lines in sorted(by_project.items(), key=lambda p: natural_key(p[0]))
+            for first in (min(lines, key=lambda line: (line.deadline, natural_key(line.item))),)
+        ),
+    )
 
 
 def _status_rows(report: Status) -> Iterator[dict[str, Any]]:

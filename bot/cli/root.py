@@ -74,6 +74,19 @@ def app_of(ctx: click.Context) -> App:
     return app
 
 
+def known_project(app: App, project: str | None) -> None:
+    """A ``--project`` that names no project stops the command: an empty result would read as
+    "nothing overdue" to someone who mistyped the code."""
+    if project is None:
+        return
+    from db import overview
+    from domain.errors import UnknownProjectError
+
+    with app.engine.connect() as connection:
+        if not overview.projects(connection, project):
+            raise UnknownProjectError(project)
+
+
 @click.group(
     cls=zh.Group,
     epilog=exits.help_text(),

@@ -10,7 +10,7 @@ import click
 
 from bot.cli import exits
 from bot.cli.root import app_of as _app
-from bot.cli.root import as_of_option, friendly_errors
+from bot.cli.root import as_of_option, friendly_errors, known_project
 from bot.cli.root import as_of_pair as _as_of
 from bot.cli.zh import Day
 
@@ -84,6 +84,7 @@ def collect(ctx: click.Context, project: str | None, source: str | None, month: 
 
     app = _app(ctx)
     app.init_database()
+    known_project(app, project)
     with (
         held(app.engine, label="采集数据（命令行）", purpose="collect", clock=app.clock),
         output.progress("采集数据源") as advance,
@@ -117,6 +118,7 @@ def evaluate(
 
     app = _app(ctx)
     app.init_database()
+    known_project(app, project)
     day, _ = _as_of(as_of)
     with no_gc():
         with session_scope(app.engine) as session:
@@ -145,6 +147,7 @@ def notify(ctx: click.Context, as_of: date | None, project: str | None, dry_run:
 
     app = _app(ctx)
     app.init_database()
+    known_project(app, project)
     day, now = _as_of(as_of)
     if dry_run:
         output.dry_run(evaluate_with(app, as_of=day, now=now, project=project, dry_run=True))
@@ -172,6 +175,7 @@ def refresh(ctx: click.Context, as_of: date | None, project: str | None, no_coll
 
     app = _app(ctx)
     app.init_database()
+    known_project(app, project)
     day, now = _as_of(as_of)
     with output.progress("采集数据源") as advance:
         result = run_refresh(
@@ -183,18 +187,26 @@ def refresh(ctx: click.Context, as_of: date | None, project: str | None, no_coll
 
 @click.command()
 @as_of_option
+@click.option("--project", help="只看这个项目。")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
+@click.option("--all", "show_all", is_flag=True, help="逐项列出每一行（项目或事项较多时默认按项目汇总）。")
 @click.pass_context
 @friendly_errors
-def status(ctx: click.Context, as_of: date | None, as_json: bool) -> None:
-    """查看各项目概况、已逾期的事项（按责任单位和责任人）、临近时限的事项、最近一次采集和运行。"""
+def status(
+    ctx: click.Context, as_of: date | None, project: str | None, as_json: bool, show_all: bool
+) -> None:
+    """查看各项目概况、已逾期的事项（按责任单位和责任人）、临近时限的事项、最近一次采集和运行。
+
+    项目或事项较多（全省、全国）时，各部分按项目汇总，每个项目一行；加 --all 逐项列出。
+    """
     from bot.cli import display as output
     from bot.status import gather_status
 
     app = _app(ctx)
     app.open_for_reading()  # works on a read-only or full disk too
     day, _ = _as_of(as_of)
-    output.status(gather_status(app, day), as_json=as_json)
+    known_project(app, project)
+    output.status(gather_status(app, day, project), as_json=as_json, show_all=show_all)
 
 
 @click.command()
@@ -357,6 +369,7 @@ def summary(ctx: click.Context, as_of: date | None, period: str, project: str | 
 
     app = _app(ctx)
     app.init_database()
+    known_project(app, project)
     day, now = _as_of(as_of)
     queued = queue_summaries(
         app.engine,
@@ -426,6 +439,7 @@ def alerts(ctx: click.Context, project: str | None, show_all: bool, as_json: boo
 
     app = _app(ctx)
     app.init_database()
+    known_project(app, project)
     with session_scope(app.engine) as session:
         rows = list_alerts(session, project=project, include_resolved=show_all)
         now = wall_clock()

@@ -10,14 +10,9 @@ from sqlalchemy.engine import Engine
 from db.engine import session_scope
 from db.plan import items_of, project_by_code
 from domain.enums import ItemStatus
-from domain.errors import ConfigurationError
+from domain.errors import UnknownProjectError
 from domain.keys import natural_key
 from domain.labels import label
-
-
-class UnknownProjectError(ConfigurationError):
-    def __init__(self, code: str) -> None:
-        super().__init__(f"没有项目 {code}：请先导入方案文件，或用 duban status 查看项目代码")
 
 
 @dataclass(frozen=True)

@@ -9,9 +9,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Route
 
-from bot.exports.content import UnknownProjectError, read_content
+from bot.exports.content import read_content
 from bot.exports.files import EXPORTS
 from bot.web.site import Pages
+from domain.errors import UnknownProjectError
 
 
 def routes(site: Pages) -> list[Route]:
