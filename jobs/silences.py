@@ -9,6 +9,7 @@ the silences muting each finding.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
@@ -17,14 +18,14 @@ from sqlmodel import Session
 
 from db import alerts as alert_store
 from db import silences as store
-from db.models import Project, Silence
+from db.models import Alert, Project, Silence
 from db.plan import project_by_code, projects
-from domain.enums import FindingKind
+from domain.enums import AlertState, FindingKind
 from domain.errors import ConfigurationError
 from domain.findings import Finding
 from domain.keys import without_project
 from domain.labels import label
-from domain.silences import Matchers, Target, muted_until
+from domain.silences import Matchers, Rule, Target, muted_until
 from domain.workdays import OFFICE_TZ
 
 QUIET_KINDS = frozenset(
@@ -92,17 +93,23 @@ def muting(
 
 def muted_keys(session: Session, *, project: str, at: datetime) -> set[str]:
     """The keys of the project's open alerts a silence mutes at ``at`` (shown as 静默中)."""
-    found = project_by_code(session, code=project)
-    if found is None or found.id is None:
-        return set()
-    rules = [
-        store.rule_of(row, code)
-        for row, code in store.silences_of(session, project_ids=[found.id], ending_after=at)
-    ]
+    return muted_among(session, alert_store.open_alerts(session, project=project), at=at)
+
+
+def muted_among(session: Session, alerts: list[Alert], *, at: datetime) -> set[str]:
+    """The keys of those of ``alerts`` not resolved that a silence mutes at ``at``; their projects'
+    silences are read in one query (``duban alerts`` lists a province's 60,000 at once)."""
+    rules: dict[int, list[Rule]] = defaultdict(list)
+    codes: dict[int, str] = {}
+    for row, code in store.silences_of(session, project_ids={a.project_id for a in alerts}, ending_after=at):
+        rules[row.project_id].append(store.rule_of(row, code))
+        codes[row.project_id] = code
     return {
         a.key
-        for a in alert_store.open_alerts(session, project=project)
-        if muted_until(rules, store.target_of(a, project), at) is not None
+        for a in alerts
+        if a.state is not AlertState.RESOLVED
+        and a.project_id in rules
+        and muted_until(rules[a.project_id], store.target_of(a, codes[a.project_id]), at) is not None
     }
 
 

@@ -1,7 +1,7 @@
 """What the CLI prints at a province's size: ``duban evaluate`` counts per kind and project unless
 ``--all`` asks for every row (then listed a block at a time), ``duban status`` sums up each part per
-project, and ``duban notify`` in console mode shows the first messages in full and then where each
-of the rest was saved."""
+project, ``duban alerts`` counts per state and project unless ``--list``, and ``duban notify`` in
+console mode shows the first messages in full and then where each of the rest was saved."""
 
 from __future__ import annotations
 
@@ -22,6 +22,8 @@ from db.engine import session_scope
 from db.facts_loader import load_projects
 from domain.evaluation import evaluate
 from domain.findings import KINDS, Finding
+from domain.keys import project_of
+from jobs.acks import list_alerts
 from notifiers.render import sentence
 from tests.scenario_world import import_example, make_app
 
@@ -204,3 +206,30 @@ def test_status_of_one_project(status_app: App, monkeypatch: pytest.MonkeyPatch)
     assert [p.code for p in report.projects] == ["wenxi"]
     assert {line.project for line in report.overdue + report.due_soon} <= {"wenxi"}
     assert "闻喜" in text and "偏关" not in text and "昭化" not in text
+
+
+def test_alerts_are_counted_per_project_unless_listed(
+    tmp_path: Path, status_app: App, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``duban alerts`` with a province's 60,000 open alerts: how many in each state, then a line
+    per project; ``--list`` lists every one, with the number ``duban ack`` takes."""
+    monkeypatch.setattr(display, "DETAIL_ROWS", 5)
+    data = ["--data-dir", str(tmp_path / "data"), "--env-file", str(tmp_path / "none.env")]
+    runner = CliRunner(env={"COLUMNS": "400"})
+    assert runner.invoke(main, [*data, "notify", "--as-of", str(DAY)]).exit_code == 0
+    with session_scope(status_app.engine) as session:
+        alerts = list_alerts(session, project=None, include_resolved=False)
+    assert len(alerts) > 5
+    summary = runner.invoke(main, [*data, "alerts"])
+    assert summary.exit_code == 0, summary.output
+    assert f"提醒共 {len(alerts)} 项，3 个项目，下面按状态和项目汇总" in summary.output
+    assert f"按状态：待处理 {len(alerts)}" in summary.output
+    assert not any(alert.subject in summary.output for alert in alerts)
+    lines = summary.output.splitlines()
+    for project, count in Counter(project_of(alert.key) for alert in alerts).items():
+        told = sum(alert.notify_count for alert in alerts if project_of(alert.key) == project)
+        row = next(line for line in lines if line.startswith(f"{project}　"))
+        assert row.startswith(f"{project}　{count} 项：待处理 {count}；已提醒 {told} 次，最近一次 ")
+    listed = runner.invoke(main, [*data, "alerts", "--list"])
+    assert listed.exit_code == 0 and "汇总" not in listed.output
+    assert all(f"│ {alert.id} " in listed.output and alert.subject in listed.output for alert in alerts)

@@ -613,31 +613,74 @@ def evidence_trail(trail: Trail, root: Path, sound: dict[int | None, bool]) -> N
         console.print(f"  采集 {office_time(attempt.started_at)} {BEIJING}：{result}{kept}")
 
 
-def alert_list(rows: list[Alert], *, as_json: bool = False, muted: frozenset[str] = frozenset()) -> None:
+def alert_list(
+    rows: list[Alert], *, as_json: bool = False, muted: frozenset[str] = frozenset(), every: bool = False
+) -> None:
     """The alerts with the short number ``duban ack`` / ``silence`` take (the alert's id); those a
-    silence mutes now (``muted``, by key) read 静默中."""
+    silence mutes now (``muted``, by key) read 静默中. More than :data:`DETAIL_ROWS` are counted
+    per project unless ``every`` (then listed a block at a time, as ``duban evaluate --all``)."""
     if as_json:
         write_rows(({**_alert_json(alert), "silenced": alert.key in muted} for alert in rows), sys.stdout)
         return
     if not rows:
         done("没有提醒")
         return
+
+    def state(alert: Alert) -> AlertState:
+        return AlertState.SILENCED if alert.key in muted else alert.state
+
+    if len(rows) > DETAIL_ROWS and not every:
+        _alerts_summary(rows, state)
+        return
     explained = any(alert.state_reason for alert in rows)
     reason = ("说明",) if explained else ()
     columns = ("编号", "项目", "事项", "状态", "阶段", "已提醒", "上次提醒", *reason)
-    table = _table(f"提醒（{len(rows)} 项；确认或静默时写“编号”；时间为{BEIJING}）", *columns)
+    title = f"提醒（{len(rows)} 项；确认或静默时写“编号”；时间为{BEIJING}）"
+    for start in range(0, len(rows), DETAIL_ROWS):  # a block at a time, as evaluate --all
+        table = _table(title if start == 0 else "", *columns)
+        for alert in rows[start : start + DETAIL_ROWS]:
+            cells = [
+                str(alert.id),
+                escape(project_of(alert.key)),
+                escape(alert.subject),
+                label(state(alert)),
+                escape(stage_label(alert.stage, None)) if alert.stage else "—",
+                f"{alert.notify_count} 次",
+                office_time(alert.last_notified_at) if alert.last_notified_at else "—",
+            ]
+            table.add_row(*cells, *((escape(alert.state_reason or ""),) if explained else ()))
+        console.print(table)
+
+
+def _alerts_summary(rows: list[Alert], state: Callable[[Alert], AlertState]) -> None:
+    """Too many to read one by one: how many in each state, then a line per project."""
+    projects: dict[str, list[Alert]] = {}
     for alert in rows:
-        cells = [
-            str(alert.id),
-            escape(project_of(alert.key)),
-            escape(alert.subject),
-            label(AlertState.SILENCED if alert.key in muted else alert.state),
-            escape(stage_label(alert.stage, None)) if alert.stage else "—",
-            f"{alert.notify_count} 次",
-            office_time(alert.last_notified_at) if alert.last_notified_at else "—",
-        ]
-        table.add_row(*cells, *((escape(alert.state_reason or ""),) if explained else ()))
-    console.print(table)
+        projects.setdefault(project_of(alert.key), []).append(alert)
+    states = Counter(label(state(alert)) for alert in rows)
+    console.print(
+        f"提醒共 {len(rows)} 项，{len(projects)} 个项目，下面按状态和项目汇总。确认或静默要写提醒编号："
+        "请用 --project 项目代码 列出一个项目的提醒，或加 --list 逐条列出全部；供程序读取请用 --json。",
+        markup=False,
+        soft_wrap=True,
+    )
+    console.print("按状态：" + "，".join(f"{name} {n}" for name, n in states.items()), markup=False)
+
+    def line(project: str, alerts: list[Alert]) -> str:
+        counts = Counter(label(state(alert)) for alert in alerts)
+        told = [alert.last_notified_at for alert in alerts if alert.last_notified_at]
+        last = f"，最近一次 {office_time(max(told))}" if told else ""
+        notified = sum(alert.notify_count for alert in alerts)
+        return (
+            f"{project}　{len(alerts)} 项："
+            + "，".join(f"{name} {n}" for name, n in counts.items())
+            + f"；已提醒 {notified} 次{last}"
+        )
+
+    _lines(
+        f"按项目（{len(projects)} 个；每行：项目代码、提醒数、各状态的数目、已提醒次数，时间为{BEIJING}）",
+        (line(project, alerts) for project, alerts in projects.items()),
+    )
 
 
 def _alert_json(alert: Alert) -> dict[str, Any]:

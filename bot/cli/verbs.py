@@ -425,17 +425,21 @@ def evidence(
 @click.command()
 @click.option("--project", help="只看这个项目。")
 @click.option("--all", "show_all", is_flag=True, help="也列出已解决的提醒。")
+@click.option("--list", "every", is_flag=True, help="逐条列出每个提醒（提醒较多时默认按项目汇总）。")
 @click.option("--json", "as_json", is_flag=True, help=JSON_HELP)
 @click.pass_context
 @friendly_errors
-def alerts(ctx: click.Context, project: str | None, show_all: bool, as_json: bool) -> None:
-    """列出提醒及其状态（ack / silence 要用到其中的“编号”）。"""
+def alerts(ctx: click.Context, project: str | None, show_all: bool, every: bool, as_json: bool) -> None:
+    """列出提醒及其状态（ack / silence 要用到其中的“编号”）。
+
+    提醒较多（全省、全国）时按状态和项目汇总，每个项目一行；用 --project 看一个项目的提醒和编号，
+    或加 --list 逐条列出全部。
+    """
     from bot.cli import display as output
     from bot.clock import wall_clock
     from db.engine import session_scope
-    from domain.keys import project_of
     from jobs.acks import list_alerts
-    from jobs.silences import muted_keys
+    from jobs.silences import muted_among
 
     app = _app(ctx)
     app.init_database()
@@ -443,10 +447,8 @@ def alerts(ctx: click.Context, project: str | None, show_all: bool, as_json: boo
     with session_scope(app.engine) as session:
         rows = list_alerts(session, project=project, include_resolved=show_all)
         now = wall_clock()
-        muted = frozenset().union(
-            *(muted_keys(session, project=code, at=now) for code in {project_of(a.key) for a in rows})
-        )
-    output.alert_list(rows, as_json=as_json, muted=muted)
+        muted = frozenset(muted_among(session, rows, at=now))
+    output.alert_list(rows, as_json=as_json, muted=muted, every=every)
 
 
 @click.command()
