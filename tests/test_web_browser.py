@@ -15,6 +15,7 @@ from playwright.sync_api import Browser, Page, expect, sync_playwright
 from sqlmodel import select
 
 from bot.demo.backend import running_backend
+from bot.web import routes
 from bot.wiring import App
 from db.engine import session_scope
 from db.models import Alert, JobRun
@@ -116,6 +117,27 @@ def test_phone_screen_reads_without_sideways_scrolling(browser: Browser, site: t
     assert page.evaluate("document.documentElement.scrollWidth") <= 390
     OUTPUT.mkdir(exist_ok=True)
     page.screenshot(path=OUTPUT / "wenxi-overview-phone.png", full_page=True)
+
+
+def test_a_province_overview_reads_on_a_phone(
+    browser: Browser, site: tuple[App, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The one-line-per-project overview (past ``OVERVIEW_CARDS`` projects) on a phone: every
+    project and its counts readable without sideways scrolling, each line leading to its page."""
+    monkeypatch.setattr(routes, "OVERVIEW_CARDS", 1)
+    _, base = site
+    page = browser.new_page(viewport={"width": 390, "height": 844}, device_scale_factor=2)
+    log_in(page, base)
+    page.goto(f"{base}/")
+    rows = page.locator(".project-rows li")
+    expect(rows.first).to_be_visible()
+    assert rows.count() >= 2 and page.locator(".bar").count() == 0
+    expect(page.get_by_role("navigation").get_by_role("link", name="全部项目（2 个）")).to_be_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    OUTPUT.mkdir(exist_ok=True)
+    page.screenshot(path=OUTPUT / "province-overview-phone.png", full_page=True)
+    rows.get_by_role("link", name="闻喜县桐城e镇项目").click()
+    expect(page.locator(".bar", has_text="S36")).to_be_visible()  # its own page, with its bars
 
 
 def _runs(app: App) -> int:

@@ -19,6 +19,7 @@ from openpyxl import load_workbook
 
 from bot.demo.backend import running_backend
 from bot.settings import Settings
+from bot.web import routes
 from bot.web.config import WebConfig
 from bot.wiring import App
 from db.engine import session_scope
@@ -95,6 +96,24 @@ def test_overview_counts_are_the_lists_counts_and_show_overdue_deliverables(
         )[0]
         assert "逾期 15 天（" in entry and "2023年12月31日（星期日）" in entry
         assert "责任单位：县工科局" in entry
+
+
+@pytest.mark.both_databases
+def test_a_province_overview_has_a_line_per_project_with_the_same_counts(
+    world: tuple[App, FakeWeCom], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Past :data:`routes.OVERVIEW_CARDS` projects (a province's 1,500) the overview lists each
+    project on one line, linked to its page, with the counts its card would show and no bars."""
+    for base in served(world[0], date(2024, 1, 15)):
+        browser = logged_in(base)
+        cards = browser.get(f"{base}/", timeout=10).text
+        monkeypatch.setattr(routes, "OVERVIEW_CARDS", 2)  # the examples' 3 projects stand for many
+        lines = browser.get(f"{base}/", timeout=10).text
+    assert 'class="bar ' in cards and 'class="bar ' not in lines
+    assert "3 个项目" in lines and 'class="project-rows"' in lines
+    for code in ("pianguan", "wenxi", "zhaohua"):
+        assert f'<a href="/p/{code}">' in lines
+        assert counts(lines, code) == counts(cards, code) and sum(counts(lines, code).values()) > 0
 
 
 def test_lists_follow_the_documents_numbering_and_name_units_persons_deadlines(site: str) -> None:

@@ -12,7 +12,7 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from bot.web.site import Pages
-from bot.worklist import KIND_LABELS, STATE_LABELS, Filters, WorkList, work_lists
+from bot.worklist import KIND_LABELS, STATE_LABELS, Filters, ListCounts, WorkList, list_counts, work_lists
 from db.engine import session_scope
 
 
@@ -20,6 +20,12 @@ def project_lists(site: Pages, codes: list[str] | None) -> list[WorkList]:
     """The lists as the page's judging day sees them (the overview's counts come from here too)."""
     with session_scope(site.app.engine) as session:
         return work_lists(session, codes, site.as_of(), site.app.calendar, site.app.policy, site.now())
+
+
+def project_counts(site: Pages, codes: list[str]) -> list[ListCounts]:
+    """Only the lists' counts, as the page's judging day sees them (a province's overview)."""
+    with session_scope(site.app.engine) as session:
+        return list_counts(session, codes, site.as_of(), site.app.calendar, site.app.policy)
 
 
 def routes(site: Pages) -> list[Route]:
