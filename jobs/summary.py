@@ -8,6 +8,7 @@ the row: embedded in the email (``cid:chart``), sent to a WeCom group as an imag
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from pathlib import Path
@@ -53,11 +54,13 @@ def queue_summaries(
     formats: FormatOf = builtin_format,
     calendar: WorkCalendar | None = None,
     policy: Policy | None = None,
+    on_project: Callable[[str], None] = lambda _code: None,
 ) -> SummaryResult:
     """Queue this period's summary once per leadership channel, written in its kind's format.
 
     With ``calendar`` and ``policy``, the monthly summary also says whether the acceptance can
     pass as of ``as_of`` and which binding standards block it (:mod:`jobs.selfcheck`).
+    ``on_project`` is told each project done (nationally a chart each takes minutes in all).
     """
     result = SummaryResult()
     with session_scope(engine) as session:
@@ -67,6 +70,7 @@ def queue_summaries(
             leaders = leader_channels(session, project_id=project.id)
             if not leaders:
                 result.projects_without_leaders.append(facts.code)
+                on_project(facts.code)
                 continue
             summary = build_summary(facts, as_of, period)
             if period == "month" and calendar is not None and policy is not None and facts.indicators:
@@ -103,6 +107,7 @@ def queue_summaries(
                     next_attempt_at=now,
                 )
                 result.queued += 1
+            on_project(facts.code)
     return result
 
 

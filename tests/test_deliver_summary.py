@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 from click.testing import CliRunner, Result
+from sqlmodel import select
 
 from bot.cli import main
+from db.channels import leader_channels
+from db.engine import session_scope
+from db.models import Project
+from jobs.summary import queue_summaries
 from tests.fakes.smtp_server import smtp_server
+from tests.scenario_world import import_example, make_app
 
 EXAMPLES = Path(__file__).resolve().parents[1] / "examples"
 
@@ -61,3 +68,26 @@ def test_monthly_summary_email_with_the_chart(tmp_path: Path) -> None:
     assert "验收自查（截至 2023年10月12日（星期四））" in text
     assert "- 验收：暂不能通过，27 项约束性标准未达标：S01、S02" in text
     assert "验收自查" in html.get_content()
+
+
+def test_each_project_is_reported_done_for_the_progress_bar(tmp_path: Path) -> None:
+    """``duban summary`` over a province takes minutes (a chart per project): the progress bar is
+    told each project once as it is done, those without a leaders' channel too."""
+    app = make_app(tmp_path)
+    import_example(app, "pianguan.yaml", "zhaohua.yaml", "wenxi.yaml")
+    done: list[str] = []
+    result = queue_summaries(
+        app.engine,
+        as_of=date(2023, 10, 12),
+        now=datetime.now(UTC),
+        period="week",
+        attachments_dir=tmp_path / "attachments",
+        on_project=done.append,
+    )
+    with session_scope(app.engine) as session:
+        leaders = {p.code: leader_channels(session, project_id=p.id) for p in session.exec(select(Project))}
+    codes = sorted(leaders)
+    app.engine.dispose()
+    assert sorted(done) == codes  # each project once
+    assert [code for code in codes if not leaders[code]] == result.projects_without_leaders
+    assert result.queued == sum(len(channels) for channels in leaders.values()) > 0

@@ -121,8 +121,9 @@ def _counts(counts: dict[str, int]) -> str:
 
 
 @contextmanager
-def progress(label: str) -> Iterator[Callable[[Any], None]]:
-    """A progress bar on a terminal; silent when output is piped or in CI."""
+def progress(label: str, total: int | None = None) -> Iterator[Callable[[Any], None]]:
+    """A progress bar on a terminal (of ``total`` steps when known); silent when output is piped
+    or in CI."""
     if not sys.stderr.isatty():
         yield lambda _item: None
         return
@@ -135,7 +136,7 @@ def progress(label: str) -> Iterator[Callable[[Any], None]]:
         transient=True,
     )
     with bar:
-        task = bar.add_task(label, total=None)
+        task = bar.add_task(label, total=total)
         yield lambda _item: bar.advance(task)
 
 

@@ -74,6 +74,14 @@ def app_of(ctx: click.Context) -> App:
     return app
 
 
+def project_count(app: App) -> int:
+    """How many projects the database holds (what a progress bar over all of them counts to)."""
+    from db import overview
+
+    with app.engine.connect() as connection:
+        return len(overview.projects(connection))
+
+
 def known_project(app: App, project: str | None) -> None:
     """A ``--project`` that names no project stops the command: an empty result would read as
     "nothing overdue" to someone who mistyped the code."""

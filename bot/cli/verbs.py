@@ -10,7 +10,7 @@ import click
 
 from bot.cli import exits
 from bot.cli.root import app_of as _app
-from bot.cli.root import as_of_option, friendly_errors, known_project
+from bot.cli.root import as_of_option, friendly_errors, known_project, project_count
 from bot.cli.root import as_of_pair as _as_of
 from bot.cli.zh import Day
 
@@ -371,17 +371,19 @@ def summary(ctx: click.Context, as_of: date | None, period: str, project: str | 
     app.init_database()
     known_project(app, project)
     day, now = _as_of(as_of)
-    queued = queue_summaries(
-        app.engine,
-        as_of=day,
-        now=now,
-        period=period,
-        attachments_dir=app.settings.attachments_dir,
-        projects=[project] if project else None,
-        formats=app.channels.format_of,
-        calendar=app.calendar,
-        policy=app.policy,
-    )
+    with output.progress("生成领导小组汇报", total=1 if project else project_count(app)) as advance:
+        queued = queue_summaries(
+            app.engine,
+            as_of=day,
+            now=now,
+            period=period,
+            attachments_dir=app.settings.attachments_dir,
+            projects=[project] if project else None,
+            formats=app.channels.format_of,
+            calendar=app.calendar,
+            policy=app.policy,
+            on_project=advance,
+        )
     delivered = run_deliver(app, now=now)
     output.summary_result(queued, delivered)
     sys.exit(exits.outcome(None, delivered))
