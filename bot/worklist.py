@@ -8,7 +8,7 @@ deliverable 20 days late is counted where an overdue item is, whoever is respons
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
@@ -20,6 +20,7 @@ from db.facts_loader import load_projects
 from domain.alerting import judging_moment
 from domain.enums import AlertState, FindingKind, Severity
 from domain.evaluation import Policy, evaluate_project
+from domain.facts import ProjectFacts
 from domain.findings import Finding, ItemDeadline
 from domain.keys import natural_key
 from domain.keys import parse as parse_key
@@ -164,12 +165,18 @@ def work_lists(
         states.update(
             dict.fromkeys(muted_keys(session, project=project.code, at=at), AlertState.SILENCED.value)
         )
-        findings = evaluate_project(project, as_of, calendar, policy.for_project(project.settings))
-        entries = [
-            _entry(f, kind, as_of, states) for f in findings if (kind := _KIND_OF.get(f.kind)) and not f.quiet
-        ]
+        entries = [_entry(f, kind, as_of, states) for f, kind in _listed(project, as_of, calendar, policy)]
         lists.append(WorkList(project.code, project.name, ordered(entries)))
     return lists
+
+
+def _listed(
+    project: ProjectFacts, as_of: date, calendar: WorkCalendar, policy: Policy
+) -> Iterator[tuple[Finding, Kind]]:
+    """The project's findings that a list shows, each with its list."""
+    for finding in evaluate_project(project, as_of, calendar, policy.for_project(project.settings)):
+        if (kind := _KIND_OF.get(finding.kind)) and not finding.quiet:
+            yield finding, kind
 
 
 @dataclass(frozen=True)
@@ -189,11 +196,7 @@ def list_counts(
     no alert (two queries per project) and builds no entry."""
     found = []
     for project in load_projects(session, codes):
-        kinds = Counter(
-            kind
-            for f in evaluate_project(project, as_of, calendar, policy.for_project(project.settings))
-            if (kind := _KIND_OF.get(f.kind)) and not f.quiet
-        )
+        kinds = Counter(kind for _, kind in _listed(project, as_of, calendar, policy))
         found.append(ListCounts(project.code, project.name, [(k, KIND_LABELS[k], kinds[k]) for k in Kind]))
     return found
 
