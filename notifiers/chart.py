@@ -15,6 +15,7 @@ import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import cache
+from typing import Any
 
 log = logging.getLogger(__name__)
 CJK_FONTS = (
@@ -40,11 +41,24 @@ class Bar:
 def cjk_font() -> str | None:
     from matplotlib import font_manager
 
-    installed = {font.name for font in font_manager.fontManager.ttflist}
-    found = next((name for name in CJK_FONTS if name in installed), None)
+    found = _first_cjk(font_manager.fontManager)
+    if found is None:
+        # matplotlib lists the fonts once and caches the list, so a font installed after its first
+        # run (as the warning below advises) would stay unseen: look in the system's folders again.
+        for path in font_manager.findSystemFonts():
+            try:
+                font_manager.fontManager.addfont(path)
+            except (OSError, RuntimeError, ValueError):  # a file it cannot read is not a font for us
+                continue
+        found = _first_cjk(font_manager.fontManager)
     if found is None:
         log.warning("没有找到中文字体，图表只标指标代码（安装 fonts-wqy-microhei 可显示中文）")
     return found
+
+
+def _first_cjk(fonts: Any) -> str | None:
+    installed = {font.name for font in fonts.ttflist}
+    return next((name for name in CJK_FONTS if name in installed), None)
 
 
 def progress_chart(title: str, bars: Sequence[Bar], *, dpi: int = 110) -> bytes:

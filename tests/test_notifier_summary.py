@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import date
 
 import pytest
@@ -85,3 +86,24 @@ def test_without_a_chinese_font_the_chart_still_draws(monkeypatch: pytest.Monkey
     monkeypatch.setattr(chart, "cjk_font", lambda: None)
     png = chart.progress_chart("闻喜县", build_summary(PROJECT, date(2023, 10, 12), "month").bars())
     assert png.startswith(PNG)
+
+
+def test_a_chinese_font_installed_after_matplotlib_listed_its_fonts_is_found(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """matplotlib caches its list of fonts at its first run; the font the warning tells people to
+    install afterwards must still be used. Needs Debian's fonts-wqy-microhei (.ci/run installs it)."""
+    from matplotlib import font_manager
+
+    if not any("wqy" in path for path in font_manager.findSystemFonts()):
+        reason = "fonts-wqy-microhei is not installed (apt-get install fonts-wqy-microhei)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    stale = [f for f in font_manager.fontManager.ttflist if "WenQuanYi" not in f.name]
+    monkeypatch.setattr(font_manager.fontManager, "ttflist", stale)  # the list from before it came
+    chart.cjk_font.cache_clear()
+    try:
+        assert chart.cjk_font() == "WenQuanYi Micro Hei"
+    finally:
+        chart.cjk_font.cache_clear()
