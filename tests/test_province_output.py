@@ -195,7 +195,10 @@ def test_status_sums_up_each_part_per_project_unless_asked_for_all(
         items = sorted(soon, key=attrgetter("deadline"))
         row = next(line for line in lines if line.startswith(f"{project}　{len(items)} 项，最近的时限"))
         assert f"最近的时限 {items[0].deadline}（还剩 {items[0].workdays} 个工作日）" in row
+    monkeypatch.setattr(display, "DETAIL_ROWS", 5)  # listed as tables of 5 rows each
     every = status_text(status_app, show_all=True)
+    rows = (len(report.projects), len(report.overdue_by_unit()), len(report.due_soon))
+    assert every.count("┏") == sum(-(-n // 5) for n in rows)  # every table a block of 5 rows at most
     assert "按项目汇总" not in every and all(line.item in every for line in report.overdue + report.due_soon)
 
 

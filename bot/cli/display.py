@@ -5,7 +5,7 @@ from __future__ import annotations
 import itertools
 import sys
 from collections import Counter
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
 from pathlib import Path
@@ -386,32 +386,29 @@ def status(report: Status, *, as_json: bool = False, show_all: bool = False) -> 
         _overdue_lines(report)
     elif report.overdue:
         columns = ("责任单位", "责任人", "项目", "事项", "时限", "逾期工作日")
-        late = _table("已逾期的整改事项（按责任单位、责任人）", *columns)
-        previous = ""
-        for unit, persons, line in report.overdue_by_unit():
-            late.add_row(
-                escape(unit) if unit != previous else "",
-                escape(persons),
-                escape(line.project),
-                escape(line.item),
-                line.deadline.isoformat(),
-                str(line.workdays),
-            )
-            previous = unit
-        console.print(late)
+        rows = []
+        for n, (unit, persons, line) in enumerate(by_unit := report.overdue_by_unit()):
+            first_of_unit = n % DETAIL_ROWS == 0 or unit != by_unit[n - 1][0]  # again atop each block
+            cells = (persons, line.project, line.item, line.deadline.isoformat(), str(line.workdays))
+            rows.append((unit if first_of_unit else "", *cells))
+        _in_blocks("已逾期的整改事项（按责任单位、责任人）", columns, rows)
     if many and len(report.due_soon) > DETAIL_ROWS:
         _due_soon_lines(report)
     elif report.due_soon:
-        soon = _table("临近时限的整改事项", "项目", "事项", "时限", "剩余工作日", "责任人")
-        for line in report.due_soon:
-            soon.add_row(
-                escape(line.project),
-                escape(line.item),
-                line.deadline.isoformat(),
-                str(line.workdays),
-                escape("、".join(line.persons)),
-            )
-        console.print(soon)
+        _in_blocks(
+            "临近时限的整改事项",
+            ("项目", "事项", "时限", "剩余工作日", "责任人"),
+            [
+                (
+                    line.project,
+                    line.item,
+                    line.deadline.isoformat(),
+                    str(line.workdays),
+                    "、".join(line.persons),
+                )
+                for line in report.due_soon
+            ],
+        )
     if report.last_runs:
         runs = _table("最近运行", "任务", f"开始（{BEIJING}）", "结果", "计数")
         for job, started, status, counts in report.last_runs:
@@ -420,8 +417,7 @@ def status(report: Status, *, as_json: bool = False, show_all: bool = False) -> 
 
 
 def _project_table(report: Status) -> None:
-    table = _table(
-        f"项目概况（截至 {report.as_of}）",
+    columns = (
         "项目",
         "指标",
         "整改事项",
@@ -431,18 +427,26 @@ def _project_table(report: Status) -> None:
         "已逾期",
         f"最近采集（{BEIJING}）",
     )
-    for p in report.projects:
-        table.add_row(
-            escape(p.name),
-            str(p.indicators),
-            str(p.items),
-            str(p.closed),
-            str(p.open),
-            str(p.due_soon),
-            str(p.overdue),
+    rows = [
+        (
+            p.name,
+            *map(str, (p.indicators, p.items, p.closed, p.open, p.due_soon, p.overdue)),
             p.last_collection or "从未采集",
         )
-    console.print(table)
+        for p in report.projects
+    ]
+    _in_blocks(f"项目概况（截至 {report.as_of}）", columns, rows)
+
+
+def _in_blocks(title: str, columns: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    """A table of plain text cells, printed :data:`DETAIL_ROWS` rows at a time (the title over the
+    first): a table's layout is measured over all its rows, so a province's thousands in one table
+    would be held, and measured, whole before its first line."""
+    for start in range(0, len(rows), DETAIL_ROWS):
+        table = _table(title if start == 0 else "", *columns)
+        for row in rows[start : start + DETAIL_ROWS]:
+            table.add_row(*map(escape, row))
+        console.print(table)
 
 
 def _lines(heading: str, lines: Iterable[str]) -> None:
@@ -636,21 +640,20 @@ def alert_list(
     explained = any(alert.state_reason for alert in rows)
     reason = ("说明",) if explained else ()
     columns = ("编号", "项目", "事项", "状态", "阶段", "已提醒", "上次提醒", *reason)
-    title = f"提醒（{len(rows)} 项；确认或静默时写“编号”；时间为{BEIJING}）"
-    for start in range(0, len(rows), DETAIL_ROWS):  # a block at a time, as evaluate --all
-        table = _table(title if start == 0 else "", *columns)
-        for alert in rows[start : start + DETAIL_ROWS]:
-            cells = [
-                str(alert.id),
-                escape(project_of(alert.key)),
-                escape(alert.subject),
-                label(state(alert)),
-                escape(stage_label(alert.stage, None)) if alert.stage else "—",
-                f"{alert.notify_count} 次",
-                office_time(alert.last_notified_at) if alert.last_notified_at else "—",
-            ]
-            table.add_row(*cells, *((escape(alert.state_reason or ""),) if explained else ()))
-        console.print(table)
+    cells = [
+        (
+            str(alert.id),
+            project_of(alert.key),
+            alert.subject,
+            label(state(alert)),
+            stage_label(alert.stage, None) if alert.stage else "—",
+            f"{alert.notify_count} 次",
+            office_time(alert.last_notified_at) if alert.last_notified_at else "—",
+            *((alert.state_reason or "",) if explained else ()),
+        )
+        for alert in rows
+    ]
+    _in_blocks(f"提醒（{len(rows)} 项；确认或静默时写“编号”；时间为{BEIJING}）", columns, cells)
 
 
 def _alerts_summary(rows: list[Alert], state: Callable[[Alert], AlertState]) -> None:
