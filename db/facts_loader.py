@@ -106,9 +106,12 @@ def _load(session: Session, codes: list[str] | None) -> list[ProjectFacts]:
         """Restrict to the projects asked for; with none named, every row is wanted anyway."""
         return col(column).in_(ids) if codes else true()
 
-    indicators = _indicators(session, only, {p.id: p.code for p in projects}, ids if codes else None)
-    items = _items(session, only)
     sources = _sources(session, only)
+    # Messages say where a figure came from by the source's name (桐城e镇电商公共服务中心数据后台),
+    # not the code the plan file gave it.
+    names = {(pid, s.code): s.name for pid, found in sources.items() for s in found if s.name}
+    indicators = _indicators(session, only, {p.id: p.code for p in projects}, ids if codes else None, names)
+    items = _items(session, only)
     filings: dict[int, dict[tuple[str, str], bool]] = defaultdict(dict)
     for project_id, source, month, filed in session.exec(
         select(ReportFiling.project_id, ReportFiling.source_code, ReportFiling.month, ReportFiling.filed)
@@ -153,7 +156,11 @@ _IndicatorRow = namedtuple(
 
 
 def _indicators(
-    session: Session, only: Any, codes: dict[Any, str], ids: list[Any] | None
+    session: Session,
+    only: Any,
+    codes: dict[Any, str],
+    ids: list[Any] | None,
+    source_names: dict[tuple[int, str], str],
 ) -> dict[int | None, list[IndicatorFacts]]:
     targets: dict[int, dict[int, float]] = defaultdict(dict)
     towns: dict[int, dict[tuple[int | None, str], float]] = defaultdict(dict)
@@ -207,7 +214,7 @@ def _indicators(
                 town_targets=towns.get(i, {}),
                 values=values.get(i) or Series(),
                 town_values=town_values.get(i, {}),
-                sources=tuple(sorted(sources.get(i, ()))),
+                sources=tuple(sorted(source_names.get((project_id, c), c) for c in sources.get(i, ()))),
                 source=row.source_code,
                 pace=_json(row.pace),
                 base=row.base_code,

@@ -141,7 +141,7 @@ class IndicatorFacts:
     town_targets: dict[tuple[int | None, str], float] = field(default_factory=dict)
     values: Series = field(default_factory=Series)  # latest revision per month, in month order
     town_values: dict[str, Series] = field(default_factory=dict)
-    sources: tuple[str, ...] = ()  # where the values came from, for the message
+    sources: tuple[str, ...] = ()  # where the values came from, for the message: sources by name
     source: str | None = None  # the source the plan expects the figure from
     pace: tuple[float, ...] = ()
     base: str | None = None
