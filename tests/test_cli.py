@@ -48,7 +48,9 @@ def test_demo_prints_the_messages_it_sends(tmp_path: Path) -> None:
     assert "HN16-3 中央资金全部拨付" in qiyang.read_text(encoding="utf-8")
     # A collected figure's source is named as the plan names it, not by its code (wenxi-backend).
     (wenxi,) = outbox.glob("*-wenxi-work.md")
-    assert "数据来源：桐城e镇电商公共服务中心数据后台（原始页面已存证）。" in wenxi.read_text(encoding="utf-8")
+    assert "数据来源：桐城e镇电商公共服务中心数据后台（原始页面已存证）。" in wenxi.read_text(
+        encoding="utf-8"
+    )
 
 
 def test_broken_plan_is_one_clear_error_and_changes_nothing(tmp_path: Path) -> None:
