@@ -5,13 +5,16 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from pathlib import Path
 
+import pytest
 from click.testing import CliRunner, Result
 from sqlmodel import select
 
 from bot.cli import main
 from db.channels import leader_channels
 from db.engine import session_scope
-from db.models import Project
+from db.models import Delivery, Project
+from jobs import summary
+from jobs.manual import record_figure
 from jobs.summary import queue_summaries
 from tests.fakes.smtp_server import smtp_server
 from tests.scenario_world import import_example, make_app
@@ -91,3 +94,50 @@ def test_each_project_is_reported_done_for_the_progress_bar(tmp_path: Path) -> N
     assert sorted(done) == codes  # each project once
     assert [code for code in codes if not leaders[code]] == result.projects_without_leaders
     assert result.queued == sum(len(channels) for channels in leaders.values()) > 0
+
+
+def queued_summaries(tmp_path: Path) -> list[tuple[str, str, list[dict[str, str]]]]:
+    app = make_app(tmp_path)
+    import_example(app, "pianguan.yaml", "zhaohua.yaml", "wenxi.yaml")
+    record_figure(  # a figure to draw: wenxi's chart
+        app,
+        project="wenxi",
+        indicator="S36",
+        month="2023-09",
+        value=1808.6,
+        unit=None,
+        cumulative=True,
+        evidence=None,
+        note=None,
+        now=datetime(2023, 10, 11, tzinfo=UTC),
+    )
+    queue_summaries(
+        app.engine,
+        as_of=date(2023, 10, 12),
+        now=datetime.now(UTC),
+        period="month",
+        attachments_dir=tmp_path / "attachments",
+        calendar=app.calendar,
+        policy=app.policy,
+    )
+    with session_scope(app.engine) as session:
+        rows = [
+            (d.dedup_key, d.body, d.attachments) for d in session.exec(select(Delivery).order_by(Delivery.id))
+        ]
+    app.engine.dispose()
+    return rows
+
+
+def test_charts_drawn_by_two_workers_are_the_charts_drawn_here(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A province's charts are drawn by two forked workers: the same summaries, in the same
+    order, with the same chart files (named by their content) as when this process draws them."""
+    here = queued_summaries(tmp_path / "here")
+    monkeypatch.setattr(summary, "PARALLEL_CHARTS", 1)
+    apart = queued_summaries(tmp_path / "apart")
+    assert [row[0] for row in apart] == [row[0] for row in here] and len(here) >= 2
+    assert [row[1] for row in apart] == [row[1] for row in here]
+    names = [[Path(a["path"]).name for a in row[2]] for row in here]
+    assert [[Path(a["path"]).name for a in row[2]] for row in apart] == names and any(names)
+    assert all(Path(a["path"]).read_bytes().startswith(b"\x89PNG") for row in apart for a in row[2])
