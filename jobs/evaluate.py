@@ -43,7 +43,7 @@ from jobs.silences import muting
 from notifiers.registry import FormatOf, builtin_format
 
 log = logging.getLogger(__name__)
-# Findings between two flushes of what their alerts record: a province's first day writes 57,000
+# Alerts written between two flushes of what they record: a province's first day writes 57,000
 # alerts and 114,000 events, and the session would hold every event until the commit.
 FLUSH_EVERY = 5_000
 
@@ -179,13 +179,15 @@ def _evaluate_in(
     quiet = {alerts[f.key].id for f, _ in seen if f.key not in mapped}
     if kept:  # a dry run is rolled back: moving 60,000 rows' "seen" times for nothing costs seconds
         mark_seen(session, ids=sorted(quiet), now=now, as_of=as_of)
-    for n, (finding, reason) in enumerate(seen, 1):
+    written = 0
+    for finding, reason in seen:
         if finding.key not in mapped:
             continue  # seen again, nothing else changed: marked above
         changed = observe(session, mapped[finding.key], finding, now=now, as_of=as_of)
         if reason.notifies and finding.key in told:
             notified(session, changed, finding, reason, now=now, as_of=as_of)
-        if n % FLUSH_EVERY == 0:
+        written += 1
+        if written % FLUSH_EVERY == 0:
             session.flush()  # the events written so far, which nothing here holds, can be freed
     for row, reason, note in resolved:
         mark_resolved(session, mapped[row.key], reason, note, now=now, as_of=as_of)

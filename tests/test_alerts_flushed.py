@@ -1,7 +1,7 @@
 """A province's first day writes some 57,000 alerts and twice as many events in one transaction;
-what its alerts record is flushed every :data:`jobs.evaluate.FLUSH_EVERY` findings, so the session
+what its alerts record is flushed every :data:`jobs.evaluate.FLUSH_EVERY` alerts written, so the session
 does not hold every event until the commit (national: 1,178 → 892 MB). Flushing part-way must not
-change a single row: the same three examples over three days, flushed after every finding and
+change a single row: the same three examples over three days, flushed after every alert written and
 only at the commit, leave the same alerts, events and outbox.
 """
 
