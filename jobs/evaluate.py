@@ -179,15 +179,15 @@ def _evaluate_in(
     quiet = {alerts[f.key].id for f, _ in seen if f.key not in mapped}
     if kept:  # a dry run is rolled back: moving 60,000 rows' "seen" times for nothing costs seconds
         mark_seen(session, ids=sorted(quiet), now=now, as_of=as_of)
-    written = 0
+    alerts_written = 0
     for finding, reason in seen:
         if finding.key not in mapped:
             continue  # seen again, nothing else changed: marked above
         changed = observe(session, mapped[finding.key], finding, now=now, as_of=as_of)
         if reason.notifies and finding.key in told:
             notified(session, changed, finding, reason, now=now, as_of=as_of)
-        written += 1
-        if written % FLUSH_EVERY == 0:
+        alerts_written += 1
+        if alerts_written % FLUSH_EVERY == 0:
             session.flush()  # the events written so far, which nothing here holds, can be freed
     for row, reason, note in resolved:
         mark_resolved(session, mapped[row.key], reason, note, now=now, as_of=as_of)

@@ -8,8 +8,9 @@ from collections import Counter
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
+from operator import attrgetter
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rich.console import Console
 from rich.markup import escape
@@ -42,6 +43,7 @@ console = Console(highlight=False)
 errors = Console(stderr=True, highlight=False, soft_wrap=True)
 
 BEIJING = "北京时间"  # the label on every time shown; the database keeps UTC
+R = TypeVar("R")
 
 
 def _table(title: str, *columns: str, **min_widths: int) -> Table:
@@ -254,16 +256,12 @@ def _findings_summary(items: list[Finding], title: str) -> None:
     for kind, (count, reminds) in kinds.items():
         by_kind.add_row(kind, str(count), str(reminds))
     console.print(by_kind)
-    # One line per project, not a table: a table measures every cell of its 1,500 rows before
-    # printing (about a second nationally); the terminal wraps a long line by itself.
-    console.print(f"\n按项目（{len(projects)} 个，每行：项目代码、项数、其中各类型）", markup=False)
-    console.print(
-        "\n".join(
+    _lines(
+        f"按项目（{len(projects)} 个，每行：项目代码、项数、其中各类型）",
+        (
             f"{project}　{sum(counts.values())} 项：" + "，".join(f"{k} {n}" for k, n in counts.items())
             for project, counts in sorted(projects.items())
         ),
-        markup=False,
-        soft_wrap=True,
     )
 
 
@@ -468,10 +466,16 @@ def _project_lines(report: Status) -> None:
     )
 
 
+def _by_project(rows: Iterable[R], project: Callable[[R], str]) -> dict[str, list[R]]:
+    """``rows`` grouped by their project's code, the projects in the order they first come."""
+    grouped: dict[str, list[R]] = {}
+    for row in rows:
+        grouped.setdefault(project(row), []).append(row)
+    return grouped
+
+
 def _overdue_lines(report: Status) -> None:
-    by_project: dict[str, list[ItemLine]] = {}
-    for line in report.overdue:
-        by_project.setdefault(line.project, []).append(line)
+    by_project = _by_project(report.overdue, attrgetter("project"))
 
     def units(lines: list[ItemLine]) -> str:
         counts = Counter(unit for line in lines for unit in (line.units or ("未写责任单位",)))
@@ -489,9 +493,7 @@ def _overdue_lines(report: Status) -> None:
 
 
 def _due_soon_lines(report: Status) -> None:
-    by_project: dict[str, list[ItemLine]] = {}
-    for line in report.due_soon:
-        by_project.setdefault(line.project, []).append(line)
+    by_project = _by_project(report.due_soon, attrgetter("project"))
     _lines(
         f"临近时限的整改事项（{len(report.due_soon)} 项，{len(by_project)} 个项目；"
         "每行：项目代码、项数、最近的时限）",
@@ -658,9 +660,7 @@ def alert_list(
 
 def _alerts_summary(rows: list[Alert], state: Callable[[Alert], AlertState]) -> None:
     """Too many to read one by one: how many in each state, then a line per project."""
-    projects: dict[str, list[Alert]] = {}
-    for alert in rows:
-        projects.setdefault(project_of(alert.key), []).append(alert)
+    projects = _by_project(rows, lambda alert: project_of(alert.key))
     states = Counter(label(state(alert)) for alert in rows)
     console.print(
         f"提醒共 {len(rows)} 项，{len(projects)} 个项目，下面按状态和项目汇总。确认或静默要写提醒编号："
